@@ -1,0 +1,298 @@
+package worker
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gonnect/gonnect/connectors/configdef"
+)
+
+// Worker property names, as Apache Connect spells them.
+const (
+	BootstrapServers          = "bootstrap.servers"
+	GroupID                   = "group.id"
+	ConfigStorageTopic        = "config.storage.topic"
+	ConfigStorageRF           = "config.storage.replication.factor"
+	OffsetStorageTopic        = "offset.storage.topic"
+	OffsetStoragePartitions   = "offset.storage.partitions"
+	OffsetStorageRF           = "offset.storage.replication.factor"
+	StatusStorageTopic        = "status.storage.topic"
+	StatusStoragePartitions   = "status.storage.partitions"
+	StatusStorageRF           = "status.storage.replication.factor"
+	OffsetStorageFile         = "offset.storage.file.filename"
+	KeyConverter              = "key.converter"
+	ValueConverter            = "value.converter"
+	HeaderConverter           = "header.converter"
+	Listeners                 = "listeners"
+	AdminListeners            = "admin.listeners"
+	AdvertisedHost            = "rest.advertised.host.name"
+	AdvertisedPort            = "rest.advertised.port"
+	AdvertisedListener        = "rest.advertised.listener"
+	OffsetFlushInterval       = "offset.flush.interval.ms"
+	OffsetFlushTimeout        = "offset.flush.timeout.ms"
+	SessionTimeout            = "session.timeout.ms"
+	HeartbeatInterval         = "heartbeat.interval.ms"
+	RebalanceTimeout          = "rebalance.timeout.ms"
+	WorkerSyncTimeout         = "worker.sync.timeout.ms"
+	WorkerUnsyncBackoff       = "worker.unsync.backoff.ms"
+	ScheduledRebalanceDelay   = "scheduled.rebalance.max.delay.ms"
+	ConnectProtocol           = "connect.protocol"
+	TaskShutdownTimeout       = "task.shutdown.graceful.timeout.ms"
+	ClientID                  = "client.id"
+	ClientConfigOverride      = "connector.client.config.override.policy"
+	PluginPath                = "plugin.path"
+	AccessControlAllowOrigin  = "access.control.allow.origin"
+	AccessControlAllowMethods = "access.control.allow.methods"
+	ResponseHTTPHeaders       = "response.http.headers.config"
+)
+
+// Prefixes whose keys are passed through to clients rather than declared.
+var passThroughPrefixes = []string{
+	"consumer.", "producer.", "admin.", "key.converter.", "value.converter.", "header.converter.",
+	"listeners.https.", "ssl.", "sasl.", "security.", "config.providers", "metric", "inter.worker.",
+	"exactly.once.", "topic.creation.", "rest.extension.", "config.storage.", "offset.storage.", "status.storage.",
+}
+
+func positiveMillis() configdef.Validator { return configdef.AtLeast(0) }
+
+// workerDef declares every worker property gonnect reads. Defaults match
+// Apache Connect's WorkerConfig and DistributedConfig.
+func workerDef(distributed bool) *configdef.ConfigDef {
+	d := configdef.New().
+		Define(configdef.Key{Name: BootstrapServers, Type: configdef.List, Default: "localhost:9092", Importance: configdef.High,
+			Doc: "A list of host/port pairs used to establish the initial connection to the Kafka cluster."}).
+		Define(configdef.Key{Name: KeyConverter, Type: configdef.Class, Default: configdef.NoDefault, Importance: configdef.High,
+			Doc: "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka (record keys)."}).
+		Define(configdef.Key{Name: ValueConverter, Type: configdef.Class, Default: configdef.NoDefault, Importance: configdef.High,
+			Doc: "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka (record values)."}).
+		Define(configdef.Key{Name: HeaderConverter, Type: configdef.Class, Default: "org.apache.kafka.connect.storage.SimpleHeaderConverter", Importance: configdef.Low,
+			Doc: "HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka (record headers)."}).
+		Define(configdef.Key{Name: Listeners, Type: configdef.List, Default: "http://:8083", Importance: configdef.Low,
+			Doc: "List of comma-separated URIs the REST API will listen on, e.g. http://myhost:8083,http://:8084.", Validator: listenersValidator}).
+		Define(configdef.Key{Name: AdminListeners, Type: configdef.List, Default: nil, Importance: configdef.Low,
+			Doc: "List of comma-separated URIs the Admin REST API will listen on; unset means the main listener serves it."}).
+		Define(configdef.Key{Name: AdvertisedHost, Type: configdef.String, Default: nil, Importance: configdef.Low,
+			Doc: "If this is set, this is the hostname that will be given out to other workers to connect to."}).
+		Define(configdef.Key{Name: AdvertisedPort, Type: configdef.Int, Default: nil, Importance: configdef.Low,
+			Doc: "If this is set, this is the port that will be given out to other workers to connect to."}).
+		Define(configdef.Key{Name: AdvertisedListener, Type: configdef.String, Default: nil, Importance: configdef.Low,
+			Doc: "Sets the advertised listener (HTTP or HTTPS) which will be given to other workers to use."}).
+		Define(configdef.Key{Name: OffsetFlushInterval, Type: configdef.Long, Default: 60000, Importance: configdef.Low, Validator: configdef.AtLeast(1),
+			Doc: "Interval at which to try committing offsets for tasks."}).
+		Define(configdef.Key{Name: OffsetFlushTimeout, Type: configdef.Long, Default: 5000, Importance: configdef.Low, Validator: positiveMillis(),
+			Doc: "Maximum number of milliseconds to wait for records to flush and partition offset data to be committed to offset storage before cancelling the process."}).
+		Define(configdef.Key{Name: TaskShutdownTimeout, Type: configdef.Long, Default: 5000, Importance: configdef.Low, Validator: positiveMillis(),
+			Doc: "Amount of time to wait for tasks to shutdown gracefully."}).
+		Define(configdef.Key{Name: ClientID, Type: configdef.String, Default: "", Importance: configdef.Low,
+			Doc: "An id string to pass to the server when making requests."}).
+		Define(configdef.Key{Name: ClientConfigOverride, Type: configdef.String, Default: "All", Importance: configdef.Medium,
+			Validator: configdef.In("All", "None", "Principal", "org.apache.kafka.connect.connector.policy.AllConnectorClientConfigOverridePolicy",
+				"org.apache.kafka.connect.connector.policy.NoneConnectorClientConfigOverridePolicy", "org.apache.kafka.connect.connector.policy.PrincipalConnectorClientConfigOverridePolicy"),
+			Doc: "Which client configurations connectors may override (All, None or Principal)."}).
+		Define(configdef.Key{Name: PluginPath, Type: configdef.List, Default: nil, Importance: configdef.Low,
+			Doc: "Accepted for compatibility and ignored: gonnect's connectors are built in."}).
+		Define(configdef.Key{Name: AccessControlAllowOrigin, Type: configdef.String, Default: "", Importance: configdef.Low,
+			Doc: "Value to set the Access-Control-Allow-Origin header to for REST API requests; empty disables CORS."}).
+		Define(configdef.Key{Name: AccessControlAllowMethods, Type: configdef.String, Default: "", Importance: configdef.Low,
+			Doc: "Sets the methods supported for cross origin requests by setting the Access-Control-Allow-Methods header."}).
+		Define(configdef.Key{Name: ResponseHTTPHeaders, Type: configdef.String, Default: "", Importance: configdef.Low,
+			Doc: "Rules for REST API HTTP response headers, e.g. 'set X-Frame-Options: DENY'."})
+	if distributed {
+		d.Define(configdef.Key{Name: GroupID, Type: configdef.String, Default: configdef.NoDefault, Importance: configdef.High, Validator: configdef.NonEmptyString,
+			Doc: "A unique string that identifies the Connect cluster group this worker belongs to."}).
+			Define(configdef.Key{Name: ConfigStorageTopic, Type: configdef.String, Default: configdef.NoDefault, Importance: configdef.High, Validator: configdef.NonEmptyString,
+				Doc: "The name of the Kafka topic where connector configurations are stored."}).
+			Define(configdef.Key{Name: ConfigStorageRF, Type: configdef.Short, Default: 3, Importance: configdef.Low, Validator: rfValidator,
+				Doc: "Replication factor used when creating the configuration storage topic; -1 uses the broker default."}).
+			Define(configdef.Key{Name: OffsetStorageTopic, Type: configdef.String, Default: configdef.NoDefault, Importance: configdef.High, Validator: configdef.NonEmptyString,
+				Doc: "The name of the Kafka topic where source connector offsets are stored."}).
+			Define(configdef.Key{Name: OffsetStoragePartitions, Type: configdef.Int, Default: 25, Importance: configdef.Low, Validator: partitionsValidator,
+				Doc: "The number of partitions used when creating the offset storage topic; -1 uses the broker default."}).
+			Define(configdef.Key{Name: OffsetStorageRF, Type: configdef.Short, Default: 3, Importance: configdef.Low, Validator: rfValidator,
+				Doc: "Replication factor used when creating the offset storage topic; -1 uses the broker default."}).
+			Define(configdef.Key{Name: StatusStorageTopic, Type: configdef.String, Default: configdef.NoDefault, Importance: configdef.High, Validator: configdef.NonEmptyString,
+				Doc: "The name of the Kafka topic where connector and task status are stored."}).
+			Define(configdef.Key{Name: StatusStoragePartitions, Type: configdef.Int, Default: 5, Importance: configdef.Low, Validator: partitionsValidator,
+				Doc: "The number of partitions used when creating the status storage topic; -1 uses the broker default."}).
+			Define(configdef.Key{Name: StatusStorageRF, Type: configdef.Short, Default: 3, Importance: configdef.Low, Validator: rfValidator,
+				Doc: "Replication factor used when creating the status storage topic; -1 uses the broker default."}).
+			Define(configdef.Key{Name: SessionTimeout, Type: configdef.Int, Default: 10000, Importance: configdef.High, Validator: configdef.AtLeast(1),
+				Doc: "The timeout used to detect worker failures."}).
+			Define(configdef.Key{Name: HeartbeatInterval, Type: configdef.Int, Default: 3000, Importance: configdef.High, Validator: configdef.AtLeast(1),
+				Doc: "The expected time between heartbeats to the group coordinator."}).
+			Define(configdef.Key{Name: RebalanceTimeout, Type: configdef.Int, Default: 60000, Importance: configdef.High, Validator: configdef.AtLeast(1),
+				Doc: "The maximum allowed time for each worker to join the group once a rebalance has begun."}).
+			Define(configdef.Key{Name: WorkerSyncTimeout, Type: configdef.Int, Default: 3000, Importance: configdef.Medium,
+				Doc: "How long a worker waits to catch up with the leader's config before giving up its work and rejoining."}).
+			Define(configdef.Key{Name: WorkerUnsyncBackoff, Type: configdef.Int, Default: 300000, Importance: configdef.Medium,
+				Doc: "When the worker is out of sync and fails to catch up, how long to wait before rejoining."}).
+			Define(configdef.Key{Name: ScheduledRebalanceDelay, Type: configdef.Int, Default: 300000, Importance: configdef.Low, Validator: configdef.AtLeast(0),
+				Doc: "The maximum delay that is scheduled in order to wait for the return of one or more departed workers before rebalancing and reassigning their connectors and tasks to the group."}).
+			Define(configdef.Key{Name: ConnectProtocol, Type: configdef.String, Default: "sessioned", Importance: configdef.Low,
+				Validator: configdef.InIgnoreCase("eager", "compatible", "sessioned"),
+				Doc: "Compatibility mode for Kafka Connect Protocol."})
+	} else {
+		d.Define(configdef.Key{Name: OffsetStorageFile, Type: configdef.String, Default: configdef.NoDefault, Importance: configdef.High,
+			Doc: "File to store source connector offsets."})
+	}
+	return d
+}
+
+var rfValidator = configdef.ValidatorFunc{Desc: "Positive number not larger than the number of brokers in the Kafka cluster, or -1 to use the broker's default", Fn: func(_ string, v any) error {
+	if n, _ := v.(int16); n < 1 && n != -1 {
+		return fmt.Errorf("Replication factor must be positive and not larger than the number of brokers in the Kafka cluster, or -1 to use the broker's default")
+	}
+	return nil
+}}
+
+var partitionsValidator = configdef.ValidatorFunc{Desc: "Positive number, or -1 to use the broker's default", Fn: func(_ string, v any) error {
+	if n, _ := v.(int32); n < 1 && n != -1 {
+		return fmt.Errorf("Number of partitions must be positive, or -1 to use the broker's default")
+	}
+	return nil
+}}
+
+var listenersValidator = configdef.ValidatorFunc{Desc: "List of comma-separated URLs, ex: http://localhost:8080,https://localhost:8443.", Fn: func(_ string, v any) error {
+	l, _ := v.([]string)
+	if len(l) == 0 {
+		return fmt.Errorf("Empty listeners list")
+	}
+	for _, s := range l {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			return fmt.Errorf("Could not parse listener URL %s", s)
+		}
+	}
+	return nil
+}}
+
+// Config is a parsed worker configuration.
+type Config struct {
+	Distributed bool
+	Values      configdef.Values
+	// Raw holds every property as given, for client pass-through.
+	Raw map[string]string
+}
+
+// ParseConfig validates worker properties. Unknown keys are logged as
+// warnings, not errors, as Connect does; an invalid value stops start-up
+// with an error naming the key.
+func ParseConfig(props map[string]string, distributed bool, log *slog.Logger) (*Config, error) {
+	def := workerDef(distributed)
+	vals, err := def.Parse(props)
+	if err != nil {
+		return nil, fmt.Errorf("invalid worker configuration: %w", err)
+	}
+	if log != nil {
+		var unknown []string
+		for k := range props {
+			if _, ok := def.Key(k); ok || hasAnyPrefix(k, passThroughPrefixes) {
+				continue
+			}
+			unknown = append(unknown, k)
+		}
+		sort.Strings(unknown)
+		for _, k := range unknown {
+			log.Warn("unknown worker configuration key, ignored", "key", k)
+		}
+	}
+	c := &Config{Distributed: distributed, Values: vals, Raw: props}
+	if distributed {
+		if vals.Int(SessionTimeout) <= vals.Int(HeartbeatInterval) {
+			return nil, fmt.Errorf("invalid worker configuration: %s (%d) must be greater than %s (%d)",
+				SessionTimeout, vals.Int(SessionTimeout), HeartbeatInterval, vals.Int(HeartbeatInterval))
+		}
+	}
+	return c, nil
+}
+
+func hasAnyPrefix(k string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Bootstrap returns bootstrap.servers as librdkafka wants it.
+func (c *Config) Bootstrap() string { return strings.Join(c.Values.List(BootstrapServers), ",") }
+
+// Millis returns a duration-valued property.
+func (c *Config) Millis(name string) time.Duration { return time.Duration(c.Values.Long(name)) * time.Millisecond }
+
+// WithPrefix returns the raw properties starting with prefix, prefix removed.
+func (c *Config) WithPrefix(prefix string) map[string]string {
+	out := map[string]string{}
+	for k, v := range c.Raw {
+		if strings.HasPrefix(k, prefix) {
+			out[strings.TrimPrefix(k, prefix)] = v
+		}
+	}
+	return out
+}
+
+// FirstListener returns the scheme, host and port of the first listener.
+func (c *Config) FirstListener() (scheme, host string, port int, err error) {
+	l := c.Values.List(Listeners)
+	u, err := url.Parse(l[0])
+	if err != nil {
+		return "", "", 0, fmt.Errorf("parsing listener %s: %w", l[0], err)
+	}
+	host, p, err := net.SplitHostPort(u.Host)
+	if err != nil {
+		return "", "", 0, fmt.Errorf("parsing listener %s: %w", l[0], err)
+	}
+	port, err = strconv.Atoi(p)
+	if err != nil {
+		return "", "", 0, fmt.Errorf("parsing listener port %s: %w", l[0], err)
+	}
+	return u.Scheme, host, port, nil
+}
+
+// AdvertisedURL builds the URL other workers use to reach this one, with a
+// trailing slash as Connect advertises it, from rest.advertised.* falling
+// back to the bound listener address.
+func (c *Config) AdvertisedURL(boundPort int) string {
+	scheme, host, port, err := c.FirstListener()
+	if err != nil {
+		scheme, host, port = "http", "", boundPort
+	}
+	if s := c.Values.String(AdvertisedListener); s != "" {
+		scheme = strings.ToLower(s)
+	}
+	if h := c.Values.String(AdvertisedHost); h != "" {
+		host = h
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = defaultHost()
+	}
+	if c.Values[AdvertisedPort] != nil {
+		port = c.Values.Int(AdvertisedPort)
+	} else if port == 0 {
+		port = boundPort
+	}
+	return fmt.Sprintf("%s://%s/", scheme, net.JoinHostPort(host, strconv.Itoa(port)))
+}
+
+// WorkerID is host:port of the advertised URL, as Connect reports worker_id.
+func WorkerIDFromURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	return p.Host
+}
+
+func defaultHost() string {
+	if h, err := osHostname(); err == nil && h != "" {
+		return h
+	}
+	return "localhost"
+}

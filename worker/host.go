@@ -1,0 +1,5 @@
+package worker
+
+import "os"
+
+var osHostname = os.Hostname
