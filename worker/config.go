@@ -136,7 +136,7 @@ func workerDef(distributed bool) *configdef.ConfigDef {
 				Doc: "The maximum delay that is scheduled in order to wait for the return of one or more departed workers before rebalancing and reassigning their connectors and tasks to the group."}).
 			Define(configdef.Key{Name: ConnectProtocol, Type: configdef.String, Default: "sessioned", Importance: configdef.Low,
 				Validator: configdef.InIgnoreCase("eager", "compatible", "sessioned"),
-				Doc: "Compatibility mode for Kafka Connect Protocol."})
+				Doc:       "Compatibility mode for Kafka Connect Protocol."})
 	} else {
 		d.Define(configdef.Key{Name: OffsetStorageFile, Type: configdef.String, Default: configdef.NoDefault, Importance: configdef.High,
 			Doc: "File to store source connector offsets."})
@@ -225,7 +225,9 @@ func hasAnyPrefix(k string, prefixes []string) bool {
 func (c *Config) Bootstrap() string { return strings.Join(c.Values.List(BootstrapServers), ",") }
 
 // Millis returns a duration-valued property.
-func (c *Config) Millis(name string) time.Duration { return time.Duration(c.Values.Long(name)) * time.Millisecond }
+func (c *Config) Millis(name string) time.Duration {
+	return time.Duration(c.Values.Long(name)) * time.Millisecond
+}
 
 // WithPrefix returns the raw properties starting with prefix, prefix removed.
 func (c *Config) WithPrefix(prefix string) map[string]string {
