@@ -1,0 +1,63 @@
+# gonnect: a Kafka Connect worker in Go with a native Cassandra sink.
+# `make run` and `make test` do everything on a fresh machine; see README.md.
+
+SHELL      := /bin/bash
+GO         ?= go
+BIN        := bin/gonnect
+STACK      := internal/stack/stack.sh
+COMMIT     := $(shell git rev-parse --short=16 HEAD 2>/dev/null || echo unknown)
+LDFLAGS    := -X github.com/gonnect/gonnect/internal/version.Commit=$(COMMIT)
+WORKER_URL ?= http://127.0.0.1:8083
+# Integration tests share one set of servers; run packages one at a time.
+ITEST_FLAGS ?= -race -count=1 -p 1 -timeout 45m
+
+.PHONY: all build run test unit integration vet stack-up stack-down stack-status worker-up worker-down demo bench clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/gonnect
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags integration ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+integration: stack-up-reference build
+	$(GO) test -tags integration $(ITEST_FLAGS) -run '^TestIntegration' ./...
+
+# Everything: static checks, unit tests, then integration tests against the
+# real local servers (started if not running).
+test: vet unit integration
+
+# ---- local servers (Kafka, Cassandra, Schema Registry, reference Connect) ----
+stack-up:
+	@REFERENCE=$(REFERENCE) bash $(STACK) up
+
+stack-up-reference:
+	@REFERENCE=1 bash $(STACK) up
+
+stack-down:
+	@bash $(STACK) down
+
+stack-status:
+	@bash $(STACK) status
+# ---- end of local servers ----
+
+worker-up: build
+	@bash internal/demo/worker.sh up
+
+worker-down:
+	@bash internal/demo/worker.sh down
+
+# The demo: servers, a worker on :8083 and the demo pipeline end to end.
+run: stack-up worker-up
+	@bash internal/demo/demo.sh
+
+bench:
+	@bash internal/bench/bench.sh
+
+clean:
+	rm -rf bin
