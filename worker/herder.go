@@ -198,7 +198,6 @@ func (h *Herder) applyAssignment(ctx context.Context, a Assignment) {
 	}
 	h.mu.Lock()
 	h.generation = a.Generation
-	h.needsRebalance = false
 	h.mu.Unlock()
 
 	if a.Full {
@@ -217,8 +216,15 @@ func (h *Herder) applyAssignment(ctx context.Context, a Assignment) {
 			}
 		}
 	}
-	snap := h.configs.Snapshot()
-	h.applied = snap
+	// Bring work we already run up to date first: h.applied is what it
+	// reflects, and new work starts from the same snapshot.
+	h.reconcile(ctx)
+	snap := h.applied
+	if snap.Offset <= a.ConfigOffset {
+		h.mu.Lock()
+		h.needsRebalance = false
+		h.mu.Unlock()
+	}
 	for _, n := range a.Connectors {
 		if h.assignedConnectors[n] {
 			continue

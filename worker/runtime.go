@@ -225,6 +225,11 @@ func (rt *runtime) stopTask(id TaskID) {
 	case <-time.After(rt.stopTimeout):
 		rt.log.Error("task did not stop in time; abandoning it", "task", id.String(), "timeout", rt.stopTimeout)
 	}
+	if t.err == nil {
+		// As Connect: a task stopped by this worker is UNASSIGNED until
+		// some worker starts it again; a failed one keeps its FAILED trace.
+		rt.status.TaskState(id, StateUnassigned, "")
+	}
 }
 
 func (rt *runtime) setTaskTarget(id TaskID, target TargetState) {

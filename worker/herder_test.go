@@ -1,0 +1,319 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gonnect/gonnect/connectors"
+	"github.com/gonnect/gonnect/connectors/configdef"
+)
+
+// memConfigs is an in-memory ConfigStore for herder tests.
+type memConfigs struct {
+	mu       sync.Mutex
+	snap     ClusterConfig
+	listener ConfigListener
+}
+
+func newMemConfigs() *memConfigs {
+	return &memConfigs{snap: ClusterConfig{Connectors: map[string]map[string]string{}, Targets: map[string]TargetState{}, Tasks: map[string][]map[string]string{}}}
+}
+
+func (m *memConfigs) Snapshot() ClusterConfig {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := ClusterConfig{Offset: m.snap.Offset, Connectors: maps.Clone(m.snap.Connectors), Targets: maps.Clone(m.snap.Targets), Tasks: maps.Clone(m.snap.Tasks)}
+	return c
+}
+
+func (m *memConfigs) write(fn func()) error {
+	m.mu.Lock()
+	fn()
+	m.snap.Offset++
+	m.mu.Unlock()
+	m.listener.ConfigChanged()
+	return nil
+}
+
+func (m *memConfigs) PutConnectorConfig(_ context.Context, name string, config map[string]string, target *TargetState) error {
+	return m.write(func() {
+		m.snap.Connectors[name] = maps.Clone(config)
+		if target != nil {
+			m.snap.Targets[name] = *target
+		}
+	})
+}
+func (m *memConfigs) RemoveConnectorConfig(_ context.Context, name string) error {
+	return m.write(func() {
+		delete(m.snap.Connectors, name)
+		delete(m.snap.Targets, name)
+		delete(m.snap.Tasks, name)
+	})
+}
+func (m *memConfigs) PutTaskConfigs(_ context.Context, name string, tasks []map[string]string) error {
+	return m.write(func() { m.snap.Tasks[name] = tasks })
+}
+func (m *memConfigs) PutTargetState(_ context.Context, name string, s TargetState) error {
+	return m.write(func() { m.snap.Targets[name] = s })
+}
+func (m *memConfigs) PutRestartRequest(_ context.Context, name string, includeTasks, onlyFailed bool) error {
+	m.listener.RestartRequested(name, includeTasks, onlyFailed)
+	return nil
+}
+func (m *memConfigs) Refresh(context.Context) error { return nil }
+
+// memStatus is an in-memory StatusStore.
+type memStatus struct {
+	mu    sync.Mutex
+	conns map[string]ConnectorState
+	tasks map[TaskID]TaskState
+}
+
+func newMemStatus() *memStatus {
+	return &memStatus{conns: map[string]ConnectorState{}, tasks: map[TaskID]TaskState{}}
+}
+func (m *memStatus) PutConnector(_ context.Context, name string, s ConnectorState, _ int32) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.conns[name] = s
+	return nil
+}
+func (m *memStatus) PutTask(_ context.Context, id TaskID, s TaskState, _ int32) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.tasks[id] = s
+	return nil
+}
+func (m *memStatus) Connector(name string) (ConnectorState, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.conns[name]
+	return s, ok
+}
+func (m *memStatus) Task(id TaskID) (TaskState, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.tasks[id]
+	return s, ok
+}
+func (m *memStatus) Tasks(name string) []TaskState {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []TaskState
+	for id, s := range m.tasks {
+		if id.Connector == name {
+			out = append(out, s)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+func (m *memStatus) DeleteConnector(context.Context, string, int) error         { return nil }
+func (m *memStatus) ActiveTopics(string) []string                              { return nil }
+func (m *memStatus) ResetActiveTopics(context.Context, string) error           { return nil }
+func (m *memStatus) PutActiveTopic(context.Context, string, string, int) error { return nil }
+
+// testConnector splits into tasks.max tasks.
+type testConnector struct{ cfg map[string]string }
+
+func (c *testConnector) Version() string                  { return "1" }
+func (c *testConnector) Config() *configdef.ConfigDef     { return configdef.New() }
+func (c *testConnector) Start(_ context.Context, cfg map[string]string) error {
+	if cfg["fail.start"] == "true" {
+		return fmt.Errorf("boom")
+	}
+	c.cfg = cfg
+	return nil
+}
+func (c *testConnector) TaskConfigs(max int) ([]map[string]string, error) {
+	out := make([]map[string]string, max)
+	for i := range out {
+		out[i] = map[string]string{"n": strconv.Itoa(i), "v": c.cfg["v"]}
+	}
+	return out, nil
+}
+func (c *testConnector) Stop() error                  { return nil }
+func (c *testConnector) NewTask() connectors.SinkTask { return nil }
+
+// fakeRunner reports its state like a real runner: RUNNING or PAUSED as
+// its target says, under one lock so reports are never reordered.
+type fakeRunner struct {
+	id      TaskID
+	l       TaskListener
+	mu      sync.Mutex
+	paused  bool
+	started bool
+}
+
+func (r *fakeRunner) Run(ctx context.Context) error {
+	r.mu.Lock()
+	r.started = true
+	if r.paused {
+		r.l.OnPause(r.id)
+	} else {
+		r.l.OnRunning(r.id)
+	}
+	r.mu.Unlock()
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (r *fakeRunner) SetTargetState(s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.paused = s == string(TargetPaused)
+	if !r.started {
+		return
+	}
+	if r.paused {
+		r.l.OnPause(r.id)
+	} else {
+		r.l.OnResume(r.id)
+	}
+}
+
+func init() {
+	connectors.Register(connectors.Plugin{Class: "test.HerderSinkConnector", Type: connectors.TypeSink, Version: "1",
+		New: func() connectors.Connector { return &testConnector{} }})
+}
+
+type harness struct {
+	h       *Herder
+	configs *memConfigs
+	status  *memStatus
+	cancel  context.CancelFunc
+	done    chan error
+}
+
+func startHarness(t *testing.T) *harness {
+	t.Helper()
+	configs, status := newMemConfigs(), newMemStatus()
+	solo := NewSolo("http://w1:8083/")
+	h := NewHerder(HerderConfig{
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), WorkerID: "w1:8083", Configs: configs, Status: status, Member: solo,
+		NewTask: func(id TaskID, _ connectors.Plugin, _, _ map[string]string, l TaskListener) (TaskRunner, error) {
+			return &fakeRunner{id: id, l: l}, nil
+		},
+		Validate: func(context.Context, string, map[string]string) (configdef.Infos, error) {
+			return configdef.Infos{}, nil
+		},
+		StopTimeout: time.Second,
+	})
+	configs.listener = h
+	solo.SetHandler(h)
+	ctx, cancel := context.WithCancel(context.Background())
+	hs := &harness{h: h, configs: configs, status: status, cancel: cancel, done: make(chan error, 1)}
+	go func() { hs.done <- h.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-hs.done:
+		case <-time.After(5 * time.Second):
+			t.Error("herder did not stop within 5s")
+		}
+	})
+	return hs
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestHerderLifecycle(t *testing.T) {
+	hs := startHarness(t)
+	ctx := context.Background()
+	cfg := map[string]string{"connector.class": "test.HerderSinkConnector", "tasks.max": "3", "name": "c1", "v": "a"}
+	created, info, err := hs.h.PutConnectorConfig(ctx, "c1", cfg, false, "")
+	if err != nil || !created || info.Type != TypeSink || len(info.Tasks) != 0 {
+		t.Fatalf("create: created=%v info=%+v err=%v", created, info, err)
+	}
+	if _, _, err := hs.h.PutConnectorConfig(ctx, "c1", cfg, false, ""); err == nil || err.Error() != "Connector c1 already exists" {
+		t.Fatalf("duplicate create: err=%v", err)
+	}
+	running := func(n int) func() bool {
+		return func() bool {
+			st, err := hs.h.ConnectorStatus(ctx, "c1")
+			if err != nil || st.Connector.State != StateRunning || len(st.Tasks) != n {
+				return false
+			}
+			for _, ts := range st.Tasks {
+				if ts.State != StateRunning || ts.WorkerID != "w1:8083" {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	eventually(t, "connector and 3 tasks RUNNING", running(3))
+	tasks, err := hs.h.Tasks(ctx, "c1")
+	if err != nil || len(tasks) != 3 || tasks[2].Config["task.class"] != "test.HerderSinkTask" || tasks[1].Config["n"] != "1" {
+		t.Fatalf("tasks = %+v, %v", tasks, err)
+	}
+
+	// Fewer tasks after an update: task 2's status drops out.
+	cfg2 := maps.Clone(cfg)
+	cfg2["tasks.max"] = "2"
+	if created, _, err := hs.h.PutConnectorConfig(ctx, "c1", cfg2, true, ""); err != nil || created {
+		t.Fatalf("update: created=%v err=%v", created, err)
+	}
+	eventually(t, "2 tasks after update", running(2))
+
+	if err := hs.h.SetTargetState(ctx, "c1", TargetPaused); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "PAUSED", func() bool {
+		st, _ := hs.h.ConnectorStatus(ctx, "c1")
+		return st.Connector.State == StatePaused && len(st.Tasks) == 2 && st.Tasks[0].State == StatePaused
+	})
+
+	if err := hs.h.SetTargetState(ctx, "c1", TargetStopped); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "STOPPED with no tasks", func() bool {
+		st, _ := hs.h.ConnectorStatus(ctx, "c1")
+		return st.Connector.State == StateStopped && len(st.Tasks) == 0
+	})
+	if err := hs.h.SetTargetState(ctx, "c1", TargetStarted); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "running again after resume from STOPPED", running(2))
+
+	if err := hs.h.DeleteConnector(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "404 after delete", func() bool {
+		_, err := hs.h.ConnectorInfo(ctx, "c1")
+		return err != nil && err.Error() == "Connector c1 not found"
+	})
+	if err := hs.h.DeleteConnector(ctx, "c1"); err == nil {
+		t.Fatal("second delete must fail with not found")
+	}
+}
+
+func TestHerderConnectorStartFailureIsFailedStatus(t *testing.T) {
+	hs := startHarness(t)
+	ctx := context.Background()
+	cfg := map[string]string{"connector.class": "test.HerderSinkConnector", "tasks.max": "1", "fail.start": "true"}
+	if _, _, err := hs.h.PutConnectorConfig(ctx, "bad", cfg, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "FAILED with trace", func() bool {
+		st, err := hs.h.ConnectorStatus(ctx, "bad")
+		return err == nil && st.Connector.State == StateFailed && st.Connector.Trace != ""
+	})
+}
