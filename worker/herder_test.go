@@ -116,7 +116,7 @@ func (m *memStatus) Tasks(name string) []TaskState {
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
-func (m *memStatus) DeleteConnector(context.Context, string, int) error         { return nil }
+func (m *memStatus) DeleteConnector(context.Context, string, int) error        { return nil }
 func (m *memStatus) ActiveTopics(string) []string                              { return nil }
 func (m *memStatus) ResetActiveTopics(context.Context, string) error           { return nil }
 func (m *memStatus) PutActiveTopic(context.Context, string, string, int) error { return nil }
@@ -124,8 +124,8 @@ func (m *memStatus) PutActiveTopic(context.Context, string, string, int) error {
 // testConnector splits into tasks.max tasks.
 type testConnector struct{ cfg map[string]string }
 
-func (c *testConnector) Version() string                  { return "1" }
-func (c *testConnector) Config() *configdef.ConfigDef     { return configdef.New() }
+func (c *testConnector) Version() string              { return "1" }
+func (c *testConnector) Config() *configdef.ConfigDef { return configdef.New() }
 func (c *testConnector) Start(_ context.Context, cfg map[string]string) error {
 	if cfg["fail.start"] == "true" {
 		return fmt.Errorf("boom")
