@@ -1,0 +1,179 @@
+// Package workload generates the benchmark and demo workload: orders with a
+// fixed Avro schema, deterministically from a seed, so two runs produce the
+// same records (see the project's benchmark workload description).
+package workload
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/gonnect/gonnect/schemas"
+)
+
+// Topic is the workload's topic; Partitions its partition count.
+const (
+	Topic      = "bench.orders"
+	Partitions = 6
+	Subject    = Topic + "-value"
+)
+
+// AvroSchema is the order value schema registered under Subject.
+const AvroSchema = `{
+  "type": "record", "name": "Order", "namespace": "bench",
+  "fields": [
+    {"name": "order_id", "type": "string"},
+    {"name": "customer_id", "type": "long"},
+    {"name": "sku", "type": "string"},
+    {"name": "quantity", "type": "int"},
+    {"name": "price", "type": "double"},
+    {"name": "currency", "type": "string"},
+    {"name": "status", "type": "string"},
+    {"name": "created_at", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+    {"name": "tags", "type": {"type": "array", "items": "string"}},
+    {"name": "attributes", "type": {"type": "map", "values": "string"}},
+    {"name": "note", "type": ["null", "string"], "default": null},
+    {"name": "discount", "type": ["null", "double"], "default": null}
+  ]
+}`
+
+// ConnectSchema is AvroSchema as Connect data, as the Avro converter maps it.
+var ConnectSchema = schemas.NewStruct("bench.Order", false,
+	schemas.Field{Name: "order_id", Schema: schemas.StringSchema},
+	schemas.Field{Name: "customer_id", Schema: schemas.Int64Schema},
+	schemas.Field{Name: "sku", Schema: schemas.StringSchema},
+	schemas.Field{Name: "quantity", Schema: schemas.Int32Schema},
+	schemas.Field{Name: "price", Schema: schemas.Float64Schema},
+	schemas.Field{Name: "currency", Schema: schemas.StringSchema},
+	schemas.Field{Name: "status", Schema: schemas.StringSchema},
+	schemas.Field{Name: "created_at", Schema: schemas.NewTimestamp(false)},
+	schemas.Field{Name: "tags", Schema: schemas.NewArray(schemas.StringSchema, false)},
+	schemas.Field{Name: "attributes", Schema: schemas.NewMap(schemas.StringSchema, schemas.StringSchema, false)},
+	schemas.Field{Name: "note", Schema: schemas.OptionalStringSchema},
+	schemas.Field{Name: "discount", Schema: schemas.OptionalFloat64Schema},
+)
+
+// TableColumns is the CQL column list shared by both scenario tables.
+const TableColumns = `order_id text, customer_id bigint, sku text, quantity int, price double,
+  currency text, status text, created_at timestamp, tags list<text>, attributes map<text,text>,
+  note text, discount double`
+
+// Scenario describes one benchmark table.
+type Scenario struct {
+	Name, Table, PrimaryKey string
+}
+
+// Scenarios A (one row per partition) and B (many rows per partition).
+var (
+	ScenarioA = Scenario{Name: "A", Table: "orders_by_id", PrimaryKey: "(order_id)"}
+	ScenarioB = Scenario{Name: "B", Table: "orders_by_customer", PrimaryKey: "((customer_id), order_id)"}
+)
+
+// CreateTable returns the CQL creating the scenario's table in keyspace ks.
+func (s Scenario) CreateTable(ks string) string {
+	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s (%s, PRIMARY KEY %s)", ks, s.Table, TableColumns, s.PrimaryKey)
+}
+
+// Mapping is the Cassandra sink mapping of every column.
+const Mapping = "order_id=value.order_id, customer_id=value.customer_id, sku=value.sku, quantity=value.quantity, " +
+	"price=value.price, currency=value.currency, status=value.status, created_at=value.created_at, tags=value.tags, " +
+	"attributes=value.attributes, note=value.note, discount=value.discount"
+
+// Order is one generated record.
+type Order struct {
+	OrderID    string
+	CustomerID int64
+	SKU        string
+	Quantity   int32
+	Price      float64
+	Currency   string
+	Status     string
+	CreatedAt  time.Time
+	Tags       []string
+	Attributes map[string]string
+	Note       *string
+	Discount   *float64
+}
+
+var (
+	epoch      = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	currencies = []string{"EUR", "USD", "GBP", "JPY"}
+	statuses   = []string{"NEW", "PAID", "SHIPPED", "CANCELLED"}
+	tagWords   = []string{"gift", "express", "fragile", "bulk", "promo", "vip", "eco", "return"}
+	attrKeys   = []string{"channel", "region", "campaign", "device"}
+	attrValues = []string{"web", "app", "store", "eu", "us", "apac", "spring", "summer", "ios", "android"}
+	noteWords  = strings.Fields("please deliver to the back door ring twice leave with neighbour call on arrival fragile handle with care")
+)
+
+// Generator yields orders deterministically: order i depends only on the
+// seed and i, so generation can be split across goroutines.
+type Generator struct{ Seed uint64 }
+
+// Order returns order number i.
+func (g Generator) Order(i uint64) Order {
+	r := rand.New(rand.NewPCG(g.Seed, i))
+	var id [16]byte
+	binary.BigEndian.PutUint64(id[:8], r.Uint64())
+	binary.BigEndian.PutUint64(id[8:], r.Uint64())
+	id[6] = id[6]&0x0f | 0x40 // version 4
+	id[8] = id[8]&0x3f | 0x80 // RFC 4122 variant
+	o := Order{
+		OrderID:    fmt.Sprintf("%x-%x-%x-%x-%x", id[0:4], id[4:6], id[6:8], id[8:10], id[10:16]),
+		CustomerID: int64(r.IntN(10000)),
+		SKU:        fmt.Sprintf("SKU-%06d", r.IntN(1000000)),
+		Quantity:   int32(1 + r.IntN(20)),
+		Price:      float64(50+r.IntN(49951)) / 100,
+		Currency:   currencies[r.IntN(len(currencies))],
+		Status:     statuses[r.IntN(len(statuses))],
+		CreatedAt:  epoch.Add(time.Duration(i) * time.Millisecond),
+	}
+	o.Tags = make([]string, r.IntN(5))
+	for j := range o.Tags {
+		o.Tags[j] = tagWords[r.IntN(len(tagWords))]
+	}
+	o.Attributes = make(map[string]string)
+	for range r.IntN(4) {
+		o.Attributes[attrKeys[r.IntN(len(attrKeys))]] = attrValues[r.IntN(len(attrValues))]
+	}
+	if r.IntN(2) == 1 {
+		var b strings.Builder
+		for b.Len() < 80 {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(noteWords[r.IntN(len(noteWords))])
+		}
+		n := b.String()
+		o.Note = &n
+	}
+	if r.IntN(10) >= 7 {
+		d := float64(r.IntN(5000)) / 100
+		o.Discount = &d
+	}
+	return o
+}
+
+// Struct returns the order as Connect data (ConnectSchema).
+func (o Order) Struct() *schemas.Struct {
+	s := schemas.NewStructValue(ConnectSchema)
+	tags := make([]any, len(o.Tags))
+	for i, t := range o.Tags {
+		tags[i] = t
+	}
+	attrs := make(map[string]any, len(o.Attributes))
+	for k, v := range o.Attributes {
+		attrs[k] = v
+	}
+	var note, discount any
+	if o.Note != nil {
+		note = *o.Note
+	}
+	if o.Discount != nil {
+		discount = *o.Discount
+	}
+	s.Values = []any{o.OrderID, o.CustomerID, o.SKU, o.Quantity, o.Price, o.Currency, o.Status, o.CreatedAt,
+		tags, attrs, note, discount}
+	return s
+}
