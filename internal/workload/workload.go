@@ -101,9 +101,10 @@ var (
 	epoch      = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	currencies = []string{"EUR", "USD", "GBP", "JPY"}
 	statuses   = []string{"NEW", "PAID", "SHIPPED", "CANCELLED"}
-	tagWords   = []string{"gift", "express", "fragile", "bulk", "promo", "vip", "eco", "return"}
-	attrKeys   = []string{"channel", "region", "campaign", "device"}
-	attrValues = []string{"web", "app", "store", "eu", "us", "apac", "spring", "summer", "ios", "android"}
+	tagWords   = []string{"gift-wrap", "express-24h", "fragile", "bulk-order", "promo-code", "vip-customer", "eco-pack", "return-ok"}
+	attrKeys   = []string{"sales_channel", "shipping_region", "marketing_campaign", "client_device"}
+	attrValues = []string{"web-checkout", "mobile-app", "retail-store", "europe-west", "us-east", "asia-pacific",
+		"spring-sale-2026", "summer-clearance", "ios-17-iphone", "android-14-pixel"}
 	noteWords  = strings.Fields("please deliver to the back door ring twice leave with neighbour call on arrival fragile handle with care")
 )
 
@@ -139,7 +140,7 @@ func (g Generator) Order(i uint64) Order {
 	}
 	if r.IntN(2) == 1 {
 		var b strings.Builder
-		for b.Len() < 80 {
+		for b.Len() < 120 {
 			if b.Len() > 0 {
 				b.WriteByte(' ')
 			}
