@@ -265,7 +265,7 @@ func (h *Herder) RestartConnector(ctx context.Context, name string, includeTasks
 		}
 		snap := h.configs.Snapshot()
 		if snap.Connectors[name] == nil {
-			return notFound(name)
+			return &NotFoundError{Msg: "Unknown connector: " + name}
 		}
 		if includeTasks || onlyFailed {
 			st, err := h.ConnectorStatus(ctx, name)
@@ -325,7 +325,7 @@ func (h *Herder) SetTargetState(ctx context.Context, name string, state TargetSt
 		}
 		snap := h.configs.Snapshot()
 		if snap.Connectors[name] == nil {
-			return notFound(name)
+			return &NotFoundError{Msg: "Unknown connector " + name}
 		}
 		if state == TargetStopped {
 			if err := h.configs.PutTaskConfigs(ctx, name, nil); err != nil {
@@ -340,10 +340,8 @@ func (h *Herder) SetTargetState(ctx context.Context, name string, state TargetSt
 }
 
 // ActiveTopics implements Interface.
+// Like Connect, an unknown connector simply has no active topics.
 func (h *Herder) ActiveTopics(_ context.Context, name string) ([]string, error) {
-	if h.configs.Snapshot().Connectors[name] == nil {
-		return nil, notFound(name)
-	}
 	t := h.status.ActiveTopics(name)
 	if t == nil {
 		t = []string{}
@@ -353,9 +351,6 @@ func (h *Herder) ActiveTopics(_ context.Context, name string) ([]string, error) 
 
 // ResetActiveTopics implements Interface.
 func (h *Herder) ResetActiveTopics(ctx context.Context, name string) error {
-	if h.configs.Snapshot().Connectors[name] == nil {
-		return notFound(name)
-	}
 	return h.status.ResetActiveTopics(ctx, name)
 }
 

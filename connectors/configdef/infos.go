@@ -9,7 +9,7 @@ type KeyInfo struct {
 	Importance   string   `json:"importance"`
 	Doc          string   `json:"documentation"`
 	Group        *string  `json:"group"`
-	Order        int      `json:"order"`
+	Order        int      `json:"order_in_group"`
 	Width        string   `json:"width"`
 	DisplayName  string   `json:"display_name"`
 	Dependents   []string `json:"dependents"`

@@ -1,0 +1,172 @@
+// Package logging keeps named loggers whose levels can be read and changed
+// at run time, which the REST API exposes as Connect's /admin/loggers.
+package logging
+
+import (
+	"context"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Registry holds logger levels by name; a logger's effective level is the
+// one of its nearest named ancestor ("a.b.c" inherits from "a.b"), then root.
+type Registry struct {
+	mu      sync.Mutex
+	base    slog.Handler
+	root    *slog.LevelVar
+	levels  map[string]*entry
+	changed map[string]int64
+}
+
+type entry struct {
+	level *slog.LevelVar
+	set   bool // explicitly set, not inherited
+}
+
+// RootName is the root logger's name, as Connect calls it.
+const RootName = "root"
+
+// New returns a registry writing through base at the given root level.
+func New(base slog.Handler, root slog.Level) *Registry {
+	r := &Registry{base: base, root: new(slog.LevelVar), levels: map[string]*entry{}, changed: map[string]int64{}}
+	r.root.Set(root)
+	return r
+}
+
+// Logger returns the named logger.
+func (r *Registry) Logger(name string) *slog.Logger {
+	r.mu.Lock()
+	e, ok := r.levels[name]
+	if !ok {
+		e = &entry{level: new(slog.LevelVar)}
+		e.level.Set(r.effective(name))
+		r.levels[name] = e
+	}
+	r.mu.Unlock()
+	return slog.New(&levelHandler{Handler: r.base, level: e.level}).With("logger", name)
+}
+
+func (r *Registry) effective(name string) slog.Level {
+	for n := name; n != ""; {
+		if e, ok := r.levels[n]; ok && e.set {
+			return e.level.Level()
+		}
+		i := strings.LastIndexByte(n, '.')
+		if i < 0 {
+			break
+		}
+		n = n[:i]
+	}
+	return r.root.Level()
+}
+
+// Level is a logger's level in log4j terms with when it was last set.
+type Level struct {
+	Level        string `json:"level"`
+	LastModified *int64 `json:"last_modified"`
+}
+
+// Levels returns every known logger and the root.
+func (r *Registry) Levels() map[string]Level {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]Level{RootName: {Level: Log4jName(r.root.Level()), LastModified: r.lastModified(RootName)}}
+	for n, e := range r.levels {
+		out[n] = Level{Level: Log4jName(e.level.Level()), LastModified: r.lastModified(n)}
+	}
+	return out
+}
+
+// Get returns one logger's level.
+func (r *Registry) Get(name string) (Level, bool) {
+	l, ok := r.Levels()[name]
+	return l, ok
+}
+
+func (r *Registry) lastModified(name string) *int64 {
+	if t, ok := r.changed[name]; ok {
+		return &t
+	}
+	return nil
+}
+
+// Set sets the level of name and its descendants and returns the names of
+// the loggers it changed, sorted.
+func (r *Registry) Set(name string, level slog.Level) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := time.Now().UnixMilli()
+	var affected []string
+	if name == RootName {
+		r.root.Set(level)
+		r.changed[RootName] = now
+		affected = append(affected, RootName)
+		for n, e := range r.levels {
+			e.level.Set(level)
+			e.set = false
+			affected = append(affected, n)
+		}
+	} else {
+		if _, ok := r.levels[name]; !ok {
+			r.levels[name] = &entry{level: new(slog.LevelVar)}
+		}
+		for n, e := range r.levels {
+			if n == name || strings.HasPrefix(n, name+".") {
+				e.level.Set(level)
+				e.set = n == name || e.set
+				r.changed[n] = now
+				affected = append(affected, n)
+			}
+		}
+	}
+	sort.Strings(affected)
+	return affected
+}
+
+// ParseLevel reads a log4j level name.
+func ParseLevel(s string) (slog.Level, bool) {
+	switch strings.ToUpper(s) {
+	case "TRACE", "DEBUG":
+		return slog.LevelDebug, true
+	case "INFO":
+		return slog.LevelInfo, true
+	case "WARN":
+		return slog.LevelWarn, true
+	case "ERROR", "FATAL":
+		return slog.LevelError, true
+	case "OFF":
+		return slog.LevelError + 100, true
+	}
+	return 0, false
+}
+
+// Log4jName names a slog level as log4j would.
+func Log4jName(l slog.Level) string {
+	switch {
+	case l >= slog.LevelError+100:
+		return "OFF"
+	case l >= slog.LevelError:
+		return "ERROR"
+	case l >= slog.LevelWarn:
+		return "WARN"
+	case l >= slog.LevelInfo:
+		return "INFO"
+	}
+	return "DEBUG"
+}
+
+type levelHandler struct {
+	slog.Handler
+	level *slog.LevelVar
+}
+
+func (h *levelHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level.Level() }
+func (h *levelHandler) WithAttrs(a []slog.Attr) slog.Handler {
+	return &levelHandler{Handler: h.Handler.WithAttrs(a), level: h.level}
+}
+func (h *levelHandler) WithGroup(g string) slog.Handler {
+	return &levelHandler{Handler: h.Handler.WithGroup(g), level: h.level}
+}

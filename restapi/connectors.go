@@ -1,0 +1,460 @@
+package restapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/gonnect/gonnect/worker"
+)
+
+func (s *Server) serverInfo(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.cfg.Herder.ServerInfo(r.Context()))
+}
+
+type workerStatus struct {
+	Status  string `json:"status"`
+	Message string `json:"message"`
+}
+
+func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
+	if err := s.cfg.Herder.Ready(); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, workerStatus{Status: "starting", Message: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, workerStatus{Status: "healthy", Message: "Worker has completed startup and is ready to handle requests."})
+}
+
+type expanded struct {
+	Status *worker.ConnectorStateInfo `json:"status,omitempty"`
+	Info   *worker.ConnectorInfo      `json:"info,omitempty"`
+}
+
+func (s *Server) listConnectors(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.herderCtx(r)
+	defer cancel()
+	names, err := s.cfg.Herder.Connectors(ctx)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	var wantStatus, wantInfo bool
+	for _, e := range r.URL.Query()["expand"] {
+		wantStatus = wantStatus || e == "status"
+		wantInfo = wantInfo || e == "info"
+	}
+	if !wantStatus && !wantInfo {
+		writeJSON(w, http.StatusOK, names)
+		return
+	}
+	out := make(map[string]expanded, len(names))
+	for _, n := range names {
+		var e expanded
+		// A connector deleted while listing is skipped, as Connect does.
+		if wantStatus {
+			st, err := s.cfg.Herder.ConnectorStatus(ctx, n)
+			if err != nil {
+				continue
+			}
+			e.Status = &st
+		}
+		if wantInfo {
+			info, err := s.cfg.Herder.ConnectorInfo(ctx, n)
+			if err != nil {
+				continue
+			}
+			e.Info = &info
+		}
+		out[n] = e
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type createRequest struct {
+	Name         *string            `json:"name"`
+	Config       map[string]string  `json:"config"`
+	InitialState worker.TargetState `json:"initial_state"`
+}
+
+// decode reads a JSON body; Connect answers malformed JSON with a 500.
+func decode(r *http.Request, v any) error {
+	body, err := bodyOf(r)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return newStatusError(http.StatusInternalServerError, jsonErrorMessage(err))
+	}
+	return nil
+}
+
+func jsonErrorMessage(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("Unexpected character at offset %d: %v", syn.Offset, err)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("Cannot deserialize value of type `%s` from %s (field %q)", typ.Type, typ.Value, typ.Field)
+	}
+	return err.Error()
+}
+
+func (s *Server) createConnector(w http.ResponseWriter, r *http.Request) {
+	var req createRequest
+	if err := decode(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	name := ""
+	if req.Name != nil {
+		name = strings.TrimSpace(*req.Name)
+	}
+	if req.Config == nil {
+		writeError(w, newStatusError(http.StatusInternalServerError, `Cannot invoke "java.util.Map.get(Object)" because "connectorConfig" is null`))
+		return
+	}
+	if err := checkName(name, req.Config); err != nil {
+		writeError(w, err)
+		return
+	}
+	switch req.InitialState {
+	case "", worker.TargetStopped, worker.TargetPaused:
+	case "RUNNING":
+		req.InitialState = worker.TargetStarted
+	default:
+		writeError(w, newStatusError(http.StatusBadRequest, fmt.Sprintf("Invalid initial state %s: must be one of RUNNING, PAUSED, STOPPED", req.InitialState)))
+		return
+	}
+	ctx, cancel := s.herderCtx(r)
+	defer cancel()
+	_, info, err := s.cfg.Herder.PutConnectorConfig(ctx, name, req.Config, false, req.InitialState)
+	if s.forwardIfNeeded(w, r, err) {
+		return
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Location", "/connectors/"+name)
+	writeJSON(w, http.StatusCreated, info)
+}
+
+// checkName injects the connector name into its config, or fails when
+// the config names another connector.
+func checkName(name string, cfg map[string]string) error {
+	if n, ok := cfg["name"]; ok {
+		if n != name {
+			return &worker.BadRequestError{Msg: fmt.Sprintf("Connector name configuration (%s) doesn't match connector name in the URL (%s)", n, name)}
+		}
+	} else {
+		cfg["name"] = name
+	}
+	return nil
+}
+
+func (s *Server) getConnector(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.herderCtx(r)
+	defer cancel()
+	info, err := s.cfg.Herder.ConnectorInfo(ctx, chi.URLParam(r, "connector"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, info)
+}
+
+func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.herderCtx(r)
+	defer cancel()
+	cfg, err := s.cfg.Herder.ConnectorConfig(ctx, chi.URLParam(r, "connector"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, cfg)
+}
+
+func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
+	name := chi.URLParam(r, "connector")
+	var cfg map[string]string
+	if err := decode(r, &cfg); err != nil {
+		writeError(w, err)
+		return
+	}
+	if cfg == nil {
+		cfg = map[string]string{}
+	}
+	if err := checkName(name, cfg); err != nil {
+		writeError(w, err)
+		return
+	}
+	ctx, cancel := s.herderCtx(r)
+	defer cancel()
+	created, info, err := s.cfg.Herder.PutConnectorConfig(ctx, name, cfg, true, "")
+	if s.forwardIfNeeded(w, r, err) {
+		return
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if created {
+		w.Header().Set("Location", "/connectors/"+name)
+		writeJSON(w, http.StatusCreated, info)
+		return
+	}
+	writeJSON(w, http.StatusOK, info)
+}
+
+func (s *Server) patchConfig(w http.ResponseWriter, r *http.Request) {
+	name := chi.URLParam(r, "connector")
+	var patch map[string]*string
+	if err := decode(r, &patch); err != nil {
+		writeError(w, err)
+		return
+	}
+	if v, ok := patch["name"]; ok && (v == nil || *v != name) {
+		shown := "null"
+		if v != nil {
+			shown = *v
+		}
+		writeError(w, &worker.BadRequestError{Msg: fmt.Sprintf("Connector name configuration (%s) doesn't match connector name in the URL (%s)", shown, name)})
+		return
+	}
+	ctx, cancel := s.herderCtx(r)
+	defer cancel()
+	info, err := s.cfg.Herder.PatchConnectorConfig(ctx, name, patch)
+	if s.forwardIfNeeded(w, r, err) {
+		return
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, info)
+}
+
+func (s *Server) deleteConnector(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.herderCtx(r)
+	defer cancel()
+	err := s.cfg.Herder.DeleteConnector(ctx, chi.URLParam(r, "connector"))
+	if s.forwardIfNeeded(w, r, err) {
+		return
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) connectorStatus(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.herderCtx(r)
+	defer cancel()
+	st, err := s.cfg.Herder.ConnectorStatus(ctx, chi.URLParam(r, "connector"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func queryBool(r *http.Request, name string) bool {
+	b, _ := strconv.ParseBool(r.URL.Query().Get(name))
+	return b
+}
+
+func (s *Server) restartConnector(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.herderCtx(r)
+	defer cancel()
+	st, err := s.cfg.Herder.RestartConnector(ctx, chi.URLParam(r, "connector"), queryBool(r, "includeTasks"), queryBool(r, "onlyFailed"))
+	if s.forwardIfNeeded(w, r, err) {
+		return
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if st == nil {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, st)
+}
+
+func (s *Server) targetState(state worker.TargetState) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := s.herderCtx(r)
+		defer cancel()
+		err := s.cfg.Herder.SetTargetState(ctx, chi.URLParam(r, "connector"), state)
+		if s.forwardIfNeeded(w, r, err) {
+			return
+		}
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		if state == worker.TargetStopped {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}
+}
+
+func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.herderCtx(r)
+	defer cancel()
+	tasks, err := s.cfg.Herder.Tasks(ctx, chi.URLParam(r, "connector"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, tasks)
+}
+
+func (s *Server) tasksConfig(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.herderCtx(r)
+	defer cancel()
+	tasks, err := s.cfg.Herder.Tasks(ctx, chi.URLParam(r, "connector"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out := make(map[string]map[string]string, len(tasks))
+	for _, t := range tasks {
+		out[t.ID.String()] = t.Config
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// taskID parses the task path parameter; a non-number is a 404, as JAX-RS
+// answers a path parameter it cannot convert.
+func taskID(r *http.Request) (worker.TaskID, error) {
+	n, err := strconv.Atoi(chi.URLParam(r, "task"))
+	if err != nil {
+		return worker.TaskID{}, newStatusError(http.StatusNotFound, "HTTP 404 Not Found")
+	}
+	return worker.TaskID{Connector: chi.URLParam(r, "connector"), Task: n}, nil
+}
+
+func (s *Server) taskStatus(w http.ResponseWriter, r *http.Request) {
+	id, err := taskID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	ctx, cancel := s.herderCtx(r)
+	defer cancel()
+	st, err := s.cfg.Herder.TaskStatus(ctx, id)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) restartTask(w http.ResponseWriter, r *http.Request) {
+	id, err := taskID(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	ctx, cancel := s.herderCtx(r)
+	defer cancel()
+	err = s.cfg.Herder.RestartTask(ctx, id)
+	if s.forwardIfNeeded(w, r, err) {
+		return
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type activeTopics struct {
+	Topics []string `json:"topics"`
+}
+
+func (s *Server) topics(w http.ResponseWriter, r *http.Request) {
+	name := chi.URLParam(r, "connector")
+	ctx, cancel := s.herderCtx(r)
+	defer cancel()
+	topics, err := s.cfg.Herder.ActiveTopics(ctx, name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	sort.Strings(topics)
+	writeJSON(w, http.StatusOK, map[string]activeTopics{name: {Topics: topics}})
+}
+
+func (s *Server) resetTopics(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.herderCtx(r)
+	defer cancel()
+	if err := s.cfg.Herder.ResetActiveTopics(ctx, chi.URLParam(r, "connector")); err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+type message struct {
+	Message string `json:"message"`
+}
+
+func (s *Server) getOffsets(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.herderCtx(r)
+	defer cancel()
+	offs, err := s.cfg.Herder.ConnectorOffsets(ctx, chi.URLParam(r, "connector"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, offs)
+}
+
+func (s *Server) alterOffsets(w http.ResponseWriter, r *http.Request) {
+	var offs worker.ConnectorOffsets
+	if err := decode(r, &offs); err != nil {
+		writeError(w, err)
+		return
+	}
+	if offs.Offsets == nil {
+		writeError(w, &worker.BadRequestError{Msg: "Partitions / offsets need to be provided for an alter offsets request"})
+		return
+	}
+	ctx, cancel := s.herderCtx(r)
+	defer cancel()
+	msg, err := s.cfg.Herder.AlterOffsets(ctx, chi.URLParam(r, "connector"), offs)
+	if s.forwardIfNeeded(w, r, err) {
+		return
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, message{Message: msg})
+}
+
+func (s *Server) resetOffsets(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.herderCtx(r)
+	defer cancel()
+	msg, err := s.cfg.Herder.ResetOffsets(ctx, chi.URLParam(r, "connector"))
+	if s.forwardIfNeeded(w, r, err) {
+		return
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, message{Message: msg})
+}

@@ -1,0 +1,66 @@
+package restapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/gonnect/gonnect/worker"
+)
+
+// errorBody is Connect's error entity.
+type errorBody struct {
+	ErrorCode int    `json:"error_code"`
+	Message   string `json:"message"`
+}
+
+// statusError is an error with a chosen HTTP status (Connect's
+// ConnectRestException).
+type statusError struct {
+	status int
+	msg    string
+}
+
+func (e *statusError) Error() string { return e.msg }
+
+func newStatusError(status int, msg string) error { return &statusError{status: status, msg: msg} }
+
+// statusOf maps an error to Connect's status code; this is the only place
+// where errors become HTTP statuses.
+func statusOf(err error) int {
+	var se *statusError
+	var bad *worker.BadRequestError
+	var nf *worker.NotFoundError
+	var conflict *worker.ConflictError
+	switch {
+	case errors.As(err, &se):
+		return se.status
+	case errors.As(err, &bad):
+		return http.StatusBadRequest
+	case errors.As(err, &nf), errors.Is(err, worker.ErrNotFound):
+		return http.StatusNotFound
+	case errors.As(err, &conflict), errors.Is(err, worker.ErrAlreadyExists), errors.Is(err, worker.ErrRebalanceNeeded), errors.Is(err, worker.ErrNoLeader):
+		return http.StatusConflict
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusInternalServerError
+	}
+	return http.StatusInternalServerError
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	status := statusOf(err)
+	msg := err.Error()
+	if errors.Is(err, context.DeadlineExceeded) {
+		msg = "Request timed out"
+	}
+	writeJSON(w, status, errorBody{ErrorCode: status, Message: msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if v != nil {
+		_ = json.NewEncoder(w).Encode(v)
+	}
+}

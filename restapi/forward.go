@@ -1,0 +1,126 @@
+package restapi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gonnect/gonnect/worker"
+)
+
+type bodyKey struct{}
+
+// bufferBody keeps the request body so a handler can both decode it and
+// forward it to the leader.
+func bufferBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		b, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
+		r.Body.Close()
+		if err != nil {
+			writeError(w, fmt.Errorf("reading request body: %w", err))
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, b))
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		next.ServeHTTP(w, r)
+	})
+}
+
+func bodyOf(r *http.Request) ([]byte, error) {
+	if b, ok := r.Context().Value(bodyKey{}).([]byte); ok {
+		return b, nil
+	}
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, fmt.Errorf("reading request body: %w", err)
+	}
+	return b, nil
+}
+
+const conflictMsg = "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"
+
+// forwardIfNeeded forwards a request the herder says another worker must
+// serve, as Connect's REST layer does: the first hop adds forward=true, the
+// second forward=false, and a third is refused with a 409. It reports
+// whether it wrote the response.
+func (s *Server) forwardIfNeeded(w http.ResponseWriter, r *http.Request, err error) bool {
+	var nl *worker.NotLeaderError
+	if !errors.As(err, &nl) {
+		return false
+	}
+	if nl.URL == "" {
+		writeError(w, newStatusError(http.StatusConflict, worker.ErrNoLeader.Error()))
+		return true
+	}
+	var next string
+	switch r.URL.Query().Get("forward") {
+	case "":
+		next = "true"
+	case "true":
+		next = "false"
+	default:
+		writeError(w, newStatusError(http.StatusConflict, conflictMsg))
+		return true
+	}
+	q := url.Values{"forward": {next}}
+	for _, k := range []string{"includeTasks", "onlyFailed"} {
+		if v := r.URL.Query().Get(k); v != "" {
+			q.Set(k, v)
+		}
+	}
+	target := strings.TrimSuffix(nl.URL, "/") + r.URL.Path + "?" + q.Encode()
+	body, berr := bodyOf(r)
+	if berr != nil {
+		writeError(w, berr)
+		return true
+	}
+	ctx, cancel := s.herderCtx(r)
+	defer cancel()
+	req, rerr := http.NewRequestWithContext(ctx, r.Method, target, bytes.NewReader(body))
+	if rerr != nil {
+		writeError(w, fmt.Errorf("Error trying to forward REST request: %w", rerr))
+		return true
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "kafka-connect")
+	if a := r.Header.Get("Authorization"); a != "" {
+		req.Header.Set("Authorization", a)
+	}
+	s.log.Debug("forwarding REST request", "method", r.Method, "target", target)
+	resp, ferr := s.client.Do(req)
+	if ferr != nil {
+		writeError(w, fmt.Errorf("IO Error trying to forward REST request: %v", ferr))
+		return true
+	}
+	defer resp.Body.Close()
+	respBody, ferr := io.ReadAll(resp.Body)
+	if ferr != nil {
+		writeError(w, fmt.Errorf("IO Error trying to forward REST request: %v", ferr))
+		return true
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		writeError(w, fmt.Errorf("Unexpected status code when handling forwarded request: %d", resp.StatusCode))
+		return true
+	}
+	// The leader's answer, status and body, is ours: it is what this worker
+	// would have answered had it been the leader.
+	if loc := resp.Header.Get("Location"); loc != "" {
+		w.Header().Set("Location", loc)
+	}
+	if len(respBody) > 0 {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = w.Write(respBody)
+	return true
+}
