@@ -69,7 +69,9 @@ const (
 type ConnectorState struct {
 	State    State  `json:"state"`
 	WorkerID string `json:"worker_id"`
-	Trace    string `json:"trace,omitempty"`
+	// Version is the plugin version (Connect 4.x reports it).
+	Version string `json:"version,omitempty"`
+	Trace   string `json:"trace,omitempty"`
 }
 
 // TaskState is a task's status entry.
@@ -77,6 +79,7 @@ type TaskState struct {
 	ID       int    `json:"id"`
 	State    State  `json:"state"`
 	WorkerID string `json:"worker_id"`
+	Version  string `json:"version,omitempty"`
 	Trace    string `json:"trace,omitempty"`
 }
 

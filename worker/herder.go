@@ -315,6 +315,10 @@ func (h *Herder) reconcile(ctx context.Context) {
 		switch {
 		case !ok:
 			h.rt.stopConnector(n)
+			// Connect writes tombstones for a deleted connector's statuses.
+			if err := h.status.DeleteConnector(ctx, n, len(prev.Tasks[n])); err != nil {
+				h.log.Warn("deleting statuses of removed connector", "connector", n, "error", err)
+			}
 		case !maps.Equal(cfg, prev.Connectors[n]) || !h.rt.ownsConnector(n):
 			h.startConnector(ctx, snap, n)
 		case snap.Target(n) != prev.Target(n):

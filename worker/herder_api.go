@@ -405,11 +405,9 @@ func (h *Herder) AlterOffsets(ctx context.Context, name string, offsets Connecto
 		if err := h.offsets.AlterOffsets(ctx, name, sink, sinkGroup(name, cfg), offsets.Offsets); err != nil {
 			return err
 		}
-		if sink {
-			msg = "The Kafka Connect framework-managed offsets for this connector have been altered successfully. However, if this connector manages offsets externally, they will need to be manually altered in the system that the connector uses."
-		} else {
-			msg = "The offsets for this connector have been altered successfully"
-		}
+		// Built-in connectors keep no offsets outside Kafka, so Connect's
+		// message for connectors that handled the change themselves applies.
+		msg = "The offsets for this connector have been altered successfully"
 		return nil
 	})
 	return msg, err
@@ -427,11 +425,7 @@ func (h *Herder) ResetOffsets(ctx context.Context, name string) (string, error) 
 		if err := h.offsets.ResetOffsets(ctx, name, sink, sinkGroup(name, cfg)); err != nil {
 			return err
 		}
-		if sink {
-			msg = "The Kafka Connect framework-managed offsets for this connector have been reset successfully. However, if this connector manages offsets externally, they will need to be manually reset in the system that the connector uses."
-		} else {
-			msg = "The offsets for this connector have been reset successfully"
-		}
+		msg = "The offsets for this connector have been reset successfully"
 		return nil
 	})
 	return msg, err

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"sort"
 	"strconv"
 	"sync"
 	"testing"
@@ -15,111 +14,6 @@ import (
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/configdef"
 )
-
-// memConfigs is an in-memory ConfigStore for herder tests.
-type memConfigs struct {
-	mu       sync.Mutex
-	snap     ClusterConfig
-	listener ConfigListener
-}
-
-func newMemConfigs() *memConfigs {
-	return &memConfigs{snap: ClusterConfig{Connectors: map[string]map[string]string{}, Targets: map[string]TargetState{}, Tasks: map[string][]map[string]string{}}}
-}
-
-func (m *memConfigs) Snapshot() ClusterConfig {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	c := ClusterConfig{Offset: m.snap.Offset, Connectors: maps.Clone(m.snap.Connectors), Targets: maps.Clone(m.snap.Targets), Tasks: maps.Clone(m.snap.Tasks)}
-	return c
-}
-
-func (m *memConfigs) write(fn func()) error {
-	m.mu.Lock()
-	fn()
-	m.snap.Offset++
-	m.mu.Unlock()
-	m.listener.ConfigChanged()
-	return nil
-}
-
-func (m *memConfigs) PutConnectorConfig(_ context.Context, name string, config map[string]string, target *TargetState) error {
-	return m.write(func() {
-		m.snap.Connectors[name] = maps.Clone(config)
-		if target != nil {
-			m.snap.Targets[name] = *target
-		}
-	})
-}
-func (m *memConfigs) RemoveConnectorConfig(_ context.Context, name string) error {
-	return m.write(func() {
-		delete(m.snap.Connectors, name)
-		delete(m.snap.Targets, name)
-		delete(m.snap.Tasks, name)
-	})
-}
-func (m *memConfigs) PutTaskConfigs(_ context.Context, name string, tasks []map[string]string) error {
-	return m.write(func() { m.snap.Tasks[name] = tasks })
-}
-func (m *memConfigs) PutTargetState(_ context.Context, name string, s TargetState) error {
-	return m.write(func() { m.snap.Targets[name] = s })
-}
-func (m *memConfigs) PutRestartRequest(_ context.Context, name string, includeTasks, onlyFailed bool) error {
-	m.listener.RestartRequested(name, includeTasks, onlyFailed)
-	return nil
-}
-func (m *memConfigs) Refresh(context.Context) error { return nil }
-
-// memStatus is an in-memory StatusStore.
-type memStatus struct {
-	mu    sync.Mutex
-	conns map[string]ConnectorState
-	tasks map[TaskID]TaskState
-}
-
-func newMemStatus() *memStatus {
-	return &memStatus{conns: map[string]ConnectorState{}, tasks: map[TaskID]TaskState{}}
-}
-func (m *memStatus) PutConnector(_ context.Context, name string, s ConnectorState, _ int32) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.conns[name] = s
-	return nil
-}
-func (m *memStatus) PutTask(_ context.Context, id TaskID, s TaskState, _ int32) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.tasks[id] = s
-	return nil
-}
-func (m *memStatus) Connector(name string) (ConnectorState, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s, ok := m.conns[name]
-	return s, ok
-}
-func (m *memStatus) Task(id TaskID) (TaskState, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s, ok := m.tasks[id]
-	return s, ok
-}
-func (m *memStatus) Tasks(name string) []TaskState {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []TaskState
-	for id, s := range m.tasks {
-		if id.Connector == name {
-			out = append(out, s)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
-}
-func (m *memStatus) DeleteConnector(context.Context, string, int) error        { return nil }
-func (m *memStatus) ActiveTopics(string) []string                              { return nil }
-func (m *memStatus) ResetActiveTopics(context.Context, string) error           { return nil }
-func (m *memStatus) PutActiveTopic(context.Context, string, string, int) error { return nil }
 
 // testConnector splits into tasks.max tasks.
 type testConnector struct{ cfg map[string]string }
@@ -187,15 +81,15 @@ func init() {
 
 type harness struct {
 	h       *Herder
-	configs *memConfigs
-	status  *memStatus
+	configs *MemoryConfigStore
+	status  *MemoryStatusStore
 	cancel  context.CancelFunc
 	done    chan error
 }
 
 func startHarness(t *testing.T) *harness {
 	t.Helper()
-	configs, status := newMemConfigs(), newMemStatus()
+	configs, status := NewMemoryConfigStore(), NewMemoryStatusStore()
 	solo := NewSolo("http://w1:8083/")
 	h := NewHerder(HerderConfig{
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), WorkerID: "w1:8083", Configs: configs, Status: status, Member: solo,
@@ -207,7 +101,7 @@ func startHarness(t *testing.T) *harness {
 		},
 		StopTimeout: time.Second,
 	})
-	configs.listener = h
+	configs.SetListener(h)
 	solo.SetHandler(h)
 	ctx, cancel := context.WithCancel(context.Background())
 	hs := &harness{h: h, configs: configs, status: status, cancel: cancel, done: make(chan error, 1)}

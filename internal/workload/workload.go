@@ -105,7 +105,7 @@ var (
 	attrKeys   = []string{"sales_channel", "shipping_region", "marketing_campaign", "client_device"}
 	attrValues = []string{"web-checkout", "mobile-app", "retail-store", "europe-west", "us-east", "asia-pacific",
 		"spring-sale-2026", "summer-clearance", "ios-17-iphone", "android-14-pixel"}
-	noteWords  = strings.Fields("please deliver to the back door ring twice leave with neighbour call on arrival fragile handle with care")
+	noteWords = strings.Fields("please deliver to the back door ring twice leave with neighbour call on arrival fragile handle with care")
 )
 
 // Generator yields orders deterministically: order i depends only on the

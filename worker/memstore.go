@@ -1,0 +1,186 @@
+package worker
+
+import (
+	"context"
+	"maps"
+	"sort"
+	"sync"
+)
+
+// MemoryConfigStore is a ConfigStore in memory, for standalone workers
+// (whose connector configs come from files at every start) and tests.
+type MemoryConfigStore struct {
+	mu       sync.Mutex
+	snap     ClusterConfig
+	listener ConfigListener
+}
+
+// NewMemoryConfigStore returns an empty store.
+func NewMemoryConfigStore() *MemoryConfigStore {
+	return &MemoryConfigStore{snap: ClusterConfig{Connectors: map[string]map[string]string{}, Targets: map[string]TargetState{}, Tasks: map[string][]map[string]string{}}}
+}
+
+// SetListener sets who hears about changes.
+func (m *MemoryConfigStore) SetListener(l ConfigListener) { m.listener = l }
+
+// Snapshot implements ConfigStore.
+func (m *MemoryConfigStore) Snapshot() ClusterConfig {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return ClusterConfig{Offset: m.snap.Offset, Connectors: maps.Clone(m.snap.Connectors), Targets: maps.Clone(m.snap.Targets), Tasks: maps.Clone(m.snap.Tasks)}
+}
+
+func (m *MemoryConfigStore) write(fn func()) error {
+	m.mu.Lock()
+	fn()
+	m.snap.Offset++
+	m.mu.Unlock()
+	if m.listener != nil {
+		m.listener.ConfigChanged()
+	}
+	return nil
+}
+
+// PutConnectorConfig implements ConfigStore.
+func (m *MemoryConfigStore) PutConnectorConfig(_ context.Context, name string, config map[string]string, target *TargetState) error {
+	return m.write(func() {
+		m.snap.Connectors[name] = maps.Clone(config)
+		if target != nil {
+			m.snap.Targets[name] = *target
+		}
+	})
+}
+
+// RemoveConnectorConfig implements ConfigStore.
+func (m *MemoryConfigStore) RemoveConnectorConfig(_ context.Context, name string) error {
+	return m.write(func() {
+		delete(m.snap.Connectors, name)
+		delete(m.snap.Targets, name)
+		delete(m.snap.Tasks, name)
+	})
+}
+
+// PutTaskConfigs implements ConfigStore.
+func (m *MemoryConfigStore) PutTaskConfigs(_ context.Context, name string, tasks []map[string]string) error {
+	return m.write(func() { m.snap.Tasks[name] = tasks })
+}
+
+// PutTargetState implements ConfigStore.
+func (m *MemoryConfigStore) PutTargetState(_ context.Context, name string, s TargetState) error {
+	return m.write(func() { m.snap.Targets[name] = s })
+}
+
+// PutRestartRequest implements ConfigStore.
+func (m *MemoryConfigStore) PutRestartRequest(_ context.Context, name string, includeTasks, onlyFailed bool) error {
+	if m.listener != nil {
+		m.listener.RestartRequested(name, includeTasks, onlyFailed)
+	}
+	return nil
+}
+
+// Refresh implements ConfigStore.
+func (m *MemoryConfigStore) Refresh(context.Context) error { return nil }
+
+// MemoryStatusStore is a StatusStore in memory.
+type MemoryStatusStore struct {
+	mu     sync.Mutex
+	conns  map[string]ConnectorState
+	tasks  map[TaskID]TaskState
+	topics map[string]map[string]bool
+}
+
+// NewMemoryStatusStore returns an empty store.
+func NewMemoryStatusStore() *MemoryStatusStore {
+	return &MemoryStatusStore{conns: map[string]ConnectorState{}, tasks: map[TaskID]TaskState{}, topics: map[string]map[string]bool{}}
+}
+
+// PutConnector implements StatusStore.
+func (m *MemoryStatusStore) PutConnector(_ context.Context, name string, s ConnectorState, _ int32) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.conns[name] = s
+	return nil
+}
+
+// PutTask implements StatusStore.
+func (m *MemoryStatusStore) PutTask(_ context.Context, id TaskID, s TaskState, _ int32) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.tasks[id] = s
+	return nil
+}
+
+// Connector implements StatusStore.
+func (m *MemoryStatusStore) Connector(name string) (ConnectorState, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.conns[name]
+	return s, ok
+}
+
+// Task implements StatusStore.
+func (m *MemoryStatusStore) Task(id TaskID) (TaskState, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.tasks[id]
+	return s, ok
+}
+
+// Tasks implements StatusStore.
+func (m *MemoryStatusStore) Tasks(name string) []TaskState {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []TaskState
+	for id, s := range m.tasks {
+		if id.Connector == name {
+			out = append(out, s)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// DeleteConnector implements StatusStore.
+func (m *MemoryStatusStore) DeleteConnector(_ context.Context, name string, _ int) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.conns, name)
+	for id := range m.tasks {
+		if id.Connector == name {
+			delete(m.tasks, id)
+		}
+	}
+	delete(m.topics, name)
+	return nil
+}
+
+// ActiveTopics implements StatusStore.
+func (m *MemoryStatusStore) ActiveTopics(name string) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]string, 0, len(m.topics[name]))
+	for t := range m.topics[name] {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ResetActiveTopics implements StatusStore.
+func (m *MemoryStatusStore) ResetActiveTopics(_ context.Context, name string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.topics, name)
+	return nil
+}
+
+// PutActiveTopic implements StatusStore.
+func (m *MemoryStatusStore) PutActiveTopic(_ context.Context, name, topic string, _ int) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.topics[name] == nil {
+		m.topics[name] = map[string]bool{}
+	}
+	m.topics[name][topic] = true
+	return nil
+}

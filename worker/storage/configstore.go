@@ -1,0 +1,295 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"maps"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/gonnect/gonnect/worker"
+)
+
+// Config topic keys and values, as Apache Connect writes them
+// (KafkaConfigBackingStore).
+const (
+	connectorPrefix   = "connector-"
+	taskPrefix        = "task-"
+	commitPrefix      = "commit-"
+	targetStatePrefix = "target-state-"
+	restartPrefix     = "restart-connector-"
+	sessionKey        = "session-key"
+)
+
+type propertiesValue struct {
+	Properties map[string]string `json:"properties"`
+}
+
+type commitValue struct {
+	Tasks int `json:"tasks"`
+}
+
+// Connect writes the legacy "state" (STARTED or PAUSED, which old workers
+// understand) next to "state.v2" (which may also be STOPPED).
+type targetStateValue struct {
+	State   string `json:"state"`
+	StateV2 string `json:"state.v2,omitempty"`
+}
+
+type restartValue struct {
+	IncludeTasks bool `json:"include-tasks"`
+	OnlyFailed   bool `json:"only-failed"`
+}
+
+func encodeTargetState(s worker.TargetState) []byte {
+	legacy := s
+	if s == worker.TargetStopped {
+		legacy = worker.TargetPaused
+	}
+	b, _ := json.Marshal(targetStateValue{State: string(legacy), StateV2: string(s)})
+	return b
+}
+
+// configState is the config topic folded into a snapshot, with Connect's
+// rule that task configs become visible only with their commit record.
+type configState struct {
+	snap    worker.ClusterConfig
+	pending map[string]map[int]map[string]string
+}
+
+func newConfigState() *configState {
+	return &configState{
+		snap: worker.ClusterConfig{Connectors: map[string]map[string]string{}, Targets: map[string]worker.TargetState{},
+			Tasks: map[string][]map[string]string{}},
+		pending: map[string]map[int]map[string]string{},
+	}
+}
+
+// restart is a restart request read from the topic.
+type restart struct {
+	name                     string
+	includeTasks, onlyFailed bool
+}
+
+// apply folds one record in; it returns a restart request if the record is one.
+func (c *configState) apply(key string, value []byte, next int64) (*restart, error) {
+	c.snap.Offset = next
+	switch {
+	case strings.HasPrefix(key, connectorPrefix):
+		name := strings.TrimPrefix(key, connectorPrefix)
+		if value == nil {
+			delete(c.snap.Connectors, name)
+			delete(c.snap.Targets, name)
+			delete(c.snap.Tasks, name)
+			delete(c.pending, name)
+			return nil, nil
+		}
+		var v propertiesValue
+		if err := json.Unmarshal(value, &v); err != nil {
+			return nil, fmt.Errorf("decoding %s: %w", key, err)
+		}
+		c.snap.Connectors[name] = v.Properties
+	case strings.HasPrefix(key, taskPrefix):
+		rest := strings.TrimPrefix(key, taskPrefix)
+		i := strings.LastIndexByte(rest, '-')
+		if i < 0 {
+			return nil, fmt.Errorf("malformed task key %s", key)
+		}
+		n, err := strconv.Atoi(rest[i+1:])
+		if err != nil {
+			return nil, fmt.Errorf("malformed task key %s", key)
+		}
+		name := rest[:i]
+		if value == nil {
+			return nil, nil
+		}
+		var v propertiesValue
+		if err := json.Unmarshal(value, &v); err != nil {
+			return nil, fmt.Errorf("decoding %s: %w", key, err)
+		}
+		if c.pending[name] == nil {
+			c.pending[name] = map[int]map[string]string{}
+		}
+		c.pending[name][n] = v.Properties
+	case strings.HasPrefix(key, commitPrefix):
+		name := strings.TrimPrefix(key, commitPrefix)
+		if value == nil {
+			return nil, nil
+		}
+		var v commitValue
+		if err := json.Unmarshal(value, &v); err != nil {
+			return nil, fmt.Errorf("decoding %s: %w", key, err)
+		}
+		tasks := make([]map[string]string, v.Tasks)
+		for i := range tasks {
+			t, ok := c.pending[name][i]
+			if !ok {
+				// Connect marks such a connector inconsistent and waits for
+				// the next complete set; keep the previous one.
+				return nil, fmt.Errorf("commit of %d tasks for connector %s misses task %d", v.Tasks, name, i)
+			}
+			tasks[i] = t
+		}
+		c.snap.Tasks[name] = tasks
+		delete(c.pending, name)
+	case strings.HasPrefix(key, targetStatePrefix):
+		name := strings.TrimPrefix(key, targetStatePrefix)
+		if value == nil {
+			delete(c.snap.Targets, name)
+			return nil, nil
+		}
+		var v targetStateValue
+		if err := json.Unmarshal(value, &v); err != nil {
+			return nil, fmt.Errorf("decoding %s: %w", key, err)
+		}
+		s := v.StateV2
+		if s == "" {
+			s = v.State
+		}
+		c.snap.Targets[name] = worker.TargetState(s)
+	case strings.HasPrefix(key, restartPrefix):
+		if value == nil {
+			return nil, nil
+		}
+		var v restartValue
+		if err := json.Unmarshal(value, &v); err != nil {
+			return nil, fmt.Errorf("decoding %s: %w", key, err)
+		}
+		return &restart{name: strings.TrimPrefix(key, restartPrefix), includeTasks: v.IncludeTasks, onlyFailed: v.OnlyFailed}, nil
+	case key == sessionKey:
+		// Connect's inter-worker request signing key; gonnect workers do
+		// not sign internal requests, so it is only tolerated.
+	}
+	return nil, nil
+}
+
+func (c *configState) clone() worker.ClusterConfig {
+	s := c.snap
+	s.Connectors = maps.Clone(s.Connectors)
+	s.Targets = maps.Clone(s.Targets)
+	s.Tasks = maps.Clone(s.Tasks)
+	return s
+}
+
+// ConfigStore is the config topic (worker.ConfigStore).
+type ConfigStore struct {
+	log      *Log
+	logger   *slog.Logger
+	mu       sync.Mutex
+	state    *configState
+	started  bool
+	listener worker.ConfigListener
+}
+
+// NewConfigStore returns a store on the config topic (always one partition).
+func NewConfigStore(cfg LogConfig) *ConfigStore {
+	cfg.Partitions = 1
+	s := &ConfigStore{state: newConfigState(), logger: cfg.Logger}
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
+	s.log = NewLog(cfg, s.onRecord)
+	return s
+}
+
+// SetListener sets who hears about changes; call before Start.
+func (s *ConfigStore) SetListener(l worker.ConfigListener) { s.listener = l }
+
+func (s *ConfigStore) onRecord(r Record) {
+	s.mu.Lock()
+	rs, err := s.state.apply(string(r.Key), r.Value, r.Offset+1)
+	started := s.started
+	s.mu.Unlock()
+	if err != nil {
+		s.logger.Error("skipping config topic record", "key", string(r.Key), "offset", r.Offset, "error", err)
+	}
+	if !started || s.listener == nil {
+		return
+	}
+	if rs != nil {
+		s.listener.RestartRequested(rs.name, rs.includeTasks, rs.onlyFailed)
+		return
+	}
+	s.listener.ConfigChanged()
+}
+
+// Start reads the topic to its end.
+func (s *ConfigStore) Start(ctx context.Context) error {
+	if err := s.log.Start(ctx); err != nil {
+		return fmt.Errorf("starting config store: %w", err)
+	}
+	s.mu.Lock()
+	s.started = true
+	s.mu.Unlock()
+	return nil
+}
+
+// Stop closes the store.
+func (s *ConfigStore) Stop() { s.log.Close() }
+
+// Snapshot implements worker.ConfigStore.
+func (s *ConfigStore) Snapshot() worker.ClusterConfig {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state.clone()
+}
+
+func (s *ConfigStore) put(ctx context.Context, key string, v any) error {
+	var b []byte
+	if v != nil {
+		var err error
+		if b, err = json.Marshal(v); err != nil {
+			return fmt.Errorf("encoding %s: %w", key, err)
+		}
+	}
+	return s.log.SendAndRead(ctx, []byte(key), b)
+}
+
+// PutConnectorConfig implements worker.ConfigStore.
+func (s *ConfigStore) PutConnectorConfig(ctx context.Context, name string, config map[string]string, target *worker.TargetState) error {
+	if target != nil {
+		if err := s.log.Send(ctx, []byte(targetStatePrefix+name), encodeTargetState(*target)); err != nil {
+			return err
+		}
+	}
+	return s.put(ctx, connectorPrefix+name, propertiesValue{Properties: config})
+}
+
+// RemoveConnectorConfig implements worker.ConfigStore.
+func (s *ConfigStore) RemoveConnectorConfig(ctx context.Context, name string) error {
+	if err := s.log.Send(ctx, []byte(connectorPrefix+name), nil); err != nil {
+		return err
+	}
+	return s.log.SendAndRead(ctx, []byte(targetStatePrefix+name), nil)
+}
+
+// PutTaskConfigs implements worker.ConfigStore: the task records, then the
+// commit record that makes them visible together.
+func (s *ConfigStore) PutTaskConfigs(ctx context.Context, name string, tasks []map[string]string) error {
+	for i, t := range tasks {
+		b, err := json.Marshal(propertiesValue{Properties: t})
+		if err != nil {
+			return fmt.Errorf("encoding task %d of %s: %w", i, name, err)
+		}
+		if err := s.log.Send(ctx, []byte(fmt.Sprintf("%s%s-%d", taskPrefix, name, i)), b); err != nil {
+			return err
+		}
+	}
+	return s.put(ctx, commitPrefix+name, commitValue{Tasks: len(tasks)})
+}
+
+// PutTargetState implements worker.ConfigStore.
+func (s *ConfigStore) PutTargetState(ctx context.Context, name string, state worker.TargetState) error {
+	return s.log.SendAndRead(ctx, []byte(targetStatePrefix+name), encodeTargetState(state))
+}
+
+// PutRestartRequest implements worker.ConfigStore.
+func (s *ConfigStore) PutRestartRequest(ctx context.Context, name string, includeTasks, onlyFailed bool) error {
+	return s.put(ctx, restartPrefix+name, restartValue{IncludeTasks: includeTasks, OnlyFailed: onlyFailed})
+}
+
+// Refresh implements worker.ConfigStore.
+func (s *ConfigStore) Refresh(ctx context.Context) error { return s.log.ReadToEnd(ctx) }

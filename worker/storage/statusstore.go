@@ -1,0 +1,267 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gonnect/gonnect/worker"
+)
+
+// Status topic keys, as Apache Connect writes them (KafkaStatusBackingStore).
+const (
+	connectorStatusPrefix = "status-connector-"
+	taskStatusPrefix      = "status-task-"
+	topicStatusPrefix     = "status-topic-"
+	topicStatusSeparator  = ":connector-"
+)
+
+type statusValue struct {
+	State      string  `json:"state"`
+	Trace      *string `json:"trace"`
+	WorkerID   string  `json:"worker_id"`
+	Generation int32   `json:"generation"`
+	Version    *string `json:"version"`
+}
+
+type topicStatusValue struct {
+	Topic struct {
+		Name              string `json:"name"`
+		Connector         string `json:"connector"`
+		Task              int    `json:"task"`
+		DiscoverTimestamp int64  `json:"discoverTimestamp"`
+	} `json:"topic"`
+}
+
+func encodeStatus(state worker.State, trace, workerID, version string, generation int32) []byte {
+	v := statusValue{State: string(state), WorkerID: workerID, Generation: generation}
+	if trace != "" {
+		v.Trace = &trace
+	}
+	if version != "" {
+		v.Version = &version
+	}
+	b, _ := json.Marshal(v)
+	return b
+}
+
+type statusEntry struct {
+	value      statusValue
+	generation int32
+}
+
+// statusState folds the status topic: latest status per connector and
+// task, and the active topics of each connector.
+type statusState struct {
+	connectors map[string]statusEntry
+	tasks      map[worker.TaskID]statusEntry
+	topics     map[string]map[string]bool
+}
+
+func newStatusState() *statusState {
+	return &statusState{connectors: map[string]statusEntry{}, tasks: map[worker.TaskID]statusEntry{}, topics: map[string]map[string]bool{}}
+}
+
+func parseTaskKey(rest string) (worker.TaskID, error) {
+	i := strings.LastIndexByte(rest, '-')
+	if i < 0 {
+		return worker.TaskID{}, fmt.Errorf("malformed task status key %q", rest)
+	}
+	n, err := strconv.Atoi(rest[i+1:])
+	if err != nil {
+		return worker.TaskID{}, fmt.Errorf("malformed task status key %q", rest)
+	}
+	return worker.TaskID{Connector: rest[:i], Task: n}, nil
+}
+
+func (s *statusState) apply(key string, value []byte) error {
+	switch {
+	case strings.HasPrefix(key, connectorStatusPrefix):
+		name := strings.TrimPrefix(key, connectorStatusPrefix)
+		if value == nil {
+			delete(s.connectors, name)
+			return nil
+		}
+		var v statusValue
+		if err := json.Unmarshal(value, &v); err != nil {
+			return fmt.Errorf("decoding %s: %w", key, err)
+		}
+		s.connectors[name] = statusEntry{value: v, generation: v.Generation}
+	case strings.HasPrefix(key, taskStatusPrefix):
+		id, err := parseTaskKey(strings.TrimPrefix(key, taskStatusPrefix))
+		if err != nil {
+			return err
+		}
+		if value == nil {
+			delete(s.tasks, id)
+			return nil
+		}
+		var v statusValue
+		if err := json.Unmarshal(value, &v); err != nil {
+			return fmt.Errorf("decoding %s: %w", key, err)
+		}
+		s.tasks[id] = statusEntry{value: v, generation: v.Generation}
+	case strings.HasPrefix(key, topicStatusPrefix):
+		topic, conn, ok := strings.Cut(strings.TrimPrefix(key, topicStatusPrefix), topicStatusSeparator)
+		if !ok {
+			return fmt.Errorf("malformed topic status key %q", key)
+		}
+		if value == nil {
+			delete(s.topics[conn], topic)
+			return nil
+		}
+		if s.topics[conn] == nil {
+			s.topics[conn] = map[string]bool{}
+		}
+		s.topics[conn][topic] = true
+	}
+	return nil
+}
+
+// StatusStore is the status topic (worker.StatusStore).
+type StatusStore struct {
+	log    *Log
+	logger *slog.Logger
+	mu     sync.Mutex
+	state  *statusState
+}
+
+// NewStatusStore returns a store on the status topic.
+func NewStatusStore(cfg LogConfig) *StatusStore {
+	s := &StatusStore{state: newStatusState(), logger: cfg.Logger}
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
+	s.log = NewLog(cfg, s.onRecord)
+	return s
+}
+
+func (s *StatusStore) onRecord(r Record) {
+	s.mu.Lock()
+	err := s.state.apply(string(r.Key), r.Value)
+	s.mu.Unlock()
+	if err != nil {
+		s.logger.Error("skipping status topic record", "key", string(r.Key), "offset", r.Offset, "error", err)
+	}
+}
+
+// Start reads the topic to its end.
+func (s *StatusStore) Start(ctx context.Context) error {
+	if err := s.log.Start(ctx); err != nil {
+		return fmt.Errorf("starting status store: %w", err)
+	}
+	return nil
+}
+
+// Stop closes the store.
+func (s *StatusStore) Stop() { s.log.Close() }
+
+// PutConnector implements worker.StatusStore.
+func (s *StatusStore) PutConnector(ctx context.Context, name string, st worker.ConnectorState, generation int32) error {
+	return s.log.SendAndRead(ctx, []byte(connectorStatusPrefix+name), encodeStatus(st.State, st.Trace, st.WorkerID, st.Version, generation))
+}
+
+// PutTask implements worker.StatusStore.
+func (s *StatusStore) PutTask(ctx context.Context, id worker.TaskID, st worker.TaskState, generation int32) error {
+	return s.log.SendAndRead(ctx, []byte(taskStatusPrefix+id.String()), encodeStatus(st.State, st.Trace, st.WorkerID, st.Version, generation))
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// Connector implements worker.StatusStore.
+func (s *StatusStore) Connector(name string) (worker.ConnectorState, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.state.connectors[name]
+	if !ok {
+		return worker.ConnectorState{}, false
+	}
+	return worker.ConnectorState{State: worker.State(e.value.State), WorkerID: e.value.WorkerID, Trace: deref(e.value.Trace), Version: deref(e.value.Version)}, true
+}
+
+func taskState(id int, e statusEntry) worker.TaskState {
+	return worker.TaskState{ID: id, State: worker.State(e.value.State), WorkerID: e.value.WorkerID, Trace: deref(e.value.Trace), Version: deref(e.value.Version)}
+}
+
+// Task implements worker.StatusStore.
+func (s *StatusStore) Task(id worker.TaskID) (worker.TaskState, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.state.tasks[id]
+	if !ok {
+		return worker.TaskState{}, false
+	}
+	return taskState(id.Task, e), true
+}
+
+// Tasks implements worker.StatusStore.
+func (s *StatusStore) Tasks(name string) []worker.TaskState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []worker.TaskState
+	for id, e := range s.state.tasks {
+		if id.Connector == name {
+			out = append(out, taskState(id.Task, e))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// DeleteConnector implements worker.StatusStore: tombstones for the
+// connector's and its tasks' statuses.
+func (s *StatusStore) DeleteConnector(ctx context.Context, name string, tasks int) error {
+	for i := range tasks {
+		if err := s.log.Send(ctx, []byte(fmt.Sprintf("%s%s-%d", taskStatusPrefix, name, i)), nil); err != nil {
+			return err
+		}
+	}
+	return s.log.SendAndRead(ctx, []byte(connectorStatusPrefix+name), nil)
+}
+
+// ActiveTopics implements worker.StatusStore.
+func (s *StatusStore) ActiveTopics(name string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.state.topics[name]))
+	for t := range s.state.topics[name] {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// PutActiveTopic implements worker.StatusStore.
+func (s *StatusStore) PutActiveTopic(ctx context.Context, name, topic string, task int) error {
+	s.mu.Lock()
+	known := s.state.topics[name][topic]
+	s.mu.Unlock()
+	if known {
+		return nil
+	}
+	var v topicStatusValue
+	v.Topic.Name, v.Topic.Connector, v.Topic.Task, v.Topic.DiscoverTimestamp = topic, name, task, time.Now().UnixMilli()
+	b, _ := json.Marshal(v)
+	return s.log.SendAndRead(ctx, []byte(topicStatusPrefix+topic+topicStatusSeparator+name), b)
+}
+
+// ResetActiveTopics implements worker.StatusStore.
+func (s *StatusStore) ResetActiveTopics(ctx context.Context, name string) error {
+	for _, t := range s.ActiveTopics(name) {
+		if err := s.log.Send(ctx, []byte(topicStatusPrefix+t+topicStatusSeparator+name), nil); err != nil {
+			return err
+		}
+	}
+	return s.log.ReadToEnd(ctx)
+}

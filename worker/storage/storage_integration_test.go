@@ -1,0 +1,161 @@
+//go:build integration
+
+package storage
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gonnect/gonnect/internal/stack"
+	"github.com/gonnect/gonnect/worker"
+)
+
+type countingListener struct {
+	mu       sync.Mutex
+	changes  int
+	restarts []string
+}
+
+func (l *countingListener) ConfigChanged() { l.mu.Lock(); l.changes++; l.mu.Unlock() }
+func (l *countingListener) RestartRequested(name string, _, _ bool) {
+	l.mu.Lock()
+	l.restarts = append(l.restarts, name)
+	l.mu.Unlock()
+}
+
+func testLog(t *testing.T, kind string) LogConfig {
+	return LogConfig{Bootstrap: stack.KafkaBootstrap(), Topic: fmt.Sprintf("it-%s-%s-%d", kind, t.Name(), rand.Uint32()), Partitions: 1, Replication: 1}
+}
+
+func TestIntegrationConfigStoreRoundTripAndRestart(t *testing.T) {
+	stack.RequireKafka(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cfg := testLog(t, "configs")
+	s := NewConfigStore(cfg)
+	l := &countingListener{}
+	s.SetListener(l)
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	paused := worker.TargetPaused
+	if err := s.PutConnectorConfig(ctx, "c1", map[string]string{"connector.class": "X", "name": "c1"}, &paused); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutTaskConfigs(ctx, "c1", []map[string]string{{"a": "0"}, {"a": "1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutConnectorConfig(ctx, "c2", map[string]string{"connector.class": "Y"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutTargetState(ctx, "c2", worker.TargetStopped); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveConnectorConfig(ctx, "c2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutRestartRequest(ctx, "c1", true, false); err != nil {
+		t.Fatal(err)
+	}
+	check := func(snap worker.ClusterConfig) {
+		t.Helper()
+		if snap.Connectors["c1"]["connector.class"] != "X" || snap.Target("c1") != worker.TargetPaused || len(snap.Tasks["c1"]) != 2 || snap.Tasks["c1"][1]["a"] != "1" {
+			t.Fatalf("unexpected snapshot: %+v", snap)
+		}
+		if _, ok := snap.Connectors["c2"]; ok {
+			t.Fatalf("c2 should be deleted: %+v", snap)
+		}
+	}
+	check(s.Snapshot())
+	l.mu.Lock()
+	if l.changes == 0 || len(l.restarts) != 1 || l.restarts[0] != "c1" {
+		t.Fatalf("listener saw changes=%d restarts=%v", l.changes, l.restarts)
+	}
+	l.mu.Unlock()
+	s.Stop()
+
+	// A new store on the same topic rebuilds the same state.
+	s2 := NewConfigStore(cfg)
+	if err := s2.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Stop()
+	check(s2.Snapshot())
+	if s2.Snapshot().Offset != s.Snapshot().Offset {
+		t.Fatalf("offsets differ after restart: %d vs %d", s2.Snapshot().Offset, s.Snapshot().Offset)
+	}
+}
+
+func TestIntegrationStatusStore(t *testing.T) {
+	stack.RequireKafka(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cfg := testLog(t, "status")
+	cfg.Partitions = 5
+	s := NewStatusStore(cfg)
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	if err := s.PutConnector(ctx, "c1", worker.ConnectorState{State: worker.StateRunning, WorkerID: "w:1", Version: "1.0"}, 3); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := s.PutTask(ctx, worker.TaskID{Connector: "c1", Task: i}, worker.TaskState{State: worker.StateFailed, WorkerID: "w:1", Trace: "boom"}, 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.PutActiveTopic(ctx, "c1", "orders", 0); err != nil {
+		t.Fatal(err)
+	}
+	st, ok := s.Connector("c1")
+	if !ok || st.State != worker.StateRunning || st.WorkerID != "w:1" || st.Version != "1.0" {
+		t.Fatalf("connector status = %+v %v", st, ok)
+	}
+	tasks := s.Tasks("c1")
+	if len(tasks) != 3 || tasks[2].ID != 2 || tasks[2].Trace != "boom" {
+		t.Fatalf("tasks = %+v", tasks)
+	}
+	if got := s.ActiveTopics("c1"); len(got) != 1 || got[0] != "orders" {
+		t.Fatalf("active topics = %v", got)
+	}
+	if err := s.ResetActiveTopics(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteConnector(ctx, "c1", 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Connector("c1"); ok || len(s.Tasks("c1")) != 0 || len(s.ActiveTopics("c1")) != 0 {
+		t.Fatal("statuses and topics should be gone")
+	}
+}
+
+func TestIntegrationReadsApacheConnectConfigTopic(t *testing.T) {
+	// The reference worker's topic, written by Apache Kafka Connect itself.
+	stack.RequireReferenceConnect(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s := NewConfigStore(LogConfig{Bootstrap: stack.KafkaBootstrap(), Topic: "reference-connect-configs", Replication: 1})
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	snap := s.Snapshot()
+	if snap.Offset == 0 {
+		t.Fatal("read nothing from the reference config topic")
+	}
+	for name, cfg := range snap.Connectors {
+		if cfg["name"] != name || cfg["connector.class"] == "" {
+			t.Errorf("connector %s decoded as %v", name, cfg)
+		}
+		for i, tc := range snap.Tasks[name] {
+			if tc["task.class"] == "" {
+				t.Errorf("task %d of %s decoded without task.class: %v", i, name, tc)
+			}
+		}
+	}
+}
