@@ -42,7 +42,9 @@ type Herder struct {
 	applied            ClusterConfig
 	restartQueue       []restartRequest
 
-	mu              sync.Mutex // guards the fields below, read by REST goroutines
+	mu              sync.Mutex // guards the fields below, read by other goroutines
+	ownedConns      map[string]bool
+	ownedTasks      map[TaskID]bool
 	generation      int32
 	needsRebalance  bool
 	lastAssignError error
@@ -173,8 +175,17 @@ func (h *Herder) OnRevoked(ctx context.Context, a Assignment) {
 			h.rt.stopConnector(n)
 			delete(h.assignedConnectors, n)
 		}
+		h.publishOwned()
 		return nil
 	})
+}
+
+// publishOwned copies the assignment for readers on other goroutines.
+func (h *Herder) publishOwned() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.ownedConns = maps.Clone(h.assignedConnectors)
+	h.ownedTasks = maps.Clone(h.assignedTasks)
 }
 
 // OnAssigned applies a new assignment.
@@ -239,6 +250,7 @@ func (h *Herder) applyAssignment(ctx context.Context, a Assignment) {
 		h.assignedTasks[id] = true
 		h.startTask(ctx, snap, id)
 	}
+	h.publishOwned()
 	h.ready.Store(true)
 	h.log.Info("assignment applied", "generation", a.Generation, "connectors", a.Connectors, "tasks", len(a.Tasks), "config_offset", snap.Offset)
 }
@@ -408,6 +420,15 @@ func (h *Herder) TaskState(id TaskID, state State, trace string) {
 	s := TaskState{ID: id.Task, State: state, WorkerID: h.workerID, Trace: trace}
 	if err := h.status.PutTask(ctx, id, s, h.currentGeneration()); err != nil {
 		h.log.Error("writing task status", "task", id.String(), "state", state, "error", err)
+	}
+}
+
+// TopicUsed implements StatusSink.
+func (h *Herder) TopicUsed(id TaskID, topic string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := h.status.PutActiveTopic(ctx, id.Connector, topic, id.Task); err != nil {
+		h.log.Warn("recording active topic", "connector", id.Connector, "topic", topic, "error", err)
 	}
 }
 

@@ -17,6 +17,8 @@ import (
 type StatusSink interface {
 	ConnectorState(name string, state State, trace string)
 	TaskState(id TaskID, state State, trace string)
+	// TopicUsed records that a task consumed or produced a topic.
+	TopicUsed(id TaskID, topic string)
 }
 
 // TaskRunner runs one task until its context ends or the task fails
@@ -37,6 +39,8 @@ type TaskListener interface {
 	OnPause(id TaskID)
 	OnResume(id TaskID)
 	OnFailure(id TaskID, err error)
+	// OnTopic is called the first time the task uses a topic.
+	OnTopic(id TaskID, topic string)
 }
 
 // runtime starts and stops the connectors and tasks assigned to this
@@ -294,6 +298,7 @@ func (rt *runtime) stopAll() {
 func (rt *runtime) OnRunning(id TaskID) { rt.status.TaskState(id, StateRunning, "") }
 func (rt *runtime) OnPause(id TaskID)   { rt.status.TaskState(id, StatePaused, "") }
 func (rt *runtime) OnResume(id TaskID)  { rt.status.TaskState(id, StateRunning, "") }
+func (rt *runtime) OnTopic(id TaskID, topic string) { rt.status.TopicUsed(id, topic) }
 func (rt *runtime) OnFailure(id TaskID, err error) {
 	rt.log.Error("task failed", "task", id.String(), "error", err)
 	rt.status.TaskState(id, StateFailed, traceOf(err))

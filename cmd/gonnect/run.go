@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gonnect/gonnect/connectors"
+	"github.com/gonnect/gonnect/connectors/configdef"
+	"github.com/gonnect/gonnect/connectors/connectorconfig"
+	"github.com/gonnect/gonnect/internal/logging"
+	"github.com/gonnect/gonnect/internal/properties"
+	"github.com/gonnect/gonnect/restapi"
+	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/worker/storage"
+)
+
+// startTimeout bounds reading the internal topics at start-up.
+const startTimeout = 2 * time.Minute
+
+// runWorker is the composition root (Connect's ConnectDistributed and
+// ConnectStandalone): stores, membership, herder and REST server, started
+// in that order and stopped in reverse.
+func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry, cfg *worker.Config, connectorFiles []string) error {
+	began := time.Now()
+	bootstrap := cfg.Bootstrap()
+	secProps := clientSecurityProps(cfg)
+	sctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
+	clusterID, err := storage.ClusterID(sctx, bootstrap, secProps)
+	if err != nil {
+		return err
+	}
+	_, _, port, err := cfg.FirstListener()
+	if err != nil {
+		return err
+	}
+	url := cfg.AdvertisedURL(port)
+	workerID := worker.WorkerIDFromURL(url)
+	defaults := converterDefaults(cfg)
+
+	var (
+		configs worker.ConfigStore
+		status  worker.StatusStore
+		offsets *storage.OffsetAdmin
+		member  worker.Membership
+		stops   []func()
+	)
+	defer func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}()
+	herderCfg := worker.HerderConfig{
+		Logger: loggers.Logger("org.apache.kafka.connect.runtime.Herder"), WorkerID: workerID, ClusterID: clusterID,
+		StopTimeout: cfg.Millis(worker.TaskShutdownTimeout) + 5*time.Second,
+		Validate: func(ctx context.Context, plugin string, config map[string]string) (configdef.Infos, error) {
+			return validateConnector(ctx, plugin, defaults, config)
+		},
+	}
+	var herder *worker.Herder
+	if cfg.Distributed {
+		logCfg := func(topic string, partitions, rf int) storage.LogConfig {
+			return storage.LogConfig{Bootstrap: bootstrap, Topic: topic, Partitions: partitions, Replication: rf, ClientProps: secProps,
+				Logger: loggers.Logger("org.apache.kafka.connect.util.KafkaBasedLog")}
+		}
+		v := cfg.Values
+		cs := storage.NewConfigStore(logCfg(v.String(worker.ConfigStorageTopic), 1, v.Int(worker.ConfigStorageRF)))
+		ss := storage.NewStatusStore(logCfg(v.String(worker.StatusStorageTopic), v.Int(worker.StatusStoragePartitions), v.Int(worker.StatusStorageRF)))
+		ofs := storage.NewOffsetStore(logCfg(v.String(worker.OffsetStorageTopic), v.Int(worker.OffsetStoragePartitions), v.Int(worker.OffsetStorageRF)))
+		for _, s := range []interface {
+			Start(context.Context) error
+			Stop()
+		}{ofs, ss, cs} {
+			if err := s.Start(sctx); err != nil {
+				return err
+			}
+			stops = append(stops, s.Stop)
+		}
+		configs, status = cs, ss
+		offsets = &storage.OffsetAdmin{Bootstrap: bootstrap, ClientProps: secProps, Source: ofs}
+		herderCfg.NewTask = newTaskFactory(cfg, loggers, ofs)
+		m, err := newGroupMember(cfg, url, loggers)
+		if err != nil {
+			return err
+		}
+		member = m
+		herderCfg.Configs, herderCfg.Status, herderCfg.Offsets, herderCfg.Member = configs, status, offsets, member
+		herder = worker.NewHerder(herderCfg)
+		cs.SetListener(herder)
+		m.SetHandler(herder)
+	} else {
+		fo, err := storage.NewFileOffsetStore(cfg.Values.String(worker.OffsetStorageFile))
+		if err != nil {
+			return err
+		}
+		mc, ms := worker.NewMemoryConfigStore(), worker.NewMemoryStatusStore()
+		solo := worker.NewSolo(url)
+		configs, status = mc, ms
+		offsets = &storage.OffsetAdmin{Bootstrap: bootstrap, ClientProps: secProps, Source: fo}
+		herderCfg.NewTask = newTaskFactory(cfg, loggers, fo)
+		herderCfg.Configs, herderCfg.Status, herderCfg.Offsets, herderCfg.Member = mc, ms, offsets, solo
+		herder = worker.NewHerder(herderCfg)
+		mc.SetListener(herder)
+		solo.SetHandler(herder)
+	}
+
+	rest, err := restapi.New(restapi.Config{
+		Listener: cfg.Values.List(worker.Listeners)[0], Herder: herder, Logger: loggers.Logger("org.apache.kafka.connect.runtime.rest.RestServer"),
+		Loggers: loggers, Defaults: defaults, ExtraPlugins: converterPlugins(),
+		AllowOrigin: cfg.Values.String(worker.AccessControlAllowOrigin), AllowMethods: cfg.Values.String(worker.AccessControlAllowMethods),
+	})
+	if err != nil {
+		return err
+	}
+	if err := rest.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := rest.Shutdown(sctx); err != nil {
+			log.Warn("stopping REST server", "error", err)
+		}
+	}()
+	log.Info("worker started", "mode", map[bool]string{true: "distributed", false: "standalone"}[cfg.Distributed],
+		"url", url, "kafka_cluster_id", clusterID, "startup", time.Since(began).Round(time.Millisecond))
+
+	hctx, stopHerder := context.WithCancel(ctx)
+	defer stopHerder()
+	herderDone := make(chan error, 1)
+	go func() { herderDone <- herder.Run(hctx) }()
+	if len(connectorFiles) > 0 {
+		if err := submitConnectorFiles(ctx, herder, connectorFiles); err != nil {
+			stopHerder()
+			<-herderDone
+			return err
+		}
+	}
+	select {
+	case err := <-herderDone:
+		return err
+	case <-ctx.Done():
+		log.Info("stopping worker")
+		stopHerder()
+		return <-herderDone
+	}
+}
+
+// clientSecurityProps passes the worker's client security settings
+// (security.protocol, sasl.*, ssl.*) to every Kafka client it creates.
+func clientSecurityProps(cfg *worker.Config) map[string]string {
+	out := map[string]string{}
+	for k, v := range cfg.Raw {
+		if strings.HasPrefix(k, "security.") || strings.HasPrefix(k, "sasl.") || strings.HasPrefix(k, "ssl.") {
+			out[k] = v
+		}
+	}
+	if id := cfg.Values.String(worker.ClientID); id != "" {
+		out["client.id"] = id
+	}
+	return out
+}
+
+func validateConnector(ctx context.Context, plugin string, defaults connectorconfig.Defaults, config map[string]string) (configdef.Infos, error) {
+	p, err := connectors.Lookup(plugin)
+	if err != nil {
+		return configdef.Infos{}, err
+	}
+	infos, conn := connectorconfig.Validate(p, defaults, config)
+	if v, ok := conn.(connectors.ConfigValidator); ok && infos.ErrorCount == 0 {
+		v.ValidateConfig(ctx, config, &infos)
+	}
+	return infos, nil
+}
+
+// submitConnectorFiles creates or updates the connectors of a standalone
+// worker's files (.properties, or .json with Connect's create request or a
+// flat config, as Connect 3.8+ accepts).
+func submitConnectorFiles(ctx context.Context, h *worker.Herder, files []string) error {
+	for _, f := range files {
+		var cfg map[string]string
+		if strings.EqualFold(filepath.Ext(f), ".json") {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return fmt.Errorf("reading connector file: %w", err)
+			}
+			var req struct {
+				Name   string            `json:"name"`
+				Config map[string]string `json:"config"`
+			}
+			if err := json.Unmarshal(b, &req); err == nil && req.Config != nil {
+				cfg = req.Config
+				if req.Name != "" {
+					cfg["name"] = req.Name
+				}
+			} else if err := json.Unmarshal(b, &cfg); err != nil {
+				return fmt.Errorf("parsing connector file %s: %w", f, err)
+			}
+		} else {
+			var err error
+			if cfg, err = properties.Load(f); err != nil {
+				return err
+			}
+		}
+		name := cfg["name"]
+		if name == "" {
+			return fmt.Errorf("connector file %s has no name", f)
+		}
+		if _, _, err := h.PutConnectorConfig(ctx, name, cfg, true, ""); err != nil {
+			var bad *worker.BadRequestError
+			if errors.As(err, &bad) {
+				return fmt.Errorf("connector file %s: %s", f, bad.Msg)
+			}
+			return fmt.Errorf("creating connector %s from %s: %w", name, f, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/gonnect/gonnect/connectors"
+	"github.com/gonnect/gonnect/connectors/connectorconfig"
+	"github.com/gonnect/gonnect/internal/logging"
+	"github.com/gonnect/gonnect/internal/version"
+	"github.com/gonnect/gonnect/restapi"
+	"github.com/gonnect/gonnect/schemas"
+	"github.com/gonnect/gonnect/schemas/converters"
+	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/worker/group"
+	"github.com/gonnect/gonnect/worker/task"
+
+	// Built-in connectors register themselves.
+	_ "github.com/gonnect/gonnect/connectors/file"
+)
+
+func converterDefaults(cfg *worker.Config) connectorconfig.Defaults {
+	return connectorconfig.Defaults{
+		KeyConverter: cfg.Values.String(worker.KeyConverter), ValueConverter: cfg.Values.String(worker.ValueConverter),
+		HeaderConverter: cfg.Values.String(worker.HeaderConverter),
+		Converters:      converters.Classes(), HeaderConverters: converters.HeaderClasses, Known: converters.Known,
+	}
+}
+
+func converterPlugins() []restapi.PluginInfo {
+	var out []restapi.PluginInfo
+	for _, c := range converters.Classes() {
+		out = append(out, restapi.PluginInfo{Class: c, Type: string(connectors.TypeConverter), Version: version.ConnectAPI})
+	}
+	for _, c := range converters.HeaderClasses {
+		out = append(out, restapi.PluginInfo{Class: c, Type: string(connectors.TypeHeaderConvert), Version: version.ConnectAPI})
+	}
+	return out
+}
+
+func newGroupMember(cfg *worker.Config, url string, loggers *logging.Registry) (*worker.GroupMembership, error) {
+	v := cfg.Values
+	protocol := strings.ToLower(v.String(worker.ConnectProtocol))
+	if protocol == "eager" {
+		protocol = group.ProtocolEager
+	}
+	return worker.NewGroupMembership(group.Config{
+		Brokers: v.List(worker.BootstrapServers), GroupID: v.String(worker.GroupID), WorkerURL: url, Protocol: protocol,
+		SessionTimeout: cfg.Millis(worker.SessionTimeout), HeartbeatInterval: cfg.Millis(worker.HeartbeatInterval),
+		RebalanceTimeout: cfg.Millis(worker.RebalanceTimeout), Logger: loggers.Logger("org.apache.kafka.connect.runtime.distributed.WorkerCoordinator"),
+	})
+}
+
+// converterConfig is the worker's converter settings overlaid with the
+// connector's, as Connect resolves them.
+func converterConfig(workerCfg *worker.Config, connCfg map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, src := range []map[string]string{workerCfg.Raw, connCfg} {
+		for k, v := range src {
+			if strings.HasPrefix(k, "key.converter") || strings.HasPrefix(k, "value.converter") || strings.HasPrefix(k, "header.converter") {
+				out[k] = v
+			}
+		}
+	}
+	return out
+}
+
+// clientProps merges worker client settings (prefix) with the connector's
+// overrides (override prefix).
+func clientProps(workerCfg *worker.Config, connCfg map[string]string, prefix, override string) map[string]string {
+	out := clientSecurityProps(workerCfg)
+	for k, v := range workerCfg.WithPrefix(prefix) {
+		out[k] = v
+	}
+	for k, v := range connCfg {
+		if strings.HasPrefix(k, override) {
+			out[strings.TrimPrefix(k, override)] = v
+		}
+	}
+	return out
+}
+
+// simpleHeader reads header bytes as text, like Connect's
+// SimpleHeaderConverter does for string headers.
+func simpleHeader(b []byte) schemas.SchemaAndValue {
+	if b == nil {
+		return schemas.SchemaAndValue{Schema: schemas.OptionalStringSchema}
+	}
+	return schemas.SchemaAndValue{Schema: schemas.OptionalStringSchema, Value: string(b)}
+}
+
+func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.OffsetStore) worker.TaskFactory {
+	bootstrap := cfg.Bootstrap()
+	interval := cfg.Millis(worker.OffsetFlushInterval)
+	return func(id worker.TaskID, p connectors.Plugin, connCfg, taskCfg map[string]string, l worker.TaskListener) (worker.TaskRunner, error) {
+		cc := converterConfig(cfg, connCfg)
+		key, err := converters.FromConfig(cc, "key.converter", true)
+		if err != nil {
+			return nil, err
+		}
+		val, err := converters.FromConfig(cc, "value.converter", false)
+		if err != nil {
+			return nil, err
+		}
+		conn := p.New()
+		log := loggers.Logger("org.apache.kafka.connect.runtime.WorkerTask").With("connector", id.Connector)
+		switch c := conn.(type) {
+		case connectors.SinkConnector:
+			return task.NewSinkRunner(task.SinkConfig{
+				ID: id, Bootstrap: bootstrap,
+				ConsumerProps:   clientProps(cfg, connCfg, "consumer.", "consumer.override."),
+				ProducerProps:   clientProps(cfg, connCfg, "producer.", "producer.override."),
+				ConnectorConfig: connCfg, TaskConfig: taskCfg, CommitInterval: interval,
+				KeyConverter: key, ValueConverter: val, KeyClass: cc["key.converter"], ValueClass: cc["value.converter"],
+				TaskClass: taskCfg["task.class"], Header: simpleHeader, Task: c.NewTask(), Listener: l, Logger: log,
+			})
+		case connectors.SourceConnector:
+			return task.NewSourceRunner(task.SourceConfig{
+				ID: id, Bootstrap: bootstrap, ProducerProps: clientProps(cfg, connCfg, "producer.", "producer.override."),
+				TaskConfig: taskCfg, CommitInterval: interval, KeyConverter: key, ValueConverter: val,
+				Task: c.NewTask(), Offsets: offsets, Listener: l, Logger: log,
+			}), nil
+		}
+		return nil, fmt.Errorf("connector class %s is neither a sink nor a source", p.Class)
+	}
+}
+
+// newLoggers builds the logger registry; the base handler passes every
+// level so the registry's per-logger levels decide.
+func newLoggers(base slog.Handler, root slog.Level) *logging.Registry { return logging.New(base, root) }

@@ -1,0 +1,182 @@
+package group
+
+import (
+	"sort"
+)
+
+// Snapshot is the config the leader assigns from: connectors and their
+// task counts at a config topic offset.
+type Snapshot struct {
+	Offset     int64
+	Connectors map[string]int
+}
+
+// member is one group member as the leader sees it.
+type member struct {
+	id   string
+	meta Metadata
+}
+
+// assignCooperative computes incremental assignments the way Connect's
+// IncrementalCooperativeAssignor does in its steady state: work no longer
+// configured, or held twice, is revoked; work nobody holds is given to the
+// least loaded members; and when members are unbalanced, the excess is
+// revoked now and handed out in the round that follows (members rejoin
+// after a revocation).
+func assignCooperative(snap Snapshot, members []member) map[string]Assignment {
+	sort.Slice(members, func(i, j int) bool { return members[i].id < members[j].id })
+	out := make(map[string]Assignment, len(members))
+	if len(members) == 0 {
+		return out
+	}
+	wantConn := map[string]bool{}
+	wantTask := map[TaskID]bool{}
+	var allConns []string
+	var allTasks []TaskID
+	for c, n := range snap.Connectors {
+		wantConn[c] = true
+		allConns = append(allConns, c)
+		for i := range n {
+			t := TaskID{Connector: c, Task: i}
+			wantTask[t] = true
+			allTasks = append(allTasks, t)
+		}
+	}
+	sort.Strings(allConns)
+	sortTasks(allTasks)
+
+	type load struct {
+		conns   []string
+		tasks   []TaskID
+		revoked Work
+		added   Work
+	}
+	loads := make([]*load, len(members))
+	heldConn := map[string]bool{}
+	heldTask := map[TaskID]bool{}
+	for i, m := range members {
+		l := &load{}
+		for _, c := range m.meta.Owned.Connectors {
+			if !wantConn[c] || heldConn[c] {
+				l.revoked.Connectors = append(l.revoked.Connectors, c)
+				continue
+			}
+			heldConn[c] = true
+			l.conns = append(l.conns, c)
+		}
+		for _, t := range m.meta.Owned.Tasks {
+			if !wantTask[t] || heldTask[t] {
+				l.revoked.Tasks = append(l.revoked.Tasks, t)
+				continue
+			}
+			heldTask[t] = true
+			l.tasks = append(l.tasks, t)
+		}
+		loads[i] = l
+	}
+	// Each member's share: total/n, and one more for total%n of them,
+	// preferring those that already hold more so fewer things move.
+	caps := func(count func(*load) int, total int) []int {
+		n := len(loads)
+		order := make([]int, n)
+		for i := range order {
+			order[i] = i
+		}
+		sort.SliceStable(order, func(a, b int) bool { return count(loads[order[a]]) > count(loads[order[b]]) })
+		out := make([]int, n)
+		for rank, i := range order {
+			out[i] = total / n
+			if rank < total%n {
+				out[i]++
+			}
+		}
+		return out
+	}
+	connCaps := caps(func(l *load) int { return len(l.conns) }, len(allConns))
+	taskCaps := caps(func(l *load) int { return len(l.tasks) }, len(allTasks))
+	// Revoke what exceeds the share; it moves in the next round.
+	for i, l := range loads {
+		if len(l.conns) > connCaps[i] {
+			extra := l.conns[connCaps[i]:]
+			l.revoked.Connectors = append(l.revoked.Connectors, extra...)
+			l.conns = l.conns[:connCaps[i]]
+		}
+		if len(l.tasks) > taskCaps[i] {
+			sortTasks(l.tasks)
+			extra := l.tasks[taskCaps[i]:]
+			l.revoked.Tasks = append(l.revoked.Tasks, extra...)
+			l.tasks = l.tasks[:taskCaps[i]]
+		}
+	}
+	// Hand out unheld work to the least loaded members.
+	for _, c := range allConns {
+		if heldConn[c] {
+			continue
+		}
+		best := loads[0]
+		for _, l := range loads[1:] {
+			if len(l.conns) < len(best.conns) {
+				best = l
+			}
+		}
+		best.conns = append(best.conns, c)
+		best.added.Connectors = append(best.added.Connectors, c)
+	}
+	for _, t := range allTasks {
+		if heldTask[t] {
+			continue
+		}
+		best := loads[0]
+		for _, l := range loads[1:] {
+			if len(l.tasks) < len(best.tasks) {
+				best = l
+			}
+		}
+		best.tasks = append(best.tasks, t)
+		best.added.Tasks = append(best.added.Tasks, t)
+	}
+	for i, m := range members {
+		out[m.id] = Assignment{Assigned: loads[i].added, Revoked: loads[i].revoked}
+	}
+	return out
+}
+
+// assignEager computes full assignments (protocol "default"): connectors
+// and tasks spread round robin over members in id order.
+func assignEager(snap Snapshot, members []member) map[string]Assignment {
+	sort.Slice(members, func(i, j int) bool { return members[i].id < members[j].id })
+	out := make(map[string]Assignment, len(members))
+	if len(members) == 0 {
+		return out
+	}
+	var conns []string
+	var tasks []TaskID
+	for c, n := range snap.Connectors {
+		conns = append(conns, c)
+		for i := range n {
+			tasks = append(tasks, TaskID{Connector: c, Task: i})
+		}
+	}
+	sort.Strings(conns)
+	sortTasks(tasks)
+	works := make([]Work, len(members))
+	for i, c := range conns {
+		works[i%len(members)].Connectors = append(works[i%len(members)].Connectors, c)
+	}
+	for i, t := range tasks {
+		works[i%len(members)].Tasks = append(works[i%len(members)].Tasks, t)
+	}
+	for i, m := range members {
+		out[m.id] = Assignment{Assigned: works[i]}
+	}
+	return out
+}
+
+func sortTasks(ts []TaskID) {
+	sort.Slice(ts, func(i, j int) bool {
+		if ts[i].Connector != ts[j].Connector {
+			return ts[i].Connector < ts[j].Connector
+		}
+		return ts[i].Task < ts[j].Task
+	})
+}

@@ -1,0 +1,328 @@
+package group
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// Config configures a member.
+type Config struct {
+	Brokers   []string
+	GroupID   string
+	WorkerURL string // advertised URL with trailing slash
+	// Protocol is the preferred protocol: sessioned, compatible or default;
+	// the incremental ones also offer the older ones, as Connect does.
+	Protocol          string
+	SessionTimeout    time.Duration
+	HeartbeatInterval time.Duration
+	RebalanceTimeout  time.Duration
+	Logger            *slog.Logger
+	// ClientOpts are extra franz-go options (security settings).
+	ClientOpts []kgo.Opt
+}
+
+// Result is one completed rebalance as this member sees it.
+type Result struct {
+	Assignment
+	Generation int32
+	MemberID   string
+	Protocol   string
+	IsLeader   bool
+}
+
+// Handler is the herder side of membership.
+type Handler interface {
+	// Snapshot is the config this member has read (its offset goes into
+	// the metadata; the leader assigns from it).
+	Snapshot() Snapshot
+	// Owned is what this member runs now (for incremental protocols).
+	Owned() Work
+	// OnRevoked stops work before the rebalance completes (eager protocol:
+	// everything, before joining).
+	OnRevoked(ctx context.Context, w Work)
+	// OnAssigned applies a rebalance's result.
+	OnAssigned(ctx context.Context, r Result)
+}
+
+// Member is this worker's membership in the Connect group.
+type Member struct {
+	cfg     Config
+	h       Handler
+	log     *slog.Logger
+	cl      *kgo.Client
+	rejoin  chan struct{}
+	mu      sync.Mutex
+	leader  string // leader URL
+	isLead  bool
+	version int16
+}
+
+// New builds a member; Run joins.
+func New(cfg Config, h Handler) (*Member, error) {
+	if cfg.GroupID == "" || len(cfg.Brokers) == 0 || cfg.WorkerURL == "" {
+		return nil, errors.New("group: brokers, group id and worker URL are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	opts := append([]kgo.Opt{kgo.SeedBrokers(cfg.Brokers...), kgo.RequestTimeoutOverhead(cfg.RebalanceTimeout)}, cfg.ClientOpts...)
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("creating group client: %w", err)
+	}
+	return &Member{cfg: cfg, h: h, log: cfg.Logger, cl: cl, rejoin: make(chan struct{}, 1)}, nil
+}
+
+// SetHandler sets the handler; call before Run.
+func (m *Member) SetHandler(h Handler) { m.h = h }
+
+// RequestRejoin asks for a rebalance, e.g. after a config change.
+func (m *Member) RequestRejoin() {
+	select {
+	case m.rejoin <- struct{}{}:
+	default:
+	}
+}
+
+// Leader returns the leader's URL and whether this member leads.
+func (m *Member) Leader() (string, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.leader, m.isLead
+}
+
+func (m *Member) protocols() []kmsg.JoinGroupRequestProtocol {
+	var names []string
+	switch m.cfg.Protocol {
+	case ProtocolSessioned:
+		names = []string{ProtocolSessioned, ProtocolCompatible, ProtocolEager}
+	case ProtocolCompatible:
+		names = []string{ProtocolCompatible, ProtocolEager}
+	default:
+		names = []string{ProtocolEager}
+	}
+	snap := m.h.Snapshot()
+	owned := m.h.Owned()
+	out := make([]kmsg.JoinGroupRequestProtocol, len(names))
+	for i, n := range names {
+		out[i] = kmsg.JoinGroupRequestProtocol{Name: n, Metadata: EncodeMetadata(n, Metadata{URL: m.cfg.WorkerURL, ConfigOffset: snap.Offset, Owned: owned})}
+	}
+	return out
+}
+
+// Run joins the group and keeps the membership alive until ctx ends, then
+// leaves the group so the others take over at once.
+func (m *Member) Run(ctx context.Context) error {
+	defer m.cl.Close()
+	memberID := ""
+	gen := int32(-1)
+	protocol := ""
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		res, err := m.joinAndSync(ctx, &memberID, &gen, &protocol)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			m.log.Warn("joining worker group failed; retrying", "group", m.cfg.GroupID, "error", err, "backoff", backoff)
+			select {
+			case <-ctx.Done():
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, 5*time.Second)
+			continue
+		}
+		backoff = 100 * time.Millisecond
+		m.mu.Lock()
+		m.leader, m.isLead = res.LeaderURL, res.IsLeader
+		m.mu.Unlock()
+		if !res.Revoked.empty() {
+			m.h.OnRevoked(ctx, res.Revoked)
+		}
+		m.h.OnAssigned(ctx, *res)
+		// After revoking, or on a config mismatch, rejoin at once so the
+		// next round can hand out what moved.
+		if !res.Revoked.empty() || res.Error != ErrNone {
+			m.RequestRejoin()
+		}
+		var delay <-chan time.Time
+		if res.DelayMillis > 0 {
+			delay = time.After(time.Duration(res.DelayMillis) * time.Millisecond)
+		}
+		m.heartbeat(ctx, memberID, gen, delay)
+	}
+	m.leave(memberID)
+	return nil
+}
+
+// heartbeat keeps the session until a rebalance is needed.
+func (m *Member) heartbeat(ctx context.Context, memberID string, gen int32, delay <-chan time.Time) {
+	t := time.NewTicker(m.cfg.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.rejoin:
+			return
+		case <-delay:
+			return
+		case <-t.C:
+			req := kmsg.NewPtrHeartbeatRequest()
+			req.Group, req.MemberID, req.Generation = m.cfg.GroupID, memberID, gen
+			hctx, cancel := context.WithTimeout(ctx, m.cfg.SessionTimeout)
+			resp, err := req.RequestWith(hctx, m.cl)
+			cancel()
+			if err != nil {
+				m.log.Warn("heartbeat failed", "error", err)
+				continue
+			}
+			if code := kerr.ErrorForCode(resp.ErrorCode); code != nil {
+				if !errors.Is(code, kerr.RebalanceInProgress) {
+					m.log.Info("heartbeat says rejoin", "error", code)
+				}
+				return
+			}
+		}
+	}
+}
+
+func (m *Member) joinAndSync(ctx context.Context, memberID *string, gen *int32, protocol *string) (*Result, error) {
+	if *protocol == ProtocolEager {
+		// Eager protocol: give everything up before joining.
+		if owned := m.h.Owned(); !owned.empty() {
+			m.h.OnRevoked(ctx, owned)
+		}
+	}
+	join := kmsg.NewPtrJoinGroupRequest()
+	join.Group = m.cfg.GroupID
+	join.SessionTimeoutMillis = int32(m.cfg.SessionTimeout.Milliseconds())
+	join.RebalanceTimeoutMillis = int32(m.cfg.RebalanceTimeout.Milliseconds())
+	join.ProtocolType = "connect"
+	join.MemberID = *memberID
+	join.Protocols = m.protocols()
+	var jresp *kmsg.JoinGroupResponse
+	for {
+		jctx, cancel := context.WithTimeout(ctx, m.cfg.RebalanceTimeout+10*time.Second)
+		resp, err := join.RequestWith(jctx, m.cl)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("joining group %s: %w", m.cfg.GroupID, err)
+		}
+		code := kerr.ErrorForCode(resp.ErrorCode)
+		switch {
+		case code == nil:
+			jresp = resp
+		case errors.Is(code, kerr.MemberIDRequired):
+			*memberID = resp.MemberID
+			join.MemberID = resp.MemberID
+			continue
+		case errors.Is(code, kerr.UnknownMemberID), errors.Is(code, kerr.IllegalGeneration):
+			*memberID, join.MemberID = "", ""
+			continue
+		default:
+			return nil, fmt.Errorf("joining group %s: %w", m.cfg.GroupID, code)
+		}
+		break
+	}
+	*memberID, *gen = jresp.MemberID, jresp.Generation
+	if jresp.Protocol != nil {
+		*protocol = *jresp.Protocol
+	}
+	version := protocolVersion(*protocol)
+	isLeader := jresp.LeaderID == jresp.MemberID
+	sync := kmsg.NewPtrSyncGroupRequest()
+	sync.Group, sync.Generation, sync.MemberID = m.cfg.GroupID, *gen, *memberID
+	pt := "connect"
+	sync.ProtocolType, sync.Protocol = &pt, protocol
+	if isLeader {
+		assignments, err := m.lead(jresp, version)
+		if err != nil {
+			return nil, err
+		}
+		for id, b := range assignments {
+			sync.GroupAssignment = append(sync.GroupAssignment, kmsg.SyncGroupRequestGroupAssignment{MemberID: id, MemberAssignment: b})
+		}
+	}
+	sctx, cancel := context.WithTimeout(ctx, m.cfg.RebalanceTimeout+10*time.Second)
+	sresp, err := sync.RequestWith(sctx, m.cl)
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("syncing group %s: %w", m.cfg.GroupID, err)
+	}
+	if code := kerr.ErrorForCode(sresp.ErrorCode); code != nil {
+		if errors.Is(code, kerr.UnknownMemberID) || errors.Is(code, kerr.IllegalGeneration) {
+			*memberID = ""
+		}
+		return nil, fmt.Errorf("syncing group %s: %w", m.cfg.GroupID, code)
+	}
+	a, err := DecodeAssignment(sresp.MemberAssignment)
+	if err != nil {
+		return nil, fmt.Errorf("decoding assignment: %w", err)
+	}
+	m.log.Info("joined worker group", "group", m.cfg.GroupID, "generation", *gen, "protocol", *protocol, "leader", isLeader,
+		"assigned_connectors", a.Assigned.Connectors, "assigned_tasks", len(a.Assigned.Tasks), "revoked_tasks", len(a.Revoked.Tasks))
+	return &Result{Assignment: a, Generation: *gen, MemberID: *memberID, Protocol: *protocol, IsLeader: isLeader}, nil
+}
+
+// lead computes every member's assignment.
+func (m *Member) lead(jresp *kmsg.JoinGroupResponse, version int16) (map[string][]byte, error) {
+	snap := m.h.Snapshot()
+	members := make([]member, 0, len(jresp.Members))
+	var maxOffset int64
+	urls := map[string]string{}
+	for _, jm := range jresp.Members {
+		meta, err := DecodeMetadata(jm.ProtocolMetadata)
+		if err != nil {
+			return nil, fmt.Errorf("decoding metadata of member %s: %w", jm.MemberID, err)
+		}
+		members = append(members, member{id: jm.MemberID, meta: meta})
+		urls[jm.MemberID] = meta.URL
+		maxOffset = max(maxOffset, meta.ConfigOffset)
+	}
+	out := make(map[string][]byte, len(members))
+	base := Assignment{Version: version, Leader: jresp.LeaderID, LeaderURL: urls[jresp.LeaderID], ConfigOffset: snap.Offset}
+	if snap.Offset < maxOffset {
+		// A member has read more of the config topic than the leader:
+		// everyone catches up and rejoins, as Connect does.
+		base.Error = ErrConfigMismatch
+		base.ConfigOffset = maxOffset
+		for _, mm := range members {
+			out[mm.id] = EncodeAssignment(base)
+		}
+		return out, nil
+	}
+	var plan map[string]Assignment
+	if version == 0 {
+		plan = assignEager(snap, members)
+	} else {
+		plan = assignCooperative(snap, members)
+	}
+	for id, a := range plan {
+		a.Version, a.Leader, a.LeaderURL, a.ConfigOffset = base.Version, base.Leader, base.LeaderURL, base.ConfigOffset
+		out[id] = EncodeAssignment(a)
+	}
+	return out, nil
+}
+
+func (m *Member) leave(memberID string) {
+	if memberID == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req := kmsg.NewPtrLeaveGroupRequest()
+	req.Group, req.MemberID = m.cfg.GroupID, memberID
+	req.Members = []kmsg.LeaveGroupRequestMember{{MemberID: memberID}}
+	if _, err := req.RequestWith(ctx, m.cl); err != nil {
+		m.log.Warn("leaving worker group", "error", err)
+	}
+}
