@@ -295,9 +295,9 @@ func (rt *runtime) stopAll() {
 
 // TaskListener implementation: runners report here.
 
-func (rt *runtime) OnRunning(id TaskID) { rt.status.TaskState(id, StateRunning, "") }
-func (rt *runtime) OnPause(id TaskID)   { rt.status.TaskState(id, StatePaused, "") }
-func (rt *runtime) OnResume(id TaskID)  { rt.status.TaskState(id, StateRunning, "") }
+func (rt *runtime) OnRunning(id TaskID)             { rt.status.TaskState(id, StateRunning, "") }
+func (rt *runtime) OnPause(id TaskID)               { rt.status.TaskState(id, StatePaused, "") }
+func (rt *runtime) OnResume(id TaskID)              { rt.status.TaskState(id, StateRunning, "") }
 func (rt *runtime) OnTopic(id TaskID, topic string) { rt.status.TopicUsed(id, topic) }
 func (rt *runtime) OnFailure(id TaskID, err error) {
 	rt.log.Error("task failed", "task", id.String(), "error", err)

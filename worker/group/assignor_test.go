@@ -3,8 +3,8 @@ package group
 import (
 	"fmt"
 	"maps"
-	"slices"
 	"reflect"
+	"slices"
 	"testing"
 )
 
