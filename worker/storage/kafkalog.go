@@ -288,8 +288,10 @@ func EnsureTopic(ctx context.Context, bootstrap string, props map[string]string,
 	}
 }
 
+// partitionCount asks for all topics' metadata: asking for one topic by
+// name would make a broker with auto-creation create it with defaults.
 func partitionCount(admin *kafka.AdminClient, topic string) (int, error) {
-	md, err := admin.GetMetadata(&topic, false, 5000)
+	md, err := admin.GetMetadata(nil, true, 5000)
 	if err != nil {
 		return 0, err
 	}

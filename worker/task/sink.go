@@ -59,6 +59,7 @@ type SinkRunner struct {
 	seenTopics    map[string]bool
 	stateChanged  chan struct{}
 	reportedState string
+	runCtx        context.Context
 }
 
 // NewSinkRunner validates the config and builds a runner.
@@ -130,6 +131,7 @@ func (r *SinkRunner) Run(ctx context.Context) (err error) {
 		}
 		r.tolerance.Close()
 	}()
+	r.runCtx = ctx
 	if err := r.subscribe(); err != nil {
 		return err
 	}
@@ -151,16 +153,15 @@ func (r *SinkRunner) Run(ctx context.Context) (err error) {
 
 func (r *SinkRunner) subscribe() error {
 	cm := kafka.ConfigMap{
-		"bootstrap.servers":               r.cfg.Bootstrap,
-		"group.id":                        "connect-" + r.cfg.ID.Connector,
-		"client.id":                       fmt.Sprintf("connector-consumer-%s", r.cfg.ID),
-		"enable.auto.commit":              false,
-		"enable.auto.offset.store":        false,
-		"auto.offset.reset":               "earliest",
-		"partition.assignment.strategy":   "cooperative-sticky",
-		"go.application.rebalance.enable": true,
-		"fetch.wait.max.ms":               100,
-		"queued.max.messages.kbytes":      65536,
+		"bootstrap.servers":             r.cfg.Bootstrap,
+		"group.id":                      "connect-" + r.cfg.ID.Connector,
+		"client.id":                     fmt.Sprintf("connector-consumer-%s", r.cfg.ID),
+		"enable.auto.commit":            false,
+		"enable.auto.offset.store":      false,
+		"auto.offset.reset":             "earliest",
+		"partition.assignment.strategy": "cooperative-sticky",
+		"fetch.wait.max.ms":             100,
+		"queued.max.messages.kbytes":    65536,
 	}
 	for k, v := range r.cfg.ConsumerProps {
 		cm[k] = v
@@ -187,7 +188,8 @@ func (r *SinkRunner) subscribe() error {
 		c.Close()
 		return fmt.Errorf("task %s has no topics to consume", r.cfg.ID)
 	}
-	if err := c.SubscribeTopics(topics, nil); err != nil {
+	// The callback runs inside Poll, on the runner's goroutine.
+	if err := c.SubscribeTopics(topics, func(_ *kafka.Consumer, ev kafka.Event) error { return r.onRebalance(r.runCtx, ev) }); err != nil {
 		c.Close()
 		return fmt.Errorf("subscribing to %v: %w", topics, err)
 	}
@@ -211,6 +213,7 @@ func (r *SinkRunner) ownedPartitions() []connectors.TopicPartition {
 
 // onRebalance handles partition assignment changes inside Poll.
 func (r *SinkRunner) onRebalance(ctx context.Context, ev kafka.Event) error {
+	r.log.Debug("rebalance", "event", ev)
 	switch e := ev.(type) {
 	case kafka.AssignedPartitions:
 		tps := make([]connectors.TopicPartition, len(e.Partitions))
@@ -346,17 +349,6 @@ func (r *SinkRunner) poll(ctx context.Context) ([]*kafka.Message, error) {
 				continue
 			}
 			batch = append(batch, e)
-		case kafka.AssignedPartitions, kafka.RevokedPartitions:
-			// Deliver what we have from the old assignment first.
-			if len(batch) > 0 {
-				if err := r.deliver(ctx, batch); err != nil {
-					return nil, err
-				}
-				batch = nil
-			}
-			if err := r.onRebalance(ctx, e); err != nil {
-				return nil, err
-			}
 		case kafka.Error:
 			if e.IsFatal() {
 				return nil, fmt.Errorf("consumer of task %s: %w", r.cfg.ID, e)

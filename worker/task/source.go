@@ -91,10 +91,10 @@ func (r *SourceRunner) Run(ctx context.Context) (err error) {
 	if r.producer, err = kafka.NewProducer(&cm); err != nil {
 		return fmt.Errorf("creating producer for task %s: %w", r.cfg.ID, err)
 	}
-	defer r.producer.Close()
 	done := make(chan struct{})
 	go r.acks(done)
-	defer func() { r.producer.Flush(10000); <-done }()
+	// Close ends the events channel, which ends the acks goroutine.
+	defer func() { r.producer.Flush(10000); r.producer.Close(); <-done }()
 	if err := r.cfg.Task.Start(ctx, r.cfg.TaskConfig, (*sourceContext)(r)); err != nil {
 		return fmt.Errorf("starting task %s: %w", r.cfg.ID, err)
 	}

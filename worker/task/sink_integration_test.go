@@ -1,0 +1,129 @@
+//go:build integration
+
+package task
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/gonnect/gonnect/connectors/file"
+	"github.com/gonnect/gonnect/internal/stack"
+	"github.com/gonnect/gonnect/schemas/converters"
+	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/worker/storage"
+)
+
+type recListener struct {
+	mu     sync.Mutex
+	states []string
+	err    error
+}
+
+func (l *recListener) add(s string)                  { l.mu.Lock(); l.states = append(l.states, s); l.mu.Unlock() }
+func (l *recListener) OnRunning(worker.TaskID)       { l.add("RUNNING") }
+func (l *recListener) OnPause(worker.TaskID)         { l.add("PAUSED") }
+func (l *recListener) OnResume(worker.TaskID)        { l.add("RUNNING") }
+func (l *recListener) OnTopic(worker.TaskID, string) {}
+func (l *recListener) OnFailure(_ worker.TaskID, err error) {
+	l.mu.Lock()
+	l.err = err
+	l.mu.Unlock()
+}
+
+func produce(t *testing.T, topic string, values ...string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := storage.EnsureTopic(ctx, stack.KafkaBootstrap(), nil, topic, 2, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	p, err := kafka.NewProducer(&kafka.ConfigMap{"bootstrap.servers": stack.KafkaBootstrap(), "go.delivery.reports": false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for i, v := range values {
+		if err := p.Produce(&kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: kafka.PartitionAny}, Key: []byte{byte(i % 2)}, Value: []byte(v)}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := p.Flush(30000); n != 0 {
+		t.Fatalf("%d records not delivered", n)
+	}
+}
+
+func committed(t *testing.T, group string) map[string]int64 {
+	t.Helper()
+	ad, err := kafka.NewAdminClient(&kafka.ConfigMap{"bootstrap.servers": stack.KafkaBootstrap()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ad.Close()
+	res, err := ad.ListConsumerGroupOffsets(context.Background(), []kafka.ConsumerGroupTopicPartitions{{Group: group}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, g := range res.ConsumerGroupsTopicPartitions {
+		for _, tp := range g.Partitions {
+			if tp.Offset >= 0 {
+				out[fmt.Sprintf("%s-%d", *tp.Topic, tp.Partition)] = int64(tp.Offset)
+			}
+		}
+	}
+	return out
+}
+
+func TestIntegrationSinkRunnerFileSink(t *testing.T) {
+	stack.RequireKafka(t)
+	topic := fmt.Sprintf("it-sink-%d", rand.Uint32())
+	produce(t, topic, "a", "b", "c", "d")
+	out := t.TempDir() + "/out.txt"
+	conn := fmt.Sprintf("it-conn-%d", rand.Uint32())
+	key, _ := converters.New(converters.StringClass)
+	val, _ := converters.New(converters.StringClass)
+	_ = key.Configure(nil, true)
+	_ = val.Configure(nil, false)
+	l := &recListener{}
+	r, err := NewSinkRunner(SinkConfig{
+		ID: worker.TaskID{Connector: conn}, Bootstrap: stack.KafkaBootstrap(),
+		ConnectorConfig: map[string]string{"topics": topic}, TaskConfig: map[string]string{"file": out},
+		CommitInterval: 500 * time.Millisecond, KeyConverter: key, ValueConverter: val,
+		Task: (&file.SinkConnector{}).NewTask(), Listener: l,
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got := committed(t, "connect-"+conn)
+		if got[topic+"-0"]+got[topic+"-1"] == 4 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("offsets not committed: %v", got)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(out)
+	lines := strings.Fields(string(b))
+	if len(lines) != 4 {
+		t.Fatalf("file has %q", lines)
+	}
+}
