@@ -26,10 +26,12 @@ func (s *Server) listPlugins(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, PluginInfo{Class: p.Class, Type: string(p.Type), Version: p.Version})
 	}
+	// Connect lists connectors by class, then converters and the other
+	// plugin types in their own order.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Class < out[j].Class })
 	if !connectorsOnly {
 		out = append(out, s.cfg.ExtraPlugins...)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Class < out[j].Class })
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -40,7 +42,8 @@ func (s *Server) pluginConfig(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newStatusError(http.StatusNotFound, fmt.Sprintf("Unknown plugin %s.", name)))
 		return
 	}
-	def, _ := connectorconfig.Definition(p, s.cfg.Defaults)
+	// The bare definition: worker defaults only show up in validation.
+	def, _ := connectorconfig.Definition(p, connectorconfig.Defaults{})
 	// Connect lists the plugin's own keys first, then the common ones.
 	own := p.New().Config()
 	out := []configdef.KeyInfo{}

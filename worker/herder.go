@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/configdef"
 )
 
@@ -407,7 +408,7 @@ func (h *Herder) currentGeneration() int32 {
 func (h *Herder) ConnectorState(name string, state State, trace string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s := ConnectorState{State: state, WorkerID: h.workerID, Trace: trace}
+	s := ConnectorState{State: state, WorkerID: h.workerID, Trace: trace, Version: h.pluginVersion(name)}
 	if err := h.status.PutConnector(ctx, name, s, h.currentGeneration()); err != nil {
 		h.log.Error("writing connector status", "connector", name, "state", state, "error", err)
 	}
@@ -417,10 +418,20 @@ func (h *Herder) ConnectorState(name string, state State, trace string) {
 func (h *Herder) TaskState(id TaskID, state State, trace string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s := TaskState{ID: id.Task, State: state, WorkerID: h.workerID, Trace: trace}
+	s := TaskState{ID: id.Task, State: state, WorkerID: h.workerID, Trace: trace, Version: h.pluginVersion(id.Connector)}
 	if err := h.status.PutTask(ctx, id, s, h.currentGeneration()); err != nil {
 		h.log.Error("writing task status", "task", id.String(), "state", state, "error", err)
 	}
+}
+
+// pluginVersion is the version of a connector's plugin, which Connect 4.x
+// reports in statuses.
+func (h *Herder) pluginVersion(name string) string {
+	p, err := connectors.Lookup(h.configs.Snapshot().Connectors[name]["connector.class"])
+	if err != nil {
+		return ""
+	}
+	return p.Version
 }
 
 // TopicUsed implements StatusSink.

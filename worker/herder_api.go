@@ -82,9 +82,6 @@ func infoOf(snap ClusterConfig, name string) ConnectorInfo {
 
 // ConnectorInfo implements Interface.
 func (h *Herder) ConnectorInfo(_ context.Context, name string) (ConnectorInfo, error) {
-	if err := h.staleCheck(); err != nil {
-		return ConnectorInfo{}, err
-	}
 	snap := h.configs.Snapshot()
 	if snap.Connectors[name] == nil {
 		return ConnectorInfo{}, notFound(name)
@@ -229,9 +226,6 @@ func (h *Herder) ConnectorStatus(_ context.Context, name string) (ConnectorState
 
 // Tasks implements Interface.
 func (h *Herder) Tasks(_ context.Context, name string) ([]TaskInfo, error) {
-	if err := h.staleCheck(); err != nil {
-		return nil, err
-	}
 	snap := h.configs.Snapshot()
 	if snap.Connectors[name] == nil {
 		return nil, notFound(name)

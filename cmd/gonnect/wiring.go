@@ -24,7 +24,7 @@ func converterDefaults(cfg *worker.Config) connectorconfig.Defaults {
 	return connectorconfig.Defaults{
 		KeyConverter: cfg.Values.String(worker.KeyConverter), ValueConverter: cfg.Values.String(worker.ValueConverter),
 		HeaderConverter: cfg.Values.String(worker.HeaderConverter),
-		Converters:      converters.Classes(), HeaderConverters: converters.HeaderClasses, Known: converters.Known,
+		Converters:      converters.Classes(), HeaderConverters: converters.HeaderClasses(), Known: converters.Known,
 	}
 }
 
@@ -33,7 +33,7 @@ func converterPlugins() []restapi.PluginInfo {
 	for _, c := range converters.Classes() {
 		out = append(out, restapi.PluginInfo{Class: c, Type: string(connectors.TypeConverter), Version: version.ConnectAPI})
 	}
-	for _, c := range converters.HeaderClasses {
+	for _, c := range converters.HeaderClasses() {
 		out = append(out, restapi.PluginInfo{Class: c, Type: string(connectors.TypeHeaderConvert), Version: version.ConnectAPI})
 	}
 	return out

@@ -170,6 +170,8 @@ type Error struct {
 	Name    string
 	Value   any
 	Message string
+	// Unparsable means the value could not be parsed (see ParseError).
+	Unparsable bool
 }
 
 func (e *Error) Error() string {
@@ -178,6 +180,14 @@ func (e *Error) Error() string {
 	}
 	return fmt.Sprintf("Invalid value %v for configuration %s: %s", e.Value, e.Name, e.Message)
 }
+
+// ParseError marks a value that could not be parsed at all (as opposed to
+// a parsed value a validator rejects); validation then shows no value, as
+// Connect does. Validators may return it for checks that are part of
+// parsing in Connect, such as a CLASS value naming no known class.
+type ParseError struct{ Msg string }
+
+func (e *ParseError) Error() string { return e.Msg }
 
 // Parse parses and validates props against d. Keys not defined in d are
 // ignored. The first error found, in definition order, is returned.
@@ -199,7 +209,7 @@ func (d *ConfigDef) parseKey(k *Key, props map[string]string) (any, error) {
 	if present {
 		pv, err := ParseValue(k.Type, raw)
 		if err != nil {
-			return nil, &Error{Name: k.Name, Value: raw, Message: err.Error()}
+			return nil, &Error{Name: k.Name, Value: raw, Message: err.Error(), Unparsable: true}
 		}
 		v = pv
 	} else {
@@ -221,7 +231,8 @@ func (d *ConfigDef) parseKey(k *Key, props map[string]string) (any, error) {
 			if k.Type == Password {
 				shown = "[hidden]"
 			}
-			return nil, &Error{Name: k.Name, Value: shown, Message: err.Error()}
+			var pe *ParseError
+			return nil, &Error{Name: k.Name, Value: shown, Message: err.Error(), Unparsable: errors.As(err, &pe)}
 		}
 	}
 	return v, nil

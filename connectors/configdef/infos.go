@@ -1,5 +1,7 @@
 package configdef
 
+import "errors"
+
 // KeyInfo is Connect's ConfigKeyInfo, the JSON of one key definition.
 type KeyInfo struct {
 	Name         string   `json:"name"`
@@ -74,10 +76,13 @@ func defaultString(t Type, v any) string {
 func (d *ConfigDef) Validate(props map[string]string) Infos {
 	parsed := Values{}
 	errs := map[string][]string{}
+	unparsable := map[string]bool{}
 	for _, k := range d.keys {
 		v, err := d.parseKey(k, props)
 		if err != nil {
 			errs[k.Name] = append(errs[k.Name], err.Error())
+			var ce *Error
+			unparsable[k.Name] = errors.As(err, &ce) && ce.Unparsable
 			continue
 		}
 		parsed[k.Name] = v
@@ -92,7 +97,7 @@ func (d *ConfigDef) Validate(props map[string]string) Infos {
 		if vi.Errors == nil {
 			vi.Errors = []string{}
 		}
-		if raw, ok := props[k.Name]; ok {
+		if raw, ok := props[k.Name]; ok && !unparsable[k.Name] {
 			if k.Type == Password {
 				raw = "[hidden]"
 			}

@@ -50,6 +50,20 @@ type Defaults struct {
 	Converters, HeaderConverters                  []string
 	// Known reports whether a converter class (or alias) exists.
 	Known func(class string) bool
+	// config is the connector config being validated, if any: a converter
+	// version has a default only when the converter it would use exists.
+	config map[string]string
+}
+
+// effective returns the converter class a connector would use for key.
+func (d Defaults) effective(key, workerDefault string) string {
+	if v, ok := d.config[key]; ok {
+		if d.Known != nil && !d.Known(v) {
+			return ""
+		}
+		return v
+	}
+	return workerDefault
 }
 
 func classValidator(known func(string) bool) configdef.Validator {
@@ -58,17 +72,21 @@ func classValidator(known func(string) bool) configdef.Validator {
 		if s == "" || known == nil || known(s) {
 			return nil
 		}
-		return fmt.Errorf("Class %s could not be found.", s)
+		return &configdef.ParseError{Msg: fmt.Sprintf("Class %s could not be found.", s)}
 	}}
 }
 
 func recommend(values []string) func(string, map[string]any) ([]any, bool) {
+	return recommendVisible(values, true)
+}
+
+func recommendVisible(values []string, visible bool) func(string, map[string]any) ([]any, bool) {
 	return func(string, map[string]any) ([]any, bool) {
 		out := make([]any, len(values))
 		for i, v := range values {
 			out[i] = v
 		}
-		return out, true
+		return out, visible
 	}
 }
 
@@ -78,11 +96,20 @@ var controlChars = regexp.MustCompile(`[\x00-\x1f\x7f]`)
 
 // Common returns the keys shared by every connector of the given plugin.
 func Common(p connectors.Plugin, d Defaults) *configdef.ConfigDef {
-	ver := func(what string) configdef.Key {
-		return configdef.Key{Name: what + ".plugin.version", Type: configdef.String, Default: p.Version, Importance: configdef.Low,
-			Group: groupCommon, Width: configdef.WidthShort, Recommender: recommend([]string{p.Version})}
+	// A converter's version has a default only when the worker names the
+	// converter (validation); the plugin's bare definition has none.
+	ver := func(what, class string) configdef.Key {
+		k := configdef.Key{Name: what + ".plugin.version", Type: configdef.String, Importance: configdef.Low,
+			Group: groupCommon, Width: configdef.WidthShort, Recommender: recommendVisible(nil, false)}
+		if class != "" {
+			k.Default = p.Version
+			k.Recommender = recommend([]string{p.Version})
+		}
+		return k
 	}
-	kv, vv, hv := ver(KeyConverter), ver(ValueConverter), ver(HeaderConverter)
+	kv := ver(KeyConverter, d.effective(KeyConverter, d.KeyConverter))
+	vv := ver(ValueConverter, d.effective(ValueConverter, d.ValueConverter))
+	hv := ver(HeaderConverter, d.effective(HeaderConverter, d.HeaderConverter))
 	kv.Doc, kv.Display = "Version of the key converter.", "Key converter version"
 	vv.Doc, vv.Display = "Version of the value converter.", "Value converter version"
 	hv.Doc, hv.Display = "Version of the header converter.", "Header converter version"
@@ -200,6 +227,7 @@ func Definition(p connectors.Plugin, d Defaults) (*configdef.ConfigDef, connecto
 
 // Validate validates a connector config as Connect's validate endpoint does.
 func Validate(p connectors.Plugin, d Defaults, config map[string]string) (configdef.Infos, connectors.Connector) {
+	d.config = config
 	def, conn := Definition(p, d)
 	infos := def.Validate(config)
 	infos.Name = config[ConnectorClass]

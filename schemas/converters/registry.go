@@ -25,10 +25,21 @@ var factories = map[string]func() schemas.Converter{
 	ByteArrayClass: func() schemas.Converter { return &ByteArrayConverter{} },
 	JSONClass:      func() schemas.Converter { return &JSONConverter{} },
 	AvroClass:      func() schemas.Converter { return &AvroConverter{} },
+	"org.apache.kafka.connect.converters.BooleanConverter": func() schemas.Converter { return &NumberConverter{t: schemas.Boolean} },
+	"org.apache.kafka.connect.converters.ShortConverter":   func() schemas.Converter { return &NumberConverter{t: schemas.Int16} },
+	"org.apache.kafka.connect.converters.IntegerConverter": func() schemas.Converter { return &NumberConverter{t: schemas.Int32} },
+	"org.apache.kafka.connect.converters.LongConverter":    func() schemas.Converter { return &NumberConverter{t: schemas.Int64} },
+	"org.apache.kafka.connect.converters.FloatConverter":   func() schemas.Converter { return &NumberConverter{t: schemas.Float32} },
+	"org.apache.kafka.connect.converters.DoubleConverter":  func() schemas.Converter { return &NumberConverter{t: schemas.Float64} },
 }
 
-// HeaderClasses are the header converters gonnect accepts.
-var HeaderClasses = []string{SimpleHeaderClass, StringClass, JSONClass}
+// HeaderClasses are the header converters gonnect accepts: every converter
+// can convert headers too, plus SimpleHeaderConverter.
+func HeaderClasses() []string {
+	out := append(Classes(), SimpleHeaderClass)
+	sort.Strings(out)
+	return out
+}
 
 // Classes returns the converter class names, sorted.
 func Classes() []string {
@@ -58,7 +69,7 @@ func Known(class string) bool {
 	if _, ok := resolve(class); ok {
 		return true
 	}
-	for _, h := range HeaderClasses {
+	for _, h := range HeaderClasses() {
 		if h == class || strings.HasSuffix(h, "."+class) {
 			return true
 		}

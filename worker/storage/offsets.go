@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
@@ -310,14 +311,26 @@ func (a *OffsetAdmin) ResetOffsets(ctx context.Context, name string, sink bool, 
 		return err
 	}
 	defer ad.Close()
-	res, err := ad.DeleteConsumerGroups(ctx, []string{group})
-	if err != nil {
-		return fmt.Errorf("deleting consumer group %s: %w", group, err)
-	}
-	for _, r := range res.ConsumerGroupResults {
-		if r.Error.Code() != kafka.ErrNoError && r.Error.Code() != kafka.ErrGroupIDNotFound {
-			return fmt.Errorf("deleting consumer group %s: %w", group, r.Error)
+	// Tasks of a just-stopped connector may still be leaving the group.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		res, err := ad.DeleteConsumerGroups(ctx, []string{group})
+		if err != nil {
+			return fmt.Errorf("deleting consumer group %s: %w", group, err)
+		}
+		code := kafka.ErrNoError
+		for _, r := range res.ConsumerGroupResults {
+			code = r.Error.Code()
+		}
+		switch {
+		case code == kafka.ErrNoError || code == kafka.ErrGroupIDNotFound:
+			return nil
+		case code == kafka.ErrNonEmptyGroup && time.Now().Before(deadline):
+			time.Sleep(250 * time.Millisecond)
+		case code == kafka.ErrNonEmptyGroup:
+			return fmt.Errorf("Failed to reset consumer group offsets for connector %s either because its tasks haven't stopped completely yet or the connector was resumed before the request to reset its offsets could be successfully completed. If the connector is in a stopped state, this operation can be safely retried. If it doesn't eventually succeed, the Connect cluster may need to be restarted to get rid of the zombie sink tasks.", name)
+		default:
+			return fmt.Errorf("deleting consumer group %s: %s", group, code)
 		}
 	}
-	return nil
 }
