@@ -170,9 +170,9 @@ func (l *Log) ReadToEnd(ctx context.Context) error {
 		if dl, ok := ctx.Deadline(); ok {
 			timeout = max(1, int(time.Until(dl).Milliseconds()))
 		}
-		_, high, err := l.consumer.QueryWatermarkOffsets(l.cfg.Topic, tp.Partition, timeout)
+		high, err := l.endOffset(ctx, tp.Partition, timeout)
 		if err != nil {
-			return fmt.Errorf("querying end offsets of topic %s partition %d: %w", l.cfg.Topic, tp.Partition, err)
+			return err
 		}
 		ends[tp.Partition] = high
 	}
@@ -202,6 +202,26 @@ func (l *Log) ReadToEnd(ctx context.Context) error {
 			return fmt.Errorf("reading topic %s to its end: %w", l.cfg.Topic, ctx.Err())
 		}
 		l.cond.Wait()
+	}
+}
+
+// endOffset queries a partition's end offset, retrying while leadership
+// moves (a new topic, a broker restart).
+func (l *Log) endOffset(ctx context.Context, partition int32, timeoutMs int) (int64, error) {
+	for {
+		_, high, err := l.consumer.QueryWatermarkOffsets(l.cfg.Topic, partition, timeoutMs)
+		if err == nil {
+			return high, nil
+		}
+		var kerr kafka.Error
+		if !errors.As(err, &kerr) || !kerr.IsRetriable() && kerr.Code() != kafka.ErrNotLeaderForPartition && kerr.Code() != kafka.ErrLeaderNotAvailable {
+			return 0, fmt.Errorf("querying end offsets of topic %s partition %d: %w", l.cfg.Topic, partition, err)
+		}
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("querying end offsets of topic %s partition %d: %w", l.cfg.Topic, partition, errors.Join(err, ctx.Err()))
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 }
 
@@ -298,6 +318,12 @@ func partitionCount(admin *kafka.AdminClient, topic string) (int, error) {
 	t, ok := md.Topics[topic]
 	if !ok || t.Error.Code() != kafka.ErrNoError {
 		return 0, fmt.Errorf("topic %s: %v", topic, t.Error)
+	}
+	// A just-created topic is usable once every partition has a leader.
+	for _, p := range t.Partitions {
+		if p.Leader < 0 || p.Error.Code() != kafka.ErrNoError {
+			return 0, fmt.Errorf("topic %s partition %d has no leader yet", topic, p.ID)
+		}
 	}
 	return len(t.Partitions), nil
 }

@@ -1,0 +1,51 @@
+"""Drives a worker with kafka-connect-py, a third-party Kafka Connect client
+from PyPI, and fails (exit 1) on any unexpected answer."""
+import sys
+import time
+
+from kafka_connect import KafkaConnect
+
+url, name, topic, out = sys.argv[1:5]
+kc = KafkaConnect(url=url)
+
+info = kc.get_cluster_info()
+assert info["version"].startswith("4.3.1") and info["kafka_cluster_id"], info
+
+plugins = [p["class"] for p in kc.list_connector_plugins()]
+assert "org.apache.kafka.connect.file.FileStreamSinkConnector" in plugins, plugins
+
+cfg = {"connector.class": "FileStreamSink", "topics": topic, "file": out, "tasks.max": "2"}
+res = kc.validate_connector_config("FileStreamSinkConnector", cfg)
+assert res["error_count"] == 0, res
+
+created = kc.create_connector({"name": name, "config": cfg})
+assert created["name"] == name and created["type"] == "sink", created
+
+deadline = time.time() + 60
+while True:
+    st = kc.get_connector_status(name)
+    if st["connector"]["state"] == "RUNNING" and len(st["tasks"]) == 2 and all(t["state"] == "RUNNING" for t in st["tasks"]):
+        break
+    assert time.time() < deadline, st
+    time.sleep(0.5)
+
+assert name in kc.list_connectors()
+expanded = kc.list_connectors(expand="status")
+assert expanded[name]["status"]["connector"]["state"] == "RUNNING", expanded
+assert len(kc.list_connector_tasks(name)) == 2
+assert kc.get_connector_task_status(name, 0)["state"] == "RUNNING"
+assert kc.get_connector_config(name)["topics"] == topic
+
+kc.update_connector(name, dict(cfg, **{"tasks.max": "1"}))
+kc.pause_connector(name)
+deadline = time.time() + 60
+while kc.get_connector_status(name)["connector"]["state"] != "PAUSED":
+    assert time.time() < deadline
+    time.sleep(0.5)
+kc.resume_connector(name)
+kc.restart_connector(name, include_tasks=True)
+topics = kc.list_connector_topics(name)
+assert name in topics, topics
+kc.delete_connector(name)
+assert name not in kc.list_connectors()
+print("kafka-connect-py drove the worker successfully")
