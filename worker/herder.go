@@ -48,6 +48,9 @@ type Herder struct {
 	ownedTasks      map[TaskID]bool
 	generation      int32
 	needsRebalance  bool
+	// rebalanceAt is the config offset whose change needs a rebalance; an
+	// assignment made from that offset or later settles it.
+	rebalanceAt int64
 	lastAssignError error
 }
 
@@ -232,11 +235,11 @@ func (h *Herder) applyAssignment(ctx context.Context, a Assignment) {
 	// reflects, and new work starts from the same snapshot.
 	h.reconcile(ctx)
 	snap := h.applied
-	if snap.Offset <= a.ConfigOffset {
-		h.mu.Lock()
+	h.mu.Lock()
+	if a.ConfigOffset >= h.rebalanceAt {
 		h.needsRebalance = false
-		h.mu.Unlock()
 	}
+	h.mu.Unlock()
 	for _, n := range a.Connectors {
 		if h.assignedConnectors[n] {
 			continue
@@ -320,6 +323,7 @@ func (h *Herder) reconcile(ctx context.Context) {
 	if membershipChanged(prev, snap) {
 		h.mu.Lock()
 		h.needsRebalance = true
+		h.rebalanceAt = snap.Offset
 		h.mu.Unlock()
 		h.member.RequestRejoin()
 	}
