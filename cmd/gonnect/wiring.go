@@ -17,6 +17,7 @@ import (
 	"github.com/gonnect/gonnect/worker/task"
 
 	// Built-in connectors register themselves.
+	_ "github.com/gonnect/gonnect/connectors/cassandra"
 	_ "github.com/gonnect/gonnect/connectors/file"
 )
 

@@ -1,0 +1,349 @@
+package cassandra
+
+import (
+	"encoding/base64"
+	"fmt"
+	"math"
+	"math/big"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"gopkg.in/inf.v0"
+
+	"github.com/gonnect/gonnect/schemas"
+)
+
+// toCQL converts a Connect value to what gocql marshals for the column
+// type t, accepting the forms the DataStax connector accepts: exact types,
+// widening numbers, numbers and times written as strings (JSON), structs
+// for UDTs and lists for tuples.
+func toCQL(t gocql.TypeInfo, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch t.Type() {
+	case gocql.TypeText, gocql.TypeVarchar, gocql.TypeAscii:
+		switch x := v.(type) {
+		case string:
+			return x, nil
+		case []byte:
+			return string(x), nil
+		case fmt.Stringer:
+			return x.String(), nil
+		case bool, int8, int16, int32, int64, float32, float64:
+			return fmt.Sprint(x), nil
+		}
+	case gocql.TypeBoolean:
+		switch x := v.(type) {
+		case bool:
+			return x, nil
+		case string:
+			return strconv.ParseBool(strings.TrimSpace(x))
+		}
+	case gocql.TypeTinyInt, gocql.TypeSmallInt, gocql.TypeInt, gocql.TypeBigInt, gocql.TypeCounter:
+		n, err := toInt64(v)
+		if err != nil {
+			return nil, err
+		}
+		bits := map[gocql.Type]int{gocql.TypeTinyInt: 8, gocql.TypeSmallInt: 16, gocql.TypeInt: 32}[t.Type()]
+		if bits > 0 && (n < -(1<<(bits-1)) || n >= 1<<(bits-1)) {
+			return nil, fmt.Errorf("value %d out of range for %d-bit column", n, bits)
+		}
+		return n, nil
+	case gocql.TypeVarint:
+		switch x := v.(type) {
+		case string:
+			b, ok := new(big.Int).SetString(strings.TrimSpace(x), 10)
+			if !ok {
+				return nil, fmt.Errorf("invalid varint %q", x)
+			}
+			return b, nil
+		case *inf.Dec:
+			if x.Scale() != 0 {
+				return nil, fmt.Errorf("decimal %s is not an integer", x)
+			}
+			return x.UnscaledBig(), nil
+		}
+		n, err := toInt64(v)
+		if err != nil {
+			return nil, err
+		}
+		return big.NewInt(n), nil
+	case gocql.TypeFloat, gocql.TypeDouble:
+		f, err := toFloat(v)
+		if err != nil {
+			return nil, err
+		}
+		if t.Type() == gocql.TypeFloat {
+			return float32(f), nil
+		}
+		return f, nil
+	case gocql.TypeDecimal:
+		switch x := v.(type) {
+		case *inf.Dec:
+			return x, nil
+		case string:
+			d, ok := new(inf.Dec).SetString(strings.TrimSpace(x))
+			if !ok {
+				return nil, fmt.Errorf("invalid decimal %q", x)
+			}
+			return d, nil
+		case float32, float64:
+			f, _ := toFloat(x)
+			d, ok := new(inf.Dec).SetString(strconv.FormatFloat(f, 'f', -1, 64))
+			if !ok {
+				return nil, fmt.Errorf("invalid decimal %v", x)
+			}
+			return d, nil
+		}
+		n, err := toInt64(v)
+		if err != nil {
+			return nil, err
+		}
+		return inf.NewDec(n, 0), nil
+	case gocql.TypeUUID, gocql.TypeTimeUUID:
+		switch x := v.(type) {
+		case string:
+			u, err := gocql.ParseUUID(strings.TrimSpace(x))
+			if err != nil {
+				return nil, fmt.Errorf("invalid uuid %q", x)
+			}
+			return u, nil
+		case []byte:
+			return gocql.UUIDFromBytes(x)
+		}
+	case gocql.TypeTimestamp:
+		switch x := v.(type) {
+		case time.Time:
+			return x, nil
+		case string:
+			return parseTime(x)
+		}
+		n, err := toInt64(v)
+		if err != nil {
+			return nil, err
+		}
+		return time.UnixMilli(n).UTC(), nil
+	case gocql.TypeDate:
+		switch x := v.(type) {
+		case time.Time:
+			return x, nil
+		case string:
+			return time.Parse("2006-01-02", strings.TrimSpace(x))
+		}
+	case gocql.TypeTime:
+		switch x := v.(type) {
+		case time.Time:
+			d := x.UTC()
+			return time.Duration(d.Hour())*time.Hour + time.Duration(d.Minute())*time.Minute + time.Duration(d.Second())*time.Second + time.Duration(d.Nanosecond()), nil
+		case time.Duration:
+			return x, nil
+		case string:
+			tm, err := time.Parse("15:04:05.999999999", strings.TrimSpace(x))
+			if err != nil {
+				return nil, fmt.Errorf("invalid time %q", x)
+			}
+			return toCQL(t, tm)
+		}
+		n, err := toInt64(v)
+		if err != nil {
+			return nil, err
+		}
+		return time.Duration(n) * time.Millisecond, nil
+	case gocql.TypeDuration:
+		switch x := v.(type) {
+		case string:
+			d, err := time.ParseDuration(strings.TrimSpace(x))
+			if err != nil {
+				return nil, fmt.Errorf("invalid duration %q", x)
+			}
+			return gocql.Duration{Nanoseconds: int64(d)}, nil
+		case time.Duration:
+			return gocql.Duration{Nanoseconds: int64(x)}, nil
+		}
+	case gocql.TypeInet:
+		switch x := v.(type) {
+		case string:
+			ip := net.ParseIP(strings.TrimSpace(x))
+			if ip == nil {
+				return nil, fmt.Errorf("invalid inet %q", x)
+			}
+			return ip, nil
+		case []byte:
+			return net.IP(x), nil
+		}
+	case gocql.TypeBlob:
+		switch x := v.(type) {
+		case []byte:
+			return x, nil
+		case string:
+			// JSON carries bytes as base64, as Connect's JsonConverter does.
+			if b, err := base64.StdEncoding.DecodeString(x); err == nil {
+				return b, nil
+			}
+			return []byte(x), nil
+		}
+	case gocql.TypeList, gocql.TypeSet:
+		elem := t.(gocql.CollectionType).Elem
+		arr, ok := v.([]any)
+		if !ok {
+			break
+		}
+		out := make([]any, len(arr))
+		for i, e := range arr {
+			ev, err := toCQL(elem, e)
+			if err != nil {
+				return nil, fmt.Errorf("element %d: %w", i, err)
+			}
+			out[i] = ev
+		}
+		return out, nil
+	case gocql.TypeMap:
+		ct := t.(gocql.CollectionType)
+		switch x := v.(type) {
+		case map[string]any:
+			out := make(map[any]any, len(x))
+			for k, e := range x {
+				kv, err := toCQL(ct.Key, k)
+				if err != nil {
+					return nil, fmt.Errorf("key %q: %w", k, err)
+				}
+				ev, err := toCQL(ct.Elem, e)
+				if err != nil {
+					return nil, fmt.Errorf("value of %q: %w", k, err)
+				}
+				out[kv] = ev
+			}
+			return out, nil
+		case map[any]any:
+			out := make(map[any]any, len(x))
+			for k, e := range x {
+				kv, err := toCQL(ct.Key, k)
+				if err != nil {
+					return nil, err
+				}
+				ev, err := toCQL(ct.Elem, e)
+				if err != nil {
+					return nil, err
+				}
+				out[kv] = ev
+			}
+			return out, nil
+		}
+	case gocql.TypeUDT:
+		udt := t.(gocql.UDTTypeInfo)
+		out := make(map[string]any, len(udt.Elements))
+		get := func(name string) (any, bool) { return nil, false }
+		switch x := v.(type) {
+		case *schemas.Struct:
+			get = x.Get
+		case map[string]any:
+			get = func(n string) (any, bool) { e, ok := x[n]; return e, ok }
+		default:
+			return nil, fmt.Errorf("cannot convert %T to UDT %s", v, udt.Name)
+		}
+		for _, f := range udt.Elements {
+			fv, _ := get(f.Name)
+			cv, err := toCQL(f.Type, fv)
+			if err != nil {
+				return nil, fmt.Errorf("UDT field %s: %w", f.Name, err)
+			}
+			out[f.Name] = cv
+		}
+		return out, nil
+	case gocql.TypeTuple:
+		tt := t.(gocql.TupleTypeInfo)
+		var items []any
+		switch x := v.(type) {
+		case []any:
+			items = x
+		case *schemas.Struct:
+			items = x.Values
+		default:
+			return nil, fmt.Errorf("cannot convert %T to a tuple", v)
+		}
+		if len(items) != len(tt.Elems) {
+			return nil, fmt.Errorf("tuple of %d elements, got %d", len(tt.Elems), len(items))
+		}
+		out := make([]any, len(items))
+		for i, e := range items {
+			ev, err := toCQL(tt.Elems[i], e)
+			if err != nil {
+				return nil, fmt.Errorf("tuple element %d: %w", i, err)
+			}
+			out[i] = ev
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("cannot convert %T to CQL %s", v, typeName(t))
+}
+
+func typeName(t gocql.TypeInfo) string {
+	if s, ok := t.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return fmt.Sprint(t.Type())
+}
+
+func toInt64(v any) (int64, error) {
+	switch x := v.(type) {
+	case int8:
+		return int64(x), nil
+	case int16:
+		return int64(x), nil
+	case int32:
+		return int64(x), nil
+	case int64:
+		return x, nil
+	case int:
+		return int64(x), nil
+	case float64:
+		if x != math.Trunc(x) {
+			return 0, fmt.Errorf("%v is not an integer", x)
+		}
+		return int64(x), nil
+	case string:
+		return strconv.ParseInt(strings.TrimSpace(x), 10, 64)
+	case time.Time:
+		return x.UnixMilli(), nil
+	case bool:
+		if x {
+			return 1, nil
+		}
+		return 0, nil
+	}
+	return 0, fmt.Errorf("cannot convert %T to an integer", v)
+}
+
+func toFloat(v any) (float64, error) {
+	switch x := v.(type) {
+	case float32:
+		return float64(x), nil
+	case float64:
+		return x, nil
+	case string:
+		return strconv.ParseFloat(strings.TrimSpace(x), 64)
+	case *inf.Dec:
+		return strconv.ParseFloat(x.String(), 64)
+	}
+	n, err := toInt64(v)
+	return float64(n), err
+}
+
+// parseTime reads ISO-8601 timestamps (DataStax's default codec.timestamp
+// CQL_TIMESTAMP accepts these forms) or epoch milliseconds.
+func parseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999Z0700", "2006-01-02 15:04:05.999Z07:00", "2006-01-02 15:04:05.999", "2006-01-02T15:04:05.999", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.UnixMilli(n).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("invalid timestamp %q", s)
+}

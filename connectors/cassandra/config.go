@@ -1,0 +1,151 @@
+package cassandra
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/gonnect/gonnect/connectors/configdef"
+)
+
+const (
+	groupConn  = "Connection"
+	groupWrite = "Writes"
+)
+
+// configDef declares the DataStax Apache Kafka Connector's settings, so
+// its users' configs work unchanged, plus gonnect's extensions.
+var configDef = configdef.New().
+	Define(configdef.Key{Name: "contactPoints", Type: configdef.List, Default: "127.0.0.1", Importance: configdef.High, Group: groupConn,
+		Doc: "Initial DSE/Cassandra hosts to connect to, comma-separated (host or host:port)."}).
+	Define(configdef.Key{Name: "port", Type: configdef.Int, Default: 9042, Importance: configdef.High, Group: groupConn, Validator: configdef.Between(1, 65535),
+		Doc: "Port of the contact points."}).
+	Define(configdef.Key{Name: "loadBalancing.localDc", Type: configdef.String, Default: "", Importance: configdef.High, Group: groupConn,
+		Doc: "The datacenter of the contact points: the driver sends requests to its nodes (token-aware)."}).
+	Define(configdef.Key{Name: "auth.provider", Type: configdef.String, Default: "None", Importance: configdef.Medium, Group: groupConn,
+		Validator: configdef.InIgnoreCase("None", "PLAIN"), Doc: "None, or PLAIN for username/password authentication."}).
+	Define(configdef.Key{Name: "auth.username", Type: configdef.String, Default: "", Importance: configdef.Medium, Group: groupConn,
+		Doc: "Username for PLAIN authentication."}).
+	Define(configdef.Key{Name: "auth.password", Type: configdef.Password, Default: "", Importance: configdef.Medium, Group: groupConn,
+		Doc: "Password for PLAIN authentication."}).
+	Define(configdef.Key{Name: "ssl.provider", Type: configdef.String, Default: "None", Importance: configdef.Medium, Group: groupConn,
+		Validator: configdef.InIgnoreCase("None", "JDK", "OpenSSL"), Doc: "None, or JDK/OpenSSL to connect with TLS."}).
+	Define(configdef.Key{Name: "ssl.hostnameValidation", Type: configdef.Boolean, Default: true, Importance: configdef.Medium, Group: groupConn,
+		Doc: "Whether to check the server certificate's host name."}).
+	Define(configdef.Key{Name: "ssl.openssl.keyCertChain", Type: configdef.String, Default: "", Importance: configdef.Low, Group: groupConn,
+		Doc: "PEM file of the client certificate chain (mutual TLS)."}).
+	Define(configdef.Key{Name: "ssl.openssl.privateKey", Type: configdef.String, Default: "", Importance: configdef.Low, Group: groupConn,
+		Doc: "PEM file of the client private key (mutual TLS)."}).
+	Define(configdef.Key{Name: "ssl.truststore.path", Type: configdef.String, Default: "", Importance: configdef.Low, Group: groupConn,
+		Doc: "PEM file of trusted CA certificates (gonnect reads PEM, not JKS)."}).
+	Define(configdef.Key{Name: "compression", Type: configdef.String, Default: "None", Importance: configdef.Low, Group: groupConn,
+		Validator: configdef.InIgnoreCase("None", "Snappy", "LZ4"), Doc: "Protocol compression: None, Snappy or LZ4."}).
+	Define(configdef.Key{Name: "connectionPoolLocalSize", Type: configdef.Int, Default: 4, Importance: configdef.Low, Group: groupConn, Validator: configdef.AtLeast(1),
+		Doc: "Connections per node in the local datacenter."}).
+	Define(configdef.Key{Name: "queryExecutionTimeout", Type: configdef.Int, Default: 30, Importance: configdef.Medium, Group: groupWrite, Validator: configdef.AtLeast(1),
+		Doc: "CQL statement execution timeout, in seconds."}).
+	Define(configdef.Key{Name: "maxConcurrentRequests", Type: configdef.Int, Default: 500, Importance: configdef.Medium, Group: groupWrite, Validator: configdef.AtLeast(1),
+		Doc: "Maximum number of requests in flight per task."}).
+	Define(configdef.Key{Name: "maxNumberOfRecordsInBatch", Type: configdef.Int, Default: 32, Importance: configdef.Medium, Group: groupWrite, Validator: configdef.AtLeast(1),
+		Doc: "Maximum number of records grouped in one batch (records of one partition key)."}).
+	Define(configdef.Key{Name: "maxBatchSizeBytes", Type: configdef.Int, Default: 40960, Importance: configdef.Medium, Group: groupWrite, Validator: configdef.AtLeast(1024),
+		Doc: "gonnect: maximum estimated size of a batch, kept under Cassandra's batch_size_fail_threshold (50 KiB by default)."}).
+	Define(configdef.Key{Name: "ignoreErrors", Type: configdef.String, Default: "None", Importance: configdef.Medium, Group: groupWrite,
+		Validator: configdef.InIgnoreCase("None", "Driver", "All", "true", "false"),
+		Doc:       "None: fail (or use errors.tolerance); Driver: skip records whose write fails; All: also skip records that cannot be mapped."}).
+	Define(configdef.Key{Name: "jmx", Type: configdef.Boolean, Default: true, Importance: configdef.Low, Group: groupConn,
+		Doc: "Accepted for compatibility; gonnect has no JMX."}).
+	Define(configdef.Key{Name: "retry.backoff.initial.ms", Type: configdef.Long, Default: 200, Importance: configdef.Low, Group: groupWrite, Validator: configdef.AtLeast(1),
+		Doc: "gonnect: first delay before retrying writes while Cassandra is unavailable."}).
+	Define(configdef.Key{Name: "retry.backoff.max.ms", Type: configdef.Long, Default: 10000, Importance: configdef.Low, Group: groupWrite, Validator: configdef.AtLeast(1),
+		Doc: "gonnect: longest delay between retries while Cassandra is unavailable."})
+
+// tableSettings are the topic.<topic>.<keyspace>.<table>.* settings.
+type tableSettings struct {
+	topic, keyspace, table string
+	mappingKey             string
+	mapping                []mapping
+	consistency            gocql.Consistency
+	ttl                    int64 // seconds, -1 none
+	ttlUnit                time.Duration
+	timestampUnit          time.Duration
+	deletesEnabled         bool
+	nullToUnset            bool
+	query                  string
+}
+
+var topicKey = regexp.MustCompile(`^topic\.(.+)\.([^.]+)\.([^.]+)\.(mapping|consistencyLevel|ttl|ttlTimeUnit|timestampTimeUnit|deletesEnabled|nullToUnset|query)$`)
+
+var units = map[string]time.Duration{
+	"NANOSECONDS": time.Nanosecond, "MICROSECONDS": time.Microsecond, "MILLISECONDS": time.Millisecond,
+	"SECONDS": time.Second, "MINUTES": time.Minute, "HOURS": time.Hour, "DAYS": 24 * time.Hour,
+}
+
+// parseTables reads every per-topic-and-table setting; errors name the key.
+func parseTables(cfg map[string]string) ([]*tableSettings, map[string]error) {
+	errs := map[string]error{}
+	byTable := map[string]*tableSettings{}
+	keys := make([]string, 0, len(cfg))
+	for k := range cfg {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		m := topicKey.FindStringSubmatch(k)
+		if m == nil {
+			continue
+		}
+		id := m[1] + "\x00" + m[2] + "\x00" + m[3]
+		ts := byTable[id]
+		if ts == nil {
+			ts = &tableSettings{topic: m[1], keyspace: m[2], table: m[3], consistency: gocql.LocalOne, ttl: -1,
+				ttlUnit: time.Second, timestampUnit: time.Microsecond, deletesEnabled: true, nullToUnset: true}
+			byTable[id] = ts
+		}
+		v := strings.TrimSpace(cfg[k])
+		var err error
+		switch m[4] {
+		case "mapping":
+			ts.mappingKey = k
+			ts.mapping, err = parseMapping(v)
+		case "consistencyLevel":
+			ts.consistency, err = gocql.ParseConsistencyWrapper(strings.ToUpper(v))
+		case "ttl":
+			ts.ttl, err = strconv.ParseInt(v, 10, 64)
+		case "ttlTimeUnit", "timestampTimeUnit":
+			u, ok := units[strings.ToUpper(v)]
+			if !ok {
+				err = fmt.Errorf("unknown time unit %q", v)
+			} else if m[4] == "ttlTimeUnit" {
+				ts.ttlUnit = u
+			} else {
+				ts.timestampUnit = u
+			}
+		case "deletesEnabled":
+			ts.deletesEnabled, err = strconv.ParseBool(v)
+		case "nullToUnset":
+			ts.nullToUnset, err = strconv.ParseBool(v)
+		case "query":
+			ts.query = v
+		}
+		if err != nil {
+			errs[k] = fmt.Errorf("Invalid value %s for configuration %s: %w", v, k, err)
+		}
+	}
+	var out []*tableSettings
+	for _, ts := range byTable {
+		if ts.mapping == nil && errs[ts.mappingKey] == nil {
+			key := fmt.Sprintf("topic.%s.%s.%s.mapping", ts.topic, ts.keyspace, ts.table)
+			errs[key] = fmt.Errorf("Missing required configuration %q which has no default value.", key)
+			continue
+		}
+		out = append(out, ts)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].mappingKey < out[j].mappingKey })
+	return out, errs
+}

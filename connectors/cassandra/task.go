@@ -1,0 +1,407 @@
+package cassandra
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/gonnect/gonnect/connectors"
+	"github.com/gonnect/gonnect/internal/version"
+)
+
+// Task writes records to Cassandra. Put returns once every write of the
+// records is acknowledged, so the offsets the worker commits after it are
+// of written records only.
+type Task struct {
+	log       *slog.Logger
+	tc        connectors.SinkTaskContext
+	session   *gocql.Session
+	byTopic   map[string][]*tableWriter
+	maxInBat  int
+	maxBytes  int
+	inflight  int
+	ignore    string // none, driver, all
+	lastStamp map[connectors.TopicPartition]int64
+
+	// Written and Failed count records per table, for metrics.
+	Written, Failed atomic.Int64
+}
+
+// Version implements connectors.SinkTask.
+func (t *Task) Version() string { return version.Gonnect }
+
+// Start connects and prepares every table's statements.
+func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.SinkTaskContext) error {
+	vals, err := configDef.Parse(cfg)
+	if err != nil {
+		return err
+	}
+	tables, errs := parseTables(cfg)
+	if err := firstError(errs); err != nil {
+		return err
+	}
+	t.tc = tc
+	t.maxInBat, t.maxBytes, t.inflight = vals.Int("maxNumberOfRecordsInBatch"), vals.Int("maxBatchSizeBytes"), vals.Int("maxConcurrentRequests")
+	switch strings.ToLower(vals.String("ignoreErrors")) {
+	case "all", "true":
+		t.ignore = "all"
+	case "driver":
+		t.ignore = "driver"
+	default:
+		t.ignore = "none"
+	}
+	if t.session, err = connect(vals); err != nil {
+		return err
+	}
+	t.byTopic = map[string][]*tableWriter{}
+	for _, ts := range tables {
+		w, err := newTableWriter(t.session, ts)
+		if err != nil {
+			t.session.Close()
+			return fmt.Errorf("checking %s: %w", ts.mappingKey, err)
+		}
+		t.byTopic[ts.topic] = append(t.byTopic[ts.topic], w)
+	}
+	t.lastStamp = map[connectors.TopicPartition]int64{}
+	return nil
+}
+
+// Open implements connectors.SinkTask.
+func (t *Task) Open(context.Context, []connectors.TopicPartition) error { return nil }
+
+// Close forgets the write timestamps of revoked partitions.
+func (t *Task) Close(_ context.Context, parts []connectors.TopicPartition) error {
+	for _, p := range parts {
+		delete(t.lastStamp, p)
+	}
+	return nil
+}
+
+// PreCommit implements connectors.SinkTask: Put writes synchronously, so
+// everything delivered is written.
+func (t *Task) PreCommit(_ context.Context, cur map[connectors.TopicPartition]int64) (map[connectors.TopicPartition]int64, error) {
+	return cur, nil
+}
+
+// Stop closes the session.
+func (t *Task) Stop() error {
+	if t.session != nil {
+		t.session.Close()
+	}
+	return nil
+}
+
+// op is one statement for one record.
+type op struct {
+	w    *tableWriter
+	stmt string
+	args []any
+	pk   string
+	part string
+	size int
+	rec  *connectors.SinkRecord
+}
+
+// stamp is the write time of a record in microseconds: the Kafka timestamp,
+// made strictly increasing per partition so that two updates of a key in
+// the same millisecond apply in offset order.
+func (t *Task) stamp(rec *connectors.SinkRecord) int64 {
+	ms := rec.Timestamp.UnixMilli()
+	if rec.Timestamp.IsZero() {
+		ms = time.Now().UnixMilli()
+	}
+	tp := connectors.TopicPartition{Topic: rec.Topic, Partition: rec.Partition}
+	us := max(ms*1000, t.lastStamp[tp]+1)
+	t.lastStamp[tp] = us
+	return us
+}
+
+// RecordError names the record, table and column of a failure.
+type RecordError struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+	Table     string
+	Column    string
+	Err       error
+}
+
+func (e *RecordError) Error() string {
+	col := ""
+	if e.Column != "" {
+		col = " column " + e.Column
+	}
+	return fmt.Sprintf("record %s-%d@%d, table %s%s: %v", e.Topic, e.Partition, e.Offset, e.Table, col, e.Err)
+}
+
+func (e *RecordError) Unwrap() error { return e.Err }
+
+var namedMarker = regexp.MustCompile(`:("[^"]+"|[A-Za-z_][A-Za-z0-9_]*)`)
+
+func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (op, error) {
+	fail := func(col string, err error) (op, error) {
+		return op{}, &RecordError{Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Table: w.ts.keyspace + "." + w.ts.table, Column: col, Err: err}
+	}
+	ts := t.stamp(rec)
+	vals := make([]any, len(w.cols))
+	var pk, part strings.Builder
+	isDelete := rec.Value.Value == nil && w.ts.deletesEnabled
+	size := 64
+	for i, c := range w.cols {
+		if isDelete && i >= w.pkCount {
+			break
+		}
+		v, err := c.mapping.extract(rec, now)
+		var missing *errMissing
+		if errors.As(err, &missing) && i >= w.pkCount {
+			v, err = nil, nil
+		}
+		if err != nil {
+			return fail(c.meta.Name, err)
+		}
+		cv, err := toCQL(c.meta.Type, v)
+		if err != nil {
+			return fail(c.meta.Name, fmt.Errorf("converting %s (%T): %w", c.mapping.expr, v, err))
+		}
+		if cv == nil {
+			if i < w.pkCount {
+				return fail(c.meta.Name, fmt.Errorf("primary key column is null (from %s)", c.mapping.expr))
+			}
+			if w.ts.nullToUnset {
+				cv = gocql.UnsetValue
+			}
+		}
+		if i < w.pkCount {
+			fmt.Fprint(&pk, cv, "\x00")
+			if i < w.partCount {
+				fmt.Fprint(&part, cv, "\x00")
+			}
+		}
+		if s, ok := cv.(string); ok {
+			size += len(s)
+		} else {
+			size += 16
+		}
+		vals[i] = cv
+	}
+	o := op{w: w, pk: pk.String(), part: part.String(), size: size, rec: rec}
+	if isDelete {
+		o.stmt = w.delete
+		o.args = append([]any{ts}, vals[:w.pkCount]...)
+		return o, nil
+	}
+	if w.tsMap != nil {
+		v, err := w.tsMap.extract(rec, now)
+		if err != nil {
+			return fail(timestampColumn, err)
+		}
+		n, err := toInt64(v)
+		if err != nil {
+			return fail(timestampColumn, err)
+		}
+		ts = int64(time.Duration(n) * w.ts.timestampUnit / time.Microsecond)
+	}
+	ttl := w.ts.ttl * int64(w.ts.ttlUnit/time.Second)
+	if w.ttlMap != nil {
+		v, err := w.ttlMap.extract(rec, now)
+		if err != nil {
+			return fail(ttlColumn, err)
+		}
+		n, err := toInt64(v)
+		if err != nil {
+			return fail(ttlColumn, err)
+		}
+		ttl = int64(time.Duration(n) * w.ts.ttlUnit / time.Second)
+	}
+	if ttl < 0 {
+		ttl = 0
+	}
+	switch {
+	case w.ts.query != "":
+		byName := map[string]any{"ttl": ttl, "timestamp": ts}
+		for i, c := range w.cols {
+			byName[unquote(c.name)] = vals[i]
+		}
+		for _, m := range namedMarker.FindAllStringSubmatch(w.ts.query, -1) {
+			name := unquote(m[1])
+			v, ok := byName[name]
+			if !ok {
+				return fail(name, fmt.Errorf("query binds :%s, which the mapping does not define", name))
+			}
+			o.args = append(o.args, v)
+		}
+		o.stmt = w.insert
+	case w.counter:
+		o.args = append(append([]any{}, vals[w.pkCount:]...), vals[:w.pkCount]...)
+		o.stmt = w.insert
+	default:
+		o.args = append(vals, ttl, ts)
+		o.stmt = w.insert
+	}
+	return o, nil
+}
+
+// mappingFailure applies ignoreErrors and errors.tolerance to a record
+// that could not be mapped; a nil return means the record is accounted for.
+func (t *Task) mappingFailure(ctx context.Context, rec *connectors.SinkRecord, err error) error {
+	t.Failed.Add(1)
+	if t.ignore == "all" {
+		t.log.Warn("skipping record that cannot be mapped (ignoreErrors=All)", "error", err)
+		return nil
+	}
+	if r := t.reporter(); r != nil {
+		return r.Report(ctx, *rec, err)
+	}
+	return err
+}
+
+func (t *Task) reporter() connectors.ErrantRecordReporter {
+	if t.tc == nil {
+		return nil
+	}
+	return t.tc.Reporter()
+}
+
+// Put maps, batches and writes records, and returns once Cassandra
+// acknowledged every write (or the failures were tolerated).
+func (t *Task) Put(ctx context.Context, records []connectors.SinkRecord) error {
+	now := time.Now().UTC()
+	ops := make([]op, 0, len(records))
+	for i := range records {
+		rec := &records[i]
+		ws := t.byTopic[rec.Topic]
+		if len(ws) == 0 {
+			if err := t.mappingFailure(ctx, rec, fmt.Errorf("record %s-%d@%d: no table is mapped for topic %s", rec.Topic, rec.Partition, rec.Offset, rec.Topic)); err != nil {
+				return err
+			}
+			continue
+		}
+		for _, w := range ws {
+			o, err := w.bind(t, rec, now)
+			if err != nil {
+				if ferr := t.mappingFailure(ctx, rec, err); ferr != nil {
+					return ferr
+				}
+				continue
+			}
+			ops = append(ops, o)
+		}
+	}
+	return t.write(ctx, dedup(ops))
+}
+
+// dedup keeps, per table and primary key, only the last write of the
+// flush: records arrive in offset order, so the newest wins.
+func dedup(ops []op) []op {
+	type k struct {
+		w  *tableWriter
+		pk string
+	}
+	last := make(map[k]int, len(ops))
+	for i, o := range ops {
+		if o.w.counter {
+			continue // counter increments all count
+		}
+		last[k{o.w, o.pk}] = i
+	}
+	out := ops[:0]
+	for i, o := range ops {
+		if o.w.counter || last[k{o.w, o.pk}] == i {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+type batch struct {
+	ops  []op
+	size int
+}
+
+func (t *Task) write(ctx context.Context, ops []op) error {
+	// Group by table and partition key: an unlogged batch of one partition
+	// is applied as one mutation by its replicas.
+	type gk struct {
+		w    *tableWriter
+		part string
+	}
+	groups := map[gk][]*batch{}
+	var order []gk
+	for _, o := range ops {
+		key := gk{o.w, o.part}
+		bs := groups[key]
+		if bs == nil {
+			order = append(order, key)
+		}
+		if len(bs) == 0 || len(bs[len(bs)-1].ops) >= t.maxInBat || bs[len(bs)-1].size+o.size > t.maxBytes {
+			bs = append(bs, &batch{})
+		}
+		b := bs[len(bs)-1]
+		b.ops = append(b.ops, o)
+		b.size += o.size
+		groups[key] = bs
+	}
+	var all []*batch
+	for _, key := range order {
+		all = append(all, groups[key]...)
+	}
+	errs := make([]error, len(all))
+	sem := make(chan struct{}, t.inflight)
+	var wg sync.WaitGroup
+	for i, b := range all {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(i int, b *batch) {
+			defer func() { <-sem; wg.Done() }()
+			errs[i] = t.exec(ctx, b)
+		}(i, b)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err == nil {
+			t.Written.Add(int64(len(all[i].ops)))
+			continue
+		}
+		table := all[i].ops[0].w.ts.keyspace + "." + all[i].ops[0].w.ts.table
+		if isRetriable(err) || ctx.Err() != nil {
+			return connectors.Retriable(fmt.Errorf("writing to table %s: %w", table, err))
+		}
+		for _, o := range all[i].ops {
+			rerr := &RecordError{Topic: o.rec.Topic, Partition: o.rec.Partition, Offset: o.rec.Offset, Table: table, Err: err}
+			t.Failed.Add(1)
+			if t.ignore != "none" {
+				t.log.Warn("skipping record whose write failed (ignoreErrors)", "error", rerr)
+				continue
+			}
+			if r := t.reporter(); r != nil {
+				if ferr := r.Report(ctx, *o.rec, rerr); ferr != nil {
+					return ferr
+				}
+				continue
+			}
+			return rerr
+		}
+	}
+	return nil
+}
+
+func (t *Task) exec(ctx context.Context, b *batch) error {
+	cl := b.ops[0].w.ts.consistency
+	if len(b.ops) == 1 {
+		o := b.ops[0]
+		return t.session.Query(o.stmt, o.args...).Consistency(cl).Idempotent(!o.w.counter).ExecContext(ctx)
+	}
+	bt := t.session.Batch(gocql.UnloggedBatch).Consistency(cl)
+	for _, o := range b.ops {
+		bt.Query(o.stmt, o.args...)
+	}
+	return bt.ExecContext(ctx)
+}

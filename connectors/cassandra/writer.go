@@ -1,0 +1,237 @@
+package cassandra
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"github.com/apache/cassandra-gocql-driver/v2/lz4"
+	"github.com/apache/cassandra-gocql-driver/v2/snappy"
+
+	"github.com/gonnect/gonnect/connectors/configdef"
+)
+
+// connect opens a session from the connector settings.
+func connect(v configdef.Values) (*gocql.Session, error) {
+	var hosts []string
+	for _, h := range v.List("contactPoints") {
+		if h = strings.TrimSpace(h); h == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(h); err != nil {
+			h = net.JoinHostPort(h, strconv.Itoa(v.Int("port")))
+		}
+		hosts = append(hosts, h)
+	}
+	c := gocql.NewCluster(hosts...)
+	c.Timeout = time.Duration(v.Int("queryExecutionTimeout")) * time.Second
+	c.WriteTimeout = c.Timeout
+	c.ConnectTimeout = 10 * time.Second
+	c.NumConns = v.Int("connectionPoolLocalSize")
+	c.Consistency = gocql.LocalOne
+	// Keep retrying connections while Cassandra is away; the task retries writes.
+	c.ReconnectionPolicy = &gocql.ConstantReconnectionPolicy{MaxRetries: 1 << 30, Interval: time.Second}
+	c.ReconnectInterval = time.Second
+	fallback := gocql.RoundRobinHostPolicy()
+	if dc := v.String("loadBalancing.localDc"); dc != "" {
+		fallback = gocql.DCAwareRoundRobinPolicy(dc)
+	}
+	c.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(fallback)
+	switch strings.ToLower(v.String("compression")) {
+	case "snappy":
+		c.Compressor = snappy.SnappyCompressor{}
+	case "lz4":
+		c.Compressor = lz4.LZ4Compressor{}
+	}
+	if strings.EqualFold(v.String("auth.provider"), "PLAIN") {
+		c.Authenticator = gocql.PasswordAuthenticator{Username: v.String("auth.username"), Password: v.Password("auth.password")}
+	}
+	if !strings.EqualFold(v.String("ssl.provider"), "None") {
+		tc := &tls.Config{InsecureSkipVerify: !v.Bool("ssl.hostnameValidation")}
+		if p := v.String("ssl.truststore.path"); p != "" {
+			pem, err := os.ReadFile(p)
+			if err != nil {
+				return nil, fmt.Errorf("reading ssl.truststore.path: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("ssl.truststore.path %s holds no PEM certificate", p)
+			}
+			tc.RootCAs = pool
+		}
+		if cert, key := v.String("ssl.openssl.keyCertChain"), v.String("ssl.openssl.privateKey"); cert != "" {
+			pair, err := tls.LoadX509KeyPair(cert, key)
+			if err != nil {
+				return nil, fmt.Errorf("loading client certificate: %w", err)
+			}
+			tc.Certificates = []tls.Certificate{pair}
+		}
+		c.SslOpts = &gocql.SslOptions{Config: tc, EnableHostVerification: v.Bool("ssl.hostnameValidation")}
+	}
+	s, err := c.CreateSession()
+	if err != nil {
+		return nil, fmt.Errorf("connecting to Cassandra at %v: %w", hosts, err)
+	}
+	return s, nil
+}
+
+// column is one bound column of a table writer.
+type column struct {
+	name    string // as written in CQL (quoted when needed)
+	meta    *gocql.ColumnMetadata
+	mapping *mapping
+}
+
+// tableWriter writes one topic's records to one table.
+type tableWriter struct {
+	ts         *tableSettings
+	fqtn       string
+	cols       []column // bound in this order; primary key columns first
+	pkCount    int      // number of leading cols that form the primary key
+	partCount  int      // number of leading cols that form the partition key
+	ttlMap     *mapping
+	tsMap      *mapping
+	counter    bool
+	insert     string
+	delete     string
+	deletable  bool
+	insertArgs int
+}
+
+func unquote(id string) string { return strings.Trim(id, `"`) }
+
+func quote(id string) string {
+	if strings.ToLower(id) == id && !strings.ContainsAny(id, " -.") {
+		return id
+	}
+	return `"` + strings.ReplaceAll(id, `"`, `""`) + `"`
+}
+
+// resolveType fills in a user-defined type, which the driver's schema
+// metadata leaves unresolved, from the keyspace's type definitions.
+func resolveType(km *gocql.KeyspaceMetadata, c *gocql.ColumnMetadata) *gocql.ColumnMetadata {
+	if c.Type != nil && c.Type.Type() != gocql.TypeCustom {
+		return c
+	}
+	name := strings.TrimSpace(c.Validator)
+	for strings.HasPrefix(name, "frozen<") && strings.HasSuffix(name, ">") {
+		name = strings.TrimSpace(name[len("frozen<") : len(name)-1])
+	}
+	ut, ok := km.UserTypes[unquote(name)]
+	if !ok {
+		return c
+	}
+	udt := gocql.UDTTypeInfo{Keyspace: ut.Keyspace, Name: ut.Name}
+	for i, f := range ut.FieldNames {
+		udt.Elements = append(udt.Elements, gocql.UDTField{Name: f, Type: ut.FieldTypes[i]})
+	}
+	out := *c
+	out.Type = udt
+	return &out
+}
+
+// newTableWriter checks the mapping against the table and prepares CQL.
+func newTableWriter(s *gocql.Session, ts *tableSettings) (*tableWriter, error) {
+	km, err := s.KeyspaceMetadata(ts.keyspace)
+	if err != nil {
+		return nil, fmt.Errorf("reading keyspace %s: %w", ts.keyspace, err)
+	}
+	tm, ok := km.Tables[ts.table]
+	if !ok {
+		return nil, fmt.Errorf("table %s.%s does not exist", ts.keyspace, ts.table)
+	}
+	w := &tableWriter{ts: ts, fqtn: quote(ts.keyspace) + "." + quote(ts.table)}
+	byCol := map[string]*mapping{}
+	for i := range ts.mapping {
+		m := &ts.mapping[i]
+		switch m.column {
+		case ttlColumn:
+			w.ttlMap = m
+			continue
+		case timestampColumn:
+			w.tsMap = m
+			continue
+		}
+		name := unquote(m.column)
+		if _, ok := tm.Columns[name]; !ok {
+			return nil, fmt.Errorf("mapping names column %s, which table %s.%s does not have", name, ts.keyspace, ts.table)
+		}
+		byCol[name] = m
+	}
+	var pk []*gocql.ColumnMetadata
+	pk = append(pk, tm.PartitionKey...)
+	pk = append(pk, tm.ClusteringColumns...)
+	for _, c := range pk {
+		m := byCol[c.Name]
+		if m == nil {
+			return nil, fmt.Errorf("primary key column %s of table %s.%s is not mapped", c.Name, ts.keyspace, ts.table)
+		}
+		w.cols = append(w.cols, column{name: quote(c.Name), meta: resolveType(km, c), mapping: m})
+		delete(byCol, c.Name)
+	}
+	w.pkCount, w.partCount = len(pk), len(tm.PartitionKey)
+	for _, name := range tm.OrderedColumns {
+		if m := byCol[name]; m != nil {
+			c := resolveType(km, tm.Columns[name])
+			w.cols = append(w.cols, column{name: quote(name), meta: c, mapping: m})
+			if c.Type.Type() == gocql.TypeCounter {
+				w.counter = true
+			}
+		}
+	}
+	w.deletable = ts.deletesEnabled && len(w.cols) == w.pkCount
+	w.build()
+	return w, nil
+}
+
+func (w *tableWriter) build() {
+	var names, marks, where []string
+	for i, c := range w.cols {
+		names = append(names, c.name)
+		marks = append(marks, "?")
+		if i < w.pkCount {
+			where = append(where, c.name+" = ?")
+		}
+	}
+	switch {
+	case w.ts.query != "":
+		w.insert = w.ts.query
+	case w.counter:
+		var sets []string
+		for _, c := range w.cols[w.pkCount:] {
+			sets = append(sets, fmt.Sprintf("%s = %s + ?", c.name, c.name))
+		}
+		w.insert = fmt.Sprintf("UPDATE %s SET %s WHERE %s", w.fqtn, strings.Join(sets, ", "), strings.Join(where, " AND "))
+	default:
+		w.insert = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) USING TTL ? AND TIMESTAMP ?", w.fqtn, strings.Join(names, ","), strings.Join(marks, ","))
+	}
+	w.delete = fmt.Sprintf("DELETE FROM %s USING TIMESTAMP ? WHERE %s", w.fqtn, strings.Join(where, " AND "))
+}
+
+// isRetriable reports whether a write failed because Cassandra was
+// unavailable or slow, so the same write may succeed later.
+func isRetriable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var re gocql.RequestError
+	if errors.As(err, &re) {
+		switch re.Code() {
+		case gocql.ErrCodeUnavailable, gocql.ErrCodeWriteTimeout, gocql.ErrCodeOverloaded, gocql.ErrCodeBootstrapping, gocql.ErrCodeServer, gocql.ErrCodeTruncate, gocql.ErrCodeReadTimeout:
+			return true
+		}
+		return false
+	}
+	var ne net.Error
+	return errors.Is(err, gocql.ErrNoConnections) || errors.Is(err, gocql.ErrTimeoutNoResponse) || errors.Is(err, gocql.ErrConnectionClosed) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) ||
+		strings.Contains(err.Error(), "no hosts available") || strings.Contains(err.Error(), "connection refused")
+}
