@@ -43,14 +43,14 @@ type Herder struct {
 	applied            ClusterConfig
 	restartQueue       []restartRequest
 
-	mu              sync.Mutex // guards the fields below, read by other goroutines
-	ownedConns      map[string]bool
-	ownedTasks      map[TaskID]bool
-	generation      int32
-	needsRebalance  bool
+	mu             sync.Mutex // guards the fields below, read by other goroutines
+	ownedConns     map[string]bool
+	ownedTasks     map[TaskID]bool
+	generation     int32
+	needsRebalance bool
 	// rebalanceAt is the config offset whose change needs a rebalance; an
 	// assignment made from that offset or later settles it.
-	rebalanceAt int64
+	rebalanceAt     int64
 	lastAssignError error
 }
 
