@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Measures, side by side on this machine, gonnect and Apache Kafka Connect
+# (the reference runtime from Maven Central): time from process start to a
+# REST answer, and the RSS of an idle worker running 10 connectors.
+# Needs the local servers (make stack-up REFERENCE=1) and bin/gonnect.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+state=${GONNECT_STACK_DIR:-$repo/.stack}
+bootstrap=${KAFKA_BOOTSTRAP:-127.0.0.1:9092}
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+id=bench-$RANDOM$RANDOM
+
+props() { # port group
+  cat <<P
+bootstrap.servers=$bootstrap
+group.id=$2
+listeners=http://127.0.0.1:$1
+rest.advertised.host.name=127.0.0.1
+rest.advertised.port=$1
+config.storage.topic=$2-configs
+offset.storage.topic=$2-offsets
+status.storage.topic=$2-status
+config.storage.replication.factor=1
+offset.storage.replication.factor=1
+status.storage.replication.factor=1
+key.converter=org.apache.kafka.connect.storage.StringConverter
+value.converter=org.apache.kafka.connect.storage.StringConverter
+P
+}
+
+ms() { date +%s%3N; }
+
+# run NAME PORT CMD...: starts a worker, prints ms to first REST answer and pid.
+run() {
+  local name=$1 port=$2; shift 2
+  local t0; t0=$(ms)
+  "$@" >"$work/$name.log" 2>&1 &
+  local pid=$!
+  until curl -fsS "http://127.0.0.1:$port/" >/dev/null 2>&1; do
+    kill -0 $pid 2>/dev/null || { echo "$name exited:"; tail "$work/$name.log"; exit 1; }
+    sleep 0.02
+  done
+  echo "$name $(( $(ms) - t0 )) $pid"
+}
+
+connectors() { # port
+  for i in $(seq 1 10); do
+    curl -fsS -X PUT -H 'Content-Type: application/json' "http://127.0.0.1:$1/connectors/idle-$i/config" \
+      -d "{\"connector.class\":\"FileStreamSink\",\"topics\":\"$id-idle-$i\",\"file\":\"$work/idle-$i.txt\"}" >/dev/null
+  done
+}
+
+rss_kb() { awk '/VmRSS/{print $2}' /proc/$1/status; }
+
+props 18083 "$id-g" > "$work/g.properties"
+props 18084 "$id-j" > "$work/j.properties"
+read -r _ g_ms g_pid < <(run gonnect 18083 "$repo/bin/gonnect" distributed "$work/g.properties")
+read -r _ j_ms j_pid < <(run connect 18084 java -Xms256m -Xmx1g -XX:+UseG1GC -Dlog4j2.configurationFile="$state/conf/connect-log4j2.yaml" \
+  -cp "$state/jars/connect/*" org.apache.kafka.connect.cli.ConnectDistributed "$work/j.properties")
+connectors 18083
+connectors 18084
+sleep 20
+echo "start to REST ready: gonnect ${g_ms} ms, Apache Connect ${j_ms} ms (ratio $(awk "BEGIN{printf \"%.1f\", $j_ms/$g_ms}")x)"
+g_rss=$(rss_kb $g_pid); j_rss=$(rss_kb $j_pid)
+echo "idle RSS with 10 connectors: gonnect $((g_rss/1024)) MiB, Apache Connect $((j_rss/1024)) MiB (ratio $(awk "BEGIN{printf \"%.1f\", $j_rss/$g_rss}")x)"
