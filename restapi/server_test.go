@@ -1,0 +1,143 @@
+package restapi
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gonnect/gonnect/connectors/configdef"
+	"github.com/gonnect/gonnect/worker"
+)
+
+// fakeHerder answers from a map and can pretend not to lead.
+type fakeHerder struct {
+	worker.Interface // unimplemented methods panic; the recoverer turns that into 500
+	configs          map[string]map[string]string
+	leaderURL        string
+	isLeader         bool
+	gotForwarded     bool
+}
+
+func (f *fakeHerder) ServerInfo(context.Context) worker.ServerInfo {
+	return worker.ServerInfo{Version: "v", Commit: "c", KafkaClusterID: "k"}
+}
+func (f *fakeHerder) Ready() error { return nil }
+func (f *fakeHerder) Connectors(context.Context) ([]string, error) {
+	var out []string
+	for n := range f.configs {
+		out = append(out, n)
+	}
+	return out, nil
+}
+func (f *fakeHerder) ConnectorInfo(_ context.Context, n string) (worker.ConnectorInfo, error) {
+	c, ok := f.configs[n]
+	if !ok {
+		return worker.ConnectorInfo{}, &worker.NotFoundError{Msg: "Connector " + n + " not found"}
+	}
+	return worker.ConnectorInfo{Name: n, Config: c, Tasks: []worker.TaskID{}, Type: worker.TypeSink}, nil
+}
+func (f *fakeHerder) PutConnectorConfig(_ context.Context, n string, c map[string]string, replace bool, _ worker.TargetState) (bool, worker.ConnectorInfo, error) {
+	if !f.isLeader {
+		return false, worker.ConnectorInfo{}, &worker.NotLeaderError{URL: f.leaderURL, Msg: "not leader"}
+	}
+	_, exists := f.configs[n]
+	if exists && !replace {
+		return false, worker.ConnectorInfo{}, &worker.ConflictError{Msg: "Connector " + n + " already exists"}
+	}
+	f.configs[n] = c
+	return !exists, worker.ConnectorInfo{Name: n, Config: c, Tasks: []worker.TaskID{}, Type: worker.TypeSink}, nil
+}
+func (f *fakeHerder) ValidateConfig(context.Context, string, map[string]string) (configdef.Infos, error) {
+	return configdef.Infos{}, nil
+}
+
+func serve(t *testing.T, h worker.Interface) *httptest.Server {
+	s, err := New(Config{Herder: h, Listener: "http://127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+func call(t *testing.T, method, url, ctype, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, strings.TrimSpace(string(b))
+}
+
+func TestRoutesAndErrors(t *testing.T) {
+	h := &fakeHerder{configs: map[string]map[string]string{"a": {"name": "a"}}, isLeader: true}
+	ts := serve(t, h)
+	tests := []struct {
+		method, path, ctype, body string
+		code                      int
+		want                      string
+	}{
+		{"GET", "/", "", "", 200, `{"version":"v","commit":"c","kafka_cluster_id":"k"}`},
+		{"GET", "/connectors/a", "", "", 200, `{"name":"a","config":{"name":"a"},"tasks":[],"type":"sink"}`},
+		{"GET", "/connectors/b", "", "", 404, `{"error_code":404,"message":"Connector b not found"}`},
+		{"GET", "/nope", "", "", 404, `{"error_code":404,"message":"HTTP 404 Not Found"}`},
+		{"PATCH", "/connectors", "", "", 405, `{"error_code":405,"message":"HTTP 405 Method Not Allowed"}`},
+		{"POST", "/connectors", "text/plain", "{}", 415, `{"error_code":415,"message":"HTTP 415 Unsupported Media Type"}`},
+		{"POST", "/connectors", "application/json", `{"name":"a","config":{"connector.class":"X"}}`, 409, `{"error_code":409,"message":"Connector a already exists"}`},
+		{"POST", "/connectors", "application/json", `{"name":"c","config":{"name":"d"}}`, 400, `{"error_code":400,"message":"Connector name configuration (d) doesn't match connector name in the URL (c)"}`},
+		{"POST", "/connectors", "application/json", `{"name":"c"}`, 500, `{"error_code":500,"message":"Cannot invoke \"java.util.Map.get(Object)\" because \"connectorConfig\" is null"}`},
+		{"PUT", "/connectors/n/config", "application/json", `{"connector.class":"X"}`, 201, `{"name":"n","config":{"connector.class":"X","name":"n"},"tasks":[],"type":"sink"}`},
+		{"PUT", "/connectors/n/config", "application/json", `{"connector.class":"Y"}`, 200, `{"name":"n","config":{"connector.class":"Y","name":"n"},"tasks":[],"type":"sink"}`},
+		{"GET", "/connectors/a/tasks/x/status", "", "", 404, `{"error_code":404,"message":"HTTP 404 Not Found"}`},
+		{"GET", "/health", "", "", 200, `{"status":"healthy","message":"Worker has completed startup and is ready to handle requests."}`},
+	}
+	for _, tt := range tests {
+		code, body := call(t, tt.method, ts.URL+tt.path, tt.ctype, tt.body)
+		if code != tt.code || !jsonEqual(body, tt.want) {
+			t.Errorf("%s %s: %d %s, want %d %s", tt.method, tt.path, code, body, tt.code, tt.want)
+		}
+	}
+}
+
+func jsonEqual(a, b string) bool {
+	var x, y any
+	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
+		return a == b
+	}
+	xa, _ := json.Marshal(x)
+	ya, _ := json.Marshal(y)
+	return string(xa) == string(ya)
+}
+
+func TestForwardingToLeader(t *testing.T) {
+	leader := &fakeHerder{configs: map[string]map[string]string{}, isLeader: true}
+	lts := serve(t, leader)
+	follower := &fakeHerder{configs: map[string]map[string]string{}, leaderURL: lts.URL + "/"}
+	fts := serve(t, follower)
+	code, body := call(t, "POST", fts.URL+"/connectors", "application/json", `{"name":"x","config":{"connector.class":"X"}}`)
+	if code != 201 || leader.configs["x"] == nil || follower.configs["x"] != nil {
+		t.Fatalf("forwarded create: %d %s", code, body)
+	}
+	// A request that was already forwarded twice is refused.
+	code, body = call(t, "POST", fts.URL+"/connectors?forward=false", "application/json", `{"name":"y","config":{"connector.class":"X"}}`)
+	if code != 409 || !strings.Contains(body, "conflicting operation") {
+		t.Fatalf("third hop: %d %s", code, body)
+	}
+	// No known leader.
+	follower.leaderURL = ""
+	code, body = call(t, "POST", fts.URL+"/connectors", "application/json", `{"name":"z","config":{"connector.class":"X"}}`)
+	if code != 409 || !strings.Contains(body, "no known leader URL") {
+		t.Fatalf("no leader: %d %s", code, body)
+	}
+}
