@@ -161,7 +161,7 @@ func (r *SinkRunner) subscribe() error {
 		"auto.offset.reset":             "earliest",
 		"partition.assignment.strategy": "cooperative-sticky",
 		"fetch.wait.max.ms":             100,
-		"queued.max.messages.kbytes":    65536,
+		"queued.max.messages.kbytes":    8192,
 	}
 	for k, v := range r.cfg.ConsumerProps {
 		cm[k] = v

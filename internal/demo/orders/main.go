@@ -107,8 +107,9 @@ func produce(topic string, n int, seed uint64) error {
 		if err != nil {
 			return err
 		}
-		msg := &kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: kafka.PartitionAny}, Key: []byte(o.OrderID), Value: val,
-			Timestamp: o.CreatedAt}
+		// Record timestamps stay "now": the orders' own dates are months
+		// old and would fall to the topic's time-based retention.
+		msg := &kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: kafka.PartitionAny}, Key: []byte(o.OrderID), Value: val}
 		for {
 			if err := p.Produce(msg, nil); err == nil {
 				break
