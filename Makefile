@@ -57,7 +57,7 @@ run: stack-up worker-up
 	@bash internal/demo/demo.sh
 
 bench:
-	@bash internal/bench/bench.sh
+	@N=$(N) SCENARIO=$(SCENARIO) bash internal/bench/bench.sh
 
 clean:
 	rm -rf bin

@@ -161,7 +161,10 @@ func (r *SinkRunner) subscribe() error {
 		"auto.offset.reset":             "earliest",
 		"partition.assignment.strategy": "cooperative-sticky",
 		"fetch.wait.max.ms":             100,
-		"queued.max.messages.kbytes":    8192,
+		// Bound what librdkafka buffers per task: a worker runs many tasks.
+		"queued.max.messages.kbytes": 8192,
+		"fetch.max.bytes":            8 << 20,
+		"receive.message.max.bytes":  9 << 20,
 	}
 	for k, v := range r.cfg.ConsumerProps {
 		cm[k] = v
