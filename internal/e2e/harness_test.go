@@ -70,6 +70,20 @@ func newCluster(t testing.TB, extra map[string]string) *cluster {
 	t.Cleanup(func() {
 		for _, w := range c.worker {
 			w.kill()
+			if t.Failed() {
+				b, _ := os.ReadFile(w.log)
+				lines := strings.Split(string(b), "\n")
+				var keep []string
+				for _, l := range lines {
+					if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") || strings.Contains(l, "holding") || strings.Contains(l, "joined worker group") {
+						keep = append(keep, l)
+					}
+				}
+				if len(keep) > 40 {
+					keep = keep[len(keep)-40:]
+				}
+				t.Logf("worker %d log (filtered):\n%s", w.port, strings.Join(keep, "\n"))
+			}
 		}
 	})
 	return c
