@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 
 	"github.com/gonnect/gonnect/worker"
@@ -15,20 +14,14 @@ import (
 // FileOffsetStore keeps source offsets of a standalone worker in a file
 // (offset.storage.file.filename), rewritten atomically on every change.
 type FileOffsetStore struct {
-	path string
-	mu   sync.Mutex
-	// offsets[connector][canonical partition] = entry
-	offsets map[string]map[string]fileEntry
-}
-
-type fileEntry struct {
-	Partition map[string]any `json:"partition"`
-	Offset    map[string]any `json:"offset"`
+	path    string
+	mu      sync.Mutex
+	offsets offsetTable
 }
 
 // NewFileOffsetStore loads path if it exists.
 func NewFileOffsetStore(path string) (*FileOffsetStore, error) {
-	s := &FileOffsetStore{path: path, offsets: map[string]map[string]fileEntry{}}
+	s := &FileOffsetStore{path: path, offsets: offsetTable{}}
 	b, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
 		return s, nil
@@ -36,14 +29,13 @@ func NewFileOffsetStore(path string) (*FileOffsetStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading offsets file: %w", err)
 	}
-	var all map[string][]fileEntry
+	var all map[string][]worker.ConnectorOffset
 	if err := json.Unmarshal(b, &all); err != nil {
 		return nil, fmt.Errorf("parsing offsets file %s: %w", path, err)
 	}
 	for conn, entries := range all {
-		s.offsets[conn] = map[string]fileEntry{}
 		for _, e := range entries {
-			s.offsets[conn][canonical(e.Partition)] = e
+			s.offsets.put(conn, e)
 		}
 	}
 	return s, nil
@@ -53,50 +45,30 @@ func NewFileOffsetStore(path string) (*FileOffsetStore, error) {
 func (s *FileOffsetStore) Get(connector string, partition map[string]any) map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.offsets[connector][canonical(partition)].Offset
+	return s.offsets.get(connector, partition)
 }
 
 // All returns a connector's offsets sorted by partition.
 func (s *FileOffsetStore) All(connector string) []worker.ConnectorOffset {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	keys := make([]string, 0, len(s.offsets[connector]))
-	for k := range s.offsets[connector] {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]worker.ConnectorOffset, 0, len(keys))
-	for _, k := range keys {
-		e := s.offsets[connector][k]
-		out = append(out, worker.ConnectorOffset{Partition: e.Partition, Offset: e.Offset})
-	}
-	return out
+	return s.offsets.all(connector)
 }
 
 // Set stores offsets (nil offset: delete) and writes the file.
 func (s *FileOffsetStore) Set(_ context.Context, connector string, offsets []worker.ConnectorOffset) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.offsets[connector] == nil {
-		s.offsets[connector] = map[string]fileEntry{}
-	}
 	for _, o := range offsets {
-		k := canonical(o.Partition)
-		if o.Offset == nil {
-			delete(s.offsets[connector], k)
-			continue
-		}
-		s.offsets[connector][k] = fileEntry{Partition: o.Partition, Offset: o.Offset}
+		s.offsets.put(connector, o)
 	}
 	return s.flushLocked()
 }
 
 func (s *FileOffsetStore) flushLocked() error {
-	all := map[string][]fileEntry{}
-	for conn, m := range s.offsets {
-		for _, e := range m {
-			all[conn] = append(all[conn], e)
-		}
+	all := map[string][]worker.ConnectorOffset{}
+	for conn := range s.offsets {
+		all[conn] = s.offsets.all(conn)
 	}
 	b, err := json.Marshal(all)
 	if err != nil {

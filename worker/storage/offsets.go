@@ -18,21 +18,15 @@ import (
 // format: key ["<connector>",{source partition}], value {source offset}
 // (null for a deleted offset).
 type OffsetStore struct {
-	log    *Log
-	logger *slog.Logger
-	mu     sync.Mutex
-	// offsets[connector][partition key JSON] = offset.
-	offsets map[string]map[string]sourceOffset
-}
-
-type sourceOffset struct {
-	partition map[string]any
-	offset    map[string]any
+	log     *Log
+	logger  *slog.Logger
+	mu      sync.Mutex
+	offsets offsetTable
 }
 
 // NewOffsetStore returns a store on the offset topic.
 func NewOffsetStore(cfg LogConfig) *OffsetStore {
-	s := &OffsetStore{offsets: map[string]map[string]sourceOffset{}, logger: cfg.Logger}
+	s := &OffsetStore{offsets: offsetTable{}, logger: cfg.Logger}
 	if s.logger == nil {
 		s.logger = slog.Default()
 	}
@@ -52,29 +46,16 @@ func (s *OffsetStore) onRecord(r Record) {
 		s.logger.Warn("skipping offset topic record with unexpected key", "key", string(r.Key))
 		return
 	}
-	pk := canonical(part)
+	var off map[string]any
+	if r.Value != nil {
+		if err := json.Unmarshal(r.Value, &off); err != nil {
+			s.logger.Warn("skipping offset topic record with unexpected value", "key", string(r.Key))
+			return
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if r.Value == nil {
-		delete(s.offsets[conn], pk)
-		return
-	}
-	var off map[string]any
-	if err := json.Unmarshal(r.Value, &off); err != nil {
-		s.logger.Warn("skipping offset topic record with unexpected value", "key", string(r.Key))
-		return
-	}
-	if s.offsets[conn] == nil {
-		s.offsets[conn] = map[string]sourceOffset{}
-	}
-	s.offsets[conn][pk] = sourceOffset{partition: part, offset: off}
-}
-
-// canonical renders a partition map as sorted-key JSON (encoding/json sorts
-// map keys), the identity of a source partition.
-func canonical(m map[string]any) string {
-	b, _ := json.Marshal(m)
-	return string(b)
+	s.offsets.put(conn, worker.ConnectorOffset{Partition: part, Offset: off})
 }
 
 // Start reads the topic to its end.
@@ -92,7 +73,7 @@ func (s *OffsetStore) Stop() { s.log.Close() }
 func (s *OffsetStore) Get(connector string, partition map[string]any) map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.offsets[connector][canonical(partition)].offset
+	return s.offsets.get(connector, partition)
 }
 
 // Set writes offsets (nil offset: delete) and waits until they are stored.
@@ -119,17 +100,7 @@ func (s *OffsetStore) Set(ctx context.Context, connector string, offsets []worke
 func (s *OffsetStore) All(connector string) []worker.ConnectorOffset {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	keys := make([]string, 0, len(s.offsets[connector]))
-	for k := range s.offsets[connector] {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]worker.ConnectorOffset, 0, len(keys))
-	for _, k := range keys {
-		o := s.offsets[connector][k]
-		out = append(out, worker.ConnectorOffset{Partition: o.partition, Offset: o.offset})
-	}
-	return out
+	return s.offsets.all(connector)
 }
 
 // SourceOffsets is where source connector offsets live (the offset topic,
