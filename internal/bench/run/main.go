@@ -28,7 +28,6 @@ import (
 
 	"github.com/gonnect/gonnect/internal/stack"
 	"github.com/gonnect/gonnect/internal/workload"
-	"github.com/gonnect/gonnect/schemas/converters"
 	"github.com/gonnect/gonnect/worker/storage"
 )
 
@@ -140,36 +139,10 @@ func produce(n int, seed uint64) error {
 		}
 		time.Sleep(200 * time.Millisecond) // the deletion completes asynchronously
 	}
-	conv := &converters.AvroConverter{}
-	if err := conv.Configure(map[string]string{"schema.registry.url": stack.SchemaRegistryURL()}, false); err != nil {
+	if err := workload.Produce(stack.KafkaBootstrap(), stack.SchemaRegistryURL(), workload.Topic, n, seed); err != nil {
 		return err
 	}
-	p, err := kafka.NewProducer(&kafka.ConfigMap{"bootstrap.servers": stack.KafkaBootstrap(), "linger.ms": 20, "batch.size": 1 << 20,
-		"go.delivery.reports": false, "compression.type": "lz4"})
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	g := workload.Generator{Seed: seed}
-	topic := workload.Topic
-	for i := range uint64(n) {
-		o := g.Order(i)
-		v, err := conv.FromConnect(topic, workload.ConnectSchema, o.Struct())
-		if err != nil {
-			return err
-		}
-		for {
-			err := p.Produce(&kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: kafka.PartitionAny}, Key: []byte(o.OrderID), Value: v}, nil)
-			if err == nil {
-				break
-			}
-			p.Flush(50)
-		}
-	}
-	if left := p.Flush(120000); left > 0 {
-		return fmt.Errorf("%d records not delivered", left)
-	}
-	fmt.Fprintf(os.Stderr, "produced %d records to %s\n", n, topic)
+	fmt.Fprintf(os.Stderr, "produced %d records to %s\n", n, workload.Topic)
 	return nil
 }
 

@@ -16,11 +16,9 @@ import (
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/gonnect/gonnect/internal/stack"
 	"github.com/gonnect/gonnect/internal/workload"
-	"github.com/gonnect/gonnect/schemas/converters"
 	"github.com/gonnect/gonnect/worker/storage"
 )
 
@@ -90,39 +88,8 @@ func setup(ks, table, topic string) error {
 }
 
 func produce(topic string, n int, seed uint64) error {
-	conv := &converters.AvroConverter{}
-	if err := conv.Configure(map[string]string{"schema.registry.url": stack.SchemaRegistryURL()}, false); err != nil {
+	if err := workload.Produce(stack.KafkaBootstrap(), stack.SchemaRegistryURL(), topic, n, seed); err != nil {
 		return err
-	}
-	p, err := kafka.NewProducer(&kafka.ConfigMap{"bootstrap.servers": stack.KafkaBootstrap(), "linger.ms": 20, "go.delivery.reports": false,
-		"enable.idempotence": true, "compression.type": "lz4"})
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	g := workload.Generator{Seed: seed}
-	for i := range uint64(n) {
-		o := g.Order(i)
-		val, err := conv.FromConnect(topic, workload.ConnectSchema, o.Struct())
-		if err != nil {
-			return err
-		}
-		// Record timestamps stay "now": the orders' own dates are months
-		// old and would fall to the topic's time-based retention.
-		msg := &kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: kafka.PartitionAny}, Key: []byte(o.OrderID), Value: val}
-		for {
-			if err := p.Produce(msg, nil); err == nil {
-				break
-			} else if kerr, ok := err.(kafka.Error); ok && kerr.Code() == kafka.ErrQueueFull {
-				p.Flush(100)
-				continue
-			} else {
-				return err
-			}
-		}
-	}
-	if left := p.Flush(60000); left > 0 {
-		return fmt.Errorf("%d orders not delivered", left)
 	}
 	fmt.Printf("produced %d Avro orders to %s (schema registered under %s-value)\n", n, topic, topic)
 	return nil
