@@ -14,6 +14,24 @@ import (
 	"github.com/gonnect/gonnect/worker"
 )
 
+// reply writes the outcome of a herder call: the leader's answer when the
+// request had to be forwarded, Connect's error body, or status and body
+// (no body when body is nil).
+func (s *Server) reply(w http.ResponseWriter, r *http.Request, err error, status int, body any) {
+	if s.forwardIfNeeded(w, r, err) {
+		return
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if body == nil {
+		w.WriteHeader(status)
+		return
+	}
+	writeJSON(w, status, body)
+}
+
 func (s *Server) serverInfo(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.cfg.Herder.ServerInfo(r.Context()))
 }
@@ -135,15 +153,10 @@ func (s *Server) createConnector(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
 	_, info, err := s.cfg.Herder.PutConnectorConfig(ctx, name, req.Config, false, req.InitialState)
-	if s.forwardIfNeeded(w, r, err) {
-		return
+	if err == nil {
+		w.Header().Set("Location", "/connectors/"+name)
 	}
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	w.Header().Set("Location", "/connectors/"+name)
-	writeJSON(w, http.StatusCreated, info)
+	s.reply(w, r, err, http.StatusCreated, info)
 }
 
 // checkName injects the connector name into its config, or fails when
@@ -163,22 +176,14 @@ func (s *Server) getConnector(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
 	info, err := s.cfg.Herder.ConnectorInfo(ctx, chi.URLParam(r, "connector"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, info)
+	s.reply(w, r, err, http.StatusOK, info)
 }
 
 func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
 	cfg, err := s.cfg.Herder.ConnectorConfig(ctx, chi.URLParam(r, "connector"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, cfg)
+	s.reply(w, r, err, http.StatusOK, cfg)
 }
 
 func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
@@ -198,19 +203,12 @@ func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
 	created, info, err := s.cfg.Herder.PutConnectorConfig(ctx, name, cfg, true, "")
-	if s.forwardIfNeeded(w, r, err) {
-		return
-	}
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	if created {
+	status := http.StatusOK
+	if err == nil && created {
 		w.Header().Set("Location", "/connectors/"+name)
-		writeJSON(w, http.StatusCreated, info)
-		return
+		status = http.StatusCreated
 	}
-	writeJSON(w, http.StatusOK, info)
+	s.reply(w, r, err, status, info)
 }
 
 func (s *Server) patchConfig(w http.ResponseWriter, r *http.Request) {
@@ -231,39 +229,21 @@ func (s *Server) patchConfig(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
 	info, err := s.cfg.Herder.PatchConnectorConfig(ctx, name, patch)
-	if s.forwardIfNeeded(w, r, err) {
-		return
-	}
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, info)
+	s.reply(w, r, err, http.StatusOK, info)
 }
 
 func (s *Server) deleteConnector(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
 	err := s.cfg.Herder.DeleteConnector(ctx, chi.URLParam(r, "connector"))
-	if s.forwardIfNeeded(w, r, err) {
-		return
-	}
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.reply(w, r, err, http.StatusNoContent, nil)
 }
 
 func (s *Server) connectorStatus(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
 	st, err := s.cfg.Herder.ConnectorStatus(ctx, chi.URLParam(r, "connector"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
+	s.reply(w, r, err, http.StatusOK, st)
 }
 
 func queryBool(r *http.Request, name string) bool {
@@ -275,18 +255,11 @@ func (s *Server) restartConnector(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
 	st, err := s.cfg.Herder.RestartConnector(ctx, chi.URLParam(r, "connector"), queryBool(r, "includeTasks"), queryBool(r, "onlyFailed"))
-	if s.forwardIfNeeded(w, r, err) {
-		return
-	}
-	if err != nil {
-		writeError(w, err)
-		return
-	}
 	if st == nil {
-		w.WriteHeader(http.StatusNoContent)
+		s.reply(w, r, err, http.StatusNoContent, nil)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, st)
+	s.reply(w, r, err, http.StatusAccepted, st)
 }
 
 func (s *Server) targetState(state worker.TargetState) http.HandlerFunc {
@@ -294,18 +267,11 @@ func (s *Server) targetState(state worker.TargetState) http.HandlerFunc {
 		ctx, cancel := s.herderCtx(r)
 		defer cancel()
 		err := s.cfg.Herder.SetTargetState(ctx, chi.URLParam(r, "connector"), state)
-		if s.forwardIfNeeded(w, r, err) {
-			return
-		}
-		if err != nil {
-			writeError(w, err)
-			return
-		}
+		status := http.StatusAccepted
 		if state == worker.TargetStopped {
-			w.WriteHeader(http.StatusNoContent)
-			return
+			status = http.StatusNoContent
 		}
-		w.WriteHeader(http.StatusAccepted)
+		s.reply(w, r, err, status, nil)
 	}
 }
 
@@ -313,11 +279,7 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
 	tasks, err := s.cfg.Herder.Tasks(ctx, chi.URLParam(r, "connector"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, tasks)
+	s.reply(w, r, err, http.StatusOK, tasks)
 }
 
 func (s *Server) tasksConfig(w http.ResponseWriter, r *http.Request) {
@@ -354,11 +316,7 @@ func (s *Server) taskStatus(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
 	st, err := s.cfg.Herder.TaskStatus(ctx, id)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
+	s.reply(w, r, err, http.StatusOK, st)
 }
 
 func (s *Server) restartTask(w http.ResponseWriter, r *http.Request) {
@@ -370,14 +328,7 @@ func (s *Server) restartTask(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
 	err = s.cfg.Herder.RestartTask(ctx, id)
-	if s.forwardIfNeeded(w, r, err) {
-		return
-	}
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.reply(w, r, err, http.StatusNoContent, nil)
 }
 
 type activeTopics struct {
@@ -415,11 +366,7 @@ func (s *Server) getOffsets(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
 	offs, err := s.cfg.Herder.ConnectorOffsets(ctx, chi.URLParam(r, "connector"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, offs)
+	s.reply(w, r, err, http.StatusOK, offs)
 }
 
 func (s *Server) alterOffsets(w http.ResponseWriter, r *http.Request) {
@@ -435,26 +382,12 @@ func (s *Server) alterOffsets(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
 	msg, err := s.cfg.Herder.AlterOffsets(ctx, chi.URLParam(r, "connector"), offs)
-	if s.forwardIfNeeded(w, r, err) {
-		return
-	}
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, message{Message: msg})
+	s.reply(w, r, err, http.StatusOK, message{Message: msg})
 }
 
 func (s *Server) resetOffsets(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
 	msg, err := s.cfg.Herder.ResetOffsets(ctx, chi.URLParam(r, "connector"))
-	if s.forwardIfNeeded(w, r, err) {
-		return
-	}
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, message{Message: msg})
+	s.reply(w, r, err, http.StatusOK, message{Message: msg})
 }
