@@ -29,21 +29,16 @@ func assignCooperative(snap Snapshot, members []member) map[string]Assignment {
 	if len(members) == 0 {
 		return out
 	}
-	wantConn := map[string]bool{}
-	wantTask := map[TaskID]bool{}
-	var allConns []string
-	var allTasks []TaskID
-	for c, n := range snap.Connectors {
+	all := snap.work()
+	allConns, allTasks := all.Connectors, all.Tasks
+	wantConn := make(map[string]bool, len(allConns))
+	for _, c := range allConns {
 		wantConn[c] = true
-		allConns = append(allConns, c)
-		for i := range n {
-			t := TaskID{Connector: c, Task: i}
-			wantTask[t] = true
-			allTasks = append(allTasks, t)
-		}
 	}
-	sort.Strings(allConns)
-	sortTasks(allTasks)
+	wantTask := make(map[TaskID]bool, len(allTasks))
+	for _, t := range allTasks {
+		wantTask[t] = true
+	}
 
 	type load struct {
 		conns   []string
@@ -149,16 +144,8 @@ func assignEager(snap Snapshot, members []member) map[string]Assignment {
 	if len(members) == 0 {
 		return out
 	}
-	var conns []string
-	var tasks []TaskID
-	for c, n := range snap.Connectors {
-		conns = append(conns, c)
-		for i := range n {
-			tasks = append(tasks, TaskID{Connector: c, Task: i})
-		}
-	}
-	sort.Strings(conns)
-	sortTasks(tasks)
+	all := snap.work()
+	conns, tasks := all.Connectors, all.Tasks
 	works := make([]Work, len(members))
 	for i, c := range conns {
 		works[i%len(members)].Connectors = append(works[i%len(members)].Connectors, c)
@@ -170,6 +157,20 @@ func assignEager(snap Snapshot, members []member) map[string]Assignment {
 		out[m.id] = Assignment{Assigned: works[i]}
 	}
 	return out
+}
+
+// work is every connector and task of the snapshot, sorted.
+func (snap Snapshot) work() Work {
+	var w Work
+	for c, n := range snap.Connectors {
+		w.Connectors = append(w.Connectors, c)
+		for i := range n {
+			w.Tasks = append(w.Tasks, TaskID{Connector: c, Task: i})
+		}
+	}
+	sort.Strings(w.Connectors)
+	sortTasks(w.Tasks)
+	return w
 }
 
 func sortTasks(ts []TaskID) {
