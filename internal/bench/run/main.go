@@ -28,6 +28,7 @@ import (
 
 	"github.com/gonnect/gonnect/internal/stack"
 	"github.com/gonnect/gonnect/internal/workload"
+	"github.com/gonnect/gonnect/internal/workload/produce"
 	"github.com/gonnect/gonnect/worker/storage"
 )
 
@@ -63,7 +64,7 @@ func main() {
 	var err error
 	switch os.Args[1] {
 	case "produce":
-		err = produce(*n, *seed)
+		err = produceOrders(*n, *seed)
 	case "limit":
 		res, err = limit(sc, *n, *seed)
 	case "gonnect":
@@ -122,7 +123,7 @@ func count(s *gocql.Session, sc workload.Scenario) (int, error) {
 }
 
 // produce writes N workload records to the workload topic (6 partitions).
-func produce(n int, seed uint64) error {
+func produceOrders(n int, seed uint64) error {
 	ctx := context.Background()
 	// A fresh topic holds exactly the N records the run counts.
 	ad, err := kafka.NewAdminClient(&kafka.ConfigMap{"bootstrap.servers": stack.KafkaBootstrap()})
@@ -139,7 +140,7 @@ func produce(n int, seed uint64) error {
 		}
 		time.Sleep(200 * time.Millisecond) // the deletion completes asynchronously
 	}
-	if err := workload.Produce(stack.KafkaBootstrap(), stack.SchemaRegistryURL(), workload.Topic, n, seed); err != nil {
+	if err := produce.Orders(stack.KafkaBootstrap(), stack.SchemaRegistryURL(), workload.Topic, n, seed); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "produced %d records to %s\n", n, workload.Topic)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gonnect/gonnect/internal/stack"
 	"github.com/gonnect/gonnect/internal/workload"
+	"github.com/gonnect/gonnect/internal/workload/produce"
 	"github.com/gonnect/gonnect/worker/storage"
 )
 
@@ -40,7 +41,7 @@ func main() {
 	case "setup":
 		err = setup(*ks, *table, *topic)
 	case "produce":
-		err = produce(*topic, *n, *seed)
+		err = produceOrders(*topic, *n, *seed)
 	case "verify":
 		err = verify(*ks, *table, *n, *timeout)
 	default:
@@ -87,8 +88,8 @@ func setup(ks, table, topic string) error {
 	return nil
 }
 
-func produce(topic string, n int, seed uint64) error {
-	if err := workload.Produce(stack.KafkaBootstrap(), stack.SchemaRegistryURL(), topic, n, seed); err != nil {
+func produceOrders(topic string, n int, seed uint64) error {
+	if err := produce.Orders(stack.KafkaBootstrap(), stack.SchemaRegistryURL(), topic, n, seed); err != nil {
 		return err
 	}
 	fmt.Printf("produced %d Avro orders to %s (schema registered under %s-value)\n", n, topic, topic)

@@ -1,4 +1,5 @@
-package workload
+// Package produce writes the workload's orders to Kafka as Confluent Avro.
+package produce
 
 import (
 	"errors"
@@ -6,14 +7,15 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/gonnect/gonnect/internal/workload"
 	"github.com/gonnect/gonnect/schemas/converters"
 )
 
-// Produce writes orders [0, n) of the seed's sequence to topic as Confluent
+// Orders writes orders [0, n) of the seed's sequence to topic as Confluent
 // Avro (the schema registered under <topic>-value), keyed by order id.
 // Record timestamps stay "now": the orders' own dates are months old and
 // would fall to the topic's time-based retention.
-func Produce(bootstrap, registryURL, topic string, n int, seed uint64) error {
+func Orders(bootstrap, registryURL, topic string, n int, seed uint64) error {
 	conv := &converters.AvroConverter{}
 	if err := conv.Configure(map[string]string{"schema.registry.url": registryURL}, false); err != nil {
 		return err
@@ -24,10 +26,10 @@ func Produce(bootstrap, registryURL, topic string, n int, seed uint64) error {
 		return fmt.Errorf("creating producer: %w", err)
 	}
 	defer p.Close()
-	g := Generator{Seed: seed}
+	g := workload.Generator{Seed: seed}
 	for i := range uint64(n) {
 		o := g.Order(i)
-		val, err := conv.FromConnect(topic, ConnectSchema, o.Struct())
+		val, err := conv.FromConnect(topic, workload.ConnectSchema, o.Struct())
 		if err != nil {
 			return err
 		}
