@@ -1,0 +1,86 @@
+//go:build integration
+
+package cassandra
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"github.com/twmb/franz-go/pkg/sr/srfake"
+
+	"github.com/gonnect/gonnect/connectors"
+	"github.com/gonnect/gonnect/internal/stack"
+	"github.com/gonnect/gonnect/internal/workload"
+	"github.com/gonnect/gonnect/schemas/converters"
+)
+
+// benchWriter builds the scenario A writer from the live table.
+func benchWriter(b *testing.B) *tableWriter {
+	stack.RequireCassandra(b)
+	c := gocql.NewCluster(stack.CassandraHosts()...)
+	c.Timeout = 30 * time.Second
+	s, err := c.CreateSession()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(s.Close)
+	for _, q := range []string{"CREATE KEYSPACE IF NOT EXISTS bench WITH replication = {'class':'SimpleStrategy','replication_factor':1}",
+		workload.ScenarioA.CreateTable("bench")} {
+		if err := s.Query(q).Exec(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ms, err := parseMapping(workload.Mapping)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w, err := newTableWriter(s, &tableSettings{topic: workload.Topic, keyspace: "bench", table: workload.ScenarioA.Table, mapping: ms, ttl: -1,
+		ttlUnit: time.Second, timestampUnit: time.Microsecond, deletesEnabled: true, nullToUnset: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return w
+}
+
+// BenchmarkDecodeAndBind is the per-record hot path of the sink on the
+// benchmark workload: Avro decode to Connect data, then mapping to bound values.
+func BenchmarkDecodeAndBind(b *testing.B) {
+	reg := srfake.New()
+	defer reg.Close()
+	enc := &converters.AvroConverter{}
+	dec := &converters.AvroConverter{}
+	for _, c := range []*converters.AvroConverter{enc, dec} {
+		if err := c.Configure(map[string]string{"schema.registry.url": reg.URL()}, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	g := workload.Generator{Seed: 42}
+	const n = 1024
+	raw := make([][]byte, n)
+	for i := range raw {
+		o := g.Order(uint64(i))
+		v, err := enc.FromConnect(workload.Topic, workload.ConnectSchema, o.Struct())
+		if err != nil {
+			b.Fatal(err)
+		}
+		raw[i] = v
+	}
+	w := benchWriter(b)
+	t := &Task{lastStamp: map[connectors.TopicPartition]int64{}}
+	now := time.Now()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		sv, err := dec.ToConnect(workload.Topic, raw[i%n])
+		if err != nil {
+			b.Fatal(err)
+		}
+		rec := connectors.SinkRecord{Topic: workload.Topic, Offset: int64(i), Timestamp: now, Value: sv}
+		if _, err := w.bind(t, &rec, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	_ = context.Background()
+}
