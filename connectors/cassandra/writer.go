@@ -187,6 +187,14 @@ func newTableWriter(s *gocql.Session, ts *tableSettings) (*tableWriter, error) {
 			}
 		}
 	}
+	for _, c := range w.cols {
+		// The Go driver counts a tuple's elements as separate bind values
+		// but marshals the tuple as one, so a prepared statement cannot
+		// bind it; say so instead of failing every write.
+		if c.meta.Type.Type() == gocql.TypeTuple {
+			return nil, fmt.Errorf("column %s of table %s.%s is a tuple, which gonnect cannot write yet", c.meta.Name, ts.keyspace, ts.table)
+		}
+	}
 	w.deletable = ts.deletesEnabled && len(w.cols) == w.pkCount
 	w.build()
 	return w, nil
