@@ -56,6 +56,23 @@ func (g groupHandler) OnAssigned(ctx context.Context, r group.Result) {
 	})
 }
 
+// Released is the work whose statuses say its worker stopped it cleanly
+// (UNASSIGNED), so it moves at once instead of after the rebalance delay.
+func (g groupHandler) Released(w group.Work) group.Work {
+	var out group.Work
+	for _, c := range w.Connectors {
+		if st, ok := g.h.status.Connector(c); !ok || st.State == StateUnassigned {
+			out.Connectors = append(out.Connectors, c)
+		}
+	}
+	for _, t := range w.Tasks {
+		if st, ok := g.h.status.Task(TaskID{Connector: t.Connector, Task: t.Task}); !ok || st.State == StateUnassigned {
+			out.Tasks = append(out.Tasks, t)
+		}
+	}
+	return out
+}
+
 func toGroupTasks(ts []TaskID) []group.TaskID {
 	out := make([]group.TaskID, len(ts))
 	for i, t := range ts {

@@ -143,11 +143,18 @@ func (rt *runtime) stopConnector(name string) {
 	rc := rt.connectors[name]
 	delete(rt.connectors, name)
 	rt.mu.Unlock()
-	if rc == nil || rc.conn == nil {
+	if rc == nil {
 		return
 	}
-	if err := safeCall(rc.conn.Stop); err != nil {
-		rt.log.Warn("stopping connector", "connector", name, "error", err)
+	if rc.conn != nil {
+		if err := safeCall(rc.conn.Stop); err != nil {
+			rt.log.Warn("stopping connector", "connector", name, "error", err)
+		}
+	}
+	if !rc.failed {
+		// As Connect: stopped here, it is UNASSIGNED until started again;
+		// the leader takes that as a clean hand-over (no rebalance delay).
+		rt.status.ConnectorState(name, StateUnassigned, "")
 	}
 }
 

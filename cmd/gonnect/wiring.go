@@ -49,7 +49,8 @@ func newGroupMember(cfg *worker.Config, url string, loggers *logging.Registry) (
 	return worker.NewGroupMembership(group.Config{
 		Brokers: v.List(worker.BootstrapServers), GroupID: v.String(worker.GroupID), WorkerURL: url, Protocol: protocol,
 		SessionTimeout: cfg.Millis(worker.SessionTimeout), HeartbeatInterval: cfg.Millis(worker.HeartbeatInterval),
-		RebalanceTimeout: cfg.Millis(worker.RebalanceTimeout), Logger: loggers.Logger("org.apache.kafka.connect.runtime.distributed.WorkerCoordinator"),
+		RebalanceTimeout: cfg.Millis(worker.RebalanceTimeout), ScheduledRebalanceMaxDelay: cfg.Millis(worker.ScheduledRebalanceDelay),
+		Logger: loggers.Logger("org.apache.kafka.connect.runtime.distributed.WorkerCoordinator"),
 	})
 }
 

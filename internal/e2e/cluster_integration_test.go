@@ -64,7 +64,8 @@ func workerLoad(t testing.TB, url, name string) map[string]int {
 // one is killed with SIGKILL, its tasks run again elsewhere and no record is
 // lost; a returning worker gets work again; a follower forwards a create.
 func TestIntegrationClusterFailover(t *testing.T) {
-	c := newCluster(t, map[string]string{"scheduled.rebalance.max.delay.ms": "3000"})
+	const delay = 15 * time.Second
+	c := newCluster(t, map[string]string{"scheduled.rebalance.max.delay.ms": fmt.Sprint(delay.Milliseconds())})
 	w1 := c.start()
 	w2 := c.start()
 	w3 := c.start()
@@ -113,7 +114,11 @@ func TestIntegrationClusterFailover(t *testing.T) {
 		load := workerLoad(t, w1.url(), "fs")
 		return load[dead] == 0 && load[fmt.Sprintf("127.0.0.1:%d", w1.port)]+load[fmt.Sprintf("127.0.0.1:%d", w2.port)] == 6, fmt.Sprint(load)
 	})
-	t.Logf("tasks reassigned %.1fs after SIGKILL", time.Since(killedAt).Seconds())
+	reassigned := time.Since(killedAt)
+	t.Logf("tasks reassigned %.1fs after SIGKILL (session timeout 6s, scheduled.rebalance.max.delay.ms %s)", reassigned.Seconds(), delay)
+	if reassigned < delay {
+		t.Errorf("work of a crashed worker moved after %s, before scheduled.rebalance.max.delay.ms (%s)", reassigned, delay)
+	}
 	eventually(t, 90*time.Second, "all 6000 lines written, none lost", func() (bool, string) {
 		n := len(linesIn(files...))
 		return n == 6000, fmt.Sprint(n)
@@ -124,6 +129,15 @@ func TestIntegrationClusterFailover(t *testing.T) {
 		load := workerLoad(t, w1.url(), "fs")
 		return load[fmt.Sprintf("127.0.0.1:%d", w4.port)] > 0, fmt.Sprint(load)
 	})
+
+	// A graceful stop hands work over at once, without the delay.
+	stoppedAt := time.Now()
+	w4.stop(t)
+	eventually(t, delay, "tasks of the stopped worker running elsewhere before the delay", func() (bool, string) {
+		load := workerLoad(t, w1.url(), "fs")
+		return load[fmt.Sprintf("127.0.0.1:%d", w1.port)]+load[fmt.Sprintf("127.0.0.1:%d", w2.port)] == 6, fmt.Sprint(load)
+	})
+	t.Logf("tasks handed over %.1fs after a graceful stop", time.Since(stoppedAt).Seconds())
 }
 
 // TestIntegrationRestartResumes: every worker stops; started again on the

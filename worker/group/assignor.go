@@ -1,6 +1,7 @@
 package group
 
 import (
+	"fmt"
 	"sort"
 )
 
@@ -24,6 +25,12 @@ type member struct {
 // revoked now and handed out in the round that follows (members rejoin
 // after a revocation).
 func assignCooperative(snap Snapshot, members []member) map[string]Assignment {
+	return assignCooperativeHolding(snap, members, nil)
+}
+
+// assignCooperativeHolding is assignCooperative keeping the work in hold
+// (keys of workKeys) unassigned this round.
+func assignCooperativeHolding(snap Snapshot, members []member, hold map[string]bool) map[string]Assignment {
 	sort.Slice(members, func(i, j int) bool { return members[i].id < members[j].id })
 	out := make(map[string]Assignment, len(members))
 	if len(members) == 0 {
@@ -105,7 +112,7 @@ func assignCooperative(snap Snapshot, members []member) map[string]Assignment {
 	}
 	// Hand out unheld work to the least loaded members.
 	for _, c := range allConns {
-		if heldConn[c] {
+		if heldConn[c] || hold["c:"+c] {
 			continue
 		}
 		best := loads[0]
@@ -118,7 +125,7 @@ func assignCooperative(snap Snapshot, members []member) map[string]Assignment {
 		best.added.Connectors = append(best.added.Connectors, c)
 	}
 	for _, t := range allTasks {
-		if heldTask[t] {
+		if heldTask[t] || hold[fmt.Sprintf("t:%s:%d", t.Connector, t.Task)] {
 			continue
 		}
 		best := loads[0]

@@ -24,7 +24,11 @@ type Config struct {
 	SessionTimeout    time.Duration
 	HeartbeatInterval time.Duration
 	RebalanceTimeout  time.Duration
-	Logger            *slog.Logger
+	// ScheduledRebalanceMaxDelay is how long the leader keeps the work of a
+	// worker that disappeared without handing it over, waiting for it to
+	// come back (Connect's scheduled.rebalance.max.delay.ms).
+	ScheduledRebalanceMaxDelay time.Duration
+	Logger                     *slog.Logger
 	// ClientOpts are extra franz-go options (security settings).
 	ClientOpts []kgo.Opt
 }
@@ -50,6 +54,9 @@ type Handler interface {
 	OnRevoked(ctx context.Context, w Work)
 	// OnAssigned applies a rebalance's result.
 	OnAssigned(ctx context.Context, r Result)
+	// Released returns the part of w that its last owner stopped cleanly
+	// (a graceful shutdown hands work over at once).
+	Released(w Work) Work
 }
 
 // Member is this worker's membership in the Connect group.
@@ -63,6 +70,11 @@ type Member struct {
 	leader  string // leader URL
 	isLead  bool
 	version int16
+
+	// Leader state across rounds: what each member owned last time, and
+	// work held back for departed members until its deadline.
+	prevOwned map[string]Work
+	held      map[string]time.Time // work key -> deadline
 }
 
 // New builds a member; Run joins.
@@ -301,16 +313,106 @@ func (m *Member) lead(jresp *kmsg.JoinGroupResponse, version int16) (map[string]
 		return out, nil
 	}
 	var plan map[string]Assignment
+	var delay time.Duration
 	if version == 0 {
 		plan = assignEager(snap, members)
 	} else {
-		plan = assignCooperative(snap, members)
+		hold := m.lostWork(members)
+		plan = assignCooperativeHolding(snap, members, hold)
+		m.remember(members, plan)
+		for _, dl := range m.held {
+			if d := time.Until(dl); d > delay {
+				delay = d
+			}
+		}
 	}
 	for id, a := range plan {
 		a.Version, a.Leader, a.LeaderURL, a.ConfigOffset = base.Version, base.Leader, base.LeaderURL, base.ConfigOffset
+		a.DelayMillis = int32(delay.Milliseconds())
 		out[id] = EncodeAssignment(a)
 	}
 	return out, nil
+}
+
+func workKeys(w Work) []string {
+	keys := make([]string, 0, len(w.Connectors)+len(w.Tasks))
+	for _, c := range w.Connectors {
+		keys = append(keys, "c:"+c)
+	}
+	for _, t := range w.Tasks {
+		keys = append(keys, fmt.Sprintf("t:%s:%d", t.Connector, t.Task))
+	}
+	return keys
+}
+
+// lostWork returns the keys of work to hold back this round: work of
+// members that left without releasing it, until their deadline passes.
+func (m *Member) lostWork(members []member) map[string]bool {
+	if m.held == nil {
+		m.held = map[string]time.Time{}
+	}
+	present := map[string]bool{}
+	owned := map[string]bool{}
+	for _, mm := range members {
+		present[mm.id] = true
+		for _, k := range workKeys(mm.meta.Owned) {
+			owned[k] = true
+		}
+	}
+	now := time.Now()
+	if m.cfg.ScheduledRebalanceMaxDelay > 0 {
+		for id, w := range m.prevOwned {
+			if present[id] {
+				continue
+			}
+			released := map[string]bool{}
+			for _, k := range workKeys(m.h.Released(w)) {
+				released[k] = true
+			}
+			for _, k := range workKeys(w) {
+				if _, ok := m.held[k]; !ok && !owned[k] && !released[k] {
+					m.held[k] = now.Add(m.cfg.ScheduledRebalanceMaxDelay)
+					m.log.Info("holding work of a departed worker", "work", k, "until", m.held[k].Format(time.RFC3339))
+				}
+			}
+		}
+	}
+	hold := map[string]bool{}
+	for k, dl := range m.held {
+		if owned[k] || !now.Before(dl) {
+			delete(m.held, k) // back, or waited long enough
+			continue
+		}
+		hold[k] = true
+	}
+	return hold
+}
+
+// remember records what each member owns once this round's plan applies,
+// so a member that then disappears is known with all its work.
+func (m *Member) remember(members []member, plan map[string]Assignment) {
+	m.prevOwned = map[string]Work{}
+	for _, mm := range members {
+		a := plan[mm.id]
+		revoked := map[string]bool{}
+		for _, k := range workKeys(a.Revoked) {
+			revoked[k] = true
+		}
+		var w Work
+		for _, c := range mm.meta.Owned.Connectors {
+			if !revoked["c:"+c] {
+				w.Connectors = append(w.Connectors, c)
+			}
+		}
+		for _, t := range mm.meta.Owned.Tasks {
+			if !revoked[fmt.Sprintf("t:%s:%d", t.Connector, t.Task)] {
+				w.Tasks = append(w.Tasks, t)
+			}
+		}
+		w.Connectors = append(w.Connectors, a.Assigned.Connectors...)
+		w.Tasks = append(w.Tasks, a.Assigned.Tasks...)
+		m.prevOwned[mm.id] = w
+	}
 }
 
 func (m *Member) leave(memberID string) {
