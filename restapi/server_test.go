@@ -19,7 +19,6 @@ type fakeHerder struct {
 	configs          map[string]map[string]string
 	leaderURL        string
 	isLeader         bool
-	gotForwarded     bool
 }
 
 func (f *fakeHerder) ServerInfo(context.Context) worker.ServerInfo {

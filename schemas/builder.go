@@ -47,9 +47,13 @@ func NewDecimal(scale int, optional bool) *Schema {
 	return &Schema{Type: Bytes, Name: DecimalName, Optional: optional, Parameters: map[string]string{DecimalScaleParam: itoa(scale)}}
 }
 
-// NewDate, NewTime and NewTimestamp build the time logical schemas.
+// NewDate builds a Date logical schema (days since the epoch).
 func NewDate(optional bool) *Schema { return &Schema{Type: Int32, Name: DateName, Optional: optional} }
+
+// NewTime builds a Time logical schema (milliseconds of the day).
 func NewTime(optional bool) *Schema { return &Schema{Type: Int32, Name: TimeName, Optional: optional} }
+
+// NewTimestamp builds a Timestamp logical schema (milliseconds since the epoch).
 func NewTimestamp(optional bool) *Schema {
 	return &Schema{Type: Int64, Name: TimestampName, Optional: optional}
 }

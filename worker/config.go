@@ -283,7 +283,7 @@ func (c *Config) AdvertisedURL(boundPort int) string {
 	return fmt.Sprintf("%s://%s/", scheme, net.JoinHostPort(host, strconv.Itoa(port)))
 }
 
-// WorkerID is host:port of the advertised URL, as Connect reports worker_id.
+// WorkerIDFromURL is host:port of the advertised URL, as Connect reports worker_id.
 func WorkerIDFromURL(u string) string {
 	p, err := url.Parse(u)
 	if err != nil {

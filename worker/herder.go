@@ -41,7 +41,6 @@ type Herder struct {
 	assignedConnectors map[string]bool
 	assignedTasks      map[TaskID]bool
 	applied            ClusterConfig
-	restartQueue       []restartRequest
 
 	mu             sync.Mutex // guards the fields below, read by other goroutines
 	ownedConns     map[string]bool
@@ -50,8 +49,7 @@ type Herder struct {
 	needsRebalance bool
 	// rebalanceAt is the config offset whose change needs a rebalance; an
 	// assignment made from that offset or later settles it.
-	rebalanceAt     int64
-	lastAssignError error
+	rebalanceAt int64
 }
 
 type restartRequest struct {

@@ -252,21 +252,6 @@ func (rt *runtime) setTaskTarget(id TaskID, target TargetState) {
 	}
 }
 
-func (rt *runtime) taskFailed(id TaskID) bool {
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	t := rt.tasks[id]
-	if t == nil {
-		return false
-	}
-	select {
-	case <-t.done:
-		return t.err != nil
-	default:
-		return false
-	}
-}
-
 func (rt *runtime) ownedTasks() []TaskID {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()

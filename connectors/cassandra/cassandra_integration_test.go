@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -257,3 +259,5 @@ func TestIntegrationCassandraValidateReportsSchemaProblems(t *testing.T) {
 		t.Fatalf("validation errors:\n%s", joined)
 	}
 }
+
+func testLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -236,7 +236,7 @@ func toCQL(t gocql.TypeInfo, v any) (any, error) {
 	case gocql.TypeUDT:
 		udt := t.(gocql.UDTTypeInfo)
 		out := make(map[string]any, len(udt.Elements))
-		get := func(name string) (any, bool) { return nil, false }
+		var get func(name string) (any, bool)
 		switch x := v.(type) {
 		case *schemas.Struct:
 			get = x.Get

@@ -92,18 +92,17 @@ type column struct {
 
 // tableWriter writes one topic's records to one table.
 type tableWriter struct {
-	ts         *tableSettings
-	fqtn       string
-	cols       []column // bound in this order; primary key columns first
-	pkCount    int      // number of leading cols that form the primary key
-	partCount  int      // number of leading cols that form the partition key
-	ttlMap     *mapping
-	tsMap      *mapping
-	counter    bool
-	insert     string
-	delete     string
-	deletable  bool
-	insertArgs int
+	ts        *tableSettings
+	fqtn      string
+	cols      []column // bound in this order; primary key columns first
+	pkCount   int      // number of leading cols that form the primary key
+	partCount int      // number of leading cols that form the partition key
+	ttlMap    *mapping
+	tsMap     *mapping
+	counter   bool
+	insert    string
+	delete    string
+	deletable bool
 }
 
 func unquote(id string) string { return strings.Trim(id, `"`) }

@@ -197,15 +197,6 @@ func get(url string) (int, []byte) {
 	return code, b
 }
 
-func decodeJSON(t testing.TB, b []byte) any {
-	t.Helper()
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatalf("response is not JSON: %v: %s", err, b)
-	}
-	return v
-}
-
 // eventually polls cond until it holds or the timeout passes.
 func eventually(t testing.TB, timeout time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()

@@ -70,7 +70,7 @@ func PingCassandra(ctx context.Context, hosts []string) (string, error) {
 	}
 	defer s.Close()
 	var v string
-	if err := s.Query("SELECT release_version FROM system.local").WithContext(ctx).Scan(&v); err != nil {
+	if err := s.Query("SELECT release_version FROM system.local").ScanContext(ctx, &v); err != nil {
 		return "", fmt.Errorf("querying release_version at %v: %w", hosts, err)
 	}
 	return v, nil

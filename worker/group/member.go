@@ -61,15 +61,14 @@ type Handler interface {
 
 // Member is this worker's membership in the Connect group.
 type Member struct {
-	cfg     Config
-	h       Handler
-	log     *slog.Logger
-	cl      *kgo.Client
-	rejoin  chan struct{}
-	mu      sync.Mutex
-	leader  string // leader URL
-	isLead  bool
-	version int16
+	cfg    Config
+	h      Handler
+	log    *slog.Logger
+	cl     *kgo.Client
+	rejoin chan struct{}
+	mu     sync.Mutex
+	leader string // leader URL
+	isLead bool
 
 	// Leader state across rounds: what each member owned last time, and
 	// work held back for departed members until its deadline.
