@@ -75,12 +75,14 @@ func copyMap(m map[string]string) map[string]string {
 	return out
 }
 
-// SinkTask appends each record's value and a newline; PreCommit flushes, so
-// committed offsets are always of records on disk.
+// SinkTask appends each record's value and a newline; PreCommit syncs, so
+// committed offsets are always of records on disk. Each Put is one append
+// of whole lines, so tasks sharing a file never split each other's lines.
 type SinkTask struct {
-	mu sync.Mutex
-	f  *os.File
-	w  *bufio.Writer
+	mu  sync.Mutex
+	f   *os.File
+	out io.Writer
+	buf []byte
 }
 
 func (t *SinkTask) Version() string { return version.ConnectAPI }
@@ -91,10 +93,9 @@ func (t *SinkTask) Start(_ context.Context, cfg map[string]string, _ connectors.
 		if err != nil {
 			return fmt.Errorf("opening %s for appending: %w", name, err)
 		}
-		t.f = f
-		t.w = bufio.NewWriter(f)
+		t.f, t.out = f, f
 	} else {
-		t.w = bufio.NewWriter(os.Stdout)
+		t.out = os.Stdout
 	}
 	return nil
 }
@@ -106,10 +107,12 @@ func (t *SinkTask) Close(context.Context, []connectors.TopicPartition) error { r
 func (t *SinkTask) Put(_ context.Context, records []connectors.SinkRecord) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.buf = t.buf[:0]
 	for _, r := range records {
-		if _, err := t.w.WriteString(render(r.Value.Value) + "\n"); err != nil {
-			return connectors.Retriable(fmt.Errorf("writing to file: %w", err))
-		}
+		t.buf = append(append(t.buf, render(r.Value.Value)...), '\n')
+	}
+	if _, err := t.out.Write(t.buf); err != nil {
+		return connectors.Retriable(fmt.Errorf("writing to file: %w", err))
 	}
 	return nil
 }
@@ -159,9 +162,6 @@ func render(v any) string {
 func (t *SinkTask) PreCommit(_ context.Context, current map[connectors.TopicPartition]int64) (map[connectors.TopicPartition]int64, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if err := t.w.Flush(); err != nil {
-		return nil, fmt.Errorf("flushing file: %w", err)
-	}
 	if t.f != nil {
 		if err := t.f.Sync(); err != nil {
 			return nil, fmt.Errorf("syncing file: %w", err)
@@ -173,13 +173,10 @@ func (t *SinkTask) PreCommit(_ context.Context, current map[connectors.TopicPart
 func (t *SinkTask) Stop() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	err := t.w.Flush()
 	if t.f != nil {
-		if cerr := t.f.Close(); err == nil {
-			err = cerr
-		}
+		return t.f.Close()
 	}
-	return err
+	return nil
 }
 
 // SourceConnector reads lines of a file into a topic, with one task.
