@@ -79,6 +79,9 @@ func run(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if addr := os.Getenv("GONNECT_PPROF"); addr != "" {
+		servePprof(ctx, log, addr)
+	}
 	return runWorker(ctx, log, loggers, cfg, connectorFiles)
 }
 
@@ -86,7 +89,7 @@ func run(args []string) error {
 func applyEnv(props map[string]string, environ []string) {
 	for _, kv := range environ {
 		k, v, ok := strings.Cut(kv, "=")
-		if !ok || !strings.HasPrefix(k, "GONNECT_") || k == "GONNECT_LOG_LEVEL" || k == "GONNECT_LOG_FORMAT" {
+		if !ok || !strings.HasPrefix(k, "GONNECT_") || k == "GONNECT_LOG_LEVEL" || k == "GONNECT_LOG_FORMAT" || k == "GONNECT_PPROF" {
 			continue
 		}
 		key := strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(k, "GONNECT_"), "_", "."))

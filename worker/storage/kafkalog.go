@@ -60,6 +60,19 @@ func NewLog(cfg LogConfig, onRecord func(Record)) *Log {
 	return l
 }
 
+// NewProducer creates a librdkafka producer with the Go client's event and
+// produce channels bounded: their defaults (a million entries each) are
+// allocated up front and cost ~24 MB per producer, a worker runs several,
+// and every delivery here is awaited per message, so a small buffer is enough.
+func NewProducer(cm kafka.ConfigMap) (*kafka.Producer, error) {
+	for _, k := range []string{"go.events.channel.size", "go.produce.channel.size"} {
+		if _, ok := cm[k]; !ok {
+			cm[k] = 1024
+		}
+	}
+	return kafka.NewProducer(&cm)
+}
+
 func clientConfig(bootstrap string, extra map[string]string) kafka.ConfigMap {
 	m := kafka.ConfigMap{"bootstrap.servers": bootstrap}
 	for k, v := range extra {
@@ -81,7 +94,7 @@ func (l *Log) Start(ctx context.Context) error {
 	pc["linger.ms"] = 0
 	// Java's partitioner, so keys land where an Apache Connect worker puts them.
 	pc["partitioner"] = "murmur2_random"
-	if l.producer, err = kafka.NewProducer(&pc); err != nil {
+	if l.producer, err = NewProducer(pc); err != nil {
 		return fmt.Errorf("creating producer for topic %s: %w", l.cfg.Topic, err)
 	}
 	cc := clientConfig(l.cfg.Bootstrap, l.cfg.ClientProps)

@@ -132,7 +132,7 @@ func (t *Tolerance) sendToDLQ(ctx context.Context, rec connectors.SinkRecord, st
 		for k, v := range t.props {
 			cm[k] = v
 		}
-		p, err := kafka.NewProducer(&cm)
+		p, err := storage.NewProducer(cm)
 		if err != nil {
 			t.mu.Unlock()
 			return fmt.Errorf("creating dead letter queue producer: %w", err)

@@ -161,10 +161,12 @@ func (r *SinkRunner) subscribe() error {
 		"auto.offset.reset":             "earliest",
 		"partition.assignment.strategy": "cooperative-sticky",
 		"fetch.wait.max.ms":             100,
-		// Bound what librdkafka buffers per task: a worker runs many tasks.
-		"queued.max.messages.kbytes": 8192,
-		"fetch.max.bytes":            8 << 20,
-		"receive.message.max.bytes":  9 << 20,
+		// Bound what librdkafka buffers per task (its defaults allow 64 MiB
+		// per partition): a worker runs many tasks, and 2 MiB is still
+		// thousands of records ahead of the task.
+		"queued.max.messages.kbytes": 2048,
+		"fetch.max.bytes":            2 << 20,
+		"receive.message.max.bytes":  3 << 20,
 	}
 	for k, v := range r.cfg.ConsumerProps {
 		cm[k] = v

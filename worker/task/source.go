@@ -12,6 +12,7 @@ import (
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/schemas"
 	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/worker/storage"
 )
 
 // OffsetStore is where source offsets are kept (the offset topic, or a
@@ -88,7 +89,7 @@ func (r *SourceRunner) Run(ctx context.Context) (err error) {
 	for k, v := range r.cfg.ProducerProps {
 		cm[k] = v
 	}
-	if r.producer, err = kafka.NewProducer(&cm); err != nil {
+	if r.producer, err = storage.NewProducer(cm); err != nil {
 		return fmt.Errorf("creating producer for task %s: %w", r.cfg.ID, err)
 	}
 	done := make(chan struct{})
