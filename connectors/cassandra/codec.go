@@ -24,6 +24,9 @@ func toCQL(t gocql.TypeInfo, v any) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
+	if exact(t, v) {
+		return v, nil // returned as is: re-boxing would allocate per value
+	}
 	switch t.Type() {
 	case gocql.TypeText, gocql.TypeVarchar, gocql.TypeAscii:
 		switch x := v.(type) {
@@ -48,8 +51,16 @@ func toCQL(t gocql.TypeInfo, v any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		bits := map[gocql.Type]int{gocql.TypeTinyInt: 8, gocql.TypeSmallInt: 16, gocql.TypeInt: 32}[t.Type()]
-		if bits > 0 && (n < -(1<<(bits-1)) || n >= 1<<(bits-1)) {
+		bits := 64
+		switch t.Type() {
+		case gocql.TypeTinyInt:
+			bits = 8
+		case gocql.TypeSmallInt:
+			bits = 16
+		case gocql.TypeInt:
+			bits = 32
+		}
+		if bits < 64 && (n < -(1<<(bits-1)) || n >= 1<<(bits-1)) {
 			return nil, fmt.Errorf("value %d out of range for %d-bit column", n, bits)
 		}
 		return n, nil
@@ -279,6 +290,68 @@ func toCQL(t gocql.TypeInfo, v any) (any, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("cannot convert %T to CQL %s", v, typeName(t))
+}
+
+// exact reports whether v already has the Go type gocql marshals for t,
+// the common case of typed (Avro, JSON with schemas) records.
+func exact(t gocql.TypeInfo, v any) bool {
+	switch t.Type() {
+	case gocql.TypeText, gocql.TypeVarchar, gocql.TypeAscii:
+		_, ok := v.(string)
+		return ok
+	case gocql.TypeBigInt, gocql.TypeCounter:
+		_, ok := v.(int64)
+		return ok
+	case gocql.TypeInt:
+		_, ok := v.(int32)
+		return ok
+	case gocql.TypeDouble:
+		_, ok := v.(float64)
+		return ok
+	case gocql.TypeFloat:
+		_, ok := v.(float32)
+		return ok
+	case gocql.TypeBoolean:
+		_, ok := v.(bool)
+		return ok
+	case gocql.TypeTimestamp:
+		_, ok := v.(time.Time)
+		return ok
+	case gocql.TypeBlob:
+		_, ok := v.([]byte)
+		return ok
+	case gocql.TypeDecimal:
+		_, ok := v.(*inf.Dec)
+		return ok
+	case gocql.TypeList, gocql.TypeSet:
+		arr, ok := v.([]any)
+		if !ok {
+			return false
+		}
+		elem := t.(gocql.CollectionType).Elem
+		for _, e := range arr {
+			if e == nil || !exact(elem, e) {
+				return false
+			}
+		}
+		return true
+	case gocql.TypeMap:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return false
+		}
+		ct := t.(gocql.CollectionType)
+		if k := ct.Key.Type(); k != gocql.TypeText && k != gocql.TypeVarchar && k != gocql.TypeAscii {
+			return false
+		}
+		for _, e := range m {
+			if e == nil || !exact(ct.Elem, e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 func typeName(t gocql.TypeInfo) string {

@@ -26,6 +26,12 @@ type pathStep struct {
 	index int // array index when isIndex
 	key   *string
 	isIdx bool
+
+	// The field's position in the last struct schema seen: records of a
+	// topic share a schema, so the name is looked up once, not per record.
+	// A mapping belongs to one task, so this needs no lock.
+	seen    *schemas.Schema
+	seenIdx int
 }
 
 // mapping is one "column=expression" of a mapping setting.
@@ -241,7 +247,8 @@ func (m *mapping) extract(rec *connectors.SinkRecord, now time.Time) (any, error
 	if m.src == fromKey {
 		v = rec.Key.Value
 	}
-	for _, st := range m.path {
+	for i := range m.path {
+		st := &m.path[i]
 		if v == nil {
 			return nil, nil
 		}
@@ -250,11 +257,14 @@ func (m *mapping) extract(rec *connectors.SinkRecord, now time.Time) (any, error
 			if st.isIdx || st.key != nil {
 				return nil, fmt.Errorf("%s: cannot index a struct", m.expr)
 			}
-			fv, ok := x.Get(st.field)
-			if !ok {
-				return nil, &errMissing{"field " + st.field}
+			if x.Schema != st.seen {
+				f, ok := x.Schema.Field(st.field)
+				if !ok {
+					return nil, &errMissing{"field " + st.field}
+				}
+				st.seen, st.seenIdx = x.Schema, f.Index
 			}
-			v = fv
+			v = x.Values[st.seenIdx]
 		case map[string]any:
 			k := st.field
 			if st.key != nil {

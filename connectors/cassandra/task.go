@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -144,6 +145,32 @@ func (e *RecordError) Error() string {
 
 func (e *RecordError) Unwrap() error { return e.Err }
 
+// isMissing reports a mapping that names nothing in the record.
+func isMissing(err error) bool {
+	var missing *errMissing
+	return errors.As(err, &missing)
+}
+
+// appendKey appends a primary-key value and a separator: the key only
+// groups and deduplicates writes, so any unambiguous text will do.
+func appendKey(b []byte, v any) []byte {
+	switch x := v.(type) {
+	case string:
+		b = append(b, x...)
+	case int64:
+		b = strconv.AppendInt(b, x, 10)
+	case int32:
+		b = strconv.AppendInt(b, int64(x), 10)
+	case time.Time:
+		b = strconv.AppendInt(b, x.UnixNano(), 10)
+	case gocql.UUID:
+		b = append(b, x[:]...)
+	default:
+		b = fmt.Append(b, v)
+	}
+	return append(b, 0)
+}
+
 var namedMarker = regexp.MustCompile(`:("[^"]+"|[A-Za-z_][A-Za-z0-9_]*)`)
 
 func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (op, error) {
@@ -151,8 +178,10 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 		return op{}, &RecordError{Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Table: w.ts.keyspace + "." + w.ts.table, Column: col, Err: err}
 	}
 	ts := t.stamp(rec)
-	vals := make([]any, len(w.cols))
-	var pk, part strings.Builder
+	vals := make([]any, len(w.cols), len(w.cols)+2) // room for the TTL and timestamp
+	var keyBuf [128]byte
+	pk := keyBuf[:0]
+	partLen := 0
 	isDelete := rec.Value.Value == nil && w.ts.deletesEnabled
 	size := 64
 	for i, c := range w.cols {
@@ -160,8 +189,7 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 			break
 		}
 		v, err := c.mapping.extract(rec, now)
-		var missing *errMissing
-		if errors.As(err, &missing) && i >= w.pkCount {
+		if err != nil && i >= w.pkCount && isMissing(err) {
 			v, err = nil, nil
 		}
 		if err != nil {
@@ -180,9 +208,11 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 			}
 		}
 		if i < w.pkCount {
-			fmt.Fprint(&pk, cv, "\x00")
+			// Partition-key columns come first, so the partition key is a
+			// prefix of the primary key.
+			pk = appendKey(pk, cv)
 			if i < w.partCount {
-				fmt.Fprint(&part, cv, "\x00")
+				partLen = len(pk)
 			}
 		}
 		if s, ok := cv.(string); ok {
@@ -192,7 +222,8 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 		}
 		vals[i] = cv
 	}
-	o := op{w: w, pk: pk.String(), part: part.String(), size: size, rec: rec}
+	pks := string(pk)
+	o := op{w: w, pk: pks, part: pks[:partLen], size: size, rec: rec}
 	if isDelete {
 		o.stmt = w.delete
 		o.args = append([]any{ts}, vals[:w.pkCount]...)
