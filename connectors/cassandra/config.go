@@ -55,6 +55,10 @@ var configDef = configdef.New().
 		Doc: "Maximum number of records grouped in one batch (records of one partition key)."}).
 	Define(configdef.Key{Name: "maxBatchSizeBytes", Type: configdef.Int, Default: 40960, Importance: configdef.Medium, Group: groupWrite, Validator: configdef.AtLeast(1024),
 		Doc: "gonnect: maximum estimated size of a batch, kept under Cassandra's batch_size_fail_threshold (50 KiB by default)."}).
+	Define(configdef.Key{Name: "crossPartitionBatching", Type: configdef.String, Default: "auto", Importance: configdef.Low, Group: groupWrite,
+		Validator: configdef.InIgnoreCase("auto", "true", "false"),
+		Doc: "gonnect: pack records of different partitions of a table into one unlogged batch (up to 10 partitions and maxNumberOfRecordsInBatch records), so one request carries many writes. " +
+			"auto: only when every node of the local datacenter is a replica of all data (one node, or replication factor >= nodes), decided at task start; true: always (a coordinator may forward writes); false: one partition per batch, as the DataStax connector does."}).
 	Define(configdef.Key{Name: "ignoreErrors", Type: configdef.String, Default: "None", Importance: configdef.Medium, Group: groupWrite,
 		Validator: configdef.InIgnoreCase("None", "Driver", "All", "true", "false"),
 		Doc:       "None: fail (or use errors.tolerance); Driver: skip records whose write fails; All: also skip records that cannot be mapped."}).

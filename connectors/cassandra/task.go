@@ -69,6 +69,14 @@ func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.S
 			t.session.Close()
 			return fmt.Errorf("checking %s: %w", ts.mappingKey, err)
 		}
+		switch mode := strings.ToLower(vals.String("crossPartitionBatching")); mode {
+		case "true":
+			w.pack = true
+		case "auto":
+			var why string
+			w.pack, why = everyNodeIsReplica(t.session, ts.keyspace, vals.String("loadBalancing.localDc"))
+			t.log.Info("cross-partition batching", "table", ts.keyspace+"."+ts.table, "enabled", w.pack, "because", why)
+		}
 		t.byTopic[ts.topic] = append(t.byTopic[ts.topic], w)
 	}
 	t.lastStamp = map[connectors.TopicPartition]int64{}
@@ -353,8 +361,9 @@ func dedup(ops []op) []op {
 }
 
 type batch struct {
-	ops  []op
-	size int
+	ops   []op
+	size  int
+	parts int // partitions in the batch
 }
 
 func (t *Task) write(ctx context.Context, ops []op) error {
@@ -384,6 +393,7 @@ func (t *Task) write(ctx context.Context, ops []op) error {
 	for _, key := range order {
 		all = append(all, groups[key]...)
 	}
+	all = pack(all, t.maxInBat, t.maxBytes)
 	errs := make([]error, len(all))
 	sem := make(chan struct{}, t.inflight)
 	var wg sync.WaitGroup

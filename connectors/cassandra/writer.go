@@ -103,6 +103,7 @@ type tableWriter struct {
 	insert    string
 	delete    string
 	deletable bool
+	pack      bool // partitions are packed into shared batches (see packing.go)
 }
 
 func unquote(id string) string { return strings.Trim(id, `"`) }
