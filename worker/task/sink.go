@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -38,7 +40,7 @@ type SinkConfig struct {
 	Task     connectors.SinkTask
 	Listener worker.TaskListener
 	Logger   *slog.Logger
-	// MaxBatch bounds the records given to one Put.
+	// MaxBatch bounds the records given to one Put (max.poll.records).
 	MaxBatch int
 }
 
@@ -67,8 +69,20 @@ func NewSinkRunner(cfg SinkConfig) (*SinkRunner, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	// max.poll.records is the Java consumer's (librdkafka has no such
+	// property): it bounds the records of one put, 500 by default as in
+	// Apache Connect.
+	if v, ok := cfg.ConsumerProps["max.poll.records"]; ok {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("Invalid value %s for configuration max.poll.records: must be an integer of at least 1", v)
+		}
+		props := maps.Clone(cfg.ConsumerProps)
+		delete(props, "max.poll.records")
+		cfg.ConsumerProps, cfg.MaxBatch = props, n
+	}
 	if cfg.MaxBatch <= 0 {
-		cfg.MaxBatch = 2000
+		cfg.MaxBatch = 500
 	}
 	if cfg.CommitInterval <= 0 {
 		cfg.CommitInterval = time.Minute
