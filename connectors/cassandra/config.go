@@ -144,6 +144,13 @@ func parseTables(cfg map[string]string) ([]*tableSettings, map[string]error) {
 			errs[key] = fmt.Errorf("Missing required configuration %q which has no default value.", key)
 			continue
 		}
+		// As in DataStax's connector: a custom query replaces the generated
+		// statements, so there is no DELETE to run for a null value.
+		if ts.query != "" && ts.deletesEnabled {
+			key := fmt.Sprintf("topic.%s.%s.%s.query", ts.topic, ts.keyspace, ts.table)
+			errs[key] = fmt.Errorf("Invalid value %s for configuration %s: a custom query requires topic.%s.%s.%s.deletesEnabled=false", ts.query, key, ts.topic, ts.keyspace, ts.table)
+			continue
+		}
 		out = append(out, ts)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].mappingKey < out[j].mappingKey })

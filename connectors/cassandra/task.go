@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -144,8 +143,6 @@ func (e *RecordError) Error() string {
 
 func (e *RecordError) Unwrap() error { return e.Err }
 
-var namedMarker = regexp.MustCompile(`:("[^"]+"|[A-Za-z_][A-Za-z0-9_]*)`)
-
 func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (op, error) {
 	fail := func(col string, err error) (op, error) {
 		return op{}, &RecordError{Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Table: w.ts.keyspace + "." + w.ts.table, Column: col, Err: err}
@@ -155,6 +152,7 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 	var pk, part strings.Builder
 	isDelete := rec.Value.Value == nil && w.ts.deletesEnabled
 	size := 64
+	nonNull := 0 // non-key columns with a value
 	for i, c := range w.cols {
 		if isDelete && i >= w.pkCount {
 			break
@@ -178,6 +176,8 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 			if w.ts.nullToUnset {
 				cv = gocql.UnsetValue
 			}
+		} else if i >= w.pkCount {
+			nonNull++
 		}
 		if i < w.pkCount {
 			fmt.Fprint(&pk, cv, "\x00")
@@ -193,6 +193,9 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 		vals[i] = cv
 	}
 	o := op{w: w, pk: pk.String(), part: part.String(), size: size, rec: rec}
+	if w.deletable && nonNull == 0 {
+		isDelete = true
+	}
 	if isDelete {
 		o.stmt = w.delete
 		o.args = append([]any{ts}, vals[:w.pkCount]...)
@@ -226,19 +229,11 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 	}
 	switch {
 	case w.ts.query != "":
-		byName := map[string]any{"ttl": ttl, "timestamp": ts}
-		for i, c := range w.cols {
-			byName[unquote(c.name)] = vals[i]
+		args, part, size, col, err := w.queryArgs(rec, now, ttl, ts)
+		if err != nil {
+			return fail(col, err)
 		}
-		for _, m := range namedMarker.FindAllStringSubmatch(w.ts.query, -1) {
-			name := unquote(m[1])
-			v, ok := byName[name]
-			if !ok {
-				return fail(name, fmt.Errorf("query binds :%s, which the mapping does not define", name))
-			}
-			o.args = append(o.args, v)
-		}
-		o.stmt = w.insert
+		o.args, o.part, o.pk, o.size, o.stmt = args, part, part, size, w.insert
 	case w.counter:
 		o.args = append(append([]any{}, vals[w.pkCount:]...), vals[:w.pkCount]...)
 		o.stmt = w.insert
@@ -307,14 +302,14 @@ func dedup(ops []op) []op {
 	}
 	last := make(map[k]int, len(ops))
 	for i, o := range ops {
-		if o.w.counter {
-			continue // counter increments all count
+		if o.w.keepAll {
+			continue // counter increments and custom queries all count
 		}
 		last[k{o.w, o.pk}] = i
 	}
 	out := ops[:0]
 	for i, o := range ops {
-		if o.w.counter || last[k{o.w, o.pk}] == i {
+		if o.w.keepAll || last[k{o.w, o.pk}] == i {
 			out = append(out, o)
 		}
 	}

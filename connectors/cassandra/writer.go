@@ -102,7 +102,12 @@ type tableWriter struct {
 	counter   bool
 	insert    string
 	delete    string
+	// deletable: deletes are enabled and the mapping covers every column,
+	// so a record with no non-null value for a non-key column is a delete.
 	deletable bool
+	keepAll   bool // every statement counts (counters, custom queries): no dedup
+	qargs     []queryArg
+	qpart     []int // indexes of the partition key among qargs
 }
 
 func unquote(id string) string { return strings.Trim(id, `"`) }
@@ -148,6 +153,12 @@ func newTableWriter(s *gocql.Session, ts *tableSettings) (*tableWriter, error) {
 		return nil, fmt.Errorf("table %s.%s does not exist", ts.keyspace, ts.table)
 	}
 	w := &tableWriter{ts: ts, fqtn: quote(ts.keyspace) + "." + quote(ts.table)}
+	if ts.query != "" {
+		if err := w.initQuery(s, tm); err != nil {
+			return nil, err
+		}
+		return w, nil
+	}
 	byCol := map[string]*mapping{}
 	for i := range ts.mapping {
 		m := &ts.mapping[i]
@@ -194,7 +205,10 @@ func newTableWriter(s *gocql.Session, ts *tableSettings) (*tableWriter, error) {
 			return nil, fmt.Errorf("column %s of table %s.%s is a tuple, which gonnect cannot write yet", c.meta.Name, ts.keyspace, ts.table)
 		}
 	}
-	w.deletable = ts.deletesEnabled && len(w.cols) == w.pkCount
+	// DataStax's rule: an all-null record deletes only when the mapping
+	// covers the whole table, else it would drop unmapped columns' data.
+	w.deletable = ts.deletesEnabled && !w.counter && len(w.cols) == len(tm.Columns) && len(w.cols) > w.pkCount
+	w.keepAll = w.counter
 	w.build()
 	return w, nil
 }
