@@ -199,7 +199,11 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 	if isDelete {
 		o.stmt = w.delete
 		o.args = append([]any{ts}, vals[:w.pkCount]...)
-		return o, nil
+		to, err := w.withTuples(o, true)
+		if err != nil {
+			return fail("", err)
+		}
+		return to, nil
 	}
 	if w.tsMap != nil {
 		v, err := w.tsMap.extract(rec, now)
@@ -241,7 +245,11 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 		o.args = append(vals, ttl, ts)
 		o.stmt = w.insert
 	}
-	return o, nil
+	to, err := w.withTuples(o, false)
+	if err != nil {
+		return fail("", err)
+	}
+	return to, nil
 }
 
 // mappingFailure applies ignoreErrors and errors.tolerance to a record

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
@@ -106,6 +107,8 @@ type tableWriter struct {
 	// so a record with no non-null value for a non-key column is a delete.
 	deletable bool
 	keepAll   bool // every statement counts (counters, custom queries): no dedup
+	hasTuple  bool // some column is a tuple: see tuple.go
+	variants  sync.Map
 	qargs     []queryArg
 	qpart     []int // indexes of the partition key among qargs
 }
@@ -117,29 +120,6 @@ func quote(id string) string {
 		return id
 	}
 	return `"` + strings.ReplaceAll(id, `"`, `""`) + `"`
-}
-
-// resolveType fills in a user-defined type, which the driver's schema
-// metadata leaves unresolved, from the keyspace's type definitions.
-func resolveType(km *gocql.KeyspaceMetadata, c *gocql.ColumnMetadata) *gocql.ColumnMetadata {
-	if c.Type != nil && c.Type.Type() != gocql.TypeCustom {
-		return c
-	}
-	name := strings.TrimSpace(c.Validator)
-	for strings.HasPrefix(name, "frozen<") && strings.HasSuffix(name, ">") {
-		name = strings.TrimSpace(name[len("frozen<") : len(name)-1])
-	}
-	ut, ok := km.UserTypes[unquote(name)]
-	if !ok {
-		return c
-	}
-	udt := gocql.UDTTypeInfo{Keyspace: ut.Keyspace, Name: ut.Name}
-	for i, f := range ut.FieldNames {
-		udt.Elements = append(udt.Elements, gocql.UDTField{Name: f, Type: ut.FieldTypes[i]})
-	}
-	out := *c
-	out.Type = udt
-	return &out
 }
 
 // newTableWriter checks the mapping against the table and prepares CQL.
@@ -198,11 +178,8 @@ func newTableWriter(s *gocql.Session, ts *tableSettings) (*tableWriter, error) {
 		}
 	}
 	for _, c := range w.cols {
-		// The Go driver counts a tuple's elements as separate bind values
-		// but marshals the tuple as one, so a prepared statement cannot
-		// bind it; say so instead of failing every write.
 		if c.meta.Type.Type() == gocql.TypeTuple {
-			return nil, fmt.Errorf("column %s of table %s.%s is a tuple, which gonnect cannot write yet", c.meta.Name, ts.keyspace, ts.table)
+			w.hasTuple = true
 		}
 	}
 	// DataStax's rule: an all-null record deletes only when the mapping
@@ -214,13 +191,9 @@ func newTableWriter(s *gocql.Session, ts *tableSettings) (*tableWriter, error) {
 }
 
 func (w *tableWriter) build() {
-	var names, marks, where []string
-	for i, c := range w.cols {
-		names = append(names, c.name)
-		marks = append(marks, "?")
-		if i < w.pkCount {
-			where = append(where, c.name+" = ?")
-		}
+	var where []string
+	for _, c := range w.cols[:w.pkCount] {
+		where = append(where, c.name+" = "+marker(c.meta.Type))
 	}
 	switch {
 	case w.ts.query != "":
@@ -232,9 +205,30 @@ func (w *tableWriter) build() {
 		}
 		w.insert = fmt.Sprintf("UPDATE %s SET %s WHERE %s", w.fqtn, strings.Join(sets, ", "), strings.Join(where, " AND "))
 	default:
-		w.insert = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) USING TTL ? AND TIMESTAMP ?", w.fqtn, strings.Join(names, ","), strings.Join(marks, ","))
+		w.insert = w.insertStmt(nil)
 	}
 	w.delete = fmt.Sprintf("DELETE FROM %s USING TIMESTAMP ? WHERE %s", w.fqtn, strings.Join(where, " AND "))
+}
+
+// insertStmt is the INSERT of the writer's columns; variant, when not nil,
+// says per column how a null tuple is written: 'u' leaves the column out
+// (unset), 'n' writes a null literal.
+func (w *tableWriter) insertStmt(variant []byte) string {
+	var names, marks []string
+	for i, c := range w.cols {
+		m := marker(c.meta.Type)
+		if variant != nil {
+			switch variant[i] {
+			case 'u':
+				continue
+			case 'n':
+				m = "null"
+			}
+		}
+		names = append(names, c.name)
+		marks = append(marks, m)
+	}
+	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) USING TTL ? AND TIMESTAMP ?", w.fqtn, strings.Join(names, ","), strings.Join(marks, ","))
 }
 
 // isRetriable reports whether a write failed because Cassandra was
