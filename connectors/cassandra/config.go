@@ -77,6 +77,7 @@ type tableSettings struct {
 	deletesEnabled         bool
 	nullToUnset            bool
 	query                  string
+	codec                  *timeCodec // nil: toCQL's defaults (DataStax's, in UTC)
 }
 
 var topicKey = regexp.MustCompile(`^topic\.(.+)\.([^.]+)\.([^.]+)\.(mapping|consistencyLevel|ttl|ttlTimeUnit|timestampTimeUnit|deletesEnabled|nullToUnset|query)$`)
@@ -154,5 +155,12 @@ func parseTables(cfg map[string]string) ([]*tableSettings, map[string]error) {
 		out = append(out, ts)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].mappingKey < out[j].mappingKey })
+	codecs, cerrs := parseCodecs(cfg)
+	for k, err := range cerrs {
+		errs[k] = err
+	}
+	for _, ts := range out {
+		ts.codec = codecs[ts.topic]
+	}
 	return out, errs
 }

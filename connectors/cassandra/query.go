@@ -120,6 +120,9 @@ func (w *tableWriter) queryArgs(rec *connectors.SinkRecord, now time.Time, ttl, 
 			if errors.As(err, &missing) {
 				raw, err = nil, nil
 			}
+			if err == nil && w.ts.codec != nil {
+				raw, err = w.ts.codec.apply(a.typ, raw)
+			}
 			if err != nil {
 				return nil, "", 0, a.name, err
 			}

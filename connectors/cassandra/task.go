@@ -162,6 +162,9 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 		if errors.As(err, &missing) && i >= w.pkCount {
 			v, err = nil, nil
 		}
+		if err == nil && w.ts.codec != nil {
+			v, err = w.ts.codec.apply(c.meta.Type, v)
+		}
 		if err != nil {
 			return fail(c.meta.Name, err)
 		}
