@@ -22,6 +22,21 @@ import (
 
 // connect opens a session from the connector settings.
 func connect(v configdef.Values) (*gocql.Session, error) {
+	c, err := clusterConfig(v)
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.CreateSession()
+	if err != nil {
+		return nil, fmt.Errorf("connecting to Cassandra at %v: %w", c.Hosts, err)
+	}
+	return s, nil
+}
+
+// clusterConfig turns the connector settings into the driver's cluster
+// configuration: contact points, pool, policies, compression,
+// authentication and TLS.
+func clusterConfig(v configdef.Values) (*gocql.ClusterConfig, error) {
 	var hosts []string
 	for _, h := range v.List("contactPoints") {
 		if h = strings.TrimSpace(h); h == "" {
@@ -52,36 +67,84 @@ func connect(v configdef.Values) (*gocql.Session, error) {
 	case "lz4":
 		c.Compressor = lz4.LZ4Compressor{}
 	}
-	if strings.EqualFold(v.String("auth.provider"), "PLAIN") {
-		c.Authenticator = gocql.PasswordAuthenticator{Username: v.String("auth.username"), Password: v.Password("auth.password")}
+	user, pass := v.String("auth.username"), v.Password("auth.password")
+	switch {
+	case pass != "" && user == "":
+		return nil, fmt.Errorf("auth.password is set without auth.username")
+	// As DataStax's connector: a username means PLAIN even with the
+	// provider left at None.
+	case strings.EqualFold(v.String("auth.provider"), "PLAIN") || user != "":
+		c.Authenticator = gocql.PasswordAuthenticator{Username: user, Password: pass}
 	}
 	if !strings.EqualFold(v.String("ssl.provider"), "None") {
-		tc := &tls.Config{InsecureSkipVerify: !v.Bool("ssl.hostnameValidation")}
-		if p := v.String("ssl.truststore.path"); p != "" {
-			pem, err := os.ReadFile(p)
-			if err != nil {
-				return nil, fmt.Errorf("reading ssl.truststore.path: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("ssl.truststore.path %s holds no PEM certificate", p)
-			}
-			tc.RootCAs = pool
-		}
-		if cert, key := v.String("ssl.openssl.keyCertChain"), v.String("ssl.openssl.privateKey"); cert != "" {
-			pair, err := tls.LoadX509KeyPair(cert, key)
-			if err != nil {
-				return nil, fmt.Errorf("loading client certificate: %w", err)
-			}
-			tc.Certificates = []tls.Certificate{pair}
+		tc, err := tlsConfig(v)
+		if err != nil {
+			return nil, err
 		}
 		c.SslOpts = &gocql.SslOptions{Config: tc, EnableHostVerification: v.Bool("ssl.hostnameValidation")}
 	}
-	s, err := c.CreateSession()
-	if err != nil {
-		return nil, fmt.Errorf("connecting to Cassandra at %v: %w", hosts, err)
+	return c, nil
+}
+
+// tlsConfig builds the TLS settings. Without hostname validation the
+// server's chain is still verified against the trusted CAs, as the Java
+// driver does; Go can only skip both, so the chain is checked by hand.
+func tlsConfig(v configdef.Values) (*tls.Config, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if p := v.String("ssl.truststore.path"); p != "" {
+		pem, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("reading ssl.truststore.path %s: %w", p, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("ssl.truststore.path %s holds no PEM certificate", p)
+		}
+		tc.RootCAs = pool
 	}
-	return s, nil
+	cert, key := v.String("ssl.openssl.keyCertChain"), v.String("ssl.openssl.privateKey")
+	if (cert == "") != (key == "") {
+		return nil, fmt.Errorf("ssl.openssl.keyCertChain (%q) and ssl.openssl.privateKey (%q) must be set together", cert, key)
+	}
+	if cert != "" {
+		pair, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			return nil, fmt.Errorf("loading the client certificate %s and key %s: %w", cert, key, err)
+		}
+		tc.Certificates = []tls.Certificate{pair}
+	}
+	if !v.Bool("ssl.hostnameValidation") {
+		tc.InsecureSkipVerify = true
+		roots := tc.RootCAs
+		tc.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error {
+			return verifyChain(raw, roots)
+		}
+	}
+	return tc, nil
+}
+
+// verifyChain checks a peer's certificate chain against roots (the system
+// pool when nil), ignoring the host name.
+func verifyChain(raw [][]byte, roots *x509.CertPool) error {
+	if len(raw) == 0 {
+		return fmt.Errorf("the server sent no certificate")
+	}
+	certs := make([]*x509.Certificate, len(raw))
+	for i, r := range raw {
+		c, err := x509.ParseCertificate(r)
+		if err != nil {
+			return fmt.Errorf("parsing the server certificate: %w", err)
+		}
+		certs[i] = c
+	}
+	inter := x509.NewCertPool()
+	for _, c := range certs[1:] {
+		inter.AddCert(c)
+	}
+	if _, err := certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter}); err != nil {
+		return fmt.Errorf("verifying the server certificate %s: %w", certs[0].Subject, err)
+	}
+	return nil
 }
 
 // column is one bound column of a table writer.
