@@ -325,7 +325,7 @@ func exact(t gocql.TypeInfo, v any) bool {
 		return ok
 	case gocql.TypeList, gocql.TypeSet:
 		arr, ok := v.([]any)
-		if !ok {
+		if !ok || arr == nil { // the driver writes a nil slice as null, not as empty
 			return false
 		}
 		elem := t.(gocql.CollectionType).Elem
@@ -337,7 +337,7 @@ func exact(t gocql.TypeInfo, v any) bool {
 		return true
 	case gocql.TypeMap:
 		m, ok := v.(map[string]any)
-		if !ok {
+		if !ok || m == nil {
 			return false
 		}
 		ct := t.(gocql.CollectionType)

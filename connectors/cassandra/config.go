@@ -81,6 +81,7 @@ type tableSettings struct {
 	deletesEnabled         bool
 	nullToUnset            bool
 	query                  string
+	codec                  *timeCodec // nil: toCQL's defaults (DataStax's, in UTC)
 }
 
 var topicKey = regexp.MustCompile(`^topic\.(.+)\.([^.]+)\.([^.]+)\.(mapping|consistencyLevel|ttl|ttlTimeUnit|timestampTimeUnit|deletesEnabled|nullToUnset|query)$`)
@@ -148,8 +149,22 @@ func parseTables(cfg map[string]string) ([]*tableSettings, map[string]error) {
 			errs[key] = fmt.Errorf("Missing required configuration %q which has no default value.", key)
 			continue
 		}
+		// As in DataStax's connector: a custom query replaces the generated
+		// statements, so there is no DELETE to run for a null value.
+		if ts.query != "" && ts.deletesEnabled {
+			key := fmt.Sprintf("topic.%s.%s.%s.query", ts.topic, ts.keyspace, ts.table)
+			errs[key] = fmt.Errorf("Invalid value %s for configuration %s: a custom query requires topic.%s.%s.%s.deletesEnabled=false", ts.query, key, ts.topic, ts.keyspace, ts.table)
+			continue
+		}
 		out = append(out, ts)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].mappingKey < out[j].mappingKey })
+	codecs, cerrs := parseCodecs(cfg)
+	for k, err := range cerrs {
+		errs[k] = err
+	}
+	for _, ts := range out {
+		ts.codec = codecs[ts.topic]
+	}
 	return out, errs
 }

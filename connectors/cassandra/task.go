@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,10 +68,13 @@ func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.S
 			t.session.Close()
 			return fmt.Errorf("checking %s: %w", ts.mappingKey, err)
 		}
-		switch mode := strings.ToLower(vals.String("crossPartitionBatching")); mode {
-		case "true":
+		switch mode := strings.ToLower(vals.String("crossPartitionBatching")); {
+		case ts.query != "":
+			// A custom query may be conditional (IF ...), and a batch with
+			// conditions must stay within one partition.
+		case mode == "true":
 			w.pack = true
-		case "auto":
+		case mode == "auto":
 			var why string
 			w.pack, why = everyNodeIsReplica(t.session, ts.keyspace, vals.String("loadBalancing.localDc"))
 			t.log.Info("cross-partition batching", "table", ts.keyspace+"."+ts.table, "enabled", w.pack, "because", why)
@@ -179,8 +181,6 @@ func appendKey(b []byte, v any) []byte {
 	return append(b, 0)
 }
 
-var namedMarker = regexp.MustCompile(`:("[^"]+"|[A-Za-z_][A-Za-z0-9_]*)`)
-
 func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (op, error) {
 	fail := func(col string, err error) (op, error) {
 		return op{}, &RecordError{Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Table: w.ts.keyspace + "." + w.ts.table, Column: col, Err: err}
@@ -192,6 +192,7 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 	partLen := 0
 	isDelete := rec.Value.Value == nil && w.ts.deletesEnabled
 	size := 64
+	nonNull := 0 // non-key columns with a value
 	for i, c := range w.cols {
 		if isDelete && i >= w.pkCount {
 			break
@@ -199,6 +200,9 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 		v, err := c.mapping.extract(rec, now)
 		if err != nil && i >= w.pkCount && isMissing(err) {
 			v, err = nil, nil
+		}
+		if err == nil && w.ts.codec != nil {
+			v, err = w.ts.codec.apply(c.meta.Type, v)
 		}
 		if err != nil {
 			return fail(c.meta.Name, err)
@@ -214,6 +218,8 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 			if w.ts.nullToUnset {
 				cv = gocql.UnsetValue
 			}
+		} else if i >= w.pkCount {
+			nonNull++
 		}
 		if i < w.pkCount {
 			// Partition-key columns come first, so the partition key is a
@@ -232,10 +238,17 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 	}
 	pks := string(pk)
 	o := op{w: w, pk: pks, part: pks[:partLen], size: size, rec: rec}
+	if w.deletable && nonNull == 0 {
+		isDelete = true
+	}
 	if isDelete {
 		o.stmt = w.delete
 		o.args = append([]any{ts}, vals[:w.pkCount]...)
-		return o, nil
+		to, err := w.withTuples(o, true)
+		if err != nil {
+			return fail("", err)
+		}
+		return to, nil
 	}
 	if w.tsMap != nil {
 		v, err := w.tsMap.extract(rec, now)
@@ -265,19 +278,11 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 	}
 	switch {
 	case w.ts.query != "":
-		byName := map[string]any{"ttl": ttl, "timestamp": ts}
-		for i, c := range w.cols {
-			byName[unquote(c.name)] = vals[i]
+		args, part, size, col, err := w.queryArgs(rec, now, ttl, ts)
+		if err != nil {
+			return fail(col, err)
 		}
-		for _, m := range namedMarker.FindAllStringSubmatch(w.ts.query, -1) {
-			name := unquote(m[1])
-			v, ok := byName[name]
-			if !ok {
-				return fail(name, fmt.Errorf("query binds :%s, which the mapping does not define", name))
-			}
-			o.args = append(o.args, v)
-		}
-		o.stmt = w.insert
+		o.args, o.part, o.pk, o.size, o.stmt = args, part, part, size, w.insert
 	case w.counter:
 		o.args = append(append([]any{}, vals[w.pkCount:]...), vals[:w.pkCount]...)
 		o.stmt = w.insert
@@ -285,7 +290,11 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 		o.args = append(vals, ttl, ts)
 		o.stmt = w.insert
 	}
-	return o, nil
+	to, err := w.withTuples(o, false)
+	if err != nil {
+		return fail("", err)
+	}
+	return to, nil
 }
 
 // mappingFailure applies ignoreErrors and errors.tolerance to a record
@@ -346,14 +355,14 @@ func dedup(ops []op) []op {
 	}
 	last := make(map[k]int, len(ops))
 	for i, o := range ops {
-		if o.w.counter {
-			continue // counter increments all count
+		if o.w.keepAll {
+			continue // counter increments and custom queries all count
 		}
 		last[k{o.w, o.pk}] = i
 	}
 	out := ops[:0]
 	for i, o := range ops {
-		if o.w.counter || last[k{o.w, o.pk}] == i {
+		if o.w.keepAll || last[k{o.w, o.pk}] == i {
 			out = append(out, o)
 		}
 	}
@@ -440,7 +449,11 @@ func (t *Task) exec(ctx context.Context, b *batch) error {
 		o := b.ops[0]
 		return t.session.Query(o.stmt, o.args...).Consistency(cl).Idempotent(!o.w.counter).ExecContext(ctx)
 	}
-	bt := t.session.Batch(gocql.UnloggedBatch).Consistency(cl)
+	kind := gocql.UnloggedBatch
+	if b.ops[0].w.counter {
+		kind = gocql.CounterBatch // Cassandra refuses counter updates in other batches
+	}
+	bt := t.session.Batch(kind).Consistency(cl)
 	for _, o := range b.ops {
 		bt.Query(o.stmt, o.args...)
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
@@ -21,6 +22,21 @@ import (
 
 // connect opens a session from the connector settings.
 func connect(v configdef.Values) (*gocql.Session, error) {
+	c, err := clusterConfig(v)
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.CreateSession()
+	if err != nil {
+		return nil, fmt.Errorf("connecting to Cassandra at %v: %w", c.Hosts, err)
+	}
+	return s, nil
+}
+
+// clusterConfig turns the connector settings into the driver's cluster
+// configuration: contact points, pool, policies, compression,
+// authentication and TLS.
+func clusterConfig(v configdef.Values) (*gocql.ClusterConfig, error) {
 	var hosts []string
 	for _, h := range v.List("contactPoints") {
 		if h = strings.TrimSpace(h); h == "" {
@@ -51,36 +67,84 @@ func connect(v configdef.Values) (*gocql.Session, error) {
 	case "lz4":
 		c.Compressor = lz4.LZ4Compressor{}
 	}
-	if strings.EqualFold(v.String("auth.provider"), "PLAIN") {
-		c.Authenticator = gocql.PasswordAuthenticator{Username: v.String("auth.username"), Password: v.Password("auth.password")}
+	user, pass := v.String("auth.username"), v.Password("auth.password")
+	switch {
+	case pass != "" && user == "":
+		return nil, fmt.Errorf("auth.password is set without auth.username")
+	// As DataStax's connector: a username means PLAIN even with the
+	// provider left at None.
+	case strings.EqualFold(v.String("auth.provider"), "PLAIN") || user != "":
+		c.Authenticator = gocql.PasswordAuthenticator{Username: user, Password: pass}
 	}
 	if !strings.EqualFold(v.String("ssl.provider"), "None") {
-		tc := &tls.Config{InsecureSkipVerify: !v.Bool("ssl.hostnameValidation")}
-		if p := v.String("ssl.truststore.path"); p != "" {
-			pem, err := os.ReadFile(p)
-			if err != nil {
-				return nil, fmt.Errorf("reading ssl.truststore.path: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("ssl.truststore.path %s holds no PEM certificate", p)
-			}
-			tc.RootCAs = pool
-		}
-		if cert, key := v.String("ssl.openssl.keyCertChain"), v.String("ssl.openssl.privateKey"); cert != "" {
-			pair, err := tls.LoadX509KeyPair(cert, key)
-			if err != nil {
-				return nil, fmt.Errorf("loading client certificate: %w", err)
-			}
-			tc.Certificates = []tls.Certificate{pair}
+		tc, err := tlsConfig(v)
+		if err != nil {
+			return nil, err
 		}
 		c.SslOpts = &gocql.SslOptions{Config: tc, EnableHostVerification: v.Bool("ssl.hostnameValidation")}
 	}
-	s, err := c.CreateSession()
-	if err != nil {
-		return nil, fmt.Errorf("connecting to Cassandra at %v: %w", hosts, err)
+	return c, nil
+}
+
+// tlsConfig builds the TLS settings. Without hostname validation the
+// server's chain is still verified against the trusted CAs, as the Java
+// driver does; Go can only skip both, so the chain is checked by hand.
+func tlsConfig(v configdef.Values) (*tls.Config, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if p := v.String("ssl.truststore.path"); p != "" {
+		pem, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("reading ssl.truststore.path %s: %w", p, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("ssl.truststore.path %s holds no PEM certificate", p)
+		}
+		tc.RootCAs = pool
 	}
-	return s, nil
+	cert, key := v.String("ssl.openssl.keyCertChain"), v.String("ssl.openssl.privateKey")
+	if (cert == "") != (key == "") {
+		return nil, fmt.Errorf("ssl.openssl.keyCertChain (%q) and ssl.openssl.privateKey (%q) must be set together", cert, key)
+	}
+	if cert != "" {
+		pair, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			return nil, fmt.Errorf("loading the client certificate %s and key %s: %w", cert, key, err)
+		}
+		tc.Certificates = []tls.Certificate{pair}
+	}
+	if !v.Bool("ssl.hostnameValidation") {
+		tc.InsecureSkipVerify = true
+		roots := tc.RootCAs
+		tc.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error {
+			return verifyChain(raw, roots)
+		}
+	}
+	return tc, nil
+}
+
+// verifyChain checks a peer's certificate chain against roots (the system
+// pool when nil), ignoring the host name.
+func verifyChain(raw [][]byte, roots *x509.CertPool) error {
+	if len(raw) == 0 {
+		return fmt.Errorf("the server sent no certificate")
+	}
+	certs := make([]*x509.Certificate, len(raw))
+	for i, r := range raw {
+		c, err := x509.ParseCertificate(r)
+		if err != nil {
+			return fmt.Errorf("parsing the server certificate: %w", err)
+		}
+		certs[i] = c
+	}
+	inter := x509.NewCertPool()
+	for _, c := range certs[1:] {
+		inter.AddCert(c)
+	}
+	if _, err := certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter}); err != nil {
+		return fmt.Errorf("verifying the server certificate %s: %w", certs[0].Subject, err)
+	}
+	return nil
 }
 
 // column is one bound column of a table writer.
@@ -102,8 +166,15 @@ type tableWriter struct {
 	counter   bool
 	insert    string
 	delete    string
+	// deletable: deletes are enabled and the mapping covers every column,
+	// so a record with no non-null value for a non-key column is a delete.
 	deletable bool
 	pack      bool // partitions are packed into shared batches (see packing.go)
+	keepAll   bool // every statement counts (counters, custom queries): no dedup
+	hasTuple  bool // some column is a tuple: see tuple.go
+	variants  sync.Map
+	qargs     []queryArg
+	qpart     []int // indexes of the partition key among qargs
 }
 
 func unquote(id string) string { return strings.Trim(id, `"`) }
@@ -113,29 +184,6 @@ func quote(id string) string {
 		return id
 	}
 	return `"` + strings.ReplaceAll(id, `"`, `""`) + `"`
-}
-
-// resolveType fills in a user-defined type, which the driver's schema
-// metadata leaves unresolved, from the keyspace's type definitions.
-func resolveType(km *gocql.KeyspaceMetadata, c *gocql.ColumnMetadata) *gocql.ColumnMetadata {
-	if c.Type != nil && c.Type.Type() != gocql.TypeCustom {
-		return c
-	}
-	name := strings.TrimSpace(c.Validator)
-	for strings.HasPrefix(name, "frozen<") && strings.HasSuffix(name, ">") {
-		name = strings.TrimSpace(name[len("frozen<") : len(name)-1])
-	}
-	ut, ok := km.UserTypes[unquote(name)]
-	if !ok {
-		return c
-	}
-	udt := gocql.UDTTypeInfo{Keyspace: ut.Keyspace, Name: ut.Name}
-	for i, f := range ut.FieldNames {
-		udt.Elements = append(udt.Elements, gocql.UDTField{Name: f, Type: ut.FieldTypes[i]})
-	}
-	out := *c
-	out.Type = udt
-	return &out
 }
 
 // newTableWriter checks the mapping against the table and prepares CQL.
@@ -149,6 +197,12 @@ func newTableWriter(s *gocql.Session, ts *tableSettings) (*tableWriter, error) {
 		return nil, fmt.Errorf("table %s.%s does not exist", ts.keyspace, ts.table)
 	}
 	w := &tableWriter{ts: ts, fqtn: quote(ts.keyspace) + "." + quote(ts.table)}
+	if ts.query != "" {
+		if err := w.initQuery(s, tm); err != nil {
+			return nil, err
+		}
+		return w, nil
+	}
 	byCol := map[string]*mapping{}
 	for i := range ts.mapping {
 		m := &ts.mapping[i]
@@ -188,26 +242,22 @@ func newTableWriter(s *gocql.Session, ts *tableSettings) (*tableWriter, error) {
 		}
 	}
 	for _, c := range w.cols {
-		// The Go driver counts a tuple's elements as separate bind values
-		// but marshals the tuple as one, so a prepared statement cannot
-		// bind it; say so instead of failing every write.
 		if c.meta.Type.Type() == gocql.TypeTuple {
-			return nil, fmt.Errorf("column %s of table %s.%s is a tuple, which gonnect cannot write yet", c.meta.Name, ts.keyspace, ts.table)
+			w.hasTuple = true
 		}
 	}
-	w.deletable = ts.deletesEnabled && len(w.cols) == w.pkCount
+	// DataStax's rule: an all-null record deletes only when the mapping
+	// covers the whole table, else it would drop unmapped columns' data.
+	w.deletable = ts.deletesEnabled && !w.counter && len(w.cols) == len(tm.Columns) && len(w.cols) > w.pkCount
+	w.keepAll = w.counter
 	w.build()
 	return w, nil
 }
 
 func (w *tableWriter) build() {
-	var names, marks, where []string
-	for i, c := range w.cols {
-		names = append(names, c.name)
-		marks = append(marks, "?")
-		if i < w.pkCount {
-			where = append(where, c.name+" = ?")
-		}
+	var where []string
+	for _, c := range w.cols[:w.pkCount] {
+		where = append(where, c.name+" = "+marker(c.meta.Type))
 	}
 	switch {
 	case w.ts.query != "":
@@ -219,9 +269,30 @@ func (w *tableWriter) build() {
 		}
 		w.insert = fmt.Sprintf("UPDATE %s SET %s WHERE %s", w.fqtn, strings.Join(sets, ", "), strings.Join(where, " AND "))
 	default:
-		w.insert = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) USING TTL ? AND TIMESTAMP ?", w.fqtn, strings.Join(names, ","), strings.Join(marks, ","))
+		w.insert = w.insertStmt(nil)
 	}
 	w.delete = fmt.Sprintf("DELETE FROM %s USING TIMESTAMP ? WHERE %s", w.fqtn, strings.Join(where, " AND "))
+}
+
+// insertStmt is the INSERT of the writer's columns; variant, when not nil,
+// says per column how a null tuple is written: 'u' leaves the column out
+// (unset), 'n' writes a null literal.
+func (w *tableWriter) insertStmt(variant []byte) string {
+	var names, marks []string
+	for i, c := range w.cols {
+		m := marker(c.meta.Type)
+		if variant != nil {
+			switch variant[i] {
+			case 'u':
+				continue
+			case 'n':
+				m = "null"
+			}
+		}
+		names = append(names, c.name)
+		marks = append(marks, m)
+	}
+	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) USING TTL ? AND TIMESTAMP ?", w.fqtn, strings.Join(names, ","), strings.Join(marks, ","))
 }
 
 // isRetriable reports whether a write failed because Cassandra was

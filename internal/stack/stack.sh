@@ -51,8 +51,11 @@ render() {
 # resolve NAME: copies the runtime jars of poms/NAME into $STATE/jars/NAME
 # once; Maven caches downloads in ~/.m2 (or $MAVEN_REPO_LOCAL).
 resolve() {
-  local name=$1 dir="$STATE/jars/$1" pom="$here/poms/$1/pom.xml"
-  if [ -f "$dir/.complete" ] && [ "$dir/.complete" -nt "$pom" ]; then return 0; fi
+  local name=$1 dir="$STATE/jars/$1" pom="$here/poms/$1/pom.xml" sum
+  sum=$(sha256sum <"$pom")
+  # The pom's content decides, not only its time: another checkout of the
+  # same pom (a git worktree sharing .stack) must not resolve again.
+  if [ -f "$dir/.complete" ] && { [ "$dir/.complete" -nt "$pom" ] || [ "$(cat "$dir/.complete")" = "$sum" ]; }; then return 0; fi
   command -v mvn >/dev/null || die "mvn is not installed (needed to resolve $name from Maven Central)"
   say "resolving $name from Maven Central"
   rm -rf "$dir"
@@ -62,7 +65,7 @@ resolve() {
        -DoutputDirectory="$dir" >"$STATE/logs/mvn-$name.log" 2>&1; then
     die "resolving $name failed; see $STATE/logs/mvn-$name.log"
   fi
-  touch "$dir/.complete"
+  echo "$sum" >"$dir/.complete"
 }
 
 waitfor() { "$STATE/bin/waitfor" "$@"; }
