@@ -60,6 +60,7 @@ func run(args []string) error {
 		return usage()
 	}
 	log, loggers := newLogger()
+	slog.SetDefault(log) // plugins that log through slog.Default share the worker's format
 	props, err := properties.Load(fs.Arg(0))
 	if err != nil {
 		return err

@@ -24,6 +24,7 @@ type Task struct {
 	log       *slog.Logger
 	tc        connectors.SinkTaskContext
 	session   *gocql.Session
+	release   func() // gives the shared session back
 	byTopic   map[string][]*tableWriter
 	maxInBat  int
 	maxBytes  int
@@ -58,14 +59,14 @@ func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.S
 	default:
 		t.ignore = "none"
 	}
-	if t.session, err = connect(vals); err != nil {
+	if t.session, t.release, err = acquireSession(cfg["name"], vals); err != nil {
 		return err
 	}
 	t.byTopic = map[string][]*tableWriter{}
 	for _, ts := range tables {
 		w, err := newTableWriter(t.session, ts)
 		if err != nil {
-			t.session.Close()
+			t.release()
 			return fmt.Errorf("checking %s: %w", ts.mappingKey, err)
 		}
 		switch mode := strings.ToLower(vals.String("crossPartitionBatching")); {
@@ -102,10 +103,10 @@ func (t *Task) PreCommit(_ context.Context, cur map[connectors.TopicPartition]in
 	return cur, nil
 }
 
-// Stop closes the session.
+// Stop gives the session back (the last task of the connector closes it).
 func (t *Task) Stop() error {
-	if t.session != nil {
-		t.session.Close()
+	if t.release != nil {
+		t.release()
 	}
 	return nil
 }
