@@ -235,7 +235,7 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 		} else {
 			size += 16
 		}
-		vals[i] = cv
+		vals[i] = wrapCollection(c.meta.Type, cv)
 	}
 	pks := string(pk)
 	o := op{w: w, pk: pks, part: pks[:partLen], size: size, rec: rec}
