@@ -175,12 +175,12 @@ func (r *SinkRunner) subscribe() error {
 		"auto.offset.reset":             "earliest",
 		"partition.assignment.strategy": "cooperative-sticky",
 		"fetch.wait.max.ms":             100,
-		// Bound what librdkafka buffers per task (its defaults allow 64 MiB
-		// per partition): a worker runs many tasks, and 2 MiB is still
-		// thousands of records ahead of the task.
-		"queued.max.messages.kbytes": 2048,
-		"fetch.max.bytes":            2 << 20,
-		"receive.message.max.bytes":  3 << 20,
+		// Bound what librdkafka buffers per task (its default is 64 MiB):
+		// a worker runs many tasks, and 512 KiB is still a few puts of
+		// records ahead of the task (no measured loss of throughput).
+		"queued.max.messages.kbytes": 512,
+		"fetch.max.bytes":            1 << 20,
+		"receive.message.max.bytes":  2 << 20,
 	}
 	for k, v := range r.cfg.ConsumerProps {
 		cm[k] = v
