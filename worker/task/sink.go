@@ -175,6 +175,10 @@ func (r *SinkRunner) subscribe() error {
 		"auto.offset.reset":             "earliest",
 		"partition.assignment.strategy": "cooperative-sticky",
 		"fetch.wait.max.ms":             100,
+		// Members learn of a rebalance at their next heartbeat; tasks of a
+		// new connector join one after another, so with the 3 s default each
+		// join stalls the group for seconds.
+		"heartbeat.interval.ms": 1000,
 		// Bound what librdkafka buffers per task (its default is 64 MiB):
 		// a worker runs many tasks, and 512 KiB is still a few puts of
 		// records ahead of the task (no measured loss of throughput).
