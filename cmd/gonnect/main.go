@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -28,6 +29,13 @@ import (
 )
 
 func main() {
+	// The sink hot path allocates per record and the live heap stays small
+	// (tens of MiB), so the default GOGC=100 collects very often; 200 cut
+	// the worker's CPU per record by ~15% at the same peak RSS on the
+	// benchmark workload. GOGC still overrides.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "gonnect:", err)
 		os.Exit(1)
