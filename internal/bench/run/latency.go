@@ -40,10 +40,7 @@ import (
 	"github.com/gonnect/gonnect/schemas/converters"
 )
 
-const (
-	latencyTopic = workload.Topic + ".latency"
-	latencyTable = "orders_latency"
-)
+const latencyTable = "orders_latency"
 
 func freshLatencyTable(s *gocql.Session) error {
 	for _, q := range []string{
@@ -69,7 +66,7 @@ func workerLatency(system string, o options) (Result, error) {
 	if err := freshLatencyTable(s); err != nil {
 		return Result{}, err
 	}
-	if err := freshTopic(latencyTopic); err != nil {
+	if err := freshTopic(topic + ".latency"); err != nil {
 		return Result{}, err
 	}
 	ad, err := kafka.NewAdminClient(&kafka.ConfigMap{"bootstrap.servers": stack.KafkaBootstrap()})
@@ -83,21 +80,21 @@ func workerLatency(system string, o options) (Result, error) {
 	}
 	ok := false
 	defer func() { w.stop(o.keep || !ok) }()
-	group, err := w.createSink(w.sinkConfig(latencyTopic, latencyTable, "written"))
+	name, err := w.createSink(w.sinkConfig(topic+".latency", latencyTable, "written"))
 	if err != nil {
 		return Result{}, err
 	}
 	// Producing before the tasks own their partitions would measure the
 	// group join, not the pipeline.
-	if err := awaitAssigned(ad, group, workload.Partitions, 2*time.Minute); err != nil {
+	if err := awaitAssigned(ad, "connect-"+name, workload.Partitions, 2*time.Minute); err != nil {
 		return Result{}, fmt.Errorf("%s: %w (log in %s)", system, err, w.dir)
 	}
 	cpu0 := procCPU(w.pid())
-	total, start, err := producePaced(latencyTopic, o)
+	total, start, err := producePaced(topic+".latency", o)
 	if err != nil {
 		return Result{}, err
 	}
-	if err := awaitCommitted(ad, group, int64(total), 5*time.Minute); err != nil {
+	if err := w.awaitCommitted(ad, name, int64(total), 5*time.Minute); err != nil {
 		return Result{}, fmt.Errorf("%s: %w (log in %s)", system, err, w.dir)
 	}
 	res := Result{System: system, Mode: "latency", Scenario: workload.ScenarioA.Name, Records: total,
@@ -155,7 +152,7 @@ func paced(o options, emit func(i int) error) (int, time.Time, error) {
 }
 
 // producePaced produces latency records, created_at being the produce time.
-func producePaced(topic string, o options) (int, time.Time, error) {
+func producePaced(to string, o options) (int, time.Time, error) {
 	conv := &converters.AvroConverter{}
 	if err := conv.Configure(map[string]string{"schema.registry.url": stack.SchemaRegistryURL()}, false); err != nil {
 		return 0, time.Time{}, fmt.Errorf("configuring the Avro converter: %w", err)
@@ -171,13 +168,13 @@ func producePaced(topic string, o options) (int, time.Time, error) {
 	total, start, err := paced(o, func(i int) error {
 		ord := g.Order(uint64(i))
 		ord.CreatedAt = time.Now()
-		val, err := conv.FromConnect(topic, workload.ConnectSchema, ord.Struct())
+		val, err := conv.FromConnect(to, workload.ConnectSchema, ord.Struct())
 		if err != nil {
 			return fmt.Errorf("encoding order %d: %w", i, err)
 		}
-		msg := &kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: kafka.PartitionAny}, Key: []byte(ord.OrderID), Value: val}
+		msg := &kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &to, Partition: kafka.PartitionAny}, Key: []byte(ord.OrderID), Value: val}
 		if err := p.Produce(msg, nil); err != nil {
-			return fmt.Errorf("producing order %d to %s: %w", i, topic, err)
+			return fmt.Errorf("producing order %d to %s: %w", i, to, err)
 		}
 		return nil
 	})
@@ -185,7 +182,7 @@ func producePaced(topic string, o options) (int, time.Time, error) {
 		return 0, start, err
 	}
 	if left := p.Flush(60000); left > 0 {
-		return 0, start, fmt.Errorf("%d latency records not delivered to %s", left, topic)
+		return 0, start, fmt.Errorf("%d latency records not delivered to %s", left, to)
 	}
 	return total, start, nil
 }

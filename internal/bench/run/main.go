@@ -85,6 +85,8 @@ func main() {
 	fs.DurationVar(&o.duration, "duration", 30*time.Second, "length of a latency run")
 	fs.DurationVar(&o.warmup, "warmup", 5*time.Second, "first part of a latency run left out of the percentiles")
 	fs.BoolVar(&o.keep, "keep", false, "leave the worker's directory with its log")
+	fs.StringVar(&keyspace, "keyspace", keyspace, "Cassandra keyspace of the tables")
+	fs.StringVar(&topic, "topic", topic, "workload topic; latency runs use <topic>.latency")
 	out := fs.String("out", "", "append the JSON result to this file")
 	_ = fs.Parse(os.Args[2:])
 	sc := workload.ScenarioA
@@ -129,7 +131,12 @@ func main() {
 	}
 }
 
-const keyspace = "bench"
+// keyspace and topic are the workload's unless -keyspace and -topic move a
+// run aside, e.g. when two checkouts share the servers.
+var (
+	keyspace = "bench"
+	topic    = workload.Topic
+)
 
 func session() (*gocql.Session, error) {
 	c := gocql.NewCluster(stack.CassandraHosts()...)
@@ -162,32 +169,32 @@ func count(s *gocql.Session, sc workload.Scenario) (int, error) {
 // produceOrders writes N workload records to the workload topic.
 func produceOrders(n int, seed uint64) error {
 	// A fresh topic holds exactly the N records the run counts.
-	if err := freshTopic(workload.Topic); err != nil {
+	if err := freshTopic(topic); err != nil {
 		return err
 	}
-	if err := produce.Orders(stack.KafkaBootstrap(), stack.SchemaRegistryURL(), workload.Topic, n, seed); err != nil {
+	if err := produce.Orders(stack.KafkaBootstrap(), stack.SchemaRegistryURL(), topic, n, seed); err != nil {
 		return fmt.Errorf("producing the workload: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "produced %d records to %s\n", n, workload.Topic)
+	fmt.Fprintf(os.Stderr, "produced %d records to %s\n", n, topic)
 	return nil
 }
 
-// freshTopic deletes and creates topic with the workload's partitions.
-func freshTopic(topic string) error {
+// freshTopic deletes and creates a topic with the workload's partitions.
+func freshTopic(name string) error {
 	ctx := context.Background()
 	ad, err := kafka.NewAdminClient(&kafka.ConfigMap{"bootstrap.servers": stack.KafkaBootstrap()})
 	if err != nil {
 		return fmt.Errorf("creating admin client: %w", err)
 	}
-	_, _ = ad.DeleteTopics(ctx, []string{topic})
+	_, _ = ad.DeleteTopics(ctx, []string{name})
 	ad.Close()
 	for i := 0; ; i++ {
-		_, err := storage.EnsureTopic(ctx, stack.KafkaBootstrap(), nil, topic, workload.Partitions, 1, nil)
+		_, err := storage.EnsureTopic(ctx, stack.KafkaBootstrap(), nil, name, workload.Partitions, 1, nil)
 		if err == nil {
 			return nil
 		}
 		if i > 50 {
-			return fmt.Errorf("creating topic %s: %w", topic, err)
+			return fmt.Errorf("creating topic %s: %w", name, err)
 		}
 		time.Sleep(200 * time.Millisecond) // the deletion completes asynchronously
 	}

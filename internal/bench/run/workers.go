@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,12 +30,16 @@ type worker struct {
 	exited chan struct{}
 }
 
-// Ports of the measured workers, away from the demo's and the reference
-// stack's so that a run never meets a worker it did not start.
-const (
-	gonnectPort   = 18093
-	referencePort = 18094
-)
+// freePort asks the kernel for an unused port, so that a run never meets
+// a worker it did not start (another checkout's benchmark, the demo).
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("finding a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
 
 // referenceJVM is the heap Apache Kafka's connect-distributed.sh gives the
 // worker, with its start script's JVM performance options.
@@ -50,9 +55,9 @@ func startWorker(system string, o options) (*worker, error) {
 		return nil, fmt.Errorf("creating the worker's directory: %w", err)
 	}
 	w := &worker{system: system, dir: dir, group: fmt.Sprintf("bench-%s-%d", system, time.Now().UnixNano())}
-	port := gonnectPort
-	if system == "reference" {
-		port = referencePort
+	port, err := freePort()
+	if err != nil {
+		return nil, err
 	}
 	w.url = fmt.Sprintf("http://127.0.0.1:%d", port)
 	// Both commit offsets every second, so neither run waits on the other's
@@ -160,15 +165,15 @@ func (w *worker) stop(keep bool) {
 	}
 }
 
-// sinkConfig is the Cassandra sink of each system writing topic into
+// sinkConfig is the Cassandra sink of each system writing topic from into
 // table. now names a timeuuid column the write sets to Cassandra's now().
-func (w *worker) sinkConfig(topic, table, now string) map[string]string {
+func (w *worker) sinkConfig(from, table, now string) map[string]string {
 	host, port, _ := strings.Cut(stack.CassandraHosts()[0], ":")
 	if w.system == "gonnect" {
 		c := map[string]string{
-			"connector.class": "com.datastax.oss.kafka.sink.CassandraSinkConnector", "tasks.max": "6", "topics": topic,
+			"connector.class": "com.datastax.oss.kafka.sink.CassandraSinkConnector", "tasks.max": "6", "topics": from,
 			"contactPoints": host, "port": port, "loadBalancing.localDc": "datacenter1",
-			fmt.Sprintf("topic.%s.%s.%s.mapping", topic, keyspace, table): workload.Mapping,
+			fmt.Sprintf("topic.%s.%s.%s.mapping", from, keyspace, table): workload.Mapping,
 		}
 		if now != "" {
 			// The coordinator's now(), not the sink's clock, marks when the row was written.
@@ -176,19 +181,20 @@ func (w *worker) sinkConfig(topic, table, now string) map[string]string {
 			for _, col := range strings.Split(columns, ", ") {
 				marks = append(marks, ":"+col)
 			}
-			c[fmt.Sprintf("topic.%s.%s.%s.query", topic, keyspace, table)] = fmt.Sprintf("INSERT INTO %s.%s (%s, %s) VALUES (%s, now())",
+			c[fmt.Sprintf("topic.%s.%s.%s.query", from, keyspace, table)] = fmt.Sprintf("INSERT INTO %s.%s (%s, %s) VALUES (%s, now())",
 				keyspace, table, columns, now, strings.Join(marks, ", "))
 		}
 		return c
 	}
 	return map[string]string{
-		"connector.class": "gonnect.bench.reference.CassandraSinkConnector", "tasks.max": "6", "topics": topic,
+		"connector.class": "gonnect.bench.reference.CassandraSinkConnector", "tasks.max": "6", "topics": from,
 		"cassandra.contact.points": host + ":" + port, "cassandra.local.datacenter": "datacenter1",
 		"cassandra.keyspace": keyspace, "cassandra.table": table, "cassandra.now.columns": now,
 	}
 }
 
-// createSink creates a connector and returns its consumer group.
+// createSink creates a connector and returns its name; its consumer group
+// is "connect-" + name.
 func (w *worker) createSink(config map[string]string) (string, error) {
 	name := "bench-sink-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	body, err := json.Marshal(map[string]any{"name": name, "config": config})
@@ -198,7 +204,39 @@ func (w *worker) createSink(config map[string]string) (string, error) {
 	if _, err := httpPost(w.url+"/connectors", body); err != nil {
 		return "", err
 	}
-	return "connect-" + name, nil
+	return name, nil
+}
+
+// failed returns an error naming the trace of a failed connector or task.
+func (w *worker) failed(name string) error {
+	body, err := httpGet(w.url + "/connectors/" + name + "/status")
+	if err != nil {
+		return nil // a busy worker answering late is no failure
+	}
+	var st struct {
+		Connector struct{ State, Trace string }
+		Tasks     []struct {
+			ID           int
+			State, Trace string
+		}
+	}
+	if json.Unmarshal([]byte(body), &st) != nil {
+		return nil
+	}
+	if st.Connector.State == "FAILED" {
+		return fmt.Errorf("connector %s failed: %s", name, firstLine(st.Connector.Trace))
+	}
+	for _, t := range st.Tasks {
+		if t.State == "FAILED" {
+			return fmt.Errorf("task %s-%d failed: %s", name, t.ID, firstLine(t.Trace))
+		}
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 // throughput starts a fresh worker, creates the sink on the workload topic
@@ -225,11 +263,11 @@ func throughput(system string, sc workload.Scenario, o options) (Result, error) 
 	defer func() { w.stop(o.keep || !ok) }()
 	cpu0 := procCPU(w.pid())
 	start := time.Now()
-	group, err := w.createSink(w.sinkConfig(workload.Topic, sc.Table, ""))
+	name, err := w.createSink(w.sinkConfig(topic, sc.Table, ""))
 	if err != nil {
 		return Result{}, err
 	}
-	if err := awaitCommitted(ad, group, int64(o.n), 30*time.Minute); err != nil {
+	if err := w.awaitCommitted(ad, name, int64(o.n), 30*time.Minute); err != nil {
 		return Result{}, fmt.Errorf("%s: %w (log in %s)", system, err, w.dir)
 	}
 	elapsed := time.Since(start)
@@ -243,17 +281,23 @@ func throughput(system string, sc workload.Scenario, o options) (Result, error) 
 		RecordsPerSec: float64(o.n) / elapsed.Seconds(), CPUSeconds: cpu, PeakRSSBytes: rss}, nil
 }
 
-// awaitCommitted polls a group's committed offsets, which costs the
-// broker little, until they add up to want.
-func awaitCommitted(ad *kafka.AdminClient, group string, want int64, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		got := committed(ad, group)
+// awaitCommitted polls the sink's committed offsets, which costs the
+// broker little, until they add up to want; now and then it checks that
+// the sink has not failed.
+func (w *worker) awaitCommitted(ad *kafka.AdminClient, name string, want int64, timeout time.Duration) error {
+	start := time.Now()
+	for i := 1; ; i++ {
+		got := committed(ad, "connect-"+name)
 		if got >= want {
 			return nil
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("group %s committed %d of %d offsets after %s", group, got, want, timeout)
+		if i%20 == 0 {
+			if err := w.failed(name); err != nil {
+				return err
+			}
+		}
+		if time.Since(start) > timeout {
+			return fmt.Errorf("sink %s committed %d of %d offsets after %s", name, got, want, timeout)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

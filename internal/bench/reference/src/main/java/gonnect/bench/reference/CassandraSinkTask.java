@@ -2,16 +2,16 @@ package gonnect.bench.reference;
 
 import com.datastax.oss.driver.api.core.CqlIdentifier;
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.DriverTimeoutException;
-import com.datastax.oss.driver.api.core.NoNodeAvailableException;
+import com.datastax.oss.driver.api.core.DriverException;
 import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.BatchableStatement;
 import com.datastax.oss.driver.api.core.cql.BoundStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Statement;
 import com.datastax.oss.driver.api.core.metadata.schema.ColumnMetadata;
 import com.datastax.oss.driver.api.core.metadata.schema.TableMetadata;
-import com.datastax.oss.driver.api.core.servererrors.QueryExecutionException;
+import com.datastax.oss.driver.api.core.servererrors.QueryValidationException;
 import com.datastax.oss.driver.api.core.type.codec.TypeCodec;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -21,6 +21,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
@@ -41,6 +42,8 @@ import org.apache.kafka.connect.sink.SinkTask;
  * commits afterwards never run ahead of the table.
  */
 public class CassandraSinkTask extends SinkTask {
+  private static final long RETRY_BACKOFF_MS = 1000;
+
   private SinkConfig cfg;
   private CqlSession session;
   private TableMetadata table;
@@ -75,7 +78,7 @@ public class CassandraSinkTask extends SinkTask {
       return;
     }
     // Group by partition key so that rows of one partition travel together.
-    Map<Object, List<Statement<?>>> byPartition = new LinkedHashMap<>();
+    Map<Object, List<BatchableStatement<?>>> byPartition = new LinkedHashMap<>();
     for (SinkRecord rec : records) {
       if (!(rec.value() instanceof Struct st)) {
         throw new DataException("record " + rec.topic() + "-" + rec.kafkaPartition() + "@" + rec.kafkaOffset()
@@ -92,15 +95,14 @@ public class CassandraSinkTask extends SinkTask {
       byPartition.computeIfAbsent(partitionKey(st, ins), k -> new ArrayList<>(1)).add(b.build());
     }
     List<Statement<?>> stmts = new ArrayList<>(byPartition.size());
-    for (List<Statement<?>> rows : byPartition.values()) {
+    for (List<BatchableStatement<?>> rows : byPartition.values()) {
       if (rows.size() == 1 || batchSize == 1) {
         stmts.addAll(rows);
         continue;
       }
       for (int i = 0; i < rows.size(); i += batchSize) {
         var chunk = rows.subList(i, Math.min(rows.size(), i + batchSize));
-        stmts.add(BatchStatement.newInstance(DefaultBatchType.UNLOGGED).addAll(
-            chunk.stream().map(s -> (com.datastax.oss.driver.api.core.cql.BatchableStatement<?>) s).toList()));
+        stmts.add(BatchStatement.newInstance(DefaultBatchType.UNLOGGED).addAll(chunk));
       }
     }
     execute(stmts);
@@ -129,12 +131,17 @@ public class CassandraSinkTask extends SinkTask {
     if (err == null) {
       return;
     }
-    // Connect redelivers the same records after a retriable failure.
-    if (err instanceof DriverTimeoutException || err instanceof NoNodeAvailableException
-        || err instanceof QueryExecutionException) {
-      throw new RetriableException("writing to Cassandra", err);
+    if (err instanceof CompletionException && err.getCause() != null) {
+      err = err.getCause();
     }
-    throw new ConnectException("writing to Cassandra", err);
+    // A statement Cassandra refuses will never pass; anything else (timeouts,
+    // unavailable replicas, a dropped connection) may, and Connect then
+    // redelivers the same records after the backoff.
+    if (err instanceof QueryValidationException || !(err instanceof DriverException)) {
+      throw new ConnectException("writing to Cassandra", err);
+    }
+    context.timeout(RETRY_BACKOFF_MS);
+    throw new RetriableException("writing to Cassandra", err);
   }
 
   @SuppressWarnings("unchecked")
