@@ -13,6 +13,8 @@
 #   RATE         records per second of the latency runs (2000)
 #   DURATION     length of a latency run in seconds (30)
 #   WARMUP       seconds of each latency run left out of the percentiles (5)
+#   BENCH_KEYSPACE, BENCH_TOPIC   move the tables and topics aside (bench, bench.orders),
+#                e.g. when two checkouts share the servers
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
@@ -43,20 +45,26 @@ mkdir -p bench/results
 out=bench/results/$(date +%Y-%m-%d)
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
-run() { bin/bench-run "$@" -jars "$state/jars/connect" -plugins "$state/reference-plugin" -out "$tmp" >/dev/null; }
+names=(-keyspace "${BENCH_KEYSPACE:-bench}" -topic "${BENCH_TOPIC:-bench.orders}")
+failed=0
+# run ARGS...: one measurement; a failed one is reported and the rest go on.
+run() {
+  echo "bench: [$((SECONDS - t0)) s] $*"
+  bin/bench-run "$@" "${names[@]}" -jars "$state/jars/connect" -plugins "$state/reference-plugin" -out "$tmp" >/dev/null ||
+    { echo "bench: failed: $*" >&2; failed=1; }
+}
 
-bin/bench-run produce -n "$n"
+bin/bench-run produce -n "$n" "${names[@]}"
 for sc in $(echo "$scenarios" | grep -o .); do
   for sys in $systems; do
-    echo "bench: $sys, scenario $sc, $n records"
     run "$sys" -scenario "$sc" -n "$n"
   done
 done
 if [ "${LATENCY:-1}" = 1 ]; then
   for sys in $systems; do
-    echo "bench: $sys latency, ${RATE:-2000} records/s for ${DURATION:-30} s"
     run "$sys" -latency -rate "${RATE:-2000}" -duration "${DURATION:-30}s" -warmup "${WARMUP:-5}s"
   done
 fi
 python3 internal/bench/report.py "$tmp" "$out.json" "$out.svg"
 echo "bench: done in $((SECONDS - t0)) s"
+exit $failed

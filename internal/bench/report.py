@@ -107,7 +107,7 @@ def chart(runs, title):
         if any(r["system"] == s for r in runs):
             svg.append(f'<rect x="{lx}" y="32" width="12" height="12" fill="{COLOURS[s]}"/>')
             svg.append(f'<text x="{lx + 16}" y="42">{escape(LABELS[s])}</text>')
-            lx += 30 + 7 * len(LABELS[s])
+            lx += 28 + 6.5 * len(LABELS[s])
     for i, (t, groups, fmt) in enumerate(panels):
         svg += panel(20 + i * pw, pw - 30, height, t, groups, fmt)
     svg.append("</svg>")
