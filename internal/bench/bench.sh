@@ -34,7 +34,7 @@ if [[ " $systems " == *" reference "* ]]; then
   src=internal/bench/reference plugin=$state/reference-plugin/cassandra-sink
   if [ ! -f "$plugin/.built" ] || [ -n "$(find "$src/pom.xml" "$src/src" -newer "$plugin/.built" | head -1)" ]; then
     echo "bench: building the reference Cassandra sink"
-    mvn -q -B -f "$src/pom.xml" package
+    mvn -q -B -f "$src/pom.xml" clean package
     rm -rf "$plugin" && mkdir -p "$(dirname "$plugin")"
     cp -r "$src/target/plugin" "$plugin"
     touch "$plugin/.built"
