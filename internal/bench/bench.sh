@@ -12,7 +12,7 @@
 #   LATENCY      0 skips the latency runs (1)
 #   RATE         records per second of the latency runs (2000)
 #   DURATION     length of a latency run in seconds (30)
-#   WARMUP       seconds of each latency run left out of the percentiles (5)
+#   WARMUP       seconds of each latency run left out of the percentiles (10)
 #   BENCH_KEYSPACE, BENCH_TOPIC   move the tables and topics aside (bench, bench.orders),
 #                e.g. when two checkouts share the servers
 set -euo pipefail
@@ -62,7 +62,7 @@ for sc in $(echo "$scenarios" | grep -o .); do
 done
 if [ "${LATENCY:-1}" = 1 ]; then
   for sys in $systems; do
-    run "$sys" -latency -rate "${RATE:-2000}" -duration "${DURATION:-30}s" -warmup "${WARMUP:-5}s"
+    run "$sys" -latency -rate "${RATE:-2000}" -duration "${DURATION:-30}s" -warmup "${WARMUP:-10}s"
   done
 fi
 python3 internal/bench/report.py "$tmp" "$out.json" "$out.svg"

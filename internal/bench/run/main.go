@@ -83,7 +83,7 @@ func main() {
 	fs.BoolVar(&o.latency, "latency", false, "measure end-to-end latency at a fixed rate instead of throughput")
 	fs.IntVar(&o.rate, "rate", 2000, "records per second of a latency run")
 	fs.DurationVar(&o.duration, "duration", 30*time.Second, "length of a latency run")
-	fs.DurationVar(&o.warmup, "warmup", 5*time.Second, "first part of a latency run left out of the percentiles")
+	fs.DurationVar(&o.warmup, "warmup", 10*time.Second, "first part of a latency run left out of the percentiles")
 	fs.BoolVar(&o.keep, "keep", false, "leave the worker's directory with its log")
 	fs.StringVar(&keyspace, "keyspace", keyspace, "Cassandra keyspace of the tables")
 	fs.StringVar(&topic, "topic", topic, "workload topic; latency runs use <topic>.latency")
