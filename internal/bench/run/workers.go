@@ -54,6 +54,12 @@ func startWorker(system string, o options) (*worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the worker's directory: %w", err)
 	}
+	started := false
+	defer func() {
+		if !started { // a worker that ran keeps its log for a look
+			os.RemoveAll(dir)
+		}
+	}()
 	w := &worker{system: system, dir: dir, group: fmt.Sprintf("bench-%s-%d", system, time.Now().UnixNano())}
 	port, err := freePort()
 	if err != nil {
@@ -115,6 +121,7 @@ offset.flush.interval.ms=1000
 	if err := w.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", system, err)
 	}
+	started = true
 	w.exited = make(chan struct{})
 	go func() { _ = w.cmd.Wait(); close(w.exited) }()
 	deadline := time.Now().Add(2 * time.Minute)
@@ -128,7 +135,7 @@ offset.flush.interval.ms=1000
 		default:
 		}
 		if time.Now().After(deadline) {
-			w.stop(false)
+			w.stop(true)
 			return nil, fmt.Errorf("%s not healthy after 2 minutes; log in %s", system, logf.Name())
 		}
 		time.Sleep(50 * time.Millisecond)
