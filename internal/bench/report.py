@@ -116,7 +116,7 @@ def chart(runs, title):
 
 def main():
     runs_path, json_path, svg_path = sys.argv[1:4]
-    runs = load(runs_path)
+    runs = [{k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()} for r in load(runs_path)]
     with open(json_path, "w") as f:
         json.dump({"runs": runs}, f, indent=2)
         f.write("\n")
