@@ -7,6 +7,7 @@
 #   stack.sh up       start what is not running (REFERENCE=1 adds Kafka Connect)
 #   stack.sh down     stop what it started
 #   stack.sh status   show each server
+#   stack.sh resolve NAME   only resolve the jars of poms/NAME (kafka, cassandra, connect)
 #
 # State, jars, logs and pids live under $GONNECT_STACK_DIR (default .stack/).
 set -euo pipefail
@@ -242,5 +243,6 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  resolve) [ -f "$here/poms/${2:-}/pom.xml" ] || die "usage: $0 resolve kafka|cassandra|connect"; resolve "$2" ;;
+  *) echo "usage: $0 up|down|status|resolve NAME" >&2; exit 2 ;;
 esac

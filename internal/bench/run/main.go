@@ -1,12 +1,21 @@
 // Command run measures the benchmark workload (see the project's workload
 // description) on the local servers and appends one JSON result per run:
 //
-//	run limit   -scenario A -n 100000   # gocql writing decoded rows, best batching
-//	run gonnect -scenario A -n 100000   # a gonnect worker with the Cassandra sink, tasks.max=6
+//	run produce -n 100000                       # the workload into bench.orders
+//	run limit     -scenario A -n 100000         # gocql writing decoded rows, best batching
+//	run gonnect   -scenario A -n 100000         # a gonnect worker with the Cassandra sink, tasks.max=6
+//	run reference -scenario A -n 100000         # Apache Kafka Connect with the reference sink, tasks.max=6
+//	run gonnect   -latency -rate 2000 -duration 30s   # end-to-end latency at a fixed rate
 //
-// Records per second count from the start (loader start, or connector
-// creation) until all N rows are readable and, for gonnect, all offsets
-// are committed. CPU seconds and peak RSS are those of the worker process.
+// Throughput runs count records per second from the start (loader start,
+// or connector creation) until all N offsets are committed; the rows are
+// counted once after that (a sink commits only what Cassandra
+// acknowledged, so they are readable by then) and must number N. Polling
+// count(*) during the run would load Cassandra and slow the system under
+// test, so only the cheap committed offsets are polled. CPU seconds and peak
+// RSS are those of the worker process (the loader's own for limit).
+//
+// Latency runs are described in latency.go.
 package main
 
 import (
@@ -17,7 +26,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,6 +43,7 @@ import (
 // Result is one run, in the shape of bench/results/<date>.json's runs.
 type Result struct {
 	System        string  `json:"system"`
+	Mode          string  `json:"mode"` // throughput or latency
 	Scenario      string  `json:"scenario"`
 	Records       int     `json:"records"`
 	RecordsPerSec float64 `json:"records_per_sec"`
@@ -44,16 +53,40 @@ type Result struct {
 	P99Ms         float64 `json:"p99_ms,omitempty"`
 }
 
+// options are the command-line settings shared by every system.
+type options struct {
+	n        int
+	seed     uint64
+	bin      string // gonnect binary
+	jars     string // Apache Connect's classpath directory
+	plugins  string // plugin.path of the reference worker
+	latency  bool
+	rate     int
+	duration time.Duration
+	warmup   time.Duration
+	keep     bool // leave the worker's directory (properties, log)
+}
+
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: run limit|gonnect|produce [-scenario A|B] [-n N]")
+		fmt.Fprintln(os.Stderr, "usage: run produce|limit|gonnect|reference [-scenario A|B] [-n N] [-latency -rate R -duration D]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	scenario := fs.String("scenario", "A", "A or B")
-	n := fs.Int("n", 100000, "records")
-	seed := fs.Uint64("seed", 42, "seed")
-	binPath := fs.String("bin", "bin/gonnect", "gonnect binary")
+	var o options
+	fs.IntVar(&o.n, "n", 100000, "records")
+	fs.Uint64Var(&o.seed, "seed", 42, "seed")
+	fs.StringVar(&o.bin, "bin", "bin/gonnect", "gonnect binary")
+	fs.StringVar(&o.jars, "jars", ".stack/jars/connect", "directory of Apache Kafka Connect's jars")
+	fs.StringVar(&o.plugins, "plugins", ".stack/reference-plugin", "plugin.path holding the reference Cassandra sink")
+	fs.BoolVar(&o.latency, "latency", false, "measure end-to-end latency at a fixed rate instead of throughput")
+	fs.IntVar(&o.rate, "rate", 2000, "records per second of a latency run")
+	fs.DurationVar(&o.duration, "duration", 30*time.Second, "length of a latency run")
+	fs.DurationVar(&o.warmup, "warmup", 10*time.Second, "first part of a latency run left out of the percentiles")
+	fs.BoolVar(&o.keep, "keep", false, "leave the worker's directory with its log")
+	fs.StringVar(&keyspace, "keyspace", keyspace, "Cassandra keyspace of the tables")
+	fs.StringVar(&topic, "topic", topic, "workload topic; latency runs use <topic>.latency")
 	out := fs.String("out", "", "append the JSON result to this file")
 	_ = fs.Parse(os.Args[2:])
 	sc := workload.ScenarioA
@@ -62,15 +95,21 @@ func main() {
 	}
 	var res Result
 	var err error
-	switch os.Args[1] {
-	case "produce":
-		err = produceOrders(*n, *seed)
-	case "limit":
-		res, err = limit(sc, *n, *seed)
-	case "gonnect":
-		res, err = gonnect(sc, *n, *binPath)
+	switch sys := os.Args[1]; {
+	case sys == "produce":
+		err = produceOrders(o.n, o.seed)
+	case sys == "limit" && o.latency:
+		res, err = limitLatency(o)
+	case sys == "limit":
+		res, err = limit(sc, o.n, o.seed)
+	case sys == "gonnect" || sys == "reference":
+		if o.latency {
+			res, err = workerLatency(sys, o)
+		} else {
+			res, err = throughput(sys, sc, o)
+		}
 	default:
-		err = fmt.Errorf("unknown system %s", os.Args[1])
+		err = fmt.Errorf("unknown system %s", sys)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -92,7 +131,12 @@ func main() {
 	}
 }
 
-const keyspace = "bench"
+// keyspace and topic are the workload's unless -keyspace and -topic move a
+// run aside, e.g. when two checkouts share the servers.
+var (
+	keyspace = "bench"
+	topic    = workload.Topic
+)
 
 func session() (*gocql.Session, error) {
 	c := gocql.NewCluster(stack.CassandraHosts()...)
@@ -122,29 +166,54 @@ func count(s *gocql.Session, sc workload.Scenario) (int, error) {
 	return n, err
 }
 
-// produce writes N workload records to the workload topic (6 partitions).
+// produceOrders writes N workload records to the workload topic.
 func produceOrders(n int, seed uint64) error {
-	ctx := context.Background()
 	// A fresh topic holds exactly the N records the run counts.
-	ad, err := kafka.NewAdminClient(&kafka.ConfigMap{"bootstrap.servers": stack.KafkaBootstrap()})
-	if err != nil {
+	if err := freshTopic(topic); err != nil {
 		return err
 	}
-	_, _ = ad.DeleteTopics(ctx, []string{workload.Topic})
+	if err := produce.Orders(stack.KafkaBootstrap(), stack.SchemaRegistryURL(), topic, n, seed); err != nil {
+		return fmt.Errorf("producing the workload: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "produced %d records to %s\n", n, topic)
+	return nil
+}
+
+// freshTopic deletes and creates a topic with the workload's partitions.
+func freshTopic(name string) error {
+	ctx := context.Background()
+	ad, err := kafka.NewAdminClient(&kafka.ConfigMap{"bootstrap.servers": stack.KafkaBootstrap()})
+	if err != nil {
+		return fmt.Errorf("creating admin client: %w", err)
+	}
+	_, _ = ad.DeleteTopics(ctx, []string{name})
 	ad.Close()
 	for i := 0; ; i++ {
-		if _, err := storage.EnsureTopic(ctx, stack.KafkaBootstrap(), nil, workload.Topic, workload.Partitions, 1, nil); err == nil {
-			break
-		} else if i > 50 {
-			return err
+		_, err := storage.EnsureTopic(ctx, stack.KafkaBootstrap(), nil, name, workload.Partitions, 1, nil)
+		if err == nil {
+			return nil
+		}
+		if i > 50 {
+			return fmt.Errorf("creating topic %s: %w", name, err)
 		}
 		time.Sleep(200 * time.Millisecond) // the deletion completes asynchronously
 	}
-	if err := produce.Orders(stack.KafkaBootstrap(), stack.SchemaRegistryURL(), workload.Topic, n, seed); err != nil {
-		return err
+}
+
+// columns are the workload's CQL columns in orderArgs' order.
+const columns = "order_id, customer_id, sku, quantity, price, currency, status, created_at, tags, attributes, note, discount"
+
+// orderArgs are an order's bind values for columns; nulls stay unset, as
+// the sinks leave them, so that no tombstones are written.
+func orderArgs(o workload.Order) []any {
+	var note, disc any = gocql.UnsetValue, gocql.UnsetValue
+	if o.Note != nil {
+		note = *o.Note
 	}
-	fmt.Fprintf(os.Stderr, "produced %d records to %s\n", n, workload.Topic)
-	return nil
+	if o.Discount != nil {
+		disc = *o.Discount
+	}
+	return []any{o.OrderID, o.CustomerID, o.SKU, o.Quantity, o.Price, o.Currency, o.Status, o.CreatedAt, o.Tags, o.Attributes, note, disc}
 }
 
 // limit writes N decoded rows with gocql: prepared INSERTs, unlogged
@@ -163,17 +232,8 @@ func limit(sc workload.Scenario, n int, seed uint64) (Result, error) {
 	for i := range orders {
 		orders[i] = g.Order(uint64(i))
 	}
-	stmt := "INSERT INTO " + keyspace + "." + sc.Table + " (order_id, customer_id, sku, quantity, price, currency, status, created_at, tags, attributes, note, discount) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
-	args := func(o workload.Order) []any {
-		var note, disc any = gocql.UnsetValue, gocql.UnsetValue
-		if o.Note != nil {
-			note = *o.Note
-		}
-		if o.Discount != nil {
-			disc = *o.Discount
-		}
-		return []any{o.OrderID, o.CustomerID, o.SKU, o.Quantity, o.Price, o.Currency, o.Status, o.CreatedAt, o.Tags, o.Attributes, note, disc}
-	}
+	stmt := "INSERT INTO " + keyspace + "." + sc.Table + " (" + columns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+	args := orderArgs
 	// Group rows by partition key when the table has many rows per partition.
 	var groups [][]workload.Order
 	if sc.Name == "B" {
@@ -230,96 +290,9 @@ func limit(sc workload.Scenario, n int, seed uint64) (Result, error) {
 	if err != nil || c != n {
 		return Result{}, fmt.Errorf("limit wrote %d of %d rows: %v", c, n, err)
 	}
-	return Result{System: "limit", Scenario: sc.Name, Records: n, RecordsPerSec: float64(n) / elapsed.Seconds(),
+	return Result{System: "limit", Mode: "throughput", Scenario: sc.Name, Records: n, RecordsPerSec: float64(n) / elapsed.Seconds(),
 		CPUSeconds: selfCPU() - cpu0, PeakRSSBytes: peakRSS(os.Getpid())}, nil
 }
-
-// gonnect starts a fresh worker, creates the sink and waits for every row.
-func gonnect(sc workload.Scenario, n int, bin string) (Result, error) {
-	s, err := session()
-	if err != nil {
-		return Result{}, err
-	}
-	defer s.Close()
-	if err := freshTable(s, sc); err != nil {
-		return Result{}, err
-	}
-	dir, err := os.MkdirTemp("", "gonnect-bench")
-	if err != nil {
-		return Result{}, err
-	}
-	defer os.RemoveAll(dir)
-	group := fmt.Sprintf("bench-%d", time.Now().UnixNano())
-	props := fmt.Sprintf(`bootstrap.servers=%s
-group.id=%s
-listeners=http://127.0.0.1:18093
-config.storage.topic=%s-configs
-offset.storage.topic=%s-offsets
-status.storage.topic=%s-status
-config.storage.replication.factor=1
-offset.storage.replication.factor=1
-status.storage.replication.factor=1
-key.converter=org.apache.kafka.connect.storage.StringConverter
-value.converter=io.confluent.connect.avro.AvroConverter
-value.converter.schema.registry.url=%s
-offset.flush.interval.ms=1000
-`, stack.KafkaBootstrap(), group, group, group, group, stack.SchemaRegistryURL())
-	pf := filepath.Join(dir, "worker.properties")
-	if err := os.WriteFile(pf, []byte(props), 0o644); err != nil {
-		return Result{}, err
-	}
-	logf, _ := os.Create(filepath.Join(dir, "worker.log"))
-	cmd := exec.Command(bin, "distributed", pf)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		return Result{}, err
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	url := "http://127.0.0.1:18093"
-	for i := 0; ; i++ {
-		if resp, err := httpGet(url + "/health"); err == nil && strings.Contains(resp, "healthy") {
-			break
-		}
-		if i > 600 {
-			return Result{}, fmt.Errorf("worker not healthy; log in %s", logf.Name())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	host := strings.Split(stack.CassandraHosts()[0], ":")
-	conn := map[string]string{
-		"connector.class": "com.datastax.oss.kafka.sink.CassandraSinkConnector", "tasks.max": "6", "topics": workload.Topic,
-		"contactPoints": host[0], "port": host[1], "loadBalancing.localDc": "datacenter1",
-		fmt.Sprintf("topic.%s.%s.%s.mapping", workload.Topic, keyspace, sc.Table): workload.Mapping,
-	}
-	name := "bench-sink-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	body, _ := json.Marshal(map[string]any{"name": name, "config": conn})
-	cpu0 := procCPU(cmd.Process.Pid)
-	start := time.Now()
-	if _, err := httpPost(url+"/connectors", body); err != nil {
-		return Result{}, err
-	}
-	ad, err := kafka.NewAdminClient(&kafka.ConfigMap{"bootstrap.servers": stack.KafkaBootstrap()})
-	if err != nil {
-		return Result{}, err
-	}
-	defer ad.Close()
-	ends := endOffsets(n)
-	for {
-		c, _ := count(s, sc)
-		if c >= n && committed(ad, "connect-"+name) >= ends {
-			break
-		}
-		if time.Since(start) > 30*time.Minute {
-			return Result{}, fmt.Errorf("only %d of %d rows after 30 minutes", c, n)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	elapsed := time.Since(start)
-	return Result{System: "gonnect", Scenario: sc.Name, Records: n, RecordsPerSec: float64(n) / elapsed.Seconds(),
-		CPUSeconds: procCPU(cmd.Process.Pid) - cpu0, PeakRSSBytes: peakRSS(cmd.Process.Pid)}, nil
-}
-
-func endOffsets(n int) int64 { return int64(n) }
 
 func committed(ad *kafka.AdminClient, group string) int64 {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Summarises benchmark runs (one JSON object a line, from bench-run -out):
+prints a table and the ratios, writes {"runs": [...]} as JSON and a chart
+as SVG. Standard library only.
+
+usage: report.py RUNS.jsonl OUT.json OUT.svg
+"""
+import json
+import sys
+from html import escape
+
+SYSTEMS = ["limit", "gonnect", "reference"]
+COLOURS = {"limit": "#9e9e9e", "gonnect": "#00add8", "reference": "#e76f00"}
+LABELS = {"limit": "limit (gocql loader)", "gonnect": "gonnect", "reference": "Apache Connect + reference sink"}
+
+
+def load(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def mib(b):
+    return b / 2**20
+
+
+def table(runs):
+    head = f"{'system':10} {'mode':10} {'scen':4} {'records':>8} {'rec/s':>9} {'cpu s':>7} {'peak RSS MiB':>12} {'p50 ms':>8} {'p99 ms':>8}"
+    lines = [head, "-" * len(head)]
+    for r in runs:
+        p50 = f"{r['p50_ms']:.1f}" if r.get("p50_ms") else "-"
+        p99 = f"{r['p99_ms']:.1f}" if r.get("p99_ms") else "-"
+        lines.append(f"{r['system']:10} {r.get('mode', 'throughput'):10} {r['scenario']:4} {r['records']:>8} "
+                     f"{r['records_per_sec']:>9.0f} {r['cpu_seconds']:>7.2f} {mib(r['peak_rss_bytes']):>12.0f} {p50:>8} {p99:>8}")
+    lines.append("")
+    for sc in sorted({r["scenario"] for r in runs if r.get("mode", "throughput") == "throughput"}):
+        by = {r["system"]: r for r in runs if r["scenario"] == sc and r.get("mode", "throughput") == "throughput"}
+        g = by.get("gonnect")
+        if not g:
+            continue
+        parts = []
+        if "limit" in by:
+            parts.append(f"gonnect/limit rec/s {g['records_per_sec'] / by['limit']['records_per_sec']:.2f}")
+        if "reference" in by:
+            ref = by["reference"]
+            parts.append(f"gonnect/reference rec/s {g['records_per_sec'] / ref['records_per_sec']:.2f}")
+            parts.append(f"peak RSS {g['peak_rss_bytes'] / ref['peak_rss_bytes']:.2f}")
+            parts.append(f"CPU s {g['cpu_seconds'] / ref['cpu_seconds']:.2f}")
+        lines.append(f"scenario {sc}: " + ", ".join(parts))
+    lat = {r["system"]: r for r in runs if r.get("mode") == "latency"}
+    if "gonnect" in lat and "reference" in lat:
+        g, ref = lat["gonnect"], lat["reference"]
+        lines.append(f"latency at {g['records_per_sec']:.0f} records/s: gonnect/reference p50 {g['p50_ms'] / ref['p50_ms']:.2f}, "
+                     f"p99 {g['p99_ms'] / ref['p99_ms']:.2f}, peak RSS {g['peak_rss_bytes'] / ref['peak_rss_bytes']:.2f}")
+    return "\n".join(lines)
+
+
+def panel(x0, width, height, title, groups, fmt):
+    """Grouped bars: groups is a list of (label, {system: value})."""
+    out = [f'<text x="{x0 + width / 2}" y="68" text-anchor="middle" font-weight="bold">{escape(title)}</text>']
+    top, bottom = 90, height - 40
+    vmax = max([v for _, vs in groups for v in vs.values()] + [1e-9])
+    out.append(f'<line x1="{x0}" y1="{bottom}" x2="{x0 + width}" y2="{bottom}" stroke="#444"/>')
+    gw = width / max(len(groups), 1)
+    for gi, (label, vs) in enumerate(groups):
+        present = [s for s in SYSTEMS if s in vs]
+        bw = min(40, (gw - 20) / max(len(present), 1))
+        start = x0 + gi * gw + (gw - bw * len(present)) / 2
+        for si, s in enumerate(present):
+            v = vs[s]
+            h = (bottom - top) * v / vmax
+            x = start + si * bw
+            out.append(f'<rect x="{x:.1f}" y="{bottom - h:.1f}" width="{bw - 3:.1f}" height="{h:.1f}" fill="{COLOURS[s]}"/>')
+            out.append(f'<text x="{x + (bw - 3) / 2:.1f}" y="{bottom - h - 4:.1f}" text-anchor="middle" font-size="10">{escape(fmt(v))}</text>')
+        out.append(f'<text x="{x0 + gi * gw + gw / 2:.1f}" y="{bottom + 16}" text-anchor="middle" font-size="12">{escape(label)}</text>')
+    return out
+
+
+def chart(runs, title):
+    thr = [r for r in runs if r.get("mode", "throughput") == "throughput"]
+    lat = [r for r in runs if r.get("mode") == "latency"]
+    scen = sorted({r["scenario"] for r in thr})
+
+    def by(rs, key):
+        return {r["system"]: key(r) for r in rs}
+
+    panels = []
+    if thr:
+        panels.append(("records/s (higher is better)",
+                       [(f"scenario {sc}", by([r for r in thr if r["scenario"] == sc], lambda r: r["records_per_sec"])) for sc in scen],
+                       lambda v: f"{v:,.0f}"))
+    rss = [(f"scenario {sc}", by([r for r in thr if r["scenario"] == sc], lambda r: mib(r["peak_rss_bytes"]))) for sc in scen]
+    if lat:
+        rss.append(("latency run", by(lat, lambda r: mib(r["peak_rss_bytes"]))))
+    panels.append(("peak RSS MiB (lower is better)", rss, lambda v: f"{v:.0f}"))
+    if lat:
+        rate = lat[0]["records_per_sec"]
+        panels.append((f"latency ms at {rate:,.0f} rec/s (lower is better)",
+                       [("p50", by(lat, lambda r: r.get("p50_ms", 0))), ("p99", by(lat, lambda r: r.get("p99_ms", 0)))],
+                       lambda v: f"{v:.0f}" if v >= 10 else f"{v:.1f}"))
+    pw, height = 320, 360
+    width = pw * len(panels) + 40
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">{escape(title)}</text>']
+    lx = 20
+    for s in SYSTEMS:
+        if any(r["system"] == s for r in runs):
+            svg.append(f'<rect x="{lx}" y="32" width="12" height="12" fill="{COLOURS[s]}"/>')
+            svg.append(f'<text x="{lx + 16}" y="42">{escape(LABELS[s])}</text>')
+            lx += 28 + 6.5 * len(LABELS[s])
+    for i, (t, groups, fmt) in enumerate(panels):
+        svg += panel(20 + i * pw, pw - 30, height, t, groups, fmt)
+    svg.append("</svg>")
+    return "\n".join(svg)
+
+
+def main():
+    runs_path, json_path, svg_path = sys.argv[1:4]
+    runs = [{k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()} for r in load(runs_path)]
+    with open(json_path, "w") as f:
+        json.dump({"runs": runs}, f, indent=2)
+        f.write("\n")
+    n = max((r["records"] for r in runs if r.get("mode", "throughput") == "throughput"), default=0)
+    day = json_path.rsplit("/", 1)[-1].removesuffix(".json")
+    with open(svg_path, "w") as f:
+        f.write(chart(runs, f"gonnect benchmark {day}: {n:,} records, tasks.max=6"))
+    print(table(runs))
+    print("wrote", json_path, "and", svg_path)
+
+
+if __name__ == "__main__":
+    main()
