@@ -190,6 +190,8 @@ func (w *worker) sinkConfig(from, table, now string) map[string]string {
 			}
 			c[fmt.Sprintf("topic.%s.%s.%s.query", from, keyspace, table)] = fmt.Sprintf("INSERT INTO %s.%s (%s, %s) VALUES (%s, now())",
 				keyspace, table, columns, now, strings.Join(marks, ", "))
+			// As with the DataStax connector, a custom query cannot delete.
+			c[fmt.Sprintf("topic.%s.%s.%s.deletesEnabled", from, keyspace, table)] = "false"
 		}
 		return c
 	}
