@@ -69,11 +69,8 @@ type Member struct {
 	mu     sync.Mutex
 	leader string // leader URL
 	isLead bool
-
-	// Leader state across rounds: what each member owned last time, and
-	// work held back for departed members until its deadline.
-	prevOwned map[string]Work
-	held      map[string]time.Time // work key -> deadline
+	// holds is the leader's memory across rounds (used only while leading).
+	holds *holds
 }
 
 // New builds a member; Run joins.
@@ -89,7 +86,10 @@ func New(cfg Config, h Handler) (*Member, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating group client: %w", err)
 	}
-	return &Member{cfg: cfg, h: h, log: cfg.Logger, cl: cl, rejoin: make(chan struct{}, 1)}, nil
+	m := &Member{cfg: cfg, h: h, log: cfg.Logger, cl: cl, rejoin: make(chan struct{}, 1)}
+	// The handler is set after New (SetHandler), so look it up per call.
+	m.holds = newHolds(cfg.ScheduledRebalanceMaxDelay, func(w Work) Work { return m.h.Released(w) }, cfg.Logger)
+	return m, nil
 }
 
 // SetHandler sets the handler; call before Run.
@@ -316,14 +316,7 @@ func (m *Member) lead(jresp *kmsg.JoinGroupResponse, version int16) (map[string]
 	if version == 0 {
 		plan = assignEager(snap, members)
 	} else {
-		hold := m.lostWork(members)
-		plan = assignCooperativeHolding(snap, members, hold)
-		m.remember(members, plan)
-		for _, dl := range m.held {
-			if d := time.Until(dl); d > delay {
-				delay = d
-			}
-		}
+		plan, delay = m.holds.assign(snap, members, time.Now())
 	}
 	for id, a := range plan {
 		a.Version, a.Leader, a.LeaderURL, a.ConfigOffset = base.Version, base.Leader, base.LeaderURL, base.ConfigOffset
@@ -331,87 +324,6 @@ func (m *Member) lead(jresp *kmsg.JoinGroupResponse, version int16) (map[string]
 		out[id] = EncodeAssignment(a)
 	}
 	return out, nil
-}
-
-func workKeys(w Work) []string {
-	keys := make([]string, 0, len(w.Connectors)+len(w.Tasks))
-	for _, c := range w.Connectors {
-		keys = append(keys, "c:"+c)
-	}
-	for _, t := range w.Tasks {
-		keys = append(keys, fmt.Sprintf("t:%s:%d", t.Connector, t.Task))
-	}
-	return keys
-}
-
-// lostWork returns the keys of work to hold back this round: work of
-// members that left without releasing it, until their deadline passes.
-func (m *Member) lostWork(members []member) map[string]bool {
-	if m.held == nil {
-		m.held = map[string]time.Time{}
-	}
-	present := map[string]bool{}
-	owned := map[string]bool{}
-	for _, mm := range members {
-		present[mm.id] = true
-		for _, k := range workKeys(mm.meta.Owned) {
-			owned[k] = true
-		}
-	}
-	now := time.Now()
-	if m.cfg.ScheduledRebalanceMaxDelay > 0 {
-		for id, w := range m.prevOwned {
-			if present[id] {
-				continue
-			}
-			released := map[string]bool{}
-			for _, k := range workKeys(m.h.Released(w)) {
-				released[k] = true
-			}
-			for _, k := range workKeys(w) {
-				if _, ok := m.held[k]; !ok && !owned[k] && !released[k] {
-					m.held[k] = now.Add(m.cfg.ScheduledRebalanceMaxDelay)
-					m.log.Info("holding work of a departed worker", "work", k, "until", m.held[k].Format(time.RFC3339))
-				}
-			}
-		}
-	}
-	hold := map[string]bool{}
-	for k, dl := range m.held {
-		if owned[k] || !now.Before(dl) {
-			delete(m.held, k) // back, or waited long enough
-			continue
-		}
-		hold[k] = true
-	}
-	return hold
-}
-
-// remember records what each member owns once this round's plan applies,
-// so a member that then disappears is known with all its work.
-func (m *Member) remember(members []member, plan map[string]Assignment) {
-	m.prevOwned = map[string]Work{}
-	for _, mm := range members {
-		a := plan[mm.id]
-		revoked := map[string]bool{}
-		for _, k := range workKeys(a.Revoked) {
-			revoked[k] = true
-		}
-		var w Work
-		for _, c := range mm.meta.Owned.Connectors {
-			if !revoked["c:"+c] {
-				w.Connectors = append(w.Connectors, c)
-			}
-		}
-		for _, t := range mm.meta.Owned.Tasks {
-			if !revoked[fmt.Sprintf("t:%s:%d", t.Connector, t.Task)] {
-				w.Tasks = append(w.Tasks, t)
-			}
-		}
-		w.Connectors = append(w.Connectors, a.Assigned.Connectors...)
-		w.Tasks = append(w.Tasks, a.Assigned.Tasks...)
-		m.prevOwned[mm.id] = w
-	}
 }
 
 func (m *Member) leave(memberID string) {
