@@ -13,6 +13,7 @@ import (
 
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/configdef"
+	"github.com/gonnect/gonnect/internal/logging"
 )
 
 // testConnector splits into tasks.max tasks.
@@ -100,6 +101,7 @@ func startHarness(t *testing.T) *harness {
 			return configdef.Infos{}, nil
 		},
 		StopTimeout: time.Second,
+		Loggers:     logging.New(slog.NewTextHandler(io.Discard, nil), slog.LevelInfo),
 	})
 	configs.SetListener(h)
 	solo.SetHandler(h)
@@ -210,4 +212,22 @@ func TestHerderConnectorStartFailureIsFailedStatus(t *testing.T) {
 		st, err := hs.h.ConnectorStatus(ctx, "bad")
 		return err == nil && st.Connector.State == StateFailed && st.Connector.Trace != ""
 	})
+}
+
+// TestHerderClusterLoggerLevel: in standalone mode the worker is the whole
+// cluster, so a cluster-scoped level applies before the request returns;
+// a level that is not one is ignored.
+func TestHerderClusterLoggerLevel(t *testing.T) {
+	hs := startHarness(t)
+	ctx := context.Background()
+	if err := hs.h.SetClusterLoggerLevel(ctx, "org.apache.kafka.connect", "debug"); err != nil {
+		t.Fatal(err)
+	}
+	if lv, ok := hs.h.loggers.Get("org.apache.kafka.connect"); !ok || lv.Level != "DEBUG" || lv.LastModified == nil {
+		t.Fatalf("level after cluster request = %+v, %v", lv, ok)
+	}
+	hs.h.LoggerLevelChanged("org.apache.kafka.connect", "LOUD")
+	if lv, _ := hs.h.loggers.Get("org.apache.kafka.connect"); lv.Level != "DEBUG" {
+		t.Fatalf("invalid level applied: %+v", lv)
+	}
 }

@@ -78,6 +78,15 @@ func (m *MemoryConfigStore) PutRestartRequest(_ context.Context, name string, in
 	return nil
 }
 
+// PutLoggerLevel implements ConfigStore: a standalone worker is the whole
+// cluster, so the level applies at once.
+func (m *MemoryConfigStore) PutLoggerLevel(_ context.Context, namespace, level string) error {
+	if m.listener != nil {
+		m.listener.LoggerLevelChanged(namespace, level)
+	}
+	return nil
+}
+
 // Refresh implements ConfigStore.
 func (m *MemoryConfigStore) Refresh(context.Context) error { return nil }
 
