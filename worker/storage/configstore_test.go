@@ -15,7 +15,7 @@ type recordingListener struct {
 	loggers []string // namespace=level
 }
 
-func (l *recordingListener) ConfigChanged() { l.mu.Lock(); l.changes++; l.mu.Unlock() }
+func (l *recordingListener) ConfigChanged()                      { l.mu.Lock(); l.changes++; l.mu.Unlock() }
 func (l *recordingListener) RestartRequested(string, bool, bool) {}
 func (l *recordingListener) LoggerLevelChanged(namespace, level string) {
 	l.mu.Lock()
