@@ -207,6 +207,9 @@ func (m *Member) heartbeat(ctx context.Context, memberID string, gen int32, dela
 }
 
 func (m *Member) joinAndSync(ctx context.Context, memberID *string, gen *int32, protocol *string) (*Result, error) {
+	// Connect logs each rebalance's start too; with "joined worker group"
+	// it shows how long a round took.
+	m.log.Info("rebalance started", "group", m.cfg.GroupID)
 	if *protocol == ProtocolEager {
 		// Eager protocol: give everything up before joining.
 		if owned := m.h.Owned(); !owned.empty() {
