@@ -97,7 +97,10 @@ func NewHerder(c HerderConfig) *Herder {
 // Run runs the herder and its group membership until ctx ends, then stops
 // every connector and task this worker runs.
 func (h *Herder) Run(ctx context.Context) error {
-	mctx, cancelMember := context.WithCancel(ctx)
+	// The membership outlives ctx until this worker's work is stopped (see
+	// below): leaving the group first would let the leader judge the work
+	// before its UNASSIGNED statuses exist, and hold it as if we crashed.
+	mctx, cancelMember := context.WithCancel(context.WithoutCancel(ctx))
 	memberDone := make(chan error, 1)
 	go func() { memberDone <- h.member.Run(mctx) }()
 	defer close(h.stopped)

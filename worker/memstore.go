@@ -103,6 +103,9 @@ func NewMemoryStatusStore() *MemoryStatusStore {
 	return &MemoryStatusStore{conns: map[string]ConnectorState{}, tasks: map[TaskID]TaskState{}, topics: map[string]map[string]bool{}}
 }
 
+// Refresh implements StatusStore: memory is always current.
+func (m *MemoryStatusStore) Refresh(context.Context) error { return nil }
+
 // PutConnector implements StatusStore.
 func (m *MemoryStatusStore) PutConnector(_ context.Context, name string, s ConnectorState, _ int32) error {
 	m.mu.Lock()

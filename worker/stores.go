@@ -73,6 +73,9 @@ type StatusStore interface {
 	ActiveTopics(name string) []string
 	ResetActiveTopics(ctx context.Context, name string) error
 	PutActiveTopic(ctx context.Context, name, topic string, task int) error
+	// Refresh reads the topic to its end: statuses written before the call
+	// are then visible.
+	Refresh(ctx context.Context) error
 }
 
 // OffsetAdmin reads and changes connector offsets (KIP-875): consumer group
