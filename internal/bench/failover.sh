@@ -161,7 +161,9 @@ measure() { # system run
     wpids+=("$p"); pids+=("$p"); urls+=("http://127.0.0.1:$((port0 + i))")
   done
   for u in "${urls[@]}"; do until_ok 180 "$u" curl -fs -o /dev/null "$u/connectors"; done
-  local name=fs
+  # Named after the group: its consumer group must not meet members that
+  # earlier runs killed, which stall its rebalances until their sessions expire.
+  local name=$group
   # 409 while the workers still rebalance: retried.
   until_ok 60 "connector created" curl -fs -o /dev/null -X PUT -H 'Content-Type: application/json' "${urls[0]}/connectors/$name/config" \
     -d "{\"connector.class\":\"FileStreamSink\",\"tasks.max\":\"$tasks\",\"topics\":\"$group-in\",\"file\":\"$work/$group.txt\"}"
