@@ -11,6 +11,8 @@
 #
 #   RUNS=2 WORKERS=3 SYSTEMS="gonnect connect" bash internal/bench/failover.sh
 #
+# SIGNAL=TERM times a graceful stop instead (the victim hands its work over).
+#
 # Needs the local servers (make stack-up REFERENCE=1, which also resolves the
 # Connect jars) and bin/gonnect (make build). Prints one line per run and a
 # summary; OUT=file also writes the runs as JSON lines, KEEP=1 keeps the
@@ -26,6 +28,7 @@ systems=${SYSTEMS:-gonnect connect}
 session_ms=${SESSION_TIMEOUT_MS:-6000}
 heartbeat_ms=${HEARTBEAT_INTERVAL_MS:-1000}
 delay_ms=${DELAY_MS:-15000}
+signal=${SIGNAL:-KILL}
 connect_heap=${CONNECT_HEAP:--Xms256m -Xmx1g}
 # REST ports: Connect workers on 28183.., gonnect workers on 28193..
 declare -A base_port=([connect]=${CONNECT_PORT:-28183} [gonnect]=${GONNECT_PORT:-28193})
@@ -183,8 +186,8 @@ measure() { # system run
   local victim_id="127.0.0.1:$((port0 + victim))"
   local before; before=$(load "${urls[0]}" $name)
   local t0; t0=$(ms)
-  kill -9 "${wpids[$victim]}"
-  echo "killed $victim_id at $(date -u +%H:%M:%S.%3N)" >>"$work/events"
+  kill -"$signal" "${wpids[$victim]}"
+  echo "SIG$signal to $victim_id at $(date -u +%H:%M:%S.%3N)" >>"$work/events"
   moved() {
     local l; l=$(load "${urls[0]}" $name)
     [ "${l%% *}" = "$tasks" ] && [[ " ${l#* } " != *" $victim_id:"* ]]
@@ -195,9 +198,9 @@ measure() { # system run
   local -a logs=(); local i
   for i in $(seq 0 $((workers - 1))); do [ "$i" = "$victim" ] || logs+=("$work/$sys-$((port0 + i))-$group.log"); done
   local detect assign; read -r detect assign < <(phases "$sys" "$t0" "${logs[@]}")
-  printf '%-8s run %d: %5.1f s to all RUNNING; crash noticed at %s s, tasks handed out at %s s (leader :%s, killed %s; before: %s; after: %s)\n' \
+  printf '%-8s run %d: %5.1f s to all RUNNING; departure noticed at %s s, tasks handed out at %s s (leader :%s, stopped %s; before: %s; after: %s)\n' \
     "$sys" "$run" "$(awk "BEGIN{print $took/1000}")" "$detect" "$assign" "${lead:-?}" "$victim_id" "${before#* }" "${after#* }"
-  echo "{\"system\":\"$sys\",\"run\":$run,\"workers\":$workers,\"tasks\":$tasks,\"session_timeout_ms\":$session_ms,\"scheduled_rebalance_max_delay_ms\":$delay_ms,\"reassigned_ms\":$took,\"noticed_s\":\"$detect\",\"handed_out_s\":\"$assign\"}" >>"$results"
+  echo "{\"system\":\"$sys\",\"run\":$run,\"workers\":$workers,\"tasks\":$tasks,\"session_timeout_ms\":$session_ms,\"scheduled_rebalance_max_delay_ms\":$delay_ms,\"signal\":\"$signal\",\"reassigned_ms\":$took,\"noticed_s\":\"$detect\",\"handed_out_s\":\"$assign\"}" >>"$results"
   for p in "${wpids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${wpids[@]}"; do
     for _ in $(seq 1 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -206,18 +209,18 @@ measure() { # system run
   pids=() # all gone: never signal their ids again, they may be reused
 }
 
-echo "workers=$workers tasks=$tasks session.timeout.ms=$session_ms heartbeat.interval.ms=$heartbeat_ms scheduled.rebalance.max.delay.ms=$delay_ms"
+echo "SIG$signal to one of $workers workers, tasks=$tasks session.timeout.ms=$session_ms heartbeat.interval.ms=$heartbeat_ms scheduled.rebalance.max.delay.ms=$delay_ms"
 for r in $(seq 1 "$runs"); do
   for sys in $systems; do measure "$sys" "$r"; done
 done
-python3 - "$results" <<'PY'
+python3 - "$results" "$signal" <<'PY'
 import json, sys
 runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 for sys_ in sorted({r["system"] for r in runs}):
     mine = [r for r in runs if r["system"] == sys_]
     xs = [r["reassigned_ms"] / 1000 for r in mine]
     mean = lambda k: sum(float(r[k]) for r in mine if r[k] != "?") / max(1, sum(r[k] != "?" for r in mine))
-    print(f"{sys_:8} all tasks RUNNING after SIGKILL: mean {sum(xs)/len(xs):.1f} s, min {min(xs):.1f} s, max {max(xs):.1f} s over {len(xs)} runs"
-          f" (crash noticed at {mean('noticed_s'):.1f} s, tasks handed out at {mean('handed_out_s'):.1f} s on average)")
+    print(f"{sys_:8} all tasks RUNNING after SIG{sys.argv[2]}: mean {sum(xs)/len(xs):.1f} s, min {min(xs):.1f} s, max {max(xs):.1f} s over {len(xs)} runs"
+          f" (departure noticed at {mean('noticed_s'):.1f} s, tasks handed out at {mean('handed_out_s'):.1f} s on average)")
 PY
 if [ -n "${OUT:-}" ]; then cp "$results" "$OUT"; echo "wrote $OUT"; fi

@@ -139,9 +139,16 @@ func (m *Member) Run(ctx context.Context) error {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		res, err := m.joinAndSync(ctx, &memberID, &gen, &protocol)
+		synced := time.Now()
 		if err != nil {
 			if ctx.Err() != nil {
 				break
+			}
+			if errors.Is(err, kerr.RebalanceInProgress) {
+				// Another round began while we synced (the leader rejoined
+				// after our own rejoin found the group stable): join it now.
+				m.log.Info("group began another rebalance; rejoining", "group", m.cfg.GroupID)
+				continue
 			}
 			m.log.Warn("joining worker group failed; retrying", "group", m.cfg.GroupID, "error", err, "backoff", backoff)
 			select {
@@ -164,19 +171,26 @@ func (m *Member) Run(ctx context.Context) error {
 		if !res.Revoked.empty() || res.Error != ErrNone {
 			m.RequestRejoin()
 		}
+		// Heartbeats and the rejoin delay count from the end of the round,
+		// which every member sees at once, not from when this worker has
+		// applied its assignment: so members notice the next rebalance
+		// together, and a round does not wait a heartbeat interval for the
+		// slowest (Java clients reset their heartbeat timer at sync too).
 		var delay <-chan time.Time
 		if res.DelayMillis > 0 {
-			delay = time.After(time.Duration(res.DelayMillis) * time.Millisecond)
+			delay = time.After(time.Until(synced.Add(time.Duration(res.DelayMillis) * time.Millisecond)))
 		}
-		m.heartbeat(ctx, memberID, gen, delay)
+		m.heartbeat(ctx, memberID, gen, delay, synced)
 	}
 	m.leave(memberID)
 	return nil
 }
 
-// heartbeat keeps the session until a rebalance is needed.
-func (m *Member) heartbeat(ctx context.Context, memberID string, gen int32, delay <-chan time.Time) {
-	t := time.NewTicker(m.cfg.HeartbeatInterval)
+// heartbeat keeps the session until a rebalance is needed, beating every
+// interval counted from since.
+func (m *Member) heartbeat(ctx context.Context, memberID string, gen int32, delay <-chan time.Time, since time.Time) {
+	next := since.Add(m.cfg.HeartbeatInterval)
+	t := time.NewTimer(time.Until(next))
 	defer t.Stop()
 	for {
 		select {
@@ -187,6 +201,12 @@ func (m *Member) heartbeat(ctx context.Context, memberID string, gen int32, dela
 		case <-delay:
 			return
 		case <-t.C:
+			// The next beat stays on the round's phase, skipping beats a
+			// slow assignment made us miss.
+			for !next.After(time.Now()) {
+				next = next.Add(m.cfg.HeartbeatInterval)
+			}
+			t.Reset(time.Until(next))
 			req := kmsg.NewPtrHeartbeatRequest()
 			req.Group, req.MemberID, req.Generation = m.cfg.GroupID, memberID, gen
 			hctx, cancel := context.WithTimeout(ctx, m.cfg.SessionTimeout)
@@ -319,7 +339,13 @@ func (m *Member) lead(jresp *kmsg.JoinGroupResponse, version int16) (map[string]
 	if version == 0 {
 		plan = assignEager(snap, members)
 	} else {
-		plan, delay = m.holds.assign(snap, members, time.Now())
+		start := time.Now()
+		plan, delay = m.holds.assign(snap, members, start)
+		if delay > 0 {
+			// Members count the delay from the end of this round; judging a
+			// departed worker's work may have taken a while (reading statuses).
+			delay = max(delay-time.Since(start), time.Millisecond)
+		}
 	}
 	for id, a := range plan {
 		a.Version, a.Leader, a.LeaderURL, a.ConfigOffset = base.Version, base.Leader, base.LeaderURL, base.ConfigOffset
