@@ -3,6 +3,7 @@ package restapi
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -28,6 +29,10 @@ func (s *Server) getLogger(w http.ResponseWriter, r *http.Request) {
 	writeError(w, newStatusError(http.StatusNotFound, fmt.Sprintf("Logger %s not found.", name)))
 }
 
+// setLogger sets a logger's level on this worker (scope=worker, the
+// default: 200 with the loggers whose level changed) or on every worker of
+// the cluster (scope=cluster, KIP-976: 204 once the request is recorded).
+// Like Connect, an unknown scope falls back to worker with a warning.
 func (s *Server) setLogger(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "logger")
 	var body map[string]string
@@ -37,7 +42,7 @@ func (s *Server) setLogger(w http.ResponseWriter, r *http.Request) {
 	}
 	lv, ok := body["level"]
 	if !ok {
-		writeError(w, newStatusError(http.StatusBadRequest, "The request body must specify a 'level' field"))
+		writeError(w, newStatusError(http.StatusBadRequest, "Desired 'level' parameter was not specified in request."))
 		return
 	}
 	level, ok := logging.ParseLevel(lv)
@@ -45,15 +50,28 @@ func (s *Server) setLogger(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newStatusError(http.StatusNotFound, fmt.Sprintf("invalid log level '%s'.", lv)))
 		return
 	}
-	scope := r.URL.Query().Get("scope")
 	if s.cfg.Loggers == nil {
 		writeError(w, fmt.Errorf("logger levels cannot be changed on this worker"))
 		return
 	}
-	affected := s.cfg.Loggers.Set(name, level)
-	if scope == "cluster" {
+	scope := "worker"
+	if q := r.URL.Query(); q.Has("scope") {
+		scope = q.Get("scope")
+	}
+	switch strings.ToLower(scope) {
+	case "cluster":
+		ctx, cancel := s.herderCtx(r)
+		defer cancel()
+		// The level goes as spelled; every worker parses it when applying.
+		if err := s.cfg.Herder.SetClusterLoggerLevel(ctx, name, lv); err != nil {
+			writeError(w, err)
+			return
+		}
 		w.WriteHeader(http.StatusNoContent)
 		return
+	case "worker":
+	default:
+		s.log.Warn("invalid scope in request to adjust logging level; using worker", "scope", scope)
 	}
-	writeJSON(w, http.StatusOK, affected)
+	writeJSON(w, http.StatusOK, s.cfg.Loggers.Set(name, level))
 }

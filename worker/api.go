@@ -182,4 +182,7 @@ type Interface interface {
 	ResetOffsets(ctx context.Context, name string) (string, error)
 	// ValidateConfig validates a connector config for the named plugin.
 	ValidateConfig(ctx context.Context, plugin string, config map[string]string) (configdef.Infos, error)
+	// SetClusterLoggerLevel sets a logging namespace's level on every
+	// worker of the cluster (PUT /admin/loggers/{name}?scope=cluster).
+	SetClusterLoggerLevel(ctx context.Context, namespace, level string) error
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/configdef"
+	"github.com/gonnect/gonnect/internal/logging"
 )
 
 // Herder owns this worker's view of the cluster: one goroutine (Run) applies
@@ -30,6 +31,7 @@ type Herder struct {
 	rt        *runtime
 	validate  func(ctx context.Context, plugin string, config map[string]string) (configdef.Infos, error)
 	syncWait  time.Duration
+	loggers   *logging.Registry
 
 	reqs    chan func()
 	changed chan struct{}
@@ -73,13 +75,15 @@ type HerderConfig struct {
 	StopTimeout time.Duration
 	// SyncTimeout bounds reading the config topic up to the leader's offset.
 	SyncTimeout time.Duration
+	// Loggers receives cluster-scoped logger levels; nil ignores them.
+	Loggers *logging.Registry
 }
 
 // NewHerder builds a herder; Run starts it.
 func NewHerder(c HerderConfig) *Herder {
 	h := &Herder{
 		log: c.Logger, workerID: c.WorkerID, clusterID: c.ClusterID, configs: c.Configs, status: c.Status,
-		offsets: c.Offsets, member: c.Member, validate: c.Validate, syncWait: c.SyncTimeout,
+		offsets: c.Offsets, member: c.Member, validate: c.Validate, syncWait: c.SyncTimeout, loggers: c.Loggers,
 		reqs: make(chan func()), changed: make(chan struct{}, 1), stopped: make(chan struct{}),
 		assignedConnectors: map[string]bool{}, assignedTasks: map[TaskID]bool{},
 	}
@@ -93,7 +97,10 @@ func NewHerder(c HerderConfig) *Herder {
 // Run runs the herder and its group membership until ctx ends, then stops
 // every connector and task this worker runs.
 func (h *Herder) Run(ctx context.Context) error {
-	mctx, cancelMember := context.WithCancel(ctx)
+	// The membership outlives ctx until this worker's work is stopped (see
+	// below): leaving the group first would let the leader judge the work
+	// before its UNASSIGNED statuses exist, and hold it as if we crashed.
+	mctx, cancelMember := context.WithCancel(context.WithoutCancel(ctx))
 	memberDone := make(chan error, 1)
 	go func() { memberDone <- h.member.Run(mctx) }()
 	defer close(h.stopped)
@@ -159,6 +166,22 @@ func (h *Herder) RestartRequested(name string, includeTasks, onlyFailed bool) {
 			return nil
 		})
 	}()
+}
+
+// LoggerLevelChanged implements ConfigListener: every worker applies a
+// cluster-scoped level as it reads it, outside the herder goroutine as the
+// registry has its own lock.
+func (h *Herder) LoggerLevelChanged(namespace, level string) {
+	if h.loggers == nil {
+		return
+	}
+	l, ok := logging.ParseLevel(level)
+	if !ok {
+		h.log.Warn("ignoring cluster logger level that is not a level", "namespace", namespace, "level", level)
+		return
+	}
+	affected := h.loggers.Set(namespace, l)
+	h.log.Info("applied cluster logger level", "namespace", namespace, "level", level, "affected", len(affected))
 }
 
 // ----- assignment handling (AssignmentHandler) -----

@@ -449,3 +449,12 @@ func decorateTaskConfigs(connConfig map[string]string, tasks []map[string]string
 	}
 	return out
 }
+
+// SetClusterLoggerLevel implements Interface. Any worker may write the
+// record, as in Connect; no leader is involved.
+func (h *Herder) SetClusterLoggerLevel(ctx context.Context, namespace, level string) error {
+	if err := h.configs.PutLoggerLevel(ctx, namespace, level); err != nil {
+		return fmt.Errorf("writing logger level for namespace %s: %w", namespace, err)
+	}
+	return nil
+}

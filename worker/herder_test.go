@@ -13,6 +13,7 @@ import (
 
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/configdef"
+	"github.com/gonnect/gonnect/internal/logging"
 )
 
 // testConnector splits into tasks.max tasks.
@@ -89,10 +90,16 @@ type harness struct {
 
 func startHarness(t *testing.T) *harness {
 	t.Helper()
+	return startHarnessWith(t, func(s *Solo, _ *MemoryStatusStore) Membership { return s })
+}
+
+// startHarnessWith runs a herder whose membership wraps the standalone one.
+func startHarnessWith(t *testing.T, member func(*Solo, *MemoryStatusStore) Membership) *harness {
+	t.Helper()
 	configs, status := NewMemoryConfigStore(), NewMemoryStatusStore()
 	solo := NewSolo("http://w1:8083/")
 	h := NewHerder(HerderConfig{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), WorkerID: "w1:8083", Configs: configs, Status: status, Member: solo,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), WorkerID: "w1:8083", Configs: configs, Status: status, Member: member(solo, status),
 		NewTask: func(id TaskID, _ connectors.Plugin, _, _ map[string]string, l TaskListener) (TaskRunner, error) {
 			return &fakeRunner{id: id, l: l}, nil
 		},
@@ -100,6 +107,7 @@ func startHarness(t *testing.T) *harness {
 			return configdef.Infos{}, nil
 		},
 		StopTimeout: time.Second,
+		Loggers:     logging.New(slog.NewTextHandler(io.Discard, nil), slog.LevelInfo),
 	})
 	configs.SetListener(h)
 	solo.SetHandler(h)
@@ -210,4 +218,66 @@ func TestHerderConnectorStartFailureIsFailedStatus(t *testing.T) {
 		st, err := hs.h.ConnectorStatus(ctx, "bad")
 		return err == nil && st.Connector.State == StateFailed && st.Connector.Trace != ""
 	})
+}
+
+// TestHerderClusterLoggerLevel: in standalone mode the worker is the whole
+// cluster, so a cluster-scoped level applies before the request returns;
+// a level that is not one is ignored.
+func TestHerderClusterLoggerLevel(t *testing.T) {
+	hs := startHarness(t)
+	ctx := context.Background()
+	if err := hs.h.SetClusterLoggerLevel(ctx, "org.apache.kafka.connect", "debug"); err != nil {
+		t.Fatal(err)
+	}
+	if lv, ok := hs.h.loggers.Get("org.apache.kafka.connect"); !ok || lv.Level != "DEBUG" || lv.LastModified == nil {
+		t.Fatalf("level after cluster request = %+v, %v", lv, ok)
+	}
+	hs.h.LoggerLevelChanged("org.apache.kafka.connect", "LOUD")
+	if lv, _ := hs.h.loggers.Get("org.apache.kafka.connect"); lv.Level != "DEBUG" {
+		t.Fatalf("invalid level applied: %+v", lv)
+	}
+}
+
+// leaveRecorder notes the status of task c1-0 when its membership ends,
+// which for a group member is when it leaves the group.
+type leaveRecorder struct {
+	*Solo
+	status  *MemoryStatusStore
+	atLeave chan State
+}
+
+func (l *leaveRecorder) Run(ctx context.Context) error {
+	err := l.Solo.Run(ctx)
+	st, _ := l.status.Task(TaskID{Connector: "c1", Task: 0})
+	l.atLeave <- st.State
+	return err
+}
+
+// TestHerderStopsWorkBeforeLeaving: a stopping worker leaves its group only
+// after its tasks are stopped and reported UNASSIGNED, so the leader sees a
+// clean hand-over and moves the work at once instead of holding it for
+// scheduled.rebalance.max.delay.ms as a crashed worker's.
+func TestHerderStopsWorkBeforeLeaving(t *testing.T) {
+	atLeave := make(chan State, 1)
+	hs := startHarnessWith(t, func(s *Solo, st *MemoryStatusStore) Membership {
+		return &leaveRecorder{Solo: s, status: st, atLeave: atLeave}
+	})
+	ctx := context.Background()
+	cfg := map[string]string{"connector.class": "test.HerderSinkConnector", "tasks.max": "1"}
+	if _, _, err := hs.h.PutConnectorConfig(ctx, "c1", cfg, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "task RUNNING", func() bool {
+		st, ok := hs.status.Task(TaskID{Connector: "c1", Task: 0})
+		return ok && st.State == StateRunning
+	})
+	hs.cancel()
+	select {
+	case st := <-atLeave:
+		if st != StateUnassigned {
+			t.Fatalf("task status when leaving the group = %s, want UNASSIGNED", st)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("membership did not end within 5s of stopping the herder")
+	}
 }

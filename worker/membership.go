@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/gonnect/gonnect/worker/group"
 )
@@ -25,6 +26,9 @@ func NewGroupMembership(cfg group.Config) (*GroupMembership, error) {
 
 // SetHandler binds the herder; call before Run.
 func (g *GroupMembership) SetHandler(h *Herder) { g.Member.SetHandler(groupHandler{h}) }
+
+// releasedReadTimeout bounds catching up on statuses during a rebalance.
+const releasedReadTimeout = 3 * time.Second
 
 // groupHandler translates between the group protocol's types and the herder's.
 type groupHandler struct{ h *Herder }
@@ -59,6 +63,15 @@ func (g groupHandler) OnAssigned(ctx context.Context, r group.Result) {
 // Released is the work whose statuses say its worker stopped it cleanly
 // (UNASSIGNED), so it moves at once instead of after the rebalance delay.
 func (g groupHandler) Released(w group.Work) group.Work {
+	// A worker that stops cleanly writes its statuses before leaving the
+	// group, but the rebalance its leaving starts can reach this leader
+	// before its status reader does: read up to now first.
+	ctx, cancel := context.WithTimeout(context.Background(), releasedReadTimeout)
+	err := g.h.status.Refresh(ctx)
+	cancel()
+	if err != nil {
+		g.h.log.Warn("reading statuses before judging a departed worker's work; using what was read", "error", err)
+	}
 	var out group.Work
 	for _, c := range w.Connectors {
 		if st, ok := g.h.status.Connector(c); !ok || st.State == StateUnassigned {

@@ -78,6 +78,15 @@ func (m *MemoryConfigStore) PutRestartRequest(_ context.Context, name string, in
 	return nil
 }
 
+// PutLoggerLevel implements ConfigStore: a standalone worker is the whole
+// cluster, so the level applies at once.
+func (m *MemoryConfigStore) PutLoggerLevel(_ context.Context, namespace, level string) error {
+	if m.listener != nil {
+		m.listener.LoggerLevelChanged(namespace, level)
+	}
+	return nil
+}
+
 // Refresh implements ConfigStore.
 func (m *MemoryConfigStore) Refresh(context.Context) error { return nil }
 
@@ -93,6 +102,9 @@ type MemoryStatusStore struct {
 func NewMemoryStatusStore() *MemoryStatusStore {
 	return &MemoryStatusStore{conns: map[string]ConnectorState{}, tasks: map[TaskID]TaskState{}, topics: map[string]map[string]bool{}}
 }
+
+// Refresh implements StatusStore: memory is always current.
+func (m *MemoryStatusStore) Refresh(context.Context) error { return nil }
 
 // PutConnector implements StatusStore.
 func (m *MemoryStatusStore) PutConnector(_ context.Context, name string, s ConnectorState, _ int32) error {

@@ -43,6 +43,9 @@ type ConfigStore interface {
 	PutTaskConfigs(ctx context.Context, name string, tasks []map[string]string) error
 	PutTargetState(ctx context.Context, name string, state TargetState) error
 	PutRestartRequest(ctx context.Context, name string, includeTasks, onlyFailed bool) error
+	// PutLoggerLevel asks every worker of the cluster to set a logging
+	// namespace to level (KIP-976); each applies it when it reads it.
+	PutLoggerLevel(ctx context.Context, namespace, level string) error
 	// Refresh reads the topic to its end.
 	Refresh(ctx context.Context) error
 }
@@ -52,6 +55,10 @@ type ConfigStore interface {
 type ConfigListener interface {
 	ConfigChanged()
 	RestartRequested(name string, includeTasks, onlyFailed bool)
+	// LoggerLevelChanged hears cluster-scoped logger levels written after
+	// the store started; older ones are not replayed, so a restarted
+	// worker starts from its configured levels, as in Connect.
+	LoggerLevelChanged(namespace, level string)
 }
 
 // StatusStore is the status topic as the herder uses it.
@@ -66,6 +73,9 @@ type StatusStore interface {
 	ActiveTopics(name string) []string
 	ResetActiveTopics(ctx context.Context, name string) error
 	PutActiveTopic(ctx context.Context, name, topic string, task int) error
+	// Refresh reads the topic to its end: statuses written before the call
+	// are then visible.
+	Refresh(ctx context.Context) error
 }
 
 // OffsetAdmin reads and changes connector offsets (KIP-875): consumer group

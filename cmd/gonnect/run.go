@@ -58,7 +58,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 		}
 	}()
 	herderCfg := worker.HerderConfig{
-		Logger: loggers.Logger("org.apache.kafka.connect.runtime.Herder"), WorkerID: workerID, ClusterID: clusterID,
+		Logger: loggers.Logger("org.apache.kafka.connect.runtime.Herder"), WorkerID: workerID, ClusterID: clusterID, Loggers: loggers,
 		StopTimeout: cfg.Millis(worker.TaskShutdownTimeout) + 5*time.Second,
 		Validate: func(ctx context.Context, plugin string, config map[string]string) (configdef.Infos, error) {
 			return validateConnector(ctx, plugin, defaults, config)

@@ -14,15 +14,20 @@ import (
 	"github.com/gonnect/gonnect/internal/stack"
 )
 
-// normalize drops what legitimately differs between runtimes: worker ids
-// and traces, and converter classes only one side ships (gonnect has Avro
-// built in; the reference worker has no Avro converter installed).
+// normalize drops what legitimately differs between runtimes: worker ids,
+// traces and logger modification times (only whether one is set counts),
+// and converter classes only one side ships (gonnect has Avro built in; the
+// reference worker has no Avro converter installed).
 func normalize(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		out := map[string]any{}
 		for k, e := range x {
 			if k == "worker_id" || k == "trace" {
+				continue
+			}
+			if k == "last_modified" {
+				out[k] = e != nil
 				continue
 			}
 			out[k] = normalize(e)
@@ -60,6 +65,7 @@ func TestIntegrationDifferentialWithApacheConnect(t *testing.T) {
 	ref := stack.ReferenceConnectURL()
 	n := fmt.Sprintf("diff-%d", rand.Uint32())
 	topic := n + "-in"
+	logNS := "gonnect.diff." + strings.ReplaceAll(n, "-", "")
 	valid := map[string]string{"connector.class": "FileStreamSink", "tasks.max": "2", "topics": topic, "file": "/tmp/" + n + ".txt"}
 	withName := func(m map[string]string, extra ...string) map[string]string {
 		out := map[string]string{}
@@ -126,6 +132,15 @@ func TestIntegrationDifferentialWithApacheConnect(t *testing.T) {
 		{name: "patch config", method: "PATCH", path: "/connectors/" + n + "/config", body: map[string]any{"file": nil, "tasks.max": "2"}},
 		{name: "delete", method: "DELETE", path: "/connectors/" + n},
 		{name: "gone", method: "GET", path: "/connectors/" + n, waitFor: func(b string) bool { return strings.Contains(b, "not found") }},
+		// Cluster-scoped logger levels (KIP-976) on a namespace of this run.
+		{name: "cluster logger without level", method: "PUT", path: "/admin/loggers/" + logNS + "?scope=cluster", body: map[string]string{}},
+		{name: "cluster logger invalid level", method: "PUT", path: "/admin/loggers/" + logNS + "?scope=cluster", body: map[string]string{"level": "LOUD"}},
+		{name: "cluster logger", method: "PUT", path: "/admin/loggers/" + logNS + "?scope=cluster", body: map[string]string{"level": "debug"}},
+		{name: "cluster logger applied", method: "GET", path: "/admin/loggers/" + logNS, waitFor: func(b string) bool {
+			return strings.Contains(b, `"level":"DEBUG"`)
+		}},
+		{name: "logger unknown scope", method: "PUT", path: "/admin/loggers/" + logNS + ".child?scope=bogus", body: map[string]string{"level": "DEBUG"}},
+		{name: "logger worker scope", method: "PUT", path: "/admin/loggers/" + logNS + "?scope=worker", body: map[string]string{"level": "INFO"}},
 		{name: "unknown path", method: "GET", path: "/nope"},
 		{name: "wrong method", method: "PATCH", path: "/connectors"},
 		{name: "wrong content type", method: "POST", path: "/connectors", body: "{}", contentType: "text/plain"},

@@ -87,4 +87,13 @@ func TestIntegrationStandalone(t *testing.T) {
 	if len(seen) != 80 {
 		t.Fatalf("%d distinct rows, want 80", len(seen))
 	}
+
+	// A standalone worker is its whole cluster: scope=cluster applies here
+	// before the 204.
+	if code, b, _ := do("PUT", url+"/admin/loggers/org.apache.kafka.connect.runtime?scope=cluster", map[string]string{"level": "WARN"}); code != 204 {
+		t.Fatalf("cluster-scoped logger PUT: %d %s", code, b)
+	}
+	if _, b := get(url + "/admin/loggers/org.apache.kafka.connect.runtime.Herder"); !strings.Contains(string(b), `"level":"WARN"`) {
+		t.Fatalf("standalone level after a cluster-scoped PUT: %s", b)
+	}
 }

@@ -94,31 +94,39 @@ func (r *Registry) lastModified(name string) *int64 {
 }
 
 // Set sets the level of name and its descendants and returns the names of
-// the loggers it changed, sorted.
+// the loggers whose level it changed, sorted; as in Connect 4.x, only those
+// get a new last_modified time (setting a logger to its current level
+// reports nothing).
 func (r *Registry) Set(name string, level slog.Level) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := time.Now().UnixMilli()
-	var affected []string
-	if name == RootName {
-		r.root.Set(level)
-		r.changed[RootName] = now
-		affected = append(affected, RootName)
-		for n, e := range r.levels {
-			e.level.Set(level)
-			e.set = false
+	affected := []string{} // Connect answers [] when nothing changed
+	change := func(n string, v *slog.LevelVar) {
+		if v.Level() != level {
+			v.Set(level)
+			r.changed[n] = now
 			affected = append(affected, n)
+		}
+	}
+	if name == RootName {
+		change(RootName, r.root)
+		for n, e := range r.levels {
+			change(n, e.level)
+			e.set = false
 		}
 	} else {
 		if _, ok := r.levels[name]; !ok {
-			r.levels[name] = &entry{level: new(slog.LevelVar)}
+			// Created first at the level it inherits, as Connect looks the
+			// logger up before comparing: it changes only if that differs.
+			e := &entry{level: new(slog.LevelVar)}
+			e.level.Set(r.effective(name))
+			r.levels[name] = e
 		}
 		for n, e := range r.levels {
 			if n == name || strings.HasPrefix(n, name+".") {
-				e.level.Set(level)
+				change(n, e.level)
 				e.set = n == name || e.set
-				r.changed[n] = now
-				affected = append(affected, n)
 			}
 		}
 	}

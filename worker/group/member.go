@@ -69,11 +69,8 @@ type Member struct {
 	mu     sync.Mutex
 	leader string // leader URL
 	isLead bool
-
-	// Leader state across rounds: what each member owned last time, and
-	// work held back for departed members until its deadline.
-	prevOwned map[string]Work
-	held      map[string]time.Time // work key -> deadline
+	// holds is the leader's memory across rounds (used only while leading).
+	holds *holds
 }
 
 // New builds a member; Run joins.
@@ -89,7 +86,10 @@ func New(cfg Config, h Handler) (*Member, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating group client: %w", err)
 	}
-	return &Member{cfg: cfg, h: h, log: cfg.Logger, cl: cl, rejoin: make(chan struct{}, 1)}, nil
+	m := &Member{cfg: cfg, h: h, log: cfg.Logger, cl: cl, rejoin: make(chan struct{}, 1)}
+	// The handler is set after New (SetHandler), so look it up per call.
+	m.holds = newHolds(cfg.ScheduledRebalanceMaxDelay, func(w Work) Work { return m.h.Released(w) }, cfg.Logger)
+	return m, nil
 }
 
 // SetHandler sets the handler; call before Run.
@@ -139,9 +139,16 @@ func (m *Member) Run(ctx context.Context) error {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		res, err := m.joinAndSync(ctx, &memberID, &gen, &protocol)
+		synced := time.Now()
 		if err != nil {
 			if ctx.Err() != nil {
 				break
+			}
+			if errors.Is(err, kerr.RebalanceInProgress) {
+				// Another round began while we synced (the leader rejoined
+				// after our own rejoin found the group stable): join it now.
+				m.log.Info("group began another rebalance; rejoining", "group", m.cfg.GroupID)
+				continue
 			}
 			m.log.Warn("joining worker group failed; retrying", "group", m.cfg.GroupID, "error", err, "backoff", backoff)
 			select {
@@ -164,19 +171,26 @@ func (m *Member) Run(ctx context.Context) error {
 		if !res.Revoked.empty() || res.Error != ErrNone {
 			m.RequestRejoin()
 		}
+		// Heartbeats and the rejoin delay count from the end of the round,
+		// which every member sees at once, not from when this worker has
+		// applied its assignment: so members notice the next rebalance
+		// together, and a round does not wait a heartbeat interval for the
+		// slowest (Java clients reset their heartbeat timer at sync too).
 		var delay <-chan time.Time
 		if res.DelayMillis > 0 {
-			delay = time.After(time.Duration(res.DelayMillis) * time.Millisecond)
+			delay = time.After(time.Until(synced.Add(time.Duration(res.DelayMillis) * time.Millisecond)))
 		}
-		m.heartbeat(ctx, memberID, gen, delay)
+		m.heartbeat(ctx, memberID, gen, delay, synced)
 	}
 	m.leave(memberID)
 	return nil
 }
 
-// heartbeat keeps the session until a rebalance is needed.
-func (m *Member) heartbeat(ctx context.Context, memberID string, gen int32, delay <-chan time.Time) {
-	t := time.NewTicker(m.cfg.HeartbeatInterval)
+// heartbeat keeps the session until a rebalance is needed, beating every
+// interval counted from since.
+func (m *Member) heartbeat(ctx context.Context, memberID string, gen int32, delay <-chan time.Time, since time.Time) {
+	next := since.Add(m.cfg.HeartbeatInterval)
+	t := time.NewTimer(time.Until(next))
 	defer t.Stop()
 	for {
 		select {
@@ -187,6 +201,12 @@ func (m *Member) heartbeat(ctx context.Context, memberID string, gen int32, dela
 		case <-delay:
 			return
 		case <-t.C:
+			// The next beat stays on the round's phase, skipping beats a
+			// slow assignment made us miss.
+			for !next.After(time.Now()) {
+				next = next.Add(m.cfg.HeartbeatInterval)
+			}
+			t.Reset(time.Until(next))
 			req := kmsg.NewPtrHeartbeatRequest()
 			req.Group, req.MemberID, req.Generation = m.cfg.GroupID, memberID, gen
 			hctx, cancel := context.WithTimeout(ctx, m.cfg.SessionTimeout)
@@ -207,6 +227,9 @@ func (m *Member) heartbeat(ctx context.Context, memberID string, gen int32, dela
 }
 
 func (m *Member) joinAndSync(ctx context.Context, memberID *string, gen *int32, protocol *string) (*Result, error) {
+	// Connect logs each rebalance's start too; with "joined worker group"
+	// it shows how long a round took.
+	m.log.Info("rebalance started", "group", m.cfg.GroupID)
 	if *protocol == ProtocolEager {
 		// Eager protocol: give everything up before joining.
 		if owned := m.h.Owned(); !owned.empty() {
@@ -316,13 +339,12 @@ func (m *Member) lead(jresp *kmsg.JoinGroupResponse, version int16) (map[string]
 	if version == 0 {
 		plan = assignEager(snap, members)
 	} else {
-		hold := m.lostWork(members)
-		plan = assignCooperativeHolding(snap, members, hold)
-		m.remember(members, plan)
-		for _, dl := range m.held {
-			if d := time.Until(dl); d > delay {
-				delay = d
-			}
+		start := time.Now()
+		plan, delay = m.holds.assign(snap, members, start)
+		if delay > 0 {
+			// Members count the delay from the end of this round; judging a
+			// departed worker's work may have taken a while (reading statuses).
+			delay = max(delay-time.Since(start), time.Millisecond)
 		}
 	}
 	for id, a := range plan {
@@ -331,87 +353,6 @@ func (m *Member) lead(jresp *kmsg.JoinGroupResponse, version int16) (map[string]
 		out[id] = EncodeAssignment(a)
 	}
 	return out, nil
-}
-
-func workKeys(w Work) []string {
-	keys := make([]string, 0, len(w.Connectors)+len(w.Tasks))
-	for _, c := range w.Connectors {
-		keys = append(keys, "c:"+c)
-	}
-	for _, t := range w.Tasks {
-		keys = append(keys, fmt.Sprintf("t:%s:%d", t.Connector, t.Task))
-	}
-	return keys
-}
-
-// lostWork returns the keys of work to hold back this round: work of
-// members that left without releasing it, until their deadline passes.
-func (m *Member) lostWork(members []member) map[string]bool {
-	if m.held == nil {
-		m.held = map[string]time.Time{}
-	}
-	present := map[string]bool{}
-	owned := map[string]bool{}
-	for _, mm := range members {
-		present[mm.id] = true
-		for _, k := range workKeys(mm.meta.Owned) {
-			owned[k] = true
-		}
-	}
-	now := time.Now()
-	if m.cfg.ScheduledRebalanceMaxDelay > 0 {
-		for id, w := range m.prevOwned {
-			if present[id] {
-				continue
-			}
-			released := map[string]bool{}
-			for _, k := range workKeys(m.h.Released(w)) {
-				released[k] = true
-			}
-			for _, k := range workKeys(w) {
-				if _, ok := m.held[k]; !ok && !owned[k] && !released[k] {
-					m.held[k] = now.Add(m.cfg.ScheduledRebalanceMaxDelay)
-					m.log.Info("holding work of a departed worker", "work", k, "until", m.held[k].Format(time.RFC3339))
-				}
-			}
-		}
-	}
-	hold := map[string]bool{}
-	for k, dl := range m.held {
-		if owned[k] || !now.Before(dl) {
-			delete(m.held, k) // back, or waited long enough
-			continue
-		}
-		hold[k] = true
-	}
-	return hold
-}
-
-// remember records what each member owns once this round's plan applies,
-// so a member that then disappears is known with all its work.
-func (m *Member) remember(members []member, plan map[string]Assignment) {
-	m.prevOwned = map[string]Work{}
-	for _, mm := range members {
-		a := plan[mm.id]
-		revoked := map[string]bool{}
-		for _, k := range workKeys(a.Revoked) {
-			revoked[k] = true
-		}
-		var w Work
-		for _, c := range mm.meta.Owned.Connectors {
-			if !revoked["c:"+c] {
-				w.Connectors = append(w.Connectors, c)
-			}
-		}
-		for _, t := range mm.meta.Owned.Tasks {
-			if !revoked[fmt.Sprintf("t:%s:%d", t.Connector, t.Task)] {
-				w.Tasks = append(w.Tasks, t)
-			}
-		}
-		w.Connectors = append(w.Connectors, a.Assigned.Connectors...)
-		w.Tasks = append(w.Tasks, a.Assigned.Tasks...)
-		m.prevOwned[mm.id] = w
-	}
 }
 
 func (m *Member) leave(memberID string) {

@@ -22,6 +22,8 @@ const (
 	targetStatePrefix = "target-state-"
 	restartPrefix     = "restart-connector-"
 	sessionKey        = "session-key"
+	// loggerPrefix keys cluster-scoped logger levels (KIP-976).
+	loggerPrefix = "logger-cluster-"
 )
 
 type propertiesValue struct {
@@ -42,6 +44,12 @@ type targetStateValue struct {
 type restartValue struct {
 	IncludeTasks bool `json:"include-tasks"`
 	OnlyFailed   bool `json:"only-failed"`
+}
+
+// loggerValue keeps the level as the user spelled it ("debug"); readers
+// parse it case-insensitively.
+type loggerValue struct {
+	Level *string `json:"level"`
 }
 
 func encodeTargetState(s worker.TargetState) []byte {
@@ -74,8 +82,21 @@ type restart struct {
 	includeTasks, onlyFailed bool
 }
 
-// apply folds one record in; it returns a restart request if the record is one.
-func (c *configState) apply(key string, value []byte, next int64) (*restart, error) {
+// loggerLevel is a cluster-scoped logger level read from the topic.
+type loggerLevel struct {
+	namespace, level string
+}
+
+// event is what a record asks of the listener beyond changing the
+// snapshot: at most one of its fields is set.
+type event struct {
+	restart *restart
+	logger  *loggerLevel
+}
+
+// apply folds one record in; it returns the restart request or logger level
+// the record carries.
+func (c *configState) apply(key string, value []byte, next int64) (event, error) {
 	c.snap.Offset = next
 	switch {
 	case strings.HasPrefix(key, connectorPrefix):
@@ -85,30 +106,30 @@ func (c *configState) apply(key string, value []byte, next int64) (*restart, err
 			delete(c.snap.Targets, name)
 			delete(c.snap.Tasks, name)
 			delete(c.pending, name)
-			return nil, nil
+			return event{}, nil
 		}
 		var v propertiesValue
 		if err := json.Unmarshal(value, &v); err != nil {
-			return nil, fmt.Errorf("decoding %s: %w", key, err)
+			return event{}, fmt.Errorf("decoding %s: %w", key, err)
 		}
 		c.snap.Connectors[name] = v.Properties
 	case strings.HasPrefix(key, taskPrefix):
 		rest := strings.TrimPrefix(key, taskPrefix)
 		i := strings.LastIndexByte(rest, '-')
 		if i < 0 {
-			return nil, fmt.Errorf("malformed task key %s", key)
+			return event{}, fmt.Errorf("malformed task key %s", key)
 		}
 		n, err := strconv.Atoi(rest[i+1:])
 		if err != nil {
-			return nil, fmt.Errorf("malformed task key %s", key)
+			return event{}, fmt.Errorf("malformed task key %s", key)
 		}
 		name := rest[:i]
 		if value == nil {
-			return nil, nil
+			return event{}, nil
 		}
 		var v propertiesValue
 		if err := json.Unmarshal(value, &v); err != nil {
-			return nil, fmt.Errorf("decoding %s: %w", key, err)
+			return event{}, fmt.Errorf("decoding %s: %w", key, err)
 		}
 		if c.pending[name] == nil {
 			c.pending[name] = map[int]map[string]string{}
@@ -117,11 +138,11 @@ func (c *configState) apply(key string, value []byte, next int64) (*restart, err
 	case strings.HasPrefix(key, commitPrefix):
 		name := strings.TrimPrefix(key, commitPrefix)
 		if value == nil {
-			return nil, nil
+			return event{}, nil
 		}
 		var v commitValue
 		if err := json.Unmarshal(value, &v); err != nil {
-			return nil, fmt.Errorf("decoding %s: %w", key, err)
+			return event{}, fmt.Errorf("decoding %s: %w", key, err)
 		}
 		tasks := make([]map[string]string, v.Tasks)
 		for i := range tasks {
@@ -129,7 +150,7 @@ func (c *configState) apply(key string, value []byte, next int64) (*restart, err
 			if !ok {
 				// Connect marks such a connector inconsistent and waits for
 				// the next complete set; keep the previous one.
-				return nil, fmt.Errorf("commit of %d tasks for connector %s misses task %d", v.Tasks, name, i)
+				return event{}, fmt.Errorf("commit of %d tasks for connector %s misses task %d", v.Tasks, name, i)
 			}
 			tasks[i] = t
 		}
@@ -139,11 +160,11 @@ func (c *configState) apply(key string, value []byte, next int64) (*restart, err
 		name := strings.TrimPrefix(key, targetStatePrefix)
 		if value == nil {
 			delete(c.snap.Targets, name)
-			return nil, nil
+			return event{}, nil
 		}
 		var v targetStateValue
 		if err := json.Unmarshal(value, &v); err != nil {
-			return nil, fmt.Errorf("decoding %s: %w", key, err)
+			return event{}, fmt.Errorf("decoding %s: %w", key, err)
 		}
 		s := v.StateV2
 		if s == "" {
@@ -152,18 +173,31 @@ func (c *configState) apply(key string, value []byte, next int64) (*restart, err
 		c.snap.Targets[name] = worker.TargetState(s)
 	case strings.HasPrefix(key, restartPrefix):
 		if value == nil {
-			return nil, nil
+			return event{}, nil
 		}
 		var v restartValue
 		if err := json.Unmarshal(value, &v); err != nil {
-			return nil, fmt.Errorf("decoding %s: %w", key, err)
+			return event{}, fmt.Errorf("decoding %s: %w", key, err)
 		}
-		return &restart{name: strings.TrimPrefix(key, restartPrefix), includeTasks: v.IncludeTasks, onlyFailed: v.OnlyFailed}, nil
+		return event{restart: &restart{name: strings.TrimPrefix(key, restartPrefix), includeTasks: v.IncludeTasks, onlyFailed: v.OnlyFailed}}, nil
+	case strings.HasPrefix(key, loggerPrefix):
+		ns := strings.TrimPrefix(key, loggerPrefix)
+		if value == nil {
+			return event{}, fmt.Errorf("logging level for namespace %s is unexpectedly null", ns)
+		}
+		var v loggerValue
+		if err := json.Unmarshal(value, &v); err != nil {
+			return event{}, fmt.Errorf("decoding %s: %w", key, err)
+		}
+		if v.Level == nil {
+			return event{}, fmt.Errorf("logging level for namespace %s has no level field", ns)
+		}
+		return event{logger: &loggerLevel{namespace: ns, level: *v.Level}}, nil
 	case key == sessionKey:
 		// Connect's inter-worker request signing key; gonnect workers do
 		// not sign internal requests, so it is only tolerated.
 	}
-	return nil, nil
+	return event{}, nil
 }
 
 func (c *configState) clone() worker.ClusterConfig {
@@ -195,25 +229,34 @@ func NewConfigStore(cfg LogConfig) *ConfigStore {
 	return s
 }
 
-// SetListener sets who hears about changes; call before Start.
-func (s *ConfigStore) SetListener(l worker.ConfigListener) { s.listener = l }
+// SetListener sets who hears about changes.
+func (s *ConfigStore) SetListener(l worker.ConfigListener) {
+	s.mu.Lock()
+	s.listener = l
+	s.mu.Unlock()
+}
 
 func (s *ConfigStore) onRecord(r Record) {
 	s.mu.Lock()
-	rs, err := s.state.apply(string(r.Key), r.Value, r.Offset+1)
-	started := s.started
+	ev, err := s.state.apply(string(r.Key), r.Value, r.Offset+1)
+	started, listener := s.started, s.listener
 	s.mu.Unlock()
 	if err != nil {
 		s.logger.Error("skipping config topic record", "key", string(r.Key), "offset", r.Offset, "error", err)
 	}
-	if !started || s.listener == nil {
+	// Restart requests and logger levels read while starting are history:
+	// Connect acts only on those written once the worker runs.
+	if !started || listener == nil {
 		return
 	}
-	if rs != nil {
-		s.listener.RestartRequested(rs.name, rs.includeTasks, rs.onlyFailed)
-		return
+	switch {
+	case ev.restart != nil:
+		listener.RestartRequested(ev.restart.name, ev.restart.includeTasks, ev.restart.onlyFailed)
+	case ev.logger != nil:
+		listener.LoggerLevelChanged(ev.logger.namespace, ev.logger.level)
+	default:
+		listener.ConfigChanged()
 	}
-	s.listener.ConfigChanged()
 }
 
 // Start reads the topic to its end.
@@ -289,6 +332,12 @@ func (s *ConfigStore) PutTargetState(ctx context.Context, name string, state wor
 // PutRestartRequest implements worker.ConfigStore.
 func (s *ConfigStore) PutRestartRequest(ctx context.Context, name string, includeTasks, onlyFailed bool) error {
 	return s.put(ctx, restartPrefix+name, restartValue{IncludeTasks: includeTasks, OnlyFailed: onlyFailed})
+}
+
+// PutLoggerLevel implements worker.ConfigStore. It returns once this worker
+// has read the record back, so the level already applies here.
+func (s *ConfigStore) PutLoggerLevel(ctx context.Context, namespace, level string) error {
+	return s.put(ctx, loggerPrefix+namespace, loggerValue{Level: &level})
 }
 
 // Refresh implements worker.ConfigStore.

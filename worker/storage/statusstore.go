@@ -162,6 +162,14 @@ func (s *StatusStore) Start(ctx context.Context) error {
 // Stop closes the store.
 func (s *StatusStore) Stop() { s.log.Close() }
 
+// Refresh implements worker.StatusStore.
+func (s *StatusStore) Refresh(ctx context.Context) error {
+	if err := s.log.ReadToEnd(ctx); err != nil {
+		return fmt.Errorf("reading statuses: %w", err)
+	}
+	return nil
+}
+
 // PutConnector implements worker.StatusStore.
 func (s *StatusStore) PutConnector(ctx context.Context, name string, st worker.ConnectorState, generation int32) error {
 	return s.log.SendAndRead(ctx, []byte(connectorStatusPrefix+name), encodeStatus(st.State, st.Trace, st.WorkerID, st.Version, generation))

@@ -18,6 +18,13 @@ type countingListener struct {
 	mu       sync.Mutex
 	changes  int
 	restarts []string
+	loggers  []string
+}
+
+func (l *countingListener) LoggerLevelChanged(namespace, level string) {
+	l.mu.Lock()
+	l.loggers = append(l.loggers, namespace+"="+level)
+	l.mu.Unlock()
 }
 
 func (l *countingListener) ConfigChanged() { l.mu.Lock(); l.changes++; l.mu.Unlock() }
@@ -61,6 +68,9 @@ func TestIntegrationConfigStoreRoundTripAndRestart(t *testing.T) {
 	if err := s.PutRestartRequest(ctx, "c1", true, false); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.PutLoggerLevel(ctx, "org.apache.kafka.connect", "debug"); err != nil {
+		t.Fatal(err)
+	}
 	check := func(snap worker.ClusterConfig) {
 		t.Helper()
 		if snap.Connectors["c1"]["connector.class"] != "X" || snap.Target("c1") != worker.TargetPaused || len(snap.Tasks["c1"]) != 2 || snap.Tasks["c1"][1]["a"] != "1" {
@@ -72,19 +82,27 @@ func TestIntegrationConfigStoreRoundTripAndRestart(t *testing.T) {
 	}
 	check(s.Snapshot())
 	l.mu.Lock()
-	if l.changes == 0 || len(l.restarts) != 1 || l.restarts[0] != "c1" {
-		t.Fatalf("listener saw changes=%d restarts=%v", l.changes, l.restarts)
+	if l.changes == 0 || len(l.restarts) != 1 || l.restarts[0] != "c1" || len(l.loggers) != 1 || l.loggers[0] != "org.apache.kafka.connect=debug" {
+		t.Fatalf("listener saw changes=%d restarts=%v loggers=%v", l.changes, l.restarts, l.loggers)
 	}
 	l.mu.Unlock()
 	s.Stop()
 
-	// A new store on the same topic rebuilds the same state.
+	// A new store on the same topic rebuilds the same state; the restart
+	// request and logger level it reads while starting are history.
 	s2 := NewConfigStore(cfg)
+	l2 := &countingListener{}
+	s2.SetListener(l2)
 	if err := s2.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	defer s2.Stop()
 	check(s2.Snapshot())
+	l2.mu.Lock()
+	if len(l2.restarts) != 0 || len(l2.loggers) != 0 {
+		t.Fatalf("restarted store replayed restarts=%v loggers=%v", l2.restarts, l2.loggers)
+	}
+	l2.mu.Unlock()
 	if s2.Snapshot().Offset != s.Snapshot().Offset {
 		t.Fatalf("offsets differ after restart: %d vs %d", s2.Snapshot().Offset, s.Snapshot().Offset)
 	}
