@@ -171,26 +171,25 @@ func (m *Member) Run(ctx context.Context) error {
 		if !res.Revoked.empty() || res.Error != ErrNone {
 			m.RequestRejoin()
 		}
-		// Heartbeats and the rejoin delay count from the end of the round,
-		// which every member sees at once, not from when this worker has
-		// applied its assignment: so members notice the next rebalance
-		// together, and a round does not wait a heartbeat interval for the
-		// slowest (Java clients reset their heartbeat timer at sync too).
+		// The rejoin delay counts from the end of the round, which every
+		// member sees at once, not from when this worker has applied its
+		// assignment: members rejoin together and the round that hands out
+		// held work does not wait for the slowest. (Heartbeats keep each
+		// member's own phase: if all beat together, they would beat with
+		// a crashed member's last beat and just miss its session expiring.)
 		var delay <-chan time.Time
 		if res.DelayMillis > 0 {
 			delay = time.After(time.Until(synced.Add(time.Duration(res.DelayMillis) * time.Millisecond)))
 		}
-		m.heartbeat(ctx, memberID, gen, delay, synced)
+		m.heartbeat(ctx, memberID, gen, delay)
 	}
 	m.leave(memberID)
 	return nil
 }
 
-// heartbeat keeps the session until a rebalance is needed, beating every
-// interval counted from since.
-func (m *Member) heartbeat(ctx context.Context, memberID string, gen int32, delay <-chan time.Time, since time.Time) {
-	next := since.Add(m.cfg.HeartbeatInterval)
-	t := time.NewTimer(time.Until(next))
+// heartbeat keeps the session until a rebalance is needed.
+func (m *Member) heartbeat(ctx context.Context, memberID string, gen int32, delay <-chan time.Time) {
+	t := time.NewTicker(m.cfg.HeartbeatInterval)
 	defer t.Stop()
 	for {
 		select {
@@ -201,12 +200,6 @@ func (m *Member) heartbeat(ctx context.Context, memberID string, gen int32, dela
 		case <-delay:
 			return
 		case <-t.C:
-			// The next beat stays on the round's phase, skipping beats a
-			// slow assignment made us miss.
-			for !next.After(time.Now()) {
-				next = next.Add(m.cfg.HeartbeatInterval)
-			}
-			t.Reset(time.Until(next))
 			req := kmsg.NewPtrHeartbeatRequest()
 			req.Group, req.MemberID, req.Generation = m.cfg.GroupID, memberID, gen
 			hctx, cancel := context.WithTimeout(ctx, m.cfg.SessionTimeout)
