@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures, on this machine and in the same run, how long gonnect and Apache
+# Measures, on the local host and in the same run, how long gonnect and Apache
 # Kafka Connect (the reference runtime's jars) take to run a crashed worker's
 # tasks elsewhere: WORKERS workers of one system share a FileStreamSink with
 # TASKS tasks; once every worker runs its share, the last one started (not

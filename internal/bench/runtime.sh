@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures, side by side on this machine, gonnect and Apache Kafka Connect
+# Measures, side by side on the local host, gonnect and Apache Kafka Connect
 # (the reference runtime from Maven Central): time from process start to a
 # REST answer, and the RSS of an idle worker running 10 connectors.
 # Needs the local servers (make stack-up REFERENCE=1) and bin/gonnect.
