@@ -203,32 +203,12 @@ func toCQL(t gocql.TypeInfo, v any) (any, error) {
 		if !ok {
 			break
 		}
-		out := make([]any, len(arr))
-		for i, e := range arr {
-			ev, err := toCQL(elem, e)
-			if err != nil {
-				return nil, fmt.Errorf("element %d: %w", i, err)
-			}
-			out[i] = ev
-		}
-		return out, nil
+		return convertList(elem, arr, toCQL)
 	case gocql.TypeMap:
 		ct := t.(gocql.CollectionType)
 		switch x := v.(type) {
 		case map[string]any:
-			out := make(map[any]any, len(x))
-			for k, e := range x {
-				kv, err := toCQL(ct.Key, k)
-				if err != nil {
-					return nil, fmt.Errorf("key %q: %w", k, err)
-				}
-				ev, err := toCQL(ct.Elem, e)
-				if err != nil {
-					return nil, fmt.Errorf("value of %q: %w", k, err)
-				}
-				out[kv] = ev
-			}
-			return out, nil
+			return convertMap(ct, x, toCQL)
 		case map[any]any:
 			out := make(map[any]any, len(x))
 			for k, e := range x {
@@ -247,13 +227,8 @@ func toCQL(t gocql.TypeInfo, v any) (any, error) {
 	case gocql.TypeUDT:
 		udt := t.(gocql.UDTTypeInfo)
 		out := make(map[string]any, len(udt.Elements))
-		var get func(name string) (any, bool)
-		switch x := v.(type) {
-		case *schemas.Struct:
-			get = x.Get
-		case map[string]any:
-			get = func(n string) (any, bool) { e, ok := x[n]; return e, ok }
-		default:
+		get, ok := udtFields(v)
+		if !ok {
 			return nil, fmt.Errorf("cannot convert %T to UDT %s", v, udt.Name)
 		}
 		for _, f := range udt.Elements {
@@ -279,17 +254,64 @@ func toCQL(t gocql.TypeInfo, v any) (any, error) {
 		if len(items) != len(tt.Elems) {
 			return nil, fmt.Errorf("tuple of %d elements, got %d", len(tt.Elems), len(items))
 		}
-		out := make([]any, len(items))
-		for i, e := range items {
-			ev, err := toCQL(tt.Elems[i], e)
-			if err != nil {
-				return nil, fmt.Errorf("tuple element %d: %w", i, err)
-			}
-			out[i] = ev
-		}
-		return out, nil
+		return convertTuple(tt.Elems, items, toCQL)
 	}
 	return nil, fmt.Errorf("cannot convert %T to CQL %s", v, typeName(t))
+}
+
+// convertFunc converts a value for a CQL type: toCQL, or a codec's apply.
+// The walkers below apply one to the parts of a nested value.
+type convertFunc func(gocql.TypeInfo, any) (any, error)
+
+func convertList(elem gocql.TypeInfo, arr []any, conv convertFunc) ([]any, error) {
+	out := make([]any, len(arr))
+	for i, e := range arr {
+		ev, err := conv(elem, e)
+		if err != nil {
+			return nil, fmt.Errorf("element %d: %w", i, err)
+		}
+		out[i] = ev
+	}
+	return out, nil
+}
+
+func convertMap(ct gocql.CollectionType, m map[string]any, conv convertFunc) (map[any]any, error) {
+	out := make(map[any]any, len(m))
+	for k, e := range m {
+		kv, err := conv(ct.Key, k)
+		if err != nil {
+			return nil, fmt.Errorf("key %q: %w", k, err)
+		}
+		ev, err := conv(ct.Elem, e)
+		if err != nil {
+			return nil, fmt.Errorf("value of %q: %w", k, err)
+		}
+		out[kv] = ev
+	}
+	return out, nil
+}
+
+func convertTuple(elems []gocql.TypeInfo, items []any, conv convertFunc) ([]any, error) {
+	out := make([]any, len(items))
+	for i, e := range items {
+		ev, err := conv(elems[i], e)
+		if err != nil {
+			return nil, fmt.Errorf("tuple element %d: %w", i, err)
+		}
+		out[i] = ev
+	}
+	return out, nil
+}
+
+// udtFields reads the fields of a UDT value given as a Struct or a map.
+func udtFields(v any) (get func(name string) (any, bool), ok bool) {
+	switch x := v.(type) {
+	case *schemas.Struct:
+		return x.Get, true
+	case map[string]any:
+		return func(n string) (any, bool) { e, ok := x[n]; return e, ok }, true
+	}
+	return nil, false
 }
 
 // exact reports whether v already has the Go type gocql marshals for t,

@@ -366,32 +366,11 @@ func (c *timeCodec) apply(t gocql.TypeInfo, v any) (any, error) {
 		}
 	case gocql.TypeList, gocql.TypeSet:
 		if arr, ok := v.([]any); ok {
-			out := make([]any, len(arr))
-			for i, e := range arr {
-				ev, err := c.apply(t.(gocql.CollectionType).Elem, e)
-				if err != nil {
-					return nil, fmt.Errorf("element %d: %w", i, err)
-				}
-				out[i] = ev
-			}
-			return out, nil
+			return convertList(t.(gocql.CollectionType).Elem, arr, c.apply)
 		}
 	case gocql.TypeMap:
-		ct := t.(gocql.CollectionType)
 		if m, ok := v.(map[string]any); ok {
-			out := make(map[any]any, len(m))
-			for k, e := range m {
-				kv, err := c.apply(ct.Key, k)
-				if err != nil {
-					return nil, fmt.Errorf("key %q: %w", k, err)
-				}
-				ev, err := c.apply(ct.Elem, e)
-				if err != nil {
-					return nil, fmt.Errorf("value of %q: %w", k, err)
-				}
-				out[kv] = ev
-			}
-			return out, nil
+			return convertMap(t.(gocql.CollectionType), m, c.apply)
 		}
 	case gocql.TypeTuple:
 		tt := t.(gocql.TupleTypeInfo)
@@ -400,25 +379,12 @@ func (c *timeCodec) apply(t gocql.TypeInfo, v any) (any, error) {
 			items, ok = st.Values, true
 		}
 		if ok && len(items) == len(tt.Elems) {
-			out := make([]any, len(items))
-			for i, e := range items {
-				ev, err := c.apply(tt.Elems[i], e)
-				if err != nil {
-					return nil, fmt.Errorf("tuple element %d: %w", i, err)
-				}
-				out[i] = ev
-			}
-			return out, nil
+			return convertTuple(tt.Elems, items, c.apply)
 		}
 	case gocql.TypeUDT:
 		udt := t.(gocql.UDTTypeInfo)
-		var get func(string) (any, bool)
-		switch x := v.(type) {
-		case *schemas.Struct:
-			get = x.Get
-		case map[string]any:
-			get = func(n string) (any, bool) { e, ok := x[n]; return e, ok }
-		default:
+		get, ok := udtFields(v)
+		if !ok {
 			return v, nil
 		}
 		out := make(map[string]any, len(udt.Elements))
