@@ -21,6 +21,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 state=${GONNECT_STACK_DIR:-$repo/.stack}
 bootstrap=${KAFKA_BOOTSTRAP:-127.0.0.1:9092}
+. "$(dirname "$0")/worker-props.sh"
 runs=${RUNS:-2}
 workers=${WORKERS:-3}
 tasks=${TASKS:-6}
@@ -50,20 +51,8 @@ results="$work/results"
 ms() { date +%s%3N; }
 
 props() { # port group
+  worker_props "$@"
   cat <<P
-bootstrap.servers=$bootstrap
-group.id=$2
-listeners=http://127.0.0.1:$1
-rest.advertised.host.name=127.0.0.1
-rest.advertised.port=$1
-config.storage.topic=$2-configs
-offset.storage.topic=$2-offsets
-status.storage.topic=$2-status
-config.storage.replication.factor=1
-offset.storage.replication.factor=1
-status.storage.replication.factor=1
-key.converter=org.apache.kafka.connect.storage.StringConverter
-value.converter=org.apache.kafka.connect.storage.StringConverter
 session.timeout.ms=$session_ms
 heartbeat.interval.ms=$heartbeat_ms
 scheduled.rebalance.max.delay.ms=$delay_ms

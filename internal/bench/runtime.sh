@@ -7,27 +7,10 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 state=${GONNECT_STACK_DIR:-$repo/.stack}
 bootstrap=${KAFKA_BOOTSTRAP:-127.0.0.1:9092}
+. "$(dirname "$0")/worker-props.sh"
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 id=bench-$RANDOM$RANDOM
-
-props() { # port group
-  cat <<P
-bootstrap.servers=$bootstrap
-group.id=$2
-listeners=http://127.0.0.1:$1
-rest.advertised.host.name=127.0.0.1
-rest.advertised.port=$1
-config.storage.topic=$2-configs
-offset.storage.topic=$2-offsets
-status.storage.topic=$2-status
-config.storage.replication.factor=1
-offset.storage.replication.factor=1
-status.storage.replication.factor=1
-key.converter=org.apache.kafka.connect.storage.StringConverter
-value.converter=org.apache.kafka.connect.storage.StringConverter
-P
-}
 
 ms() { date +%s%3N; }
 
@@ -53,8 +36,8 @@ connectors() { # port
 
 rss_kb() { awk '/VmRSS/{print $2}' /proc/$1/status; }
 
-props 18083 "$id-g" > "$work/g.properties"
-props 18084 "$id-j" > "$work/j.properties"
+worker_props 18083 "$id-g" > "$work/g.properties"
+worker_props 18084 "$id-j" > "$work/j.properties"
 read -r _ g_ms g_pid < <(run gonnect 18083 "$repo/bin/gonnect" distributed "$work/g.properties")
 read -r _ j_ms j_pid < <(run connect 18084 java -Xms256m -Xmx1g -XX:+UseG1GC -Dlog4j2.configurationFile="$state/conf/connect-log4j2.yaml" \
   -cp "$state/jars/connect/*" org.apache.kafka.connect.cli.ConnectDistributed "$work/j.properties")
