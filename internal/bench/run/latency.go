@@ -58,28 +58,18 @@ func freshLatencyTable(s *gocql.Session) error {
 
 // workerLatency runs a gonnect or reference worker on the latency topic.
 func workerLatency(system string, o options) (Result, error) {
-	s, err := session()
-	if err != nil {
-		return Result{}, fmt.Errorf("connecting to Cassandra: %w", err)
-	}
-	defer s.Close()
-	if err := freshLatencyTable(s); err != nil {
-		return Result{}, err
-	}
-	if err := freshTopic(topic + ".latency"); err != nil {
-		return Result{}, err
-	}
-	ad, err := kafka.NewAdminClient(&kafka.ConfigMap{"bootstrap.servers": stack.KafkaBootstrap()})
-	if err != nil {
-		return Result{}, fmt.Errorf("creating admin client: %w", err)
-	}
-	defer ad.Close()
-	w, err := startWorker(system, o)
+	r, err := newWorkerRun(system, o, func(s *gocql.Session) error {
+		if err := freshLatencyTable(s); err != nil {
+			return err
+		}
+		return freshTopic(topic + ".latency")
+	})
 	if err != nil {
 		return Result{}, err
 	}
 	ok := false
-	defer func() { w.stop(o.keep || !ok) }()
+	defer func() { r.close(ok) }()
+	s, ad, w := r.s, r.ad, r.w
 	name, err := w.createSink(w.sinkConfig(topic+".latency", latencyTable, "written"))
 	if err != nil {
 		return Result{}, err

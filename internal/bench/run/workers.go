@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/gonnect/gonnect/internal/stack"
@@ -248,28 +249,58 @@ func firstLine(s string) string {
 	return line
 }
 
-// throughput starts a fresh worker, creates the sink on the workload topic
-// and measures until all N offsets are committed.
-func throughput(system string, sc workload.Scenario, o options) (Result, error) {
+// workerRun is what a measured worker run holds: a Cassandra session, an
+// admin client and the worker.
+type workerRun struct {
+	s  *gocql.Session
+	ad *kafka.AdminClient
+	w  *worker
+	o  options
+}
+
+// newWorkerRun connects, prepares the data with fresh and starts a fresh
+// worker of system.
+func newWorkerRun(system string, o options, fresh func(*gocql.Session) error) (*workerRun, error) {
 	s, err := session()
 	if err != nil {
-		return Result{}, fmt.Errorf("connecting to Cassandra: %w", err)
+		return nil, fmt.Errorf("connecting to Cassandra: %w", err)
 	}
-	defer s.Close()
-	if err := freshTable(s, sc); err != nil {
-		return Result{}, err
+	if err := fresh(s); err != nil {
+		s.Close()
+		return nil, err
 	}
 	ad, err := kafka.NewAdminClient(&kafka.ConfigMap{"bootstrap.servers": stack.KafkaBootstrap()})
 	if err != nil {
-		return Result{}, fmt.Errorf("creating admin client: %w", err)
+		s.Close()
+		return nil, fmt.Errorf("creating admin client: %w", err)
 	}
-	defer ad.Close()
 	w, err := startWorker(system, o)
+	if err != nil {
+		ad.Close()
+		s.Close()
+		return nil, err
+	}
+	return &workerRun{s: s, ad: ad, w: w, o: o}, nil
+}
+
+// close stops the worker (keeping its directory when asked or when the run
+// failed) and closes the clients.
+func (r *workerRun) close(ok bool) {
+	r.w.stop(r.o.keep || !ok)
+	r.ad.Close()
+	r.s.Close()
+}
+
+// throughput starts a fresh worker, creates the sink on the workload topic
+// and measures until all N offsets are committed.
+func throughput(system string, sc workload.Scenario, o options) (Result, error) {
+	r, err := newWorkerRun(system, o, func(s *gocql.Session) error { return freshTable(s, sc) })
 	if err != nil {
 		return Result{}, err
 	}
 	ok := false
-	defer func() { w.stop(o.keep || !ok) }()
+	defer func() { r.close(ok) }()
+	s, ad, w := r.s, r.ad, r.w
 	cpu0 := procCPU(w.pid())
 	start := time.Now()
 	name, err := w.createSink(w.sinkConfig(topic, sc.Table, ""))
