@@ -36,7 +36,7 @@ func benchWriter(b *testing.B) *tableWriter {
 	if err != nil {
 		b.Fatal(err)
 	}
-	w, err := newTableWriter(s, &tableSettings{topic: workload.Topic, keyspace: "bench", table: workload.ScenarioA.Table, mapping: ms, ttl: -1,
+	w, err := newTableWriter(context.Background(), s, &tableSettings{topic: workload.Topic, keyspace: "bench", table: workload.ScenarioA.Table, mapping: ms, ttl: -1,
 		ttlUnit: time.Second, timestampUnit: time.Microsecond, deletesEnabled: true, nullToUnset: true})
 	if err != nil {
 		b.Fatal(err)

@@ -108,7 +108,7 @@ func (c *Connector) ValidateConfig(ctx context.Context, cfg map[string]string, i
 		topics[strings.TrimSpace(t)] = true
 	}
 	for _, ts := range tables {
-		if _, err := newTableWriter(s, ts); err != nil {
+		if _, err := newTableWriter(ctx, s, ts); err != nil {
 			infos.AddError(ts.mappingKey, err.Error())
 		}
 		if cfg["topics"] != "" && !topics[ts.topic] {

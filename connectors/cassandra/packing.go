@@ -1,6 +1,7 @@
 package cassandra
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -24,10 +25,10 @@ const maxPartitionsPerBatch = 10
 // everyNodeIsReplica reports whether every node the driver may route to
 // (the local datacenter's, or all) is a replica of all of the keyspace's
 // data, and says why for the log.
-func everyNodeIsReplica(s *gocql.Session, keyspace, localDC string) (bool, string) {
-	km, err := s.KeyspaceMetadata(keyspace)
+func everyNodeIsReplica(ctx context.Context, s *gocql.Session, keyspace, localDC string) (bool, string) {
+	km, err := keyspaceMetadata(ctx, s, keyspace, "")
 	if err != nil {
-		return false, fmt.Sprintf("reading keyspace %s: %v", keyspace, err)
+		return false, err.Error()
 	}
 	nodes := 0
 	for _, h := range s.GetHosts() {

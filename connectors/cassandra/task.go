@@ -64,7 +64,7 @@ func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.S
 	}
 	t.byTopic = map[string][]*tableWriter{}
 	for _, ts := range tables {
-		w, err := newTableWriter(t.session, ts)
+		w, err := newTableWriter(ctx, t.session, ts)
 		if err != nil {
 			t.release()
 			return fmt.Errorf("checking %s: %w", ts.mappingKey, err)
@@ -77,7 +77,7 @@ func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.S
 			w.pack = true
 		case mode == "auto":
 			var why string
-			w.pack, why = everyNodeIsReplica(t.session, ts.keyspace, vals.String("loadBalancing.localDc"))
+			w.pack, why = everyNodeIsReplica(ctx, t.session, ts.keyspace, vals.String("loadBalancing.localDc"))
 			t.log.Info("cross-partition batching", "table", ts.keyspace+"."+ts.table, "enabled", w.pack, "because", why)
 		}
 		t.byTopic[ts.topic] = append(t.byTopic[ts.topic], w)

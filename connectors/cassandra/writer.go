@@ -187,15 +187,12 @@ func quote(id string) string {
 }
 
 // newTableWriter checks the mapping against the table and prepares CQL.
-func newTableWriter(s *gocql.Session, ts *tableSettings) (*tableWriter, error) {
-	km, err := s.KeyspaceMetadata(ts.keyspace)
+func newTableWriter(ctx context.Context, s *gocql.Session, ts *tableSettings) (*tableWriter, error) {
+	km, err := keyspaceMetadata(ctx, s, ts.keyspace, ts.table)
 	if err != nil {
-		return nil, fmt.Errorf("reading keyspace %s: %w", ts.keyspace, err)
+		return nil, err
 	}
-	tm, ok := km.Tables[ts.table]
-	if !ok {
-		return nil, fmt.Errorf("table %s.%s does not exist", ts.keyspace, ts.table)
-	}
+	tm := km.Tables[ts.table]
 	w := &tableWriter{ts: ts, fqtn: quote(ts.keyspace) + "." + quote(ts.table)}
 	if ts.query != "" {
 		if err := w.initQuery(s, tm); err != nil {
