@@ -52,12 +52,12 @@ func keyspaceMetadata(ctx context.Context, s *gocql.Session, keyspace, table str
 // table (always true when table is empty).
 func inSystemSchema(ctx context.Context, s *gocql.Session, keyspace, table string) (ks, tbl bool, err error) {
 	var n int
-	if err := s.Query(`SELECT count(*) FROM system_schema.keyspaces WHERE keyspace_name = ?`, keyspace).WithContext(ctx).Scan(&n); err != nil || n == 0 {
+	if err := s.Query(`SELECT count(*) FROM system_schema.keyspaces WHERE keyspace_name = ?`, keyspace).ScanContext(ctx, &n); err != nil || n == 0 {
 		return false, false, err
 	}
 	if table == "" {
 		return true, true, nil
 	}
-	err = s.Query(`SELECT count(*) FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?`, keyspace, table).WithContext(ctx).Scan(&n)
+	err = s.Query(`SELECT count(*) FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?`, keyspace, table).ScanContext(ctx, &n)
 	return true, n > 0, err
 }
