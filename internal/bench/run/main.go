@@ -87,6 +87,7 @@ func main() {
 	fs.DurationVar(&o.duration, "duration", 30*time.Second, "length of a latency run")
 	fs.DurationVar(&o.warmup, "warmup", 10*time.Second, "first part of a latency run left out of the percentiles")
 	fs.BoolVar(&o.keep, "keep", false, "leave the worker's directory with its log")
+	fs.BoolVar(&progress, "progress", false, "print the committed offsets every second (stderr) while a worker runs")
 	fs.StringVar(&keyspace, "keyspace", keyspace, "Cassandra keyspace of the tables")
 	fs.StringVar(&topic, "topic", topic, "workload topic; latency runs use <topic>.latency")
 	out := fs.String("out", "", "append the JSON result to this file")

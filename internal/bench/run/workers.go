@@ -321,6 +321,10 @@ func throughput(system string, sc workload.Scenario, o options) (Result, error) 
 		RecordsPerSec: float64(o.n) / elapsed.Seconds(), CPUSeconds: cpu, PeakRSSBytes: rss}, nil
 }
 
+// progress prints the committed offsets while a worker runs, to see
+// start-up, steady rate and the final commit apart.
+var progress bool
+
 // awaitCommitted polls the sink's committed offsets, which costs the
 // broker little, until they add up to want; now and then it checks that
 // the sink has not failed.
@@ -328,6 +332,9 @@ func (w *worker) awaitCommitted(ad *kafka.AdminClient, name string, want int64, 
 	start := time.Now()
 	for i := 1; ; i++ {
 		got := committed(ad, "connect-"+name)
+		if progress && i%10 == 0 {
+			fmt.Fprintf(os.Stderr, "%6.1f s %d committed\n", time.Since(start).Seconds(), got)
+		}
 		if got >= want {
 			return nil
 		}
