@@ -4,16 +4,20 @@ package main
 
 /*
 #include <malloc.h>
+#include <stdlib.h>
+
+// Runs when the program is loaded, before the Go runtime starts any thread:
+// glibc fixes its arena limit the first time a thread other than the main
+// one allocates, so a mallopt from Go's init would come too late for it.
+__attribute__((constructor)) static void gonnect_malloc_settings(void) {
 #ifdef M_ARENA_MAX
-static void gonnect_limit_arenas(int n) { mallopt(M_ARENA_MAX, n); }
-#else
-static void gonnect_limit_arenas(int n) {}
+	if (getenv("MALLOC_ARENA_MAX") == NULL) mallopt(M_ARENA_MAX, 2);
 #endif
-static void gonnect_fix_mmap_threshold(int n) { mallopt(M_MMAP_THRESHOLD, n); }
+	if (getenv("MALLOC_MMAP_THRESHOLD_") == NULL) mallopt(M_MMAP_THRESHOLD, 128 << 10);
+}
+
 */
 import "C"
-
-import "os"
 
 // librdkafka runs a few threads per client and a worker runs a client per
 // task, each allocating and freeing fetch buffers of up to a few MiB.
@@ -23,11 +27,4 @@ import "os"
 // Two arenas and a fixed 128 KiB threshold (large buffers are mmapped and
 // returned on free) cost no measurable speed and tens of MiB of RSS less.
 // The MALLOC_ARENA_MAX and MALLOC_MMAP_THRESHOLD_ variables still override.
-func init() {
-	if os.Getenv("MALLOC_ARENA_MAX") == "" {
-		C.gonnect_limit_arenas(2)
-	}
-	if os.Getenv("MALLOC_MMAP_THRESHOLD_") == "" {
-		C.gonnect_fix_mmap_threshold(128 << 10)
-	}
-}
+// The settings are applied by the C constructor above.
