@@ -65,7 +65,31 @@ type SinkRecord struct {
 	Headers   []schemas.Header
 	// Raw is the record as read from Kafka, kept for the dead letter queue.
 	Raw *RawRecord
+	// ValueWriter, set only for a DirectSink, is the writer schema of a
+	// value the worker left undecoded (Value is then unset).
+	ValueWriter any
 }
+
+// DirectSink is a sink task that decodes some record values itself,
+// straight from their bytes into what it writes, skipping the Connect data
+// model. The worker asks Direct once, with its value converter; when the
+// converter is a schemas.WriterSchemaReader and Direct returns true, the
+// worker leaves Value unset on each record with a non-null value and sets
+// ValueWriter to the converter's writer schema instead (Raw.Value holds the
+// bytes). The task converts any record it does not decode itself with the
+// converter's ToConnect, and reports values it cannot read wrapped in a
+// ConversionError, so that they count as the converter's failures.
+type DirectSink interface {
+	Direct(valueConverter schemas.Converter) bool
+}
+
+// ConversionError is a value a DirectSink task could not read; reported
+// through the ErrantRecordReporter, it is a failure of the value converter
+// stage, as it would have been had the worker converted the record.
+type ConversionError struct{ Err error }
+
+func (e *ConversionError) Error() string { return e.Err.Error() }
+func (e *ConversionError) Unwrap() error { return e.Err }
 
 // RawRecord is a record's bytes as read from Kafka.
 type RawRecord struct {

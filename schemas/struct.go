@@ -61,3 +61,11 @@ type Converter interface {
 	// FromConnect encodes a value.
 	FromConnect(topic string, schema *Schema, value any) ([]byte, error)
 }
+
+// WriterSchemaReader is a converter that can tell the schema a non-null
+// value was written with without decoding the value (for the AvroConverter,
+// a *converters.AvroWriter). It fails as ToConnect would on a value whose
+// schema cannot be known.
+type WriterSchemaReader interface {
+	WriterSchema(topic string, data []byte) (any, error)
+}

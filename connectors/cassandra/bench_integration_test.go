@@ -84,3 +84,47 @@ func BenchmarkDecodeAndBind(b *testing.B) {
 	}
 	_ = context.Background()
 }
+
+// BenchmarkDirectBind is the same work on the direct path (direct.go): the
+// Avro header read as the worker reads it, then the body bound straight to
+// wire values.
+func BenchmarkDirectBind(b *testing.B) {
+	reg := srfake.New()
+	defer reg.Close()
+	enc := &converters.AvroConverter{}
+	dec := &converters.AvroConverter{}
+	for _, c := range []*converters.AvroConverter{enc, dec} {
+		if err := c.Configure(map[string]string{"schema.registry.url": reg.URL()}, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	g := workload.Generator{Seed: 42}
+	const n = 1024
+	raw := make([][]byte, n)
+	for i := range raw {
+		v, err := enc.FromConnect(workload.Topic, workload.ConnectSchema, g.Order(uint64(i)).Struct())
+		if err != nil {
+			b.Fatal(err)
+		}
+		raw[i] = v
+	}
+	w := benchWriter(b)
+	t := &Task{lastStamp: map[connectors.TopicPartition]int64{}, values: dec}
+	now := time.Now()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ws, err := dec.WriterSchema(workload.Topic, raw[i%n])
+		if err != nil {
+			b.Fatal(err)
+		}
+		rec := connectors.SinkRecord{Topic: workload.Topic, Offset: int64(i), Timestamp: now, Raw: &connectors.RawRecord{Value: raw[i%n]}, ValueWriter: ws}
+		p := w.planFor(ws)
+		if p == nil {
+			b.Fatal("no direct plan for the workload")
+		}
+		if _, ok := w.bindDirect(t, p, &rec); !ok {
+			b.Fatal("left the direct path")
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/internal/version"
+	"github.com/gonnect/gonnect/schemas"
 )
 
 // Task writes records to Cassandra. Put returns once every write of the
@@ -31,6 +32,8 @@ type Task struct {
 	inflight  int
 	ignore    string // none, driver, all
 	lastStamp map[connectors.TopicPartition]int64
+	values    schemas.Converter // set when values are bound directly (direct.go)
+	arena     directArena       // memory of the current put's direct bindings
 
 	// Written and Failed count records per table, for metrics.
 	Written, Failed atomic.Int64
@@ -312,6 +315,44 @@ func (t *Task) mappingFailure(ctx context.Context, rec *connectors.SinkRecord, e
 	return err
 }
 
+// putDirect binds a record the worker left undecoded directly when every
+// table has a plan for its writer schema and the record binds; otherwise
+// it decodes the value with the converter for the general path and returns
+// ops unchanged and false. An error is a value the converter cannot read.
+func (t *Task) putDirect(rec *connectors.SinkRecord, ws []*tableWriter, ops []op) ([]op, bool, error) {
+	out := ops
+	for _, w := range ws {
+		p := w.planFor(rec.ValueWriter)
+		if p == nil {
+			return t.decodeValue(rec, ops)
+		}
+		o, ok := w.bindDirect(t, p, rec)
+		if !ok {
+			return t.decodeValue(rec, ops)
+		}
+		out = append(out, o)
+	}
+	return out, true, nil
+}
+
+// decodeValue converts the value of a record the worker left undecoded.
+func (t *Task) decodeValue(rec *connectors.SinkRecord, ops []op) ([]op, bool, error) {
+	var err error
+	rec.Value, err = t.values.ToConnect(rec.Topic, rec.Raw.Value)
+	rec.ValueWriter = nil
+	return ops, false, err
+}
+
+// conversionFailure reports a value the converter could not read, as the
+// worker would have had it converted the record.
+func (t *Task) conversionFailure(ctx context.Context, rec *connectors.SinkRecord, err error) error {
+	cerr := &connectors.ConversionError{Err: err}
+	if r := t.reporter(); r != nil {
+		return r.Report(ctx, *rec, cerr)
+	}
+	return cerr
+}
+
 func (t *Task) reporter() connectors.ErrantRecordReporter {
 	if t.tc == nil {
 		return nil
@@ -323,6 +364,7 @@ func (t *Task) reporter() connectors.ErrantRecordReporter {
 // acknowledged every write (or the failures were tolerated).
 func (t *Task) Put(ctx context.Context, records []connectors.SinkRecord) error {
 	now := time.Now().UTC()
+	t.arena = directArena{} // the last put's writes are done; a fresh one keeps them apart
 	ops := make([]op, 0, len(records))
 	for i := range records {
 		rec := &records[i]
@@ -332,6 +374,19 @@ func (t *Task) Put(ctx context.Context, records []connectors.SinkRecord) error {
 				return err
 			}
 			continue
+		}
+		if rec.ValueWriter != nil {
+			bound, direct, err := t.putDirect(rec, ws, ops)
+			if err != nil {
+				if ferr := t.conversionFailure(ctx, rec, err); ferr != nil {
+					return ferr
+				}
+				continue
+			}
+			if direct {
+				ops = bound
+				continue
+			}
 		}
 		for _, w := range ws {
 			o, err := w.bind(t, rec, now)

@@ -174,7 +174,8 @@ type tableWriter struct {
 	hasTuple  bool // some column is a tuple: see tuple.go
 	variants  sync.Map
 	qargs     []queryArg
-	qpart     []int // indexes of the partition key among qargs
+	qpart     []int    // indexes of the partition key among qargs
+	plans     sync.Map // *converters.AvroWriter → *directPlan (direct.go)
 }
 
 func unquote(id string) string { return strings.Trim(id, `"`) }

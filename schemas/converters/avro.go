@@ -35,7 +35,22 @@ type AvroConverter struct {
 type avroReader struct {
 	schema *schemas.Schema
 	dec    avroDecodeFunc
+	writer *AvroWriter
 }
+
+// AvroWriter is the writer schema of a value in the Confluent wire format,
+// for a sink task that decodes Avro bodies itself (connectors.DirectSink).
+type AvroWriter struct {
+	ID     int
+	Schema any // the Avro schema as parsed JSON (validated)
+
+	once   sync.Once
+	typ    *AvroType
+	typErr error
+}
+
+// Body returns the Avro binary of a value in the Confluent wire format.
+func (w *AvroWriter) Body(data []byte) []byte { return data[5:] }
 
 type avroWriter struct {
 	id    int
@@ -84,13 +99,9 @@ func (c *AvroConverter) ToConnect(topic string, data []byte) (schemas.SchemaAndV
 	if data == nil {
 		return schemas.Null, nil
 	}
-	if len(data) < 5 || data[0] != 0 {
-		return schemas.SchemaAndValue{}, fmt.Errorf("Converting byte[] to Kafka Connect data failed due to serialization error of topic %s: Unknown magic byte!", topic)
-	}
-	id := int(binary.BigEndian.Uint32(data[1:5]))
-	r, err := c.reader(id)
+	id, r, err := c.header(topic, data)
 	if err != nil {
-		return schemas.SchemaAndValue{}, fmt.Errorf("Converting byte[] to Kafka Connect data failed due to serialization error of topic %s: Error retrieving Avro %s schema for id %d: %w", topic, c.what(), id, err)
+		return schemas.SchemaAndValue{}, err
 	}
 	d := avroDecoder{buf: data[5:], src: string(data[5:])}
 	v, err := r.dec(&d)
@@ -101,6 +112,29 @@ func (c *AvroConverter) ToConnect(topic string, data []byte) (schemas.SchemaAndV
 		return schemas.SchemaAndValue{}, fmt.Errorf("deserializing Avro message for id %d of topic %s: %d trailing bytes", id, topic, len(d.buf)-d.pos)
 	}
 	return schemas.SchemaAndValue{Schema: r.schema, Value: v}, nil
+}
+
+// WriterSchema implements schemas.WriterSchemaReader: it reads the header
+// of a non-null value and returns its *AvroWriter; a bad header or an
+// unknown id fails as ToConnect fails.
+func (c *AvroConverter) WriterSchema(topic string, data []byte) (any, error) {
+	_, r, err := c.header(topic, data)
+	if err != nil {
+		return nil, err
+	}
+	return r.writer, nil
+}
+
+func (c *AvroConverter) header(topic string, data []byte) (int, *avroReader, error) {
+	if len(data) < 5 || data[0] != 0 {
+		return 0, nil, fmt.Errorf("Converting byte[] to Kafka Connect data failed due to serialization error of topic %s: Unknown magic byte!", topic)
+	}
+	id := int(binary.BigEndian.Uint32(data[1:5]))
+	r, err := c.reader(id)
+	if err != nil {
+		return 0, nil, fmt.Errorf("Converting byte[] to Kafka Connect data failed due to serialization error of topic %s: Error retrieving Avro %s schema for id %d: %w", topic, c.what(), id, err)
+	}
+	return id, r, nil
 }
 
 func (c *AvroConverter) reader(id int) (*avroReader, error) {
@@ -128,7 +162,7 @@ func (c *AvroConverter) reader(id int) (*avroReader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mapping schema %d to Connect: %w", id, err)
 	}
-	r = &avroReader{schema: node.schema, dec: node.dec}
+	r = &avroReader{schema: node.schema, dec: node.dec, writer: &AvroWriter{ID: id, Schema: parsed}}
 	c.mu.Lock()
 	c.readers[id] = r
 	c.mu.Unlock()

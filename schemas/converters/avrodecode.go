@@ -85,7 +85,7 @@ func (d *avroDecoder) bytes(n int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append([]byte(nil), d.buf[a:b]...), nil
+	return append(make([]byte, 0, b-a), d.buf[a:b]...), nil // empty, not nil: not a null
 }
 
 // block reads the header of an array or map block: its element count,

@@ -62,6 +62,8 @@ type SinkRunner struct {
 	stateChanged  chan struct{}
 	reportedState string
 	runCtx        context.Context
+	// writers is set when the task decodes values itself (DirectSink).
+	writers schemas.WriterSchemaReader
 }
 
 // NewSinkRunner validates the config and builds a runner.
@@ -91,9 +93,15 @@ func NewSinkRunner(cfg SinkConfig) (*SinkRunner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &SinkRunner{cfg: cfg, log: cfg.Logger.With("task", cfg.ID.String()), tolerance: tol,
+	r := &SinkRunner{cfg: cfg, log: cfg.Logger.With("task", cfg.ID.String()), tolerance: tol,
 		taskPaused: map[connectors.TopicPartition]bool{}, assignment: map[connectors.TopicPartition]bool{},
-		current: map[connectors.TopicPartition]int64{}, seenTopics: map[string]bool{}, stateChanged: make(chan struct{}, 1)}, nil
+		current: map[connectors.TopicPartition]int64{}, seenTopics: map[string]bool{}, stateChanged: make(chan struct{}, 1)}
+	if ws, ok := cfg.ValueConverter.(schemas.WriterSchemaReader); ok {
+		if ds, ok := cfg.Task.(connectors.DirectSink); ok && ds.Direct(cfg.ValueConverter) {
+			r.writers = ws
+		}
+	}
+	return r, nil
 }
 
 // SetTargetState implements worker.TaskRunner.
@@ -401,6 +409,13 @@ func (r *SinkRunner) convert(m *kafka.Message) (connectors.SinkRecord, string, e
 	if rec.Key, err = r.cfg.KeyConverter.ToConnect(rec.Topic, m.Key); err != nil {
 		return rec, StageKeyConverter, err
 	}
+	if r.writers != nil && m.Value != nil {
+		// The task decodes the value; only its header is read here.
+		if rec.ValueWriter, err = r.writers.WriterSchema(rec.Topic, m.Value); err != nil {
+			return rec, StageValueConverter, err
+		}
+		return rec, "", nil
+	}
 	if rec.Value, err = r.cfg.ValueConverter.ToConnect(rec.Topic, m.Value); err != nil {
 		return rec, StageValueConverter, err
 	}
@@ -573,6 +588,10 @@ type reporter SinkRunner
 // Report implements connectors.ErrantRecordReporter for records the task
 // could not write.
 func (rp *reporter) Report(ctx context.Context, rec connectors.SinkRecord, cause error) error {
+	var conv *connectors.ConversionError
+	if errors.As(cause, &conv) {
+		return rp.tolerance.Report(ctx, rec, StageValueConverter, rp.cfg.ValueClass, conv.Err)
+	}
 	return rp.tolerance.Report(ctx, rec, StageTaskPut, rp.cfg.TaskClass, cause)
 }
 

@@ -1,0 +1,250 @@
+package converters
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strings"
+)
+
+// AvroType is a writer schema node for code that decodes Avro bodies
+// itself (a sink binding values straight from their bytes): named types
+// are resolved, so a field's type is always the node itself.
+type AvroType struct {
+	// Kind is an Avro type name: null, boolean, int, long, float, double,
+	// bytes, string, fixed, enum, array, map, union or record.
+	Kind     string
+	Logical  string // logicalType, if any
+	Size     int    // of a fixed
+	Items    *AvroType
+	Values   *AvroType
+	Branches []*AvroType
+	Fields   []AvroField
+}
+
+// AvroField is a field of a record.
+type AvroField struct {
+	Name string
+	Type *AvroType
+}
+
+// Type returns the writer schema as an AvroType, built once.
+func (w *AvroWriter) Type() (*AvroType, error) {
+	w.once.Do(func() {
+		w.typ, w.typErr = (&avroTyper{named: map[string]*AvroType{}}).build(w.Schema, "")
+	})
+	return w.typ, w.typErr
+}
+
+type avroTyper struct{ named map[string]*AvroType }
+
+func (b *avroTyper) build(s any, ns string) (*AvroType, error) {
+	switch x := s.(type) {
+	case string:
+		return b.ref(x, ns)
+	case []any:
+		u := &AvroType{Kind: "union"}
+		for _, br := range x {
+			t, err := b.build(br, ns)
+			if err != nil {
+				return nil, err
+			}
+			u.Branches = append(u.Branches, t)
+		}
+		return u, nil
+	case map[string]any:
+		kind, _ := x["type"].(string)
+		logical, _ := x["logicalType"].(string)
+		switch kind {
+		case "":
+			return b.build(x["type"], ns)
+		case "record", "error":
+			name := fullName(x, ns)
+			if i := strings.LastIndexByte(name, '.'); i >= 0 {
+				ns = name[:i]
+			}
+			t := &AvroType{Kind: "record"}
+			b.named[name] = t
+			fields, _ := x["fields"].([]any)
+			for _, f := range fields {
+				fm, _ := f.(map[string]any)
+				name, _ := fm["name"].(string)
+				ft, err := b.build(fm["type"], ns)
+				if err != nil {
+					return nil, fmt.Errorf("field %s: %w", name, err)
+				}
+				t.Fields = append(t.Fields, AvroField{Name: name, Type: ft})
+			}
+			return t, nil
+		case "enum", "fixed":
+			size, _ := x["size"].(float64)
+			t := &AvroType{Kind: kind, Logical: logical, Size: int(size)}
+			b.named[fullName(x, ns)] = t
+			return t, nil
+		case "array":
+			items, err := b.build(x["items"], ns)
+			return &AvroType{Kind: kind, Items: items}, err
+		case "map":
+			values, err := b.build(x["values"], ns)
+			return &AvroType{Kind: kind, Values: values}, err
+		default:
+			t, err := b.ref(kind, ns)
+			if err != nil || t.Logical == logical {
+				return t, err
+			}
+			c := *t
+			c.Logical = logical
+			return &c, nil
+		}
+	}
+	return nil, fmt.Errorf("unsupported Avro schema %v", s)
+}
+
+var avroPrimitives = map[string]*AvroType{}
+
+func init() {
+	for _, k := range []string{"null", "boolean", "int", "long", "float", "double", "bytes", "string"} {
+		avroPrimitives[k] = &AvroType{Kind: k}
+	}
+}
+
+func (b *avroTyper) ref(name, ns string) (*AvroType, error) {
+	if t := avroPrimitives[name]; t != nil {
+		return t, nil
+	}
+	if !strings.Contains(name, ".") && ns != "" {
+		if t := b.named[ns+"."+name]; t != nil {
+			return t, nil
+		}
+	}
+	if t := b.named[name]; t != nil {
+		return t, nil
+	}
+	return nil, fmt.Errorf("unknown Avro type %q", name)
+}
+
+// AvroCursor reads Avro binary from a buffer, for code that decodes
+// bodies itself; byte values alias the buffer.
+type AvroCursor struct{ d avroDecoder }
+
+// NewAvroCursor reads body from its start.
+func NewAvroCursor(body []byte) AvroCursor { return AvroCursor{d: avroDecoder{buf: body}} }
+
+// Long reads a long (or an int, unchecked).
+func (c *AvroCursor) Long() (int64, error) { return c.d.long() }
+
+// Int reads an int.
+func (c *AvroCursor) Int() (int32, error) { return c.d.int() }
+
+// Bytes reads a length-prefixed bytes or string value.
+func (c *AvroCursor) Bytes() ([]byte, error) {
+	n, err := c.d.long()
+	if err != nil {
+		return nil, err
+	}
+	return c.Fixed(n)
+}
+
+// Fixed reads n bytes.
+func (c *AvroCursor) Fixed(n int64) ([]byte, error) {
+	a, b, err := c.d.span(n)
+	if err != nil {
+		return nil, err
+	}
+	return c.d.buf[a:b:b], nil
+}
+
+// Float64 reads a double; Float32 a float.
+func (c *AvroCursor) Float64() (float64, error) {
+	b, err := c.Fixed(8)
+	if err != nil {
+		return 0, err
+	}
+	return math.Float64frombits(binary.LittleEndian.Uint64(b)), nil
+}
+
+// Float32 reads a float.
+func (c *AvroCursor) Float32() (float32, error) {
+	b, err := c.Fixed(4)
+	if err != nil {
+		return 0, err
+	}
+	return math.Float32frombits(binary.LittleEndian.Uint32(b)), nil
+}
+
+// Bool reads a boolean.
+func (c *AvroCursor) Bool() (bool, error) {
+	b, err := c.Fixed(1)
+	if err != nil {
+		return false, err
+	}
+	return b[0] != 0, nil
+}
+
+// Block reads the header of an array or map block: its count, 0 at the end.
+func (c *AvroCursor) Block() (int64, error) { return c.d.block() }
+
+// Left is the number of bytes not read yet.
+func (c *AvroCursor) Left() int { return len(c.d.buf) - c.d.pos }
+
+// Skip reads past a value of type t.
+func (c *AvroCursor) Skip(t *AvroType) error {
+	switch t.Kind {
+	case "null":
+		return nil
+	case "boolean":
+		_, err := c.Fixed(1)
+		return err
+	case "int", "long", "enum":
+		_, err := c.d.long()
+		return err
+	case "float":
+		_, err := c.Fixed(4)
+		return err
+	case "double":
+		_, err := c.Fixed(8)
+		return err
+	case "bytes", "string":
+		_, err := c.Bytes()
+		return err
+	case "fixed":
+		_, err := c.Fixed(int64(t.Size))
+		return err
+	case "array", "map":
+		for {
+			n, err := c.Block()
+			if err != nil || n == 0 {
+				return err
+			}
+			for range n {
+				if t.Kind == "map" {
+					if _, err := c.Bytes(); err != nil {
+						return err
+					}
+					if err := c.Skip(t.Values); err != nil {
+						return err
+					}
+				} else if err := c.Skip(t.Items); err != nil {
+					return err
+				}
+			}
+		}
+	case "union":
+		i, err := c.d.long()
+		if err != nil {
+			return err
+		}
+		if i < 0 || i >= int64(len(t.Branches)) {
+			return fmt.Errorf("union has no branch %d", i)
+		}
+		return c.Skip(t.Branches[i])
+	case "record":
+		for _, f := range t.Fields {
+			if err := c.Skip(f.Type); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("cannot skip Avro %s", t.Kind)
+}
