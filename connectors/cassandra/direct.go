@@ -48,14 +48,12 @@ type directPlan struct {
 }
 
 type directField struct {
-	typ      *converters.AvroType // as written, for skipping
-	cols     []int                // columns fed by the field; none: skipped
-	value    *converters.AvroType // the non-null type
-	nullAt   int64                // union branch of null, -1 if not nullable
-	valueAt  int64                // union branch of value, -1 if not a union
-	cqlType  gocql.Type
-	isPK     bool
-	keyOrder []int // of cols, those in the primary key
+	typ     *converters.AvroType // as written, for skipping
+	cols    []int                // columns fed by the field; none: skipped
+	value   *converters.AvroType // the non-null type
+	nullAt  int64                // union branch of null, -1 if not nullable
+	valueAt int64                // union branch of value, -1 if not a union
+	cqlType gocql.Type
 }
 
 // planFor returns the table's plan for a writer schema, nil when the table
