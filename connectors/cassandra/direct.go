@@ -198,7 +198,9 @@ type directArena struct {
 	args []any
 }
 
-const arenaChunk = 256 << 10
+// Chunks are small next to a put (500 records take ~200 KiB of slab), so
+// little is held beyond what the put uses.
+const arenaChunk, arenaValues = 64 << 10, 2048
 
 // take returns room for one record: a slab of at least need bytes (to be
 // committed with commit) and n values and arguments.
@@ -207,7 +209,7 @@ func (a *directArena) take(need, n int) ([]byte, []rawValue, []any) {
 		a.slab = make([]byte, 0, max(arenaChunk, need))
 	}
 	if len(a.vals) < n {
-		a.vals = make([]rawValue, max(arenaChunk/24, n))
+		a.vals = make([]rawValue, max(arenaValues, n))
 		a.args = make([]any, len(a.vals))
 	}
 	vals, args := a.vals[:n:n], a.args[:n:n]
