@@ -197,10 +197,10 @@ func (r *SinkRunner) subscribe() error {
 		// 1 MiB keeps fewer batches alive (the C heap of a 6-task worker on
 		// the benchmark's lz4 batches went from ~45 to ~24 MiB). Once the
 		// queue is full, the next fetch waits 10 ms, not 1 s, for room.
-		"fetch.message.max.bytes": 256 << 10,
-		"fetch.queue.backoff.ms":  10,
-		"fetch.max.bytes":            1 << 20,
-		"receive.message.max.bytes":  2 << 20,
+		"fetch.message.max.bytes":   256 << 10,
+		"fetch.queue.backoff.ms":    10,
+		"fetch.max.bytes":           1 << 20,
+		"receive.message.max.bytes": 2 << 20,
 	}
 	for k, v := range r.cfg.ConsumerProps {
 		cm[k] = v
