@@ -190,26 +190,35 @@ type rawValue []byte
 func (r *rawValue) MarshalCQL(gocql.TypeInfo) ([]byte, error) { return *r, nil }
 
 // directArena hands out the memory of the records bound directly in one
-// put, in chunks: three allocations per chunk instead of per record. It
-// lives as long as the put's writes: a new put starts a new arena.
+// put, in chunks: a few allocations per put instead of three per record.
+// It lives as long as the put's writes: a new put starts a new arena,
+// with chunks sized for its records (a put of one record must not cost a
+// full chunk).
 type directArena struct {
 	slab []byte // len: used
 	vals []rawValue
 	args []any
+	// Chunk sizes for this put.
+	slabChunk, valsChunk int
 }
 
-// Chunks are small next to a put (500 records take ~200 KiB of slab), so
-// little is held beyond what the put uses.
+// Chunks are small next to a full put (500 records take ~200 KiB of slab),
+// so little is held beyond what the put uses.
 const arenaChunk, arenaValues = 64 << 10, 2048
+
+// newDirectArena returns an arena for a put of records of cols columns.
+func newDirectArena(records, cols int) directArena {
+	return directArena{slabChunk: min(arenaChunk, records<<10), valsChunk: min(arenaValues, records*(cols+2))}
+}
 
 // take returns room for one record: a slab of at least need bytes (to be
 // committed with commit) and n values and arguments.
 func (a *directArena) take(need, n int) ([]byte, []rawValue, []any) {
 	if cap(a.slab)-len(a.slab) < need {
-		a.slab = make([]byte, 0, max(arenaChunk, need))
+		a.slab = make([]byte, 0, max(a.slabChunk, need))
 	}
 	if len(a.vals) < n {
-		a.vals = make([]rawValue, max(arenaValues, n))
+		a.vals = make([]rawValue, max(a.valsChunk, n))
 		a.args = make([]any, len(a.vals))
 	}
 	vals, args := a.vals[:n:n], a.args[:n:n]

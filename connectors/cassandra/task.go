@@ -34,6 +34,7 @@ type Task struct {
 	lastStamp map[connectors.TopicPartition]int64
 	values    schemas.Converter // set when values are bound directly (direct.go)
 	arena     directArena       // memory of the current put's direct bindings
+	maxCols   int               // columns of the widest table
 
 	// Written and Failed count records per table, for metrics.
 	Written, Failed atomic.Int64
@@ -84,6 +85,7 @@ func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.S
 			t.log.Info("cross-partition batching", "table", ts.keyspace+"."+ts.table, "enabled", w.pack, "because", why)
 		}
 		t.byTopic[ts.topic] = append(t.byTopic[ts.topic], w)
+		t.maxCols = max(t.maxCols, len(w.cols))
 	}
 	t.lastStamp = map[connectors.TopicPartition]int64{}
 	return nil
@@ -364,7 +366,8 @@ func (t *Task) reporter() connectors.ErrantRecordReporter {
 // acknowledged every write (or the failures were tolerated).
 func (t *Task) Put(ctx context.Context, records []connectors.SinkRecord) error {
 	now := time.Now().UTC()
-	t.arena = directArena{} // the last put's writes are done; a fresh one keeps them apart
+	// The last put's writes are done; a fresh arena keeps them apart.
+	t.arena = newDirectArena(len(records), t.maxCols)
 	ops := make([]op, 0, len(records))
 	for i := range records {
 		rec := &records[i]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures, side by side on the local host, gonnect and Apache Kafka Connect
 # (the reference runtime from Maven Central): time from process start to a
-# REST answer, and the RSS of an idle worker running 10 connectors.
+# REST answer, the RSS of an idle worker with no connector (highest of 10
+# samples over 10 s, after 20 s), and with 10 idle connectors.
 # Needs the local servers (make stack-up REFERENCE=1) and bin/gonnect.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -41,9 +42,17 @@ worker_props 18084 "$id-j" > "$work/j.properties"
 read -r _ g_ms g_pid < <(run gonnect 18083 "$repo/bin/gonnect" distributed "$work/g.properties")
 read -r _ j_ms j_pid < <(run connect 18084 java -Xms256m -Xmx1g -XX:+UseG1GC -Dlog4j2.configurationFile="$state/conf/connect-log4j2.yaml" \
   -cp "$state/jars/connect/*" org.apache.kafka.connect.cli.ConnectDistributed "$work/j.properties")
+sleep 20
+g_idle=0 j_idle=0
+for _ in $(seq 1 10); do
+  g_idle=$(( $(rss_kb $g_pid) > g_idle ? $(rss_kb $g_pid) : g_idle ))
+  j_idle=$(( $(rss_kb $j_pid) > j_idle ? $(rss_kb $j_pid) : j_idle ))
+  sleep 1
+done
 connectors 18083
 connectors 18084
 sleep 20
 echo "start to REST ready: gonnect ${g_ms} ms, Apache Connect ${j_ms} ms (ratio $(awk "BEGIN{printf \"%.1f\", $j_ms/$g_ms}")x)"
+echo "idle RSS, no connector: gonnect $(awk "BEGIN{printf \"%.1f\", $g_idle/1024}") MiB, Apache Connect $((j_idle/1024)) MiB"
 g_rss=$(rss_kb $g_pid); j_rss=$(rss_kb $j_pid)
 echo "idle RSS with 10 connectors: gonnect $((g_rss/1024)) MiB, Apache Connect $((j_rss/1024)) MiB (ratio $(awk "BEGIN{printf \"%.1f\", $j_rss/$g_rss}")x)"

@@ -39,6 +39,7 @@ type Log struct {
 	cfg      LogConfig
 	onRecord func(Record)
 	producer *kafka.Producer
+	release  func() // gives the shared producer back
 	consumer *kafka.Consumer
 
 	mu       sync.Mutex
@@ -94,7 +95,7 @@ func (l *Log) Start(ctx context.Context) error {
 	pc["linger.ms"] = 0
 	// Java's partitioner, so keys land where an Apache Connect worker puts them.
 	pc["partitioner"] = "murmur2_random"
-	if l.producer, err = NewProducer(pc); err != nil {
+	if l.producer, l.release, err = acquireLogProducer(pc, l.cfg.Logger); err != nil {
 		return fmt.Errorf("creating producer for topic %s: %w", l.cfg.Topic, err)
 	}
 	cc := clientConfig(l.cfg.Bootstrap, l.cfg.ClientProps)
@@ -104,7 +105,7 @@ func (l *Log) Start(ctx context.Context) error {
 	cc["isolation.level"] = "read_committed"
 	cc["fetch.wait.max.ms"] = 50
 	if l.consumer, err = kafka.NewConsumer(&cc); err != nil {
-		l.producer.Close()
+		l.release()
 		return fmt.Errorf("creating consumer for topic %s: %w", l.cfg.Topic, err)
 	}
 	tps := make([]kafka.TopicPartition, parts)
@@ -118,29 +119,11 @@ func (l *Log) Start(ctx context.Context) error {
 	rctx, cancel := context.WithCancel(context.Background())
 	l.cancel, l.done = cancel, make(chan struct{})
 	go l.read(rctx)
-	go l.drainEvents(rctx)
 	if err := l.ReadToEnd(ctx); err != nil {
 		l.Close()
 		return err
 	}
 	return nil
-}
-
-// drainEvents consumes producer events that have no waiter.
-func (l *Log) drainEvents(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case ev, ok := <-l.producer.Events():
-			if !ok {
-				return
-			}
-			if e, isErr := ev.(kafka.Error); isErr {
-				l.cfg.Logger.Warn("producer error", "topic", l.cfg.Topic, "error", e)
-			}
-		}
-	}
 }
 
 func (l *Log) read(ctx context.Context) {
@@ -275,9 +258,8 @@ func (l *Log) Close() {
 		l.cancel()
 		<-l.done
 	}
-	if l.producer != nil {
-		l.producer.Flush(5000)
-		l.producer.Close()
+	if l.release != nil {
+		l.release()
 	}
 	if l.consumer != nil {
 		_ = l.consumer.Close()
