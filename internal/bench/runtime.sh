@@ -10,7 +10,10 @@ state=${GONNECT_STACK_DIR:-$repo/.stack}
 bootstrap=${KAFKA_BOOTSTRAP:-127.0.0.1:9092}
 . "$(dirname "$0")/worker-props.sh"
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+# The workers are started inside process substitutions, not as jobs of
+# this shell: the trap kills them by the pids they reported.
+g_pid= j_pid=
+trap 'kill $g_pid $j_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 id=bench-$RANDOM$RANDOM
 
 ms() { date +%s%3N; }
