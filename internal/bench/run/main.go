@@ -160,7 +160,28 @@ func freshTable(s *gocql.Session, sc workload.Scenario) error {
 			return fmt.Errorf("%s: %w", q, err)
 		}
 	}
-	return nil
+	return awaitCompactions(s, 5*time.Minute)
+}
+
+// awaitCompactions waits until Cassandra runs no compaction (the previous
+// run's tables are compacted in the background, unthrottled), so that no
+// system is measured against another's leftover work.
+func awaitCompactions(s *gocql.Session, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		var n int
+		if err := s.Query("SELECT count(*) FROM system_views.sstable_tasks").Scan(&n); err != nil {
+			return fmt.Errorf("reading Cassandra's running compactions: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			fmt.Fprintf(os.Stderr, "bench: %d compactions still running after %s; measuring anyway\n", n, limit)
+			return nil
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // count counts the table's rows in 64 token ranges, four at a time: one
