@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -190,6 +191,24 @@ func TestIntegrationDirectBindingMatchesGeneral(t *testing.T) {
 		}
 		if _, err := conv.ToConnect("t", corrupt); err == nil {
 			t.Error("the converter reads the corrupt body")
+		}
+		// Put reports a value that does not decode as the converter's
+		// failure, on a mapped topic and on one with no table, and a good
+		// value on a topic with no table as a mapping failure.
+		fc := &fakeCtx{}
+		task.tc, task.byTopic = fc, map[string][]*tableWriter{"t": {full}}
+		recs := []connectors.SinkRecord{
+			{Topic: "t", Raw: &connectors.RawRecord{Value: corrupt}, ValueWriter: ws},
+			{Topic: "other", Raw: &connectors.RawRecord{Value: corrupt}, ValueWriter: ws},
+			{Topic: "other", Raw: &connectors.RawRecord{Value: raw}, ValueWriter: ws},
+		}
+		task.arena = newDirectArena(len(recs), len(full.cols))
+		if err := task.Put(context.Background(), recs); err != nil {
+			t.Fatal(err)
+		}
+		var conv *connectors.ConversionError
+		if len(fc.errs) != 3 || !errors.As(fc.errs[0], &conv) || !errors.As(fc.errs[1], &conv) || errors.As(fc.errs[2], &conv) {
+			t.Errorf("reported %v, want two conversion failures and a mapping failure", fc.errs)
 		}
 		trailing := append(slices.Clone(raw), 0)
 		rec = connectors.SinkRecord{Topic: "t", Raw: &connectors.RawRecord{Value: trailing}, ValueWriter: ws}

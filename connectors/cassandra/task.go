@@ -373,6 +373,15 @@ func (t *Task) Put(ctx context.Context, records []connectors.SinkRecord) error {
 		rec := &records[i]
 		ws := t.byTopic[rec.Topic]
 		if len(ws) == 0 {
+			if rec.ValueWriter != nil {
+				// A value that does not decode is the converter's failure first.
+				if _, _, err := t.decodeValue(rec, nil); err != nil {
+					if ferr := t.conversionFailure(ctx, rec, err); ferr != nil {
+						return ferr
+					}
+					continue
+				}
+			}
 			if err := t.mappingFailure(ctx, rec, fmt.Errorf("record %s-%d@%d: no table is mapped for topic %s", rec.Topic, rec.Partition, rec.Offset, rec.Topic)); err != nil {
 				return err
 			}
