@@ -7,25 +7,16 @@ import (
 	"testing"
 	"time"
 
-	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 
 	"github.com/gonnect/gonnect/connectors"
-	"github.com/gonnect/gonnect/internal/stack"
 	"github.com/gonnect/gonnect/internal/workload"
 	"github.com/gonnect/gonnect/schemas/converters"
 )
 
 // benchWriter builds the scenario A writer from the live table.
 func benchWriter(b *testing.B) *tableWriter {
-	stack.RequireCassandra(b)
-	c := gocql.NewCluster(stack.CassandraHosts()...)
-	c.Timeout = 30 * time.Second
-	s, err := c.CreateSession()
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(s.Close)
+	s := session(b)
 	for _, q := range []string{"CREATE KEYSPACE IF NOT EXISTS bench WITH replication = {'class':'SimpleStrategy','replication_factor':1}",
 		workload.ScenarioA.CreateTable("bench")} {
 		if err := s.Query(q).Exec(); err != nil {
@@ -47,26 +38,8 @@ func benchWriter(b *testing.B) *tableWriter {
 // BenchmarkDecodeAndBind is the per-record hot path of the sink on the
 // benchmark workload: Avro decode to Connect data, then mapping to bound values.
 func BenchmarkDecodeAndBind(b *testing.B) {
-	reg := srfake.New()
-	defer reg.Close()
-	enc := &converters.AvroConverter{}
-	dec := &converters.AvroConverter{}
-	for _, c := range []*converters.AvroConverter{enc, dec} {
-		if err := c.Configure(map[string]string{"schema.registry.url": reg.URL()}, false); err != nil {
-			b.Fatal(err)
-		}
-	}
-	g := workload.Generator{Seed: 42}
-	const n = 1024
-	raw := make([][]byte, n)
-	for i := range raw {
-		o := g.Order(uint64(i))
-		v, err := enc.FromConnect(workload.Topic, workload.ConnectSchema, o.Struct())
-		if err != nil {
-			b.Fatal(err)
-		}
-		raw[i] = v
-	}
+	dec, raw := workloadValues(b)
+	const n = len(raw)
 	w := benchWriter(b)
 	t := &Task{lastStamp: map[connectors.TopicPartition]int64{}}
 	now := time.Now()
@@ -82,32 +55,14 @@ func BenchmarkDecodeAndBind(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	_ = context.Background()
 }
 
 // BenchmarkDirectBind is the same work on the direct path (direct.go): the
 // Avro header read as the worker reads it, then the body bound straight to
 // wire values.
 func BenchmarkDirectBind(b *testing.B) {
-	reg := srfake.New()
-	defer reg.Close()
-	enc := &converters.AvroConverter{}
-	dec := &converters.AvroConverter{}
-	for _, c := range []*converters.AvroConverter{enc, dec} {
-		if err := c.Configure(map[string]string{"schema.registry.url": reg.URL()}, false); err != nil {
-			b.Fatal(err)
-		}
-	}
-	g := workload.Generator{Seed: 42}
-	const n = 1024
-	raw := make([][]byte, n)
-	for i := range raw {
-		v, err := enc.FromConnect(workload.Topic, workload.ConnectSchema, g.Order(uint64(i)).Struct())
-		if err != nil {
-			b.Fatal(err)
-		}
-		raw[i] = v
-	}
+	dec, raw := workloadValues(b)
+	const n = len(raw)
 	w := benchWriter(b)
 	t := &Task{lastStamp: map[connectors.TopicPartition]int64{}, values: dec}
 	now := time.Now()
@@ -130,4 +85,28 @@ func BenchmarkDirectBind(b *testing.B) {
 			b.Fatal("left the direct path")
 		}
 	}
+}
+
+// workloadValues returns 1024 workload values in the Confluent wire format
+// and a converter that reads them (the registry is a fake).
+func workloadValues(b *testing.B) (*converters.AvroConverter, [1024][]byte) {
+	reg := srfake.New()
+	b.Cleanup(reg.Close)
+	enc := &converters.AvroConverter{}
+	dec := &converters.AvroConverter{}
+	for _, c := range []*converters.AvroConverter{enc, dec} {
+		if err := c.Configure(map[string]string{"schema.registry.url": reg.URL()}, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	g := workload.Generator{Seed: 42}
+	var raw [1024][]byte
+	for i := range raw {
+		v, err := enc.FromConnect(workload.Topic, workload.ConnectSchema, g.Order(uint64(i)).Struct())
+		if err != nil {
+			b.Fatal(err)
+		}
+		raw[i] = v
+	}
+	return dec, raw
 }

@@ -22,7 +22,7 @@ import (
 	"github.com/gonnect/gonnect/schemas"
 )
 
-func session(t *testing.T) *gocql.Session {
+func session(t testing.TB) *gocql.Session {
 	t.Helper()
 	stack.RequireCassandra(t)
 	c := gocql.NewCluster(stack.CassandraHosts()...)

@@ -19,7 +19,6 @@ import (
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 
 	"github.com/gonnect/gonnect/connectors"
-	"github.com/gonnect/gonnect/internal/stack"
 	"github.com/gonnect/gonnect/schemas/converters"
 )
 
@@ -49,14 +48,7 @@ var directSchemaFull = strings.Replace(directSchema, `"items":"Inner2"`,
 // the same statement, grouping keys and wire bytes; then the cases that
 // must leave the direct path.
 func TestIntegrationDirectBindingMatchesGeneral(t *testing.T) {
-	stack.RequireCassandra(t)
-	c := gocql.NewCluster(stack.CassandraHosts()...)
-	c.Timeout = 30 * time.Second
-	s, err := c.CreateSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := session(t)
 	for _, q := range []string{
 		"CREATE KEYSPACE IF NOT EXISTS direct WITH replication = {'class':'SimpleStrategy','replication_factor':1}",
 		`CREATE TABLE IF NOT EXISTS direct.t (cust bigint, id text, i int, d double, f float, ok boolean, ts timestamp, bl blob,

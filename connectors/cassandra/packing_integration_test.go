@@ -7,22 +7,13 @@ import (
 	"testing"
 	"time"
 
-	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
-	"github.com/gonnect/gonnect/internal/stack"
 )
 
 // TestIntegrationEveryNodeIsReplica checks the topology rule behind
 // crossPartitionBatching=auto on the real one-node cluster.
 func TestIntegrationEveryNodeIsReplica(t *testing.T) {
-	stack.RequireCassandra(t)
-	c := gocql.NewCluster(stack.CassandraHosts()...)
-	c.Timeout = 30 * time.Second
-	s, err := c.CreateSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := session(t)
 	tests := []struct {
 		keyspace, replication, localDC string
 		want                           bool
@@ -54,14 +45,7 @@ func TestIntegrationEveryNodeIsReplica(t *testing.T) {
 // a task starts is found although the driver's cache learns of it late,
 // and that a table the cluster lacks fails at once.
 func TestIntegrationSchemaJustCreated(t *testing.T) {
-	stack.RequireCassandra(t)
-	c := gocql.NewCluster(stack.CassandraHosts()...)
-	c.Timeout = 30 * time.Second
-	s, err := c.CreateSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := session(t)
 	ctx := context.Background()
 	for _, q := range []string{
 		"DROP KEYSPACE IF EXISTS fresh_schema",
