@@ -6,8 +6,6 @@ import (
 	"context"
 	"testing"
 	"time"
-
-
 )
 
 // TestIntegrationEveryNodeIsReplica checks the topology rule behind
