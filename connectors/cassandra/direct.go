@@ -42,6 +42,7 @@ var noPlan = &directPlan{}
 
 // directPlan binds one table's columns from the bodies of one writer schema.
 type directPlan struct {
+	writer *converters.AvroWriter
 	fields []directField // the writer's fields, in order
 	// absent are columns no field feeds: always null.
 	absent []int
@@ -83,11 +84,11 @@ func (w *tableWriter) compilePlan(aw *converters.AvroWriter) *directPlan {
 		len(w.cols) > maxDirectCols || w.pkCount > maxDirectKey {
 		return nil
 	}
-	rt, err := aw.Type()
-	if err != nil || rt.Kind != "record" {
+	rt := aw.Type()
+	if rt.Kind != "record" {
 		return nil
 	}
-	p := &directPlan{fields: make([]directField, len(rt.Fields))}
+	p := &directPlan{writer: aw, fields: make([]directField, len(rt.Fields))}
 	byName := map[string]int{}
 	for i, f := range rt.Fields {
 		byName[f.Name] = i
@@ -232,7 +233,7 @@ func (a *directArena) commit(used int) { a.slab = a.slab[:len(a.slab)+used] }
 // bindDirect binds rec, whose value has the plan's writer schema; false
 // sends the record to the general path.
 func (w *tableWriter) bindDirect(t *Task, p *directPlan, rec *connectors.SinkRecord) (op, bool) {
-	body := rec.Raw.Value[5:]
+	body := p.writer.Body(rec.Raw.Value)
 	n := len(w.cols)
 	ttl := max(w.ts.ttl*int64(w.ts.ttlUnit/time.Second), 0)
 	if ttl > math.MaxInt32 {

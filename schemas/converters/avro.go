@@ -41,12 +41,8 @@ type avroReader struct {
 // AvroWriter is the writer schema of a value in the Confluent wire format,
 // for a sink task that decodes Avro bodies itself (connectors.DirectSink).
 type AvroWriter struct {
-	ID     int
-	Schema any // the Avro schema as parsed JSON (validated)
-
-	once   sync.Once
-	typ    *AvroType
-	typErr error
+	ID  int
+	typ *AvroType
 }
 
 // Body returns the Avro binary of a value in the Confluent wire format.
@@ -162,7 +158,7 @@ func (c *AvroConverter) reader(id int) (*avroReader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mapping schema %d to Connect: %w", id, err)
 	}
-	r = &avroReader{schema: node.schema, dec: node.dec, writer: &AvroWriter{ID: id, Schema: parsed}}
+	r = &avroReader{schema: node.schema, dec: node.dec, writer: &AvroWriter{ID: id, typ: node.typ}}
 	c.mu.Lock()
 	c.readers[id] = r
 	c.mu.Unlock()

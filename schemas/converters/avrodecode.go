@@ -227,6 +227,7 @@ func decodeTimestamp(micros bool) avroDecodeFunc {
 type avroNode struct {
 	schema *schemas.Schema
 	dec    avroDecodeFunc
+	typ    *AvroType // the Avro type itself, for code that decodes bodies directly
 }
 
 func (n *avroNode) decode(d *avroDecoder) (any, error) { return n.dec(d) }
@@ -292,7 +293,7 @@ func (b *avroBuilder) enum(m map[string]any, ns string) (*avroNode, error) {
 			return nil, fmt.Errorf("enum %s has no symbol at index %d", name, i)
 		}
 		return symbols[i], nil
-	}}
+	}, typ: &AvroType{Kind: "enum"}}
 	b.named[name] = n
 	return n, nil
 }
@@ -325,7 +326,7 @@ func (b *avroBuilder) array(m map[string]any, ns string) (*avroNode, error) {
 			out = []any{}
 		}
 		return out, nil
-	}}, nil
+	}, typ: &AvroType{Kind: "array", Items: elem.typ}}, nil
 }
 
 func (b *avroBuilder) mapOf(m map[string]any, ns string) (*avroNode, error) {
@@ -354,7 +355,7 @@ func (b *avroBuilder) mapOf(m map[string]any, ns string) (*avroNode, error) {
 			}
 		}
 		return out, nil
-	}}, nil
+	}, typ: &AvroType{Kind: "map", Values: val.typ}}, nil
 }
 
 func (b *avroBuilder) primitive(t string, m map[string]any, ns string) (*avroNode, error) {
@@ -389,21 +390,21 @@ func (b *avroBuilder) primitive(t string, m map[string]any, ns string) (*avroNod
 	if n == nil {
 		switch t {
 		case "null":
-			return &avroNode{schema: &schemas.Schema{Type: schemas.String, Optional: true}, dec: decodeNull}, nil
+			n = &avroNode{schema: &schemas.Schema{Type: schemas.String, Optional: true}, dec: decodeNull}
 		case "boolean":
-			return &avroNode{schema: schemas.BooleanSchema, dec: decodeBoolean}, nil
+			n = &avroNode{schema: schemas.BooleanSchema, dec: decodeBoolean}
 		case "int":
-			return &avroNode{schema: schemas.Int32Schema, dec: decodeInt}, nil
+			n = &avroNode{schema: schemas.Int32Schema, dec: decodeInt}
 		case "long":
-			return &avroNode{schema: schemas.Int64Schema, dec: decodeLong}, nil
+			n = &avroNode{schema: schemas.Int64Schema, dec: decodeLong}
 		case "float":
-			return &avroNode{schema: schemas.Float32Schema, dec: decodeFloat}, nil
+			n = &avroNode{schema: schemas.Float32Schema, dec: decodeFloat}
 		case "double":
-			return &avroNode{schema: schemas.Float64Schema, dec: decodeDouble}, nil
+			n = &avroNode{schema: schemas.Float64Schema, dec: decodeDouble}
 		case "bytes":
-			return &avroNode{schema: schemas.BytesSchema, dec: decodeBytes}, nil
+			n = &avroNode{schema: schemas.BytesSchema, dec: decodeBytes}
 		case "string":
-			return &avroNode{schema: schemas.StringSchema, dec: decodeString}, nil
+			n = &avroNode{schema: schemas.StringSchema, dec: decodeString}
 		case "fixed":
 			n = &avroNode{schema: schemas.BytesSchema, dec: decodeFixed(size)}
 		default:
@@ -425,6 +426,7 @@ func (b *avroBuilder) primitive(t string, m map[string]any, ns string) (*avroNod
 			return n, nil
 		}
 	}
+	n.typ = &AvroType{Kind: t, Logical: logical, Size: int(size)}
 	if t == "fixed" {
 		b.named[fullName(m, ns)] = n
 	}
@@ -436,7 +438,7 @@ func (b *avroBuilder) record(m map[string]any, ns string) (*avroNode, error) {
 	if i := strings.LastIndexByte(name, '.'); i >= 0 {
 		ns = name[:i]
 	}
-	node := &avroNode{}
+	node := &avroNode{typ: &AvroType{Kind: "record"}}
 	b.named[name] = node // before fields, so a self-reference is recognised
 	fs, _ := m["fields"].([]any)
 	fields := make([]schemas.Field, len(fs))
@@ -450,6 +452,7 @@ func (b *avroBuilder) record(m map[string]any, ns string) (*avroNode, error) {
 		}
 		fields[i] = schemas.Field{Name: fname, Schema: fn.schema}
 		decs[i] = fn
+		node.typ.Fields = append(node.typ.Fields, AvroField{Name: fname, Type: fn.typ})
 	}
 	st := schemas.NewStruct(name, false, fields...)
 	node.schema = st
@@ -476,15 +479,18 @@ func (b *avroBuilder) union(branches []any, ns string) (*avroNode, error) {
 	var nonNull []*avroNode
 	var fields []schemas.Field
 	hasNull := false
+	typ := &AvroType{Kind: "union"}
 	for i, br := range branches {
 		if s, ok := br.(string); ok && s == "null" {
 			hasNull, field[i] = true, -1
+			typ.Branches = append(typ.Branches, avroNullType)
 			continue
 		}
 		n, err := b.build(br, ns)
 		if err != nil {
 			return nil, err
 		}
+		typ.Branches = append(typ.Branches, n.typ)
 		nodes[i], field[i] = n, len(nonNull)
 		nonNull = append(nonNull, n)
 		key := branchName(br, ns)
@@ -515,7 +521,7 @@ func (b *avroBuilder) union(branches []any, ns string) (*avroNode, error) {
 				return nil, err
 			}
 			return inner.decode(d)
-		}}, nil
+		}, typ: typ}, nil
 	}
 	st := schemas.NewStruct("io.confluent.connect.avro.Union", hasNull, fields...)
 	return &avroNode{schema: st, dec: func(d *avroDecoder) (any, error) {
@@ -530,7 +536,7 @@ func (b *avroBuilder) union(branches []any, ns string) (*avroNode, error) {
 		out := schemas.NewStructValue(st)
 		out.Values[field[i]] = v
 		return out, nil
-	}}, nil
+	}, typ: typ}, nil
 }
 
 func branchName(s any, ns string) string {

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"strings"
 )
 
 // AvroType is a writer schema node for code that decodes Avro bodies
@@ -28,100 +27,12 @@ type AvroField struct {
 	Type *AvroType
 }
 
-// Type returns the writer schema as an AvroType, built once.
-func (w *AvroWriter) Type() (*AvroType, error) {
-	w.once.Do(func() {
-		w.typ, w.typErr = (&avroTyper{named: map[string]*AvroType{}}).build(w.Schema, "")
-	})
-	return w.typ, w.typErr
-}
+// Type returns the writer schema as an AvroType.
+func (w *AvroWriter) Type() *AvroType { return w.typ }
 
-type avroTyper struct{ named map[string]*AvroType }
-
-func (b *avroTyper) build(s any, ns string) (*AvroType, error) {
-	switch x := s.(type) {
-	case string:
-		return b.ref(x, ns)
-	case []any:
-		u := &AvroType{Kind: "union"}
-		for _, br := range x {
-			t, err := b.build(br, ns)
-			if err != nil {
-				return nil, err
-			}
-			u.Branches = append(u.Branches, t)
-		}
-		return u, nil
-	case map[string]any:
-		kind, _ := x["type"].(string)
-		logical, _ := x["logicalType"].(string)
-		switch kind {
-		case "":
-			return b.build(x["type"], ns)
-		case "record", "error":
-			name := fullName(x, ns)
-			if i := strings.LastIndexByte(name, '.'); i >= 0 {
-				ns = name[:i]
-			}
-			t := &AvroType{Kind: "record"}
-			b.named[name] = t
-			fields, _ := x["fields"].([]any)
-			for _, f := range fields {
-				fm, _ := f.(map[string]any)
-				name, _ := fm["name"].(string)
-				ft, err := b.build(fm["type"], ns)
-				if err != nil {
-					return nil, fmt.Errorf("field %s: %w", name, err)
-				}
-				t.Fields = append(t.Fields, AvroField{Name: name, Type: ft})
-			}
-			return t, nil
-		case "enum", "fixed":
-			size, _ := x["size"].(float64)
-			t := &AvroType{Kind: kind, Logical: logical, Size: int(size)}
-			b.named[fullName(x, ns)] = t
-			return t, nil
-		case "array":
-			items, err := b.build(x["items"], ns)
-			return &AvroType{Kind: kind, Items: items}, err
-		case "map":
-			values, err := b.build(x["values"], ns)
-			return &AvroType{Kind: kind, Values: values}, err
-		default:
-			t, err := b.ref(kind, ns)
-			if err != nil || t.Logical == logical {
-				return t, err
-			}
-			c := *t
-			c.Logical = logical
-			return &c, nil
-		}
-	}
-	return nil, fmt.Errorf("unsupported Avro schema %v", s)
-}
-
-var avroPrimitives = map[string]*AvroType{}
-
-func init() {
-	for _, k := range []string{"null", "boolean", "int", "long", "float", "double", "bytes", "string"} {
-		avroPrimitives[k] = &AvroType{Kind: k}
-	}
-}
-
-func (b *avroTyper) ref(name, ns string) (*AvroType, error) {
-	if t := avroPrimitives[name]; t != nil {
-		return t, nil
-	}
-	if !strings.Contains(name, ".") && ns != "" {
-		if t := b.named[ns+"."+name]; t != nil {
-			return t, nil
-		}
-	}
-	if t := b.named[name]; t != nil {
-		return t, nil
-	}
-	return nil, fmt.Errorf("unknown Avro type %q", name)
-}
+// avroNullType is the null branch of unions (the builder builds no node
+// for it).
+var avroNullType = &AvroType{Kind: "null"}
 
 // AvroCursor reads Avro binary from a buffer, for code that decodes
 // bodies itself; byte values alias the buffer.
