@@ -37,9 +37,6 @@ func (t *Task) Direct(vc schemas.Converter) bool {
 // Bounds of a table bound directly: its per-record state stays on the stack.
 const maxDirectCols, maxDirectKey = 64, 8
 
-// noPlan marks a writer schema the table cannot bind directly.
-var noPlan = &directPlan{}
-
 // directPlan binds one table's columns from the bodies of one writer schema.
 type directPlan struct {
 	writer *converters.AvroWriter
@@ -65,16 +62,9 @@ func (w *tableWriter) planFor(writer any) *directPlan {
 		return nil
 	}
 	if p, ok := w.plans.Load(aw); ok {
-		if p == noPlan {
-			return nil
-		}
-		return p.(*directPlan)
+		return p.(*directPlan) // nil: the table cannot bind this schema directly
 	}
 	p := w.compilePlan(aw)
-	if p == nil {
-		w.plans.Store(aw, noPlan)
-		return nil
-	}
 	w.plans.Store(aw, p)
 	return p
 }

@@ -317,32 +317,30 @@ func (t *Task) mappingFailure(ctx context.Context, rec *connectors.SinkRecord, e
 	return err
 }
 
-// putDirect binds a record the worker left undecoded directly when every
-// table has a plan for its writer schema and the record binds; otherwise
-// it decodes the value with the converter for the general path and returns
-// ops unchanged and false. An error is a value the converter cannot read.
-func (t *Task) putDirect(rec *connectors.SinkRecord, ws []*tableWriter, ops []op) ([]op, bool, error) {
-	out := ops
+// bindAllDirect binds a record the worker left undecoded to every table
+// directly, appending to ops; false when a table has no plan for its writer
+// schema or the record does not bind (ops is then to be used unchanged).
+func (t *Task) bindAllDirect(rec *connectors.SinkRecord, ws []*tableWriter, ops []op) ([]op, bool) {
 	for _, w := range ws {
 		p := w.planFor(rec.ValueWriter)
 		if p == nil {
-			return t.decodeValue(rec, ops)
+			return nil, false
 		}
 		o, ok := w.bindDirect(t, p, rec)
 		if !ok {
-			return t.decodeValue(rec, ops)
+			return nil, false
 		}
-		out = append(out, o)
+		ops = append(ops, o)
 	}
-	return out, true, nil
+	return ops, true
 }
 
 // decodeValue converts the value of a record the worker left undecoded.
-func (t *Task) decodeValue(rec *connectors.SinkRecord, ops []op) ([]op, bool, error) {
+func (t *Task) decodeValue(rec *connectors.SinkRecord) error {
 	var err error
 	rec.Value, err = t.values.ToConnect(rec.Topic, rec.Raw.Value)
 	rec.ValueWriter = nil
-	return ops, false, err
+	return err
 }
 
 // conversionFailure reports a value the converter could not read, as the
@@ -372,33 +370,27 @@ func (t *Task) Put(ctx context.Context, records []connectors.SinkRecord) error {
 	for i := range records {
 		rec := &records[i]
 		ws := t.byTopic[rec.Topic]
-		if len(ws) == 0 {
-			if rec.ValueWriter != nil {
-				// A value that does not decode is the converter's failure first.
-				if _, _, err := t.decodeValue(rec, nil); err != nil {
-					if ferr := t.conversionFailure(ctx, rec, err); ferr != nil {
-						return ferr
-					}
+		if rec.ValueWriter != nil {
+			if len(ws) > 0 {
+				if bound, ok := t.bindAllDirect(rec, ws, ops); ok {
+					ops = bound
 					continue
 				}
 			}
-			if err := t.mappingFailure(ctx, rec, fmt.Errorf("record %s-%d@%d: no table is mapped for topic %s", rec.Topic, rec.Partition, rec.Offset, rec.Topic)); err != nil {
-				return err
-			}
-			continue
-		}
-		if rec.ValueWriter != nil {
-			bound, direct, err := t.putDirect(rec, ws, ops)
-			if err != nil {
+			// The general path; a value that does not decode is the
+			// converter's failure, before any mapping.
+			if err := t.decodeValue(rec); err != nil {
 				if ferr := t.conversionFailure(ctx, rec, err); ferr != nil {
 					return ferr
 				}
 				continue
 			}
-			if direct {
-				ops = bound
-				continue
+		}
+		if len(ws) == 0 {
+			if err := t.mappingFailure(ctx, rec, fmt.Errorf("record %s-%d@%d: no table is mapped for topic %s", rec.Topic, rec.Partition, rec.Offset, rec.Topic)); err != nil {
+				return err
 			}
+			continue
 		}
 		for _, w := range ws {
 			o, err := w.bind(t, rec, now)
