@@ -53,6 +53,7 @@ type Result struct {
 	PeakRSSBytes  int64   `json:"peak_rss_bytes"`
 	P50Ms         float64 `json:"p50_ms,omitempty"`
 	P99Ms         float64 `json:"p99_ms,omitempty"`
+	Window        int     `json:"window,omitempty"` // limit runs with -window
 }
 
 // options are the command-line settings shared by every system.
@@ -67,6 +68,7 @@ type options struct {
 	duration time.Duration
 	warmup   time.Duration
 	keep     bool // leave the worker's directory (properties, log)
+	window   int  // limit: group rows only within windows of this many records (0: all)
 }
 
 func main() {
@@ -86,6 +88,7 @@ func main() {
 	fs.IntVar(&o.rate, "rate", 2000, "records per second of a latency run")
 	fs.DurationVar(&o.duration, "duration", 30*time.Second, "length of a latency run")
 	fs.DurationVar(&o.warmup, "warmup", 10*time.Second, "first part of a latency run left out of the percentiles")
+	fs.IntVar(&o.window, "window", 0, "limit only: group rows by partition only within consecutive windows of this many records, as a streaming sink holding that many records could (0: the whole data set)")
 	fs.BoolVar(&o.keep, "keep", false, "leave the worker's directory with its log")
 	fs.BoolVar(&progress, "progress", false, "print the committed offsets every second (stderr) while a worker runs")
 	fs.StringVar(&keyspace, "keyspace", keyspace, "Cassandra keyspace of the tables")
@@ -104,7 +107,7 @@ func main() {
 	case sys == "limit" && o.latency:
 		res, err = limitLatency(o)
 	case sys == "limit":
-		res, err = limit(sc, o.n, o.seed)
+		res, err = limit(sc, o.n, o.seed, o.window)
 	case sys == "gonnect" || sys == "reference":
 		if o.latency {
 			res, err = workerLatency(sys, o)
@@ -283,7 +286,7 @@ func orderArgs(o workload.Order) []any {
 // limit writes N decoded rows with gocql: prepared INSERTs in unlogged
 // batches (rows grouped by partition key, partitions packed), 256 requests
 // in flight.
-func limit(sc workload.Scenario, n int, seed uint64) (Result, error) {
+func limit(sc workload.Scenario, n int, seed uint64, window int) (Result, error) {
 	s, err := session()
 	if err != nil {
 		return Result{}, err
@@ -302,15 +305,28 @@ func limit(sc workload.Scenario, n int, seed uint64) (Result, error) {
 	// Group rows by partition key when the table has many rows per partition.
 	var groups [][]workload.Order
 	if sc.Name == "B" {
-		byCust := map[int64][]workload.Order{}
-		for _, o := range orders {
-			byCust[o.CustomerID] = append(byCust[o.CustomerID], o)
+		// A streaming sink only meets the rows it holds at once; -window
+		// shows what grouping within that many records is worth.
+		span := window
+		if span <= 0 {
+			span = len(orders)
 		}
-		for _, os := range byCust {
-			for len(os) > 0 {
-				k := min(32, len(os))
-				groups = append(groups, os[:k])
-				os = os[k:]
+		for w := 0; w < len(orders); w += span {
+			byCust := map[int64][]workload.Order{}
+			var custs []int64
+			for _, o := range orders[w:min(w+span, len(orders))] {
+				if _, ok := byCust[o.CustomerID]; !ok {
+					custs = append(custs, o.CustomerID)
+				}
+				byCust[o.CustomerID] = append(byCust[o.CustomerID], o)
+			}
+			for _, c := range custs {
+				os := byCust[c]
+				for len(os) > 0 {
+					k := min(32, len(os))
+					groups = append(groups, os[:k])
+					os = os[k:]
+				}
 			}
 		}
 	} else {
@@ -374,7 +390,7 @@ func limit(sc workload.Scenario, n int, seed uint64) (Result, error) {
 		return Result{}, fmt.Errorf("limit wrote %d of %d rows: %v", c, n, err)
 	}
 	return Result{System: "limit", Mode: "throughput", Scenario: sc.Name, Records: n, RecordsPerSec: float64(n) / elapsed.Seconds(),
-		CPUSeconds: selfCPU() - cpu0, PeakRSSBytes: peakRSS(os.Getpid())}, nil
+		CPUSeconds: selfCPU() - cpu0, PeakRSSBytes: peakRSS(os.Getpid()), Window: window}, nil
 }
 
 func committed(ad *kafka.AdminClient, group string) int64 {

@@ -346,6 +346,10 @@ func (w *worker) awaitCommitted(ad *kafka.AdminClient, name string, want int64, 
 		if time.Since(start) > timeout {
 			return fmt.Errorf("sink %s committed %d of %d offsets after %s", name, got, want, timeout)
 		}
-		time.Sleep(100 * time.Millisecond)
+		select {
+		case <-w.exited:
+			return fmt.Errorf("the %s worker exited with %d of %d offsets committed; log in %s", w.system, got, want, w.dir)
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 }
