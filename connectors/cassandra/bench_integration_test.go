@@ -41,7 +41,7 @@ func BenchmarkDecodeAndBind(b *testing.B) {
 	dec, raw := workloadValues(b)
 	const n = len(raw)
 	w := benchWriter(b)
-	t := &Task{lastStamp: map[connectors.TopicPartition]int64{}}
+	t := &Task{lastStamp: map[connectors.TopicPartition]*int64{}}
 	now := time.Now()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -64,24 +64,29 @@ func BenchmarkDirectBind(b *testing.B) {
 	dec, raw := workloadValues(b)
 	const n = len(raw)
 	w := benchWriter(b)
-	t := &Task{lastStamp: map[connectors.TopicPartition]int64{}, values: dec}
+	t := &Task{lastStamp: map[connectors.TopicPartition]*int64{}, values: dec}
 	now := time.Now()
 	b.ReportAllocs()
 	b.ResetTimer()
+	var put []connectors.SinkRecord
+	var raws []connectors.RawRecord
 	for i := 0; i < b.N; i++ {
-		if i%500 == 0 { // a put of max.poll.records
+		if i%500 == 0 { // a put of max.poll.records, as the worker hands it over
 			t.arena = newDirectArena(500, len(w.cols))
+			put, raws = make([]connectors.SinkRecord, 500), make([]connectors.RawRecord, 500)
 		}
 		ws, err := dec.WriterSchema(workload.Topic, raw[i%n])
 		if err != nil {
 			b.Fatal(err)
 		}
-		rec := connectors.SinkRecord{Topic: workload.Topic, Offset: int64(i), Timestamp: now, Raw: &connectors.RawRecord{Value: raw[i%n]}, ValueWriter: ws}
+		rec := &put[i%500]
+		raws[i%500].Value = raw[i%n]
+		*rec = connectors.SinkRecord{Topic: workload.Topic, Offset: int64(i), Timestamp: now, Raw: &raws[i%500], ValueWriter: ws}
 		p := w.planFor(ws)
 		if p == nil {
 			b.Fatal("no direct plan for the workload")
 		}
-		if _, ok := w.bindDirect(t, p, &rec); !ok {
+		if _, ok := w.bindDirect(t, p, rec); !ok {
 			b.Fatal("left the direct path")
 		}
 	}

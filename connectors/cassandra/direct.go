@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unsafe"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
@@ -52,6 +53,51 @@ type directField struct {
 	nullAt  int64                // union branch of null, -1 if not nullable
 	valueAt int64                // union branch of value, -1 if not a union
 	cqlType gocql.Type
+	kind    directKind // value's kind, switched on per record
+}
+
+// directKind is an Avro kind the direct path binds: an integer, so the
+// per-record switches do not compare type names.
+type directKind uint8
+
+const (
+	kindText directKind = iota
+	kindBytes
+	kindInt
+	kindLong
+	kindTimestamp // long, timestamp-millis
+	kindDouble
+	kindFloat
+	kindBool
+	kindArray
+	kindMap
+)
+
+func directKindOf(a *converters.AvroType) directKind {
+	switch a.Kind {
+	case "string":
+		return kindText
+	case "bytes":
+		return kindBytes
+	case "int":
+		return kindInt
+	case "long":
+		if a.Logical == "timestamp-millis" {
+			return kindTimestamp
+		}
+		return kindLong
+	case "double":
+		return kindDouble
+	case "float":
+		return kindFloat
+	case "boolean":
+		return kindBool
+	case "array":
+		return kindArray
+	case "map":
+		return kindMap
+	}
+	panic(fmt.Sprintf("direct binding of Avro %s", a.Kind)) // directType admits no other kind
 }
 
 // planFor returns the table's plan for a writer schema, nil when the table
@@ -105,7 +151,7 @@ func (w *tableWriter) compilePlan(aw *converters.AvroWriter) *directPlan {
 		if f.value != nil && f.cqlType != c.meta.Type.Type() {
 			return nil // one field feeding columns of two types
 		}
-		f.value, f.nullAt, f.valueAt, f.cqlType = value, nullAt, valueAt, c.meta.Type.Type()
+		f.value, f.nullAt, f.valueAt, f.cqlType, f.kind = value, nullAt, valueAt, c.meta.Type.Type(), directKindOf(value)
 		f.cols = append(f.cols, ci)
 	}
 	return p
@@ -189,6 +235,7 @@ type directArena struct {
 	slab []byte // len: used
 	vals []rawValue
 	args []any
+	keys []byte // the records' grouping keys, handed out as strings
 	// Chunk sizes for this put.
 	slabChunk, valsChunk int
 }
@@ -215,6 +262,20 @@ func (a *directArena) take(need, n int) ([]byte, []rawValue, []any) {
 	vals, args := a.vals[:n:n], a.args[:n:n]
 	a.vals, a.args = a.vals[n:], a.args[n:]
 	return a.slab[len(a.slab) : len(a.slab) : len(a.slab)+need], vals, args
+}
+
+// str returns b as a string kept in the arena: its bytes are never written
+// again, so the string needs no allocation of its own.
+func (a *directArena) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if cap(a.keys)-len(a.keys) < len(b) {
+		a.keys = make([]byte, 0, max(a.slabChunk/8, len(b)))
+	}
+	at := len(a.keys)
+	a.keys = append(a.keys, b...)
+	return unsafe.String(&a.keys[at], len(b))
 }
 
 // commit marks the first used bytes of the last slab taken as in use.
@@ -280,10 +341,10 @@ func (w *tableWriter) bindDirect(t *Task, p *directPlan, rec *connectors.SinkRec
 			vals[ci] = v
 			if ci < w.pkCount {
 				// The bytes appendKey writes for the general path's value.
-				switch {
-				case f.value.Kind == "string":
+				switch f.kind {
+				case kindText:
 					keyText[ci] = v
-				case f.value.Logical == "timestamp-millis":
+				case kindTimestamp:
 					keyNum[ci], keyIsNum[ci] = time.UnixMilli(num).UnixNano(), true // a time.Time's key
 				default:
 					keyNum[ci], keyIsNum[ci] = num, true
@@ -291,7 +352,7 @@ func (w *tableWriter) bindDirect(t *Task, p *directPlan, rec *connectors.SinkRec
 			} else {
 				nonNull++
 			}
-			if f.value.Kind == "string" {
+			if f.kind == kindText {
 				size += len(v)
 			} else {
 				size += 16
@@ -338,7 +399,7 @@ func (w *tableWriter) bindDirect(t *Task, p *directPlan, rec *connectors.SinkRec
 	vals[n], vals[n+1] = rawValue(slab[a:a+4]), rawValue(slab[a+4:])
 	args[n], args[n+1] = &vals[n], &vals[n+1]
 	t.arena.commit(len(slab))
-	pks := string(pk)
+	pks := t.arena.str(pk)
 	return op{w: w, stmt: w.insert, args: args, pk: pks, part: pks[:partLen], size: size, rec: rec}, true
 }
 
@@ -346,8 +407,8 @@ func (w *tableWriter) bindDirect(t *Task, p *directPlan, rec *connectors.SinkRec
 // blobs, as a span of body); num is the value of an int or a long.
 func (f *directField) decode(cur *converters.AvroCursor, slab, body []byte) ([]byte, rawValue, int64, bool) {
 	a := len(slab)
-	switch f.value.Kind {
-	case "string", "bytes":
+	switch f.kind {
+	case kindText, kindBytes:
 		b, err := cur.Bytes()
 		if err != nil {
 			return slab, nil, 0, false
@@ -356,33 +417,36 @@ func (f *directField) decode(cur *converters.AvroCursor, slab, body []byte) ([]b
 			b = body[:0] // an empty value, not a null
 		}
 		return slab, b, 0, true
-	case "int":
+	case kindInt:
 		x, err := cur.Int()
 		if err != nil {
 			return slab, nil, 0, false
 		}
 		slab = binary.BigEndian.AppendUint32(slab, uint32(x))
 		return slab, slab[a:], int64(x), true
-	case "long":
+	case kindLong, kindTimestamp:
 		x, err := cur.Long()
 		if err != nil {
 			return slab, nil, 0, false
 		}
 		slab = binary.BigEndian.AppendUint64(slab, uint64(x))
 		return slab, slab[a:], x, true
-	case "double", "float":
+	case kindDouble, kindFloat:
 		size := int64(8)
-		if f.value.Kind == "float" {
+		if f.kind == kindFloat {
 			size = 4
 		}
 		b, err := cur.Fixed(size)
 		if err != nil {
 			return slab, nil, 0, false
 		}
-		for i := len(b) - 1; i >= 0; i-- { // Avro is little-endian, CQL big-endian
-			slab = append(slab, b[i])
+		// Avro is little-endian, CQL big-endian.
+		if size == 8 {
+			slab = binary.BigEndian.AppendUint64(slab, binary.LittleEndian.Uint64(b))
+		} else {
+			slab = binary.BigEndian.AppendUint32(slab, binary.LittleEndian.Uint32(b))
 		}
-	case "boolean":
+	case kindBool:
 		x, err := cur.Bool()
 		if err != nil {
 			return slab, nil, 0, false
@@ -392,11 +456,11 @@ func (f *directField) decode(cur *converters.AvroCursor, slab, body []byte) ([]b
 		} else {
 			slab = append(slab, 0)
 		}
-	case "array", "map":
+	case kindArray, kindMap:
 		slab = append(slab, 0, 0, 0, 0) // the count, written at the end
 		count := 0
 		parts := 1
-		if f.value.Kind == "map" {
+		if f.kind == kindMap {
 			parts = 2
 		}
 		for {
@@ -418,8 +482,6 @@ func (f *directField) decode(cur *converters.AvroCursor, slab, body []byte) ([]b
 			count += int(n)
 		}
 		binary.BigEndian.PutUint32(slab[a:], uint32(count))
-	default:
-		panic(fmt.Sprintf("direct binding of Avro %s", f.value.Kind)) // directType admits no other kind
 	}
 	return slab, slab[a:], 0, true
 }

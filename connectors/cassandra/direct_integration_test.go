@@ -131,7 +131,7 @@ func TestIntegrationDirectBindingMatchesGeneral(t *testing.T) {
 				native := base()
 				v.change(native)
 				raw := wire(native)
-				task := &Task{lastStamp: map[connectors.TopicPartition]int64{}, values: conv}
+				task := &Task{lastStamp: map[connectors.TopicPartition]*int64{}, values: conv}
 				ws, err := conv.WriterSchema("t", raw)
 				if err != nil {
 					t.Fatal(err)
@@ -162,7 +162,7 @@ func TestIntegrationDirectBindingMatchesGeneral(t *testing.T) {
 	t.Run("fallbacks", func(t *testing.T) {
 		raw := wire(base())
 		ws, _ := conv.WriterSchema("t", raw)
-		task := &Task{lastStamp: map[connectors.TopicPartition]int64{}, values: conv}
+		task := &Task{lastStamp: map[connectors.TopicPartition]*int64{}, values: conv}
 		if p := writer(t, "id=value.id, e=value.e", true, "k").planFor(ws); p != nil {
 			t.Error("an enum column got a direct plan")
 		}

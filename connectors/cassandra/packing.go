@@ -1,10 +1,13 @@
 package cassandra
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 )
@@ -79,30 +82,74 @@ func optInt(v any) int {
 	return 0
 }
 
-// pack merges per-partition batches of packing tables into batches of up
-// to maxInBat records, maxBytes bytes and maxPartitionsPerBatch partitions;
-// other tables' batches pass through.
-func pack(bs []*batch, maxInBat, maxBytes int) []*batch {
-	out := bs[:0:0]
-	open := map[*tableWriter]*batch{}
-	for _, b := range bs {
-		w := b.ops[0].w
-		if !w.pack {
-			out = append(out, b)
-			continue
+// batches turns a put's writes into batches. Per table and primary key
+// only the last write counts (records arrive in offset order, so the
+// newest wins), except on tables where every statement counts (counters,
+// custom queries). Writes are grouped by table and partition key, as an
+// unlogged batch of one partition is applied as one mutation by its
+// replicas, in batches of up to maxInBat writes and maxBytes bytes; tables
+// that pack then join up to maxPartitionsPerBatch partitions per batch,
+// never splitting a partition's batch.
+//
+// Sorting the writes by table, partition and key puts each partition's
+// writes, and each key's duplicates, next to each other, so batches are
+// runs of one slice: no maps and no copying per write.
+func batches(ops []op, maxInBat, maxBytes int) []*batch {
+	idx := make([]int32, len(ops))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(a, b int32) int {
+		x, y := &ops[a], &ops[b]
+		if x.w != y.w {
+			return cmp.Compare(uintptr(unsafe.Pointer(x.w)), uintptr(unsafe.Pointer(y.w)))
 		}
-		cur := open[w]
-		if cur != nil && (len(cur.ops)+len(b.ops) > maxInBat || cur.size+b.size > maxBytes || cur.parts >= maxPartitionsPerBatch) {
-			cur = nil
+		if c := strings.Compare(x.part, y.part); c != 0 {
+			return c
 		}
-		if cur == nil {
-			cur = &batch{}
-			open[w] = cur
-			out = append(out, cur)
+		if c := strings.Compare(x.pk, y.pk); c != 0 {
+			return c
 		}
-		cur.ops = append(cur.ops, b.ops...)
-		cur.size += b.size
-		cur.parts++
+		return cmp.Compare(a, b) // offset order within a key
+	})
+	sorted := make([]op, 0, len(ops))
+	for k, i := range idx {
+		o := &ops[i]
+		if k+1 < len(idx) && !o.w.keepAll {
+			if n := &ops[idx[k+1]]; n.w == o.w && n.pk == o.pk {
+				continue // a later write of the key follows
+			}
+		}
+		sorted = append(sorted, *o)
+	}
+	var out []*batch
+	var cur *batch
+	start := 0 // of cur in sorted
+	for s := 0; s < len(sorted); {
+		w, part := sorted[s].w, sorted[s].part
+		e := s + 1
+		for e < len(sorted) && sorted[e].w == w && sorted[e].part == part {
+			e++
+		}
+		// The partition's writes, in batches of its own (chunks).
+		for s < e {
+			c, size := s, 0
+			for c < e && c-s < maxInBat && (c == s || size+sorted[c].size <= maxBytes) {
+				size += sorted[c].size
+				c++
+			}
+			if cur != nil && w.pack && cur.ops[0].w == w && len(cur.ops)+c-s <= maxInBat &&
+				cur.size+size <= maxBytes && cur.parts < maxPartitionsPerBatch {
+				// cur ends at s: the chunk extends it.
+				cur.ops = sorted[start:c:c]
+				cur.size += size
+				cur.parts++
+			} else {
+				cur, start = &batch{ops: sorted[s:c:c], size: size, parts: 1}, s
+				out = append(out, cur)
+			}
+			s = c
+		}
 	}
 	return out
 }

@@ -31,7 +31,9 @@ type Task struct {
 	maxBytes  int
 	inflight  int
 	ignore    string // none, driver, all
-	lastStamp map[connectors.TopicPartition]int64
+	lastStamp map[connectors.TopicPartition]*int64
+	stampTP   connectors.TopicPartition // the partition of stampAt, the last stamped
+	stampAt   *int64
 	values    schemas.Converter // set when values are bound directly (direct.go)
 	arena     directArena       // memory of the current put's direct bindings
 	maxCols   int               // columns of the widest table
@@ -87,7 +89,7 @@ func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.S
 		t.byTopic[ts.topic] = append(t.byTopic[ts.topic], w)
 		t.maxCols = max(t.maxCols, len(w.cols))
 	}
-	t.lastStamp = map[connectors.TopicPartition]int64{}
+	t.lastStamp = map[connectors.TopicPartition]*int64{}
 	return nil
 }
 
@@ -99,6 +101,7 @@ func (t *Task) Close(_ context.Context, parts []connectors.TopicPartition) error
 	for _, p := range parts {
 		delete(t.lastStamp, p)
 	}
+	t.stampAt = nil
 	return nil
 }
 
@@ -135,9 +138,17 @@ func (t *Task) stamp(rec *connectors.SinkRecord) int64 {
 	if rec.Timestamp.IsZero() {
 		ms = time.Now().UnixMilli()
 	}
-	tp := connectors.TopicPartition{Topic: rec.Topic, Partition: rec.Partition}
-	us := max(ms*1000, t.lastStamp[tp]+1)
-	t.lastStamp[tp] = us
+	// Records of a put come in runs of one partition: look the map up
+	// only when the partition changes.
+	if t.stampAt == nil || t.stampTP.Partition != rec.Partition || t.stampTP.Topic != rec.Topic {
+		t.stampTP = connectors.TopicPartition{Topic: rec.Topic, Partition: rec.Partition}
+		if t.stampAt = t.lastStamp[t.stampTP]; t.stampAt == nil {
+			t.stampAt = new(int64)
+			t.lastStamp[t.stampTP] = t.stampAt
+		}
+	}
+	us := max(ms*1000, *t.stampAt+1)
+	*t.stampAt = us
 	return us
 }
 
@@ -403,30 +414,7 @@ func (t *Task) Put(ctx context.Context, records []connectors.SinkRecord) error {
 			ops = append(ops, o)
 		}
 	}
-	return t.write(ctx, dedup(ops))
-}
-
-// dedup keeps, per table and primary key, only the last write of the
-// flush: records arrive in offset order, so the newest wins.
-func dedup(ops []op) []op {
-	type k struct {
-		w  *tableWriter
-		pk string
-	}
-	last := make(map[k]int, len(ops))
-	for i, o := range ops {
-		if o.w.keepAll {
-			continue // counter increments and custom queries all count
-		}
-		last[k{o.w, o.pk}] = i
-	}
-	out := ops[:0]
-	for i, o := range ops {
-		if o.w.keepAll || last[k{o.w, o.pk}] == i {
-			out = append(out, o)
-		}
-	}
-	return out
+	return t.write(ctx, ops)
 }
 
 type batch struct {
@@ -436,33 +424,7 @@ type batch struct {
 }
 
 func (t *Task) write(ctx context.Context, ops []op) error {
-	// Group by table and partition key: an unlogged batch of one partition
-	// is applied as one mutation by its replicas.
-	type gk struct {
-		w    *tableWriter
-		part string
-	}
-	groups := map[gk][]*batch{}
-	var order []gk
-	for _, o := range ops {
-		key := gk{o.w, o.part}
-		bs := groups[key]
-		if bs == nil {
-			order = append(order, key)
-		}
-		if len(bs) == 0 || len(bs[len(bs)-1].ops) >= t.maxInBat || bs[len(bs)-1].size+o.size > t.maxBytes {
-			bs = append(bs, &batch{})
-		}
-		b := bs[len(bs)-1]
-		b.ops = append(b.ops, o)
-		b.size += o.size
-		groups[key] = bs
-	}
-	var all []*batch
-	for _, key := range order {
-		all = append(all, groups[key]...)
-	}
-	all = pack(all, t.maxInBat, t.maxBytes)
+	all := batches(ops, t.maxInBat, t.maxBytes)
 	errs := make([]error, len(all))
 	sem := make(chan struct{}, t.inflight)
 	var wg sync.WaitGroup

@@ -34,6 +34,13 @@ type avroDecodeFunc func(d *avroDecoder) (any, error)
 var errAvroShort = errors.New("unexpected end of Avro data")
 
 func (d *avroDecoder) long() (int64, error) {
+	// Most varints (lengths, union branches, small numbers) are one byte.
+	if d.pos < len(d.buf) {
+		if b := d.buf[d.pos]; b < 0x80 {
+			d.pos++
+			return int64(b>>1) ^ -int64(b&1), nil
+		}
+	}
 	var u uint64
 	for shift := uint(0); shift < 64; shift += 7 {
 		if d.pos >= len(d.buf) {
