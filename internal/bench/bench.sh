@@ -9,6 +9,8 @@
 #   N            records of the throughput runs (100000)
 #   SCENARIO     A, B or AB (AB)
 #   SYSTEMS      any of limit gonnect reference (all three)
+#   RUNS         measurements of each system and scenario, taken in turns (1);
+#                the table, ratios and chart use the median, the JSON keeps every run
 #   LATENCY      0 skips the latency runs (1)
 #   RATE         records per second of the latency runs (2000)
 #   DURATION     length of a latency run in seconds (30)
@@ -59,16 +61,20 @@ bin/bench-run produce -n "$n" "${names[@]}"
 # during its first tens of thousands of writes, which would otherwise fall
 # on whichever system runs first.
 bin/bench-run limit -scenario A -n 50000 "${names[@]}" >/dev/null
-for sc in $(echo "$scenarios" | grep -o .); do
-  for sys in $systems; do
-    run "$sys" -scenario "$sc" -n "$n"
+# Repeats go in turns (A: limit gonnect reference, B: ..., then again), so
+# a slow phase of the host or of Cassandra falls on every system alike.
+for ((rep = 1; rep <= ${RUNS:-1}; rep++)); do
+  for sc in $(echo "$scenarios" | grep -o .); do
+    for sys in $systems; do
+      run "$sys" -scenario "$sc" -n "$n"
+    done
   done
+  if [ "${LATENCY:-1}" = 1 ]; then
+    for sys in $systems; do
+      run "$sys" -latency -rate "${RATE:-2000}" -duration "${DURATION:-30}s" -warmup "${WARMUP:-10}s"
+    done
+  fi
 done
-if [ "${LATENCY:-1}" = 1 ]; then
-  for sys in $systems; do
-    run "$sys" -latency -rate "${RATE:-2000}" -duration "${DURATION:-30}s" -warmup "${WARMUP:-10}s"
-  done
-fi
 python3 internal/bench/report.py "$tmp" "$out.json" "$out.svg"
 echo "bench: done in $((SECONDS - t0)) s"
 exit $failed

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Summarises benchmark runs (one JSON object a line, from bench-run -out):
-prints a table and the ratios, writes {"runs": [...]} as JSON and a chart
-as SVG. Standard library only.
+prints a table and the ratios, writes {"runs": [...]} as JSON (every run)
+and a chart as SVG. Runs repeated (RUNS=k) are summarised by their median.
+Standard library only.
 
 usage: report.py RUNS.jsonl OUT.json OUT.svg
 """
@@ -23,7 +24,27 @@ def mib(b):
     return b / 2**20
 
 
-def table(runs):
+def medians(runs):
+    """One run per system, mode and scenario: the median by records/s (by
+    p99 for latency runs) when RUNS repeated it; spread says how far the
+    repeats ranged."""
+    groups = {}
+    for r in runs:
+        groups.setdefault((r["system"], r.get("mode", "throughput"), r["scenario"]), []).append(r)
+    out, spread = [], []
+    for (system, mode, sc), rs in groups.items():
+        key = (lambda r: r.get("p99_ms", 0)) if mode == "latency" else (lambda r: r["records_per_sec"])
+        rs = sorted(rs, key=key)
+        out.append(rs[(len(rs) - 1) // 2])
+        if len(rs) > 1:
+            what = f"p99 {rs[0].get('p99_ms', 0):.1f}-{rs[-1].get('p99_ms', 0):.1f} ms" if mode == "latency" else \
+                f"rec/s {rs[0]['records_per_sec']:,.0f}-{rs[-1]['records_per_sec']:,.0f}"
+            spread.append(f"{system} {mode} {sc}: median of {len(rs)} runs, {what}, peak RSS "
+                          f"{mib(min(r['peak_rss_bytes'] for r in rs)):.0f}-{mib(max(r['peak_rss_bytes'] for r in rs)):.0f} MiB")
+    return out, spread
+
+
+def table(runs, spread=()):
     head = f"{'system':10} {'mode':10} {'scen':4} {'records':>8} {'rec/s':>9} {'cpu s':>7} {'peak RSS MiB':>12} {'p50 ms':>8} {'p99 ms':>8}"
     lines = [head, "-" * len(head)]
     for r in runs:
@@ -32,6 +53,8 @@ def table(runs):
         lines.append(f"{r['system']:10} {r.get('mode', 'throughput'):10} {r['scenario']:4} {r['records']:>8} "
                      f"{r['records_per_sec']:>9.0f} {r['cpu_seconds']:>7.2f} {mib(r['peak_rss_bytes']):>12.0f} {p50:>8} {p99:>8}")
     lines.append("")
+    if spread:
+        lines += list(spread) + [""]
     for sc in sorted({r["scenario"] for r in runs if r.get("mode", "throughput") == "throughput"}):
         by = {r["system"]: r for r in runs if r["scenario"] == sc and r.get("mode", "throughput") == "throughput"}
         g = by.get("gonnect")
@@ -122,9 +145,11 @@ def main():
         f.write("\n")
     n = max((r["records"] for r in runs if r.get("mode", "throughput") == "throughput"), default=0)
     day = json_path.rsplit("/", 1)[-1].removesuffix(".json")
+    med, spread = medians(runs)
+    repeats = " (medians)" if spread else ""
     with open(svg_path, "w") as f:
-        f.write(chart(runs, f"gonnect benchmark {day}: {n:,} records, tasks.max=6"))
-    print(table(runs))
+        f.write(chart(med, f"gonnect benchmark {day}: {n:,} records, tasks.max=6{repeats}"))
+    print(table(med, spread))
     print("wrote", json_path, "and", svg_path)
 
 
