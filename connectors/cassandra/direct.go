@@ -2,7 +2,6 @@ package cassandra
 
 import (
 	"encoding/binary"
-	"fmt"
 	"math"
 	"strconv"
 	"time"
@@ -49,7 +48,6 @@ type directPlan struct {
 type directField struct {
 	typ     *converters.AvroType // as written, for skipping
 	cols    []int                // columns fed by the field; none: skipped
-	value   *converters.AvroType // the non-null type
 	nullAt  int64                // union branch of null, -1 if not nullable
 	valueAt int64                // union branch of value, -1 if not a union
 	cqlType gocql.Type
@@ -72,33 +70,6 @@ const (
 	kindArray
 	kindMap
 )
-
-func directKindOf(a *converters.AvroType) directKind {
-	switch a.Kind {
-	case "string":
-		return kindText
-	case "bytes":
-		return kindBytes
-	case "int":
-		return kindInt
-	case "long":
-		if a.Logical == "timestamp-millis" {
-			return kindTimestamp
-		}
-		return kindLong
-	case "double":
-		return kindDouble
-	case "float":
-		return kindFloat
-	case "boolean":
-		return kindBool
-	case "array":
-		return kindArray
-	case "map":
-		return kindMap
-	}
-	panic(fmt.Sprintf("direct binding of Avro %s", a.Kind)) // directType admits no other kind
-}
 
 // planFor returns the table's plan for a writer schema, nil when the table
 // cannot bind it directly.
@@ -145,13 +116,17 @@ func (w *tableWriter) compilePlan(aw *converters.AvroWriter) *directPlan {
 		}
 		f := &p.fields[fi]
 		value, nullAt, valueAt := nullable(f.typ)
-		if value == nil || !directType(value, c.meta.Type, ci < w.pkCount) {
+		if value == nil {
 			return nil
 		}
-		if f.value != nil && f.cqlType != c.meta.Type.Type() {
+		kind, ok := directBinding(value, c.meta.Type, ci < w.pkCount)
+		if !ok {
+			return nil
+		}
+		if len(f.cols) > 0 && f.cqlType != c.meta.Type.Type() {
 			return nil // one field feeding columns of two types
 		}
-		f.value, f.nullAt, f.valueAt, f.cqlType, f.kind = value, nullAt, valueAt, c.meta.Type.Type(), directKindOf(value)
+		f.nullAt, f.valueAt, f.cqlType, f.kind = nullAt, valueAt, c.meta.Type.Type(), kind
 		f.cols = append(f.cols, ci)
 	}
 	return p
@@ -175,44 +150,45 @@ func nullable(t *converters.AvroType) (value *converters.AvroType, nullAt, value
 	return nil, 0, 0
 }
 
-// directType reports the Avro/CQL pairs bound directly; a primary key
-// column also needs a type whose grouping key is built here.
-func directType(a *converters.AvroType, c gocql.TypeInfo, pk bool) bool {
+// directBinding reports whether an Avro/CQL pair is bound directly, and
+// the kind the per-record code switches on; a primary key column also
+// needs a type whose grouping key is built here.
+func directBinding(a *converters.AvroType, c gocql.TypeInfo, pk bool) (directKind, bool) {
 	if a.Logical != "" && !(a.Kind == "long" && a.Logical == "timestamp-millis") {
-		return false
+		return 0, false
 	}
 	ct := c.Type()
 	switch a.Kind {
 	case "string":
-		return ct == gocql.TypeText || ct == gocql.TypeVarchar
+		return kindText, ct == gocql.TypeText || ct == gocql.TypeVarchar
 	case "int":
-		return ct == gocql.TypeInt
+		return kindInt, ct == gocql.TypeInt
 	case "long":
 		if a.Logical == "timestamp-millis" {
-			return ct == gocql.TypeTimestamp
+			return kindTimestamp, ct == gocql.TypeTimestamp
 		}
-		return ct == gocql.TypeBigInt
+		return kindLong, ct == gocql.TypeBigInt
 	}
 	if pk {
-		return false
+		return 0, false
 	}
 	switch a.Kind {
 	case "double":
-		return ct == gocql.TypeDouble
+		return kindDouble, ct == gocql.TypeDouble
 	case "float":
-		return ct == gocql.TypeFloat
+		return kindFloat, ct == gocql.TypeFloat
 	case "boolean":
-		return ct == gocql.TypeBoolean
+		return kindBool, ct == gocql.TypeBoolean
 	case "bytes":
-		return ct == gocql.TypeBlob
+		return kindBytes, ct == gocql.TypeBlob
 	case "array":
-		return a.Items.Kind == "string" && a.Items.Logical == "" && (ct == gocql.TypeList || ct == gocql.TypeSet) &&
+		return kindArray, a.Items.Kind == "string" && a.Items.Logical == "" && (ct == gocql.TypeList || ct == gocql.TypeSet) &&
 			isPlainText(c.(gocql.CollectionType).Elem)
 	case "map":
-		return a.Values.Kind == "string" && a.Values.Logical == "" && ct == gocql.TypeMap &&
+		return kindMap, a.Values.Kind == "string" && a.Values.Logical == "" && ct == gocql.TypeMap &&
 			isPlainText(c.(gocql.CollectionType).Key) && isPlainText(c.(gocql.CollectionType).Elem)
 	}
-	return false
+	return 0, false
 }
 
 func isPlainText(t gocql.TypeInfo) bool {
