@@ -3,19 +3,23 @@ module github.com/gonnect/gonnect
 go 1.26.8
 
 require (
-	github.com/apache/cassandra-gocql-driver/v2 v2.1.2 // indirect
-	github.com/confluentinc/confluent-kafka-go/v2 v2.11.1 // indirect
-	github.com/go-chi/chi/v5 v5.5.0 // indirect
+	github.com/apache/cassandra-gocql-driver/v2 v2.1.2
+	github.com/confluentinc/confluent-kafka-go/v2 v2.11.1
+	github.com/go-chi/chi/v5 v5.5.0
+	github.com/linkedin/goavro/v2 v2.15.0
+	github.com/riferrei/srclient v0.7.2
+	github.com/twmb/franz-go v1.22.3
+	github.com/twmb/franz-go/pkg/kmsg v1.15.1
+	github.com/twmb/franz-go/pkg/sr v1.8.0
+	gopkg.in/inf.v0 v0.9.1
+)
+
+require (
 	github.com/golang/snappy v1.0.0 // indirect
 	github.com/klauspost/compress v1.20.3 // indirect
-	github.com/linkedin/goavro/v2 v2.15.0 // indirect
 	github.com/pierrec/lz4/v4 v4.1.33 // indirect
-	github.com/riferrei/srclient v0.7.2 // indirect
 	github.com/santhosh-tekuri/jsonschema/v5 v5.3.0 // indirect
-	github.com/twmb/franz-go v1.22.3 // indirect
-	github.com/twmb/franz-go/pkg/kfake v0.0.0-20260918054303-01f206a7e32c // indirect
-	github.com/twmb/franz-go/pkg/kmsg v1.15.1 // indirect
-	github.com/twmb/franz-go/pkg/sr v1.8.0 // indirect
+	golang.org/x/crypto v0.51.0 // indirect
 	golang.org/x/sync v0.8.0 // indirect
-	gopkg.in/inf.v0 v0.9.1 // indirect
+	golang.org/x/sys v0.44.0 // indirect
 )
