@@ -31,7 +31,11 @@ type Herder struct {
 	rt        *runtime
 	validate  func(ctx context.Context, plugin string, config map[string]string) (configdef.Infos, error)
 	syncWait  time.Duration
-	loggers   *logging.Registry
+	// unsyncBackoff and rebalanceDelay pace rejoining after the config
+	// topic could not be read in time (see unsynced).
+	unsyncBackoff  time.Duration
+	rebalanceDelay time.Duration
+	loggers        *logging.Registry
 
 	reqs    chan func()
 	changed chan struct{}
@@ -39,7 +43,14 @@ type Herder struct {
 	// stopped is closed when Run returns, so queued requests fail fast.
 	stopped chan struct{}
 
+	// restarts queues the config topic's restart records for the Run
+	// goroutine, which applies them in order.
+	restartMu   sync.Mutex
+	restarts    []restartRequest
+	restartKick chan struct{}
+
 	// Owned by the Run goroutine.
+	backoffRetries     int
 	assignedConnectors map[string]bool
 	assignedTasks      map[TaskID]bool
 	applied            ClusterConfig
@@ -73,8 +84,15 @@ type HerderConfig struct {
 	// the plugin's own), as /config/validate answers.
 	Validate    func(ctx context.Context, plugin string, config map[string]string) (configdef.Infos, error)
 	StopTimeout time.Duration
-	// SyncTimeout bounds reading the config topic up to the leader's offset.
+	// SyncTimeout bounds reading the config topic up to the leader's offset
+	// (worker.sync.timeout.ms).
 	SyncTimeout time.Duration
+	// UnsyncBackoff is how long a worker that could not catch up stays out
+	// of the group under the eager protocol (worker.unsync.backoff.ms);
+	// ScheduledRebalanceDelay paces it under the incremental ones
+	// (scheduled.rebalance.max.delay.ms), as Connect does.
+	UnsyncBackoff           time.Duration
+	ScheduledRebalanceDelay time.Duration
 	// Loggers receives cluster-scoped logger levels; nil ignores them.
 	Loggers *logging.Registry
 }
@@ -84,7 +102,8 @@ func NewHerder(c HerderConfig) *Herder {
 	h := &Herder{
 		log: c.Logger, workerID: c.WorkerID, clusterID: c.ClusterID, configs: c.Configs, status: c.Status,
 		offsets: c.Offsets, member: c.Member, validate: c.Validate, syncWait: c.SyncTimeout, loggers: c.Loggers,
-		reqs: make(chan func()), changed: make(chan struct{}, 1), stopped: make(chan struct{}),
+		unsyncBackoff: c.UnsyncBackoff, rebalanceDelay: c.ScheduledRebalanceDelay, backoffRetries: unsyncRetries,
+		reqs: make(chan func()), changed: make(chan struct{}, 1), stopped: make(chan struct{}), restartKick: make(chan struct{}, 1),
 		assignedConnectors: map[string]bool{}, assignedTasks: map[TaskID]bool{},
 	}
 	if h.syncWait <= 0 {
@@ -95,8 +114,10 @@ func NewHerder(c HerderConfig) *Herder {
 }
 
 // Run runs the herder and its group membership until ctx ends, then stops
-// every connector and task this worker runs.
+// every connector and task this worker runs. The work's lifetime is Run's:
+// requests and membership callbacks only start and stop it.
 func (h *Herder) Run(ctx context.Context) error {
+	h.rt.open(ctx)
 	// The membership outlives ctx until this worker's work is stopped (see
 	// below): leaving the group first would let the leader judge the work
 	// before its UNASSIGNED statuses exist, and hold it as if we crashed.
@@ -107,7 +128,7 @@ func (h *Herder) Run(ctx context.Context) error {
 	defer func() {
 		// Stop work before leaving the group so a graceful stop hands tasks
 		// over at once, with offsets committed.
-		h.rt.stopAll()
+		h.rt.close()
 		cancelMember()
 		<-memberDone
 	}()
@@ -125,6 +146,8 @@ func (h *Herder) Run(ctx context.Context) error {
 			fn()
 		case <-h.changed:
 			h.reconcile(ctx)
+		case <-h.restartKick:
+			h.applyRestarts(ctx)
 		}
 	}
 }
@@ -158,14 +181,26 @@ func (h *Herder) ConfigChanged() {
 }
 
 // RestartRequested implements ConfigListener: restart records are applied
-// by whichever worker runs the connector or tasks.
+// by whichever worker runs the connector or tasks, on the Run goroutine in
+// the order they were read.
 func (h *Herder) RestartRequested(name string, includeTasks, onlyFailed bool) {
-	go func() {
-		_ = h.do(context.Background(), func() error {
-			h.applyRestart(context.Background(), restartRequest{name, includeTasks, onlyFailed})
-			return nil
-		})
-	}()
+	h.restartMu.Lock()
+	h.restarts = append(h.restarts, restartRequest{name, includeTasks, onlyFailed})
+	h.restartMu.Unlock()
+	select {
+	case h.restartKick <- struct{}{}:
+	default:
+	}
+}
+
+func (h *Herder) applyRestarts(ctx context.Context) {
+	h.restartMu.Lock()
+	q := h.restarts
+	h.restarts = nil
+	h.restartMu.Unlock()
+	for _, r := range q {
+		h.applyRestart(ctx, r)
+	}
 }
 
 // LoggerLevelChanged implements ConfigListener: every worker applies a
@@ -192,8 +227,8 @@ func (h *Herder) Snapshot() ClusterConfig { return h.configs.Snapshot() }
 // OnRevoked stops revoked work before the group completes the rebalance.
 func (h *Herder) OnRevoked(ctx context.Context, a Assignment) {
 	_ = h.do(ctx, func() error {
+		h.rt.stopTasks(a.RevokedTasks)
 		for _, id := range a.RevokedTasks {
-			h.rt.stopTask(id)
 			delete(h.assignedTasks, id)
 		}
 		for _, n := range a.RevokedConnectors {
@@ -226,8 +261,13 @@ func (h *Herder) applyAssignment(ctx context.Context, a Assignment) {
 		sctx, cancel := context.WithTimeout(ctx, h.syncWait)
 		err := h.configs.Refresh(sctx)
 		cancel()
-		if err != nil || a.ConfigMismatch {
-			h.log.Warn("config topic behind the leader's; rejoining", "leader_offset", a.ConfigOffset, "error", err)
+		if err != nil {
+			h.unsynced(a, err)
+			return
+		}
+		h.backoffRetries = unsyncRetries
+		if a.ConfigMismatch {
+			h.log.Warn("config topic of the leader and this worker differed; read to its end, rejoining", "leader_offset", a.ConfigOffset)
 			h.member.RequestRejoin()
 			return
 		}
@@ -245,12 +285,14 @@ func (h *Herder) applyAssignment(ctx context.Context, a Assignment) {
 			}
 		}
 		keepT := toSet(a.Tasks)
+		var drop []TaskID
 		for id := range h.assignedTasks {
 			if !keepT[id] {
-				h.rt.stopTask(id)
+				drop = append(drop, id)
 				delete(h.assignedTasks, id)
 			}
 		}
+		h.rt.stopTasks(drop)
 	}
 	// Bring work we already run up to date first: h.applied is what it
 	// reflects, and new work starts from the same snapshot.
@@ -273,7 +315,7 @@ func (h *Herder) applyAssignment(ctx context.Context, a Assignment) {
 			continue
 		}
 		h.assignedTasks[id] = true
-		h.startTask(ctx, snap, id)
+		h.startTask(snap, id)
 	}
 	h.publishOwned()
 	h.ready.Store(true)
@@ -285,14 +327,16 @@ func (h *Herder) startConnector(ctx context.Context, snap ClusterConfig, name st
 	if !ok {
 		return
 	}
-	if err := h.rt.startConnector(ctx, name, cfg, snap.Target(name)); err != nil {
+	if err := h.rt.startConnector(name, cfg, snap.Target(name)); err != nil {
 		h.log.Error("connector failed to start", "connector", name, "error", err)
 		return
 	}
 	h.reconfigureTasks(ctx, snap, name)
 }
 
-func (h *Herder) startTask(ctx context.Context, snap ClusterConfig, id TaskID) {
+// startTask starts a task of the snapshot. It takes no context: the task's
+// lifetime is the runtime's, whoever asks for it to start.
+func (h *Herder) startTask(snap ClusterConfig, id TaskID) {
 	tasks := snap.Tasks[id.Connector]
 	if id.Task >= len(tasks) || snap.Connectors[id.Connector] == nil {
 		return
@@ -301,7 +345,7 @@ func (h *Herder) startTask(ctx context.Context, snap ClusterConfig, id TaskID) {
 	if target == TargetStopped {
 		return
 	}
-	if err := h.rt.startTask(ctx, id, snap.Connectors[id.Connector], tasks[id.Task], target); err != nil {
+	if err := h.rt.startTask(id, snap.Connectors[id.Connector], tasks[id.Task], target, len(tasks)); err != nil {
 		h.log.Error("task failed to start", "task", id.String(), "error", err)
 	}
 }
@@ -316,12 +360,8 @@ func (h *Herder) reconfigureTasks(ctx context.Context, snap ClusterConfig, name 
 		if !h.rt.connectorRunning(name) {
 			return
 		}
-		maxTasks := 1
-		if v, err := parsePositiveInt(snap.Connectors[name]["tasks.max"]); err == nil {
-			maxTasks = v
-		}
 		var err error
-		desired, err = h.rt.taskConfigs(name, maxTasks)
+		desired, err = h.rt.taskConfigs(name)
 		if err != nil {
 			h.log.Error("generating task configs", "connector", name, "error", err)
 			return
@@ -367,18 +407,24 @@ func (h *Herder) reconcile(ctx context.Context) {
 			}
 		}
 	}
+	// Tasks to stop or restart are stopped together, then started.
+	var stop, restart []TaskID
 	for id := range h.assignedTasks {
 		tasks := snap.Tasks[id.Connector]
 		target := snap.Target(id.Connector)
 		switch {
 		case snap.Connectors[id.Connector] == nil || id.Task >= len(tasks) || target == TargetStopped:
-			h.rt.stopTask(id)
+			stop = append(stop, id)
 		case id.Task >= len(prev.Tasks[id.Connector]) || !maps.Equal(tasks[id.Task], prev.Tasks[id.Connector][id.Task]) ||
 			prev.Target(id.Connector) == TargetStopped:
-			h.startTask(ctx, snap, id)
+			restart = append(restart, id)
 		case target != prev.Target(id.Connector):
 			h.rt.setTaskTarget(id, target)
 		}
+	}
+	h.rt.stopTasks(append(stop, restart...))
+	for _, id := range restart {
+		h.startTask(snap, id)
 	}
 }
 
@@ -410,15 +456,71 @@ func (h *Herder) applyRestart(ctx context.Context, r restartRequest) {
 	if !r.includeTasks {
 		return
 	}
+	var restart []TaskID
 	for _, id := range snap.TaskIDs(r.name) {
 		if !h.assignedTasks[id] {
 			continue
 		}
 		st, _ := h.status.Task(id)
 		if !r.onlyFailed || st.State == StateFailed {
-			h.startTask(ctx, snap, id)
+			restart = append(restart, id)
 		}
 	}
+	h.rt.stopTasks(restart)
+	for _, id := range restart {
+		h.startTask(snap, id)
+	}
+}
+
+// unsyncRetries is how many times, under an incremental protocol, a worker
+// that cannot read the config topic in time backs off and rejoins keeping
+// its work, before it gives the work up (Connect's BACKOFF_RETRIES).
+const unsyncRetries = 5
+
+// groupLeaver is a membership that can leave its group for a while.
+type groupLeaver interface {
+	// LeaveFor leaves the group and joins again after d.
+	LeaveFor(d time.Duration)
+}
+
+// unsynced handles a config topic that could not be read to the leader's
+// offset within worker.sync.timeout.ms, as Connect does: leave the group
+// (it rebalances without this worker, which would hold everyone up) and
+// wait before joining again: worker.unsync.backoff.ms under the eager
+// protocol; under the incremental ones a growing share of
+// scheduled.rebalance.max.delay.ms, keeping the running work, and after
+// unsyncRetries of those the work is given up.
+func (h *Herder) unsynced(a Assignment, err error) {
+	var backoff time.Duration
+	switch {
+	case a.Full:
+		backoff = h.unsyncBackoff
+	case h.backoffRetries > 0:
+		backoff = h.rebalanceDelay / 10 / time.Duration(h.backoffRetries)
+		h.backoffRetries--
+	default:
+		h.log.Warn("giving up this worker's work: it has not caught up with the config topic", "retries", unsyncRetries)
+		h.revokeAll()
+		h.backoffRetries = unsyncRetries
+	}
+	h.log.Warn("config topic not read to the leader's offset in time; leaving the group", "leader_offset", a.ConfigOffset,
+		"read_offset", h.configs.Snapshot().Offset, "sync_timeout", h.syncWait, "backoff", backoff, "error", err)
+	if l, ok := h.member.(groupLeaver); ok {
+		l.LeaveFor(backoff)
+		return
+	}
+	h.member.RequestRejoin()
+}
+
+// revokeAll stops all the work assigned to this worker.
+func (h *Herder) revokeAll() {
+	h.rt.stopTasks(slices.Collect(maps.Keys(h.assignedTasks)))
+	for n := range h.assignedConnectors {
+		h.rt.stopConnector(n)
+	}
+	clear(h.assignedTasks)
+	clear(h.assignedConnectors)
+	h.publishOwned()
 }
 
 // ----- status reporting (StatusSink) -----
@@ -480,12 +582,4 @@ func toSet[T comparable](xs []T) map[T]bool {
 
 func equalTaskConfigs(a, b []map[string]string) bool {
 	return slices.EqualFunc(a, b, func(x, y map[string]string) bool { return maps.Equal(x, y) })
-}
-
-func parsePositiveInt(s string) (int, error) {
-	var n int
-	if _, err := fmt.Sscan(s, &n); err != nil || n < 1 {
-		return 0, errors.New("not a positive integer")
-	}
-	return n, nil
 }

@@ -297,7 +297,9 @@ func (h *Herder) RestartTask(ctx context.Context, id TaskID) error {
 			return &NotFoundError{Msg: fmt.Sprintf("Task %s not found", id)}
 		}
 		if h.assignedTasks[id] {
-			h.startTask(ctx, snap, id)
+			// The task outlives this request: startTask gives it the
+			// runtime's lifetime, not ctx's.
+			h.startTask(snap, id)
 			return nil
 		}
 		// The owner restarts it: forward there, as Connect does.

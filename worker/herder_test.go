@@ -29,7 +29,9 @@ func (c *testConnector) Start(_ context.Context, cfg map[string]string) error {
 	return nil
 }
 func (c *testConnector) TaskConfigs(max int) ([]map[string]string, error) {
-	out := make([]map[string]string, max)
+	// extra.tasks makes a connector that ignores tasks.max.
+	extra, _ := strconv.Atoi(c.cfg["extra.tasks"])
+	out := make([]map[string]string, max+extra)
 	for i := range out {
 		out[i] = map[string]string{"n": strconv.Itoa(i), "v": c.cfg["v"]}
 	}
@@ -96,9 +98,15 @@ func startHarness(t *testing.T) *harness {
 // startHarnessWith runs a herder whose membership wraps the standalone one.
 func startHarnessWith(t *testing.T, member func(*Solo, *MemoryStatusStore) Membership) *harness {
 	t.Helper()
+	return startHarnessConfig(t, member, func(c *HerderConfig) {})
+}
+
+// startHarnessConfig runs a herder whose config edit may change anything.
+func startHarnessConfig(t *testing.T, member func(*Solo, *MemoryStatusStore) Membership, edit func(*HerderConfig)) *harness {
+	t.Helper()
 	configs, status := NewMemoryConfigStore(), NewMemoryStatusStore()
 	solo := NewSolo("http://w1:8083/")
-	h := NewHerder(HerderConfig{
+	hc := HerderConfig{
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), WorkerID: "w1:8083", Configs: configs, Status: status, Member: member(solo, status),
 		NewTask: func(id TaskID, _ connectors.Plugin, _, _ map[string]string, l TaskListener) (TaskRunner, error) {
 			return &fakeRunner{id: id, l: l}, nil
@@ -108,7 +116,9 @@ func startHarnessWith(t *testing.T, member func(*Solo, *MemoryStatusStore) Membe
 		},
 		StopTimeout: time.Second,
 		Loggers:     logging.New(slog.NewTextHandler(io.Discard, nil), slog.LevelInfo),
-	})
+	}
+	edit(&hc)
+	h := NewHerder(hc)
 	configs.SetListener(h)
 	solo.SetHandler(h)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -7,9 +7,12 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gonnect/gonnect/connectors"
+	"github.com/gonnect/gonnect/connectors/configdef"
+	"github.com/gonnect/gonnect/connectors/connectorconfig"
 )
 
 // StatusSink receives the state changes of the connectors and tasks this
@@ -44,13 +47,21 @@ type TaskListener interface {
 }
 
 // runtime starts and stops the connectors and tasks assigned to this
-// worker. Every goroutine it starts is tracked and stopped by it; it is
-// driven by the herder goroutine only, except for listener callbacks.
+// worker. Their lifetime is the runtime's, never their caller's: each runs
+// under a context derived from root, which the herder's Run owns (open,
+// close), so a caller's context (an HTTP request, a membership callback)
+// bounds only the call that starts or stops them. Every goroutine it
+// starts is counted in wg and joined by close. It is driven by the herder
+// goroutine only, except for listener callbacks.
 type runtime struct {
 	log         *slog.Logger
 	status      StatusSink
 	newTask     TaskFactory
 	stopTimeout time.Duration
+
+	root       context.Context
+	cancelRoot context.CancelFunc
+	wg         sync.WaitGroup
 
 	mu         sync.Mutex
 	connectors map[string]*runningConnector
@@ -60,33 +71,116 @@ type runtime struct {
 type runningConnector struct {
 	plugin connectors.Plugin
 	conn   connectors.Connector
+	cancel context.CancelFunc // ends the context conn.Start was given
 	config map[string]string
 	target TargetState
 	failed bool
 }
 
 type runningTask struct {
+	id     TaskID
 	runner TaskRunner
-	cancel context.CancelFunc
-	done   chan struct{}
-	err    error
+	// stop ends Run's context: the task should finish and commit.
+	stop context.CancelFunc
+	// abandon ends the context of its final work (FinalContext).
+	abandon context.CancelFunc
+	// done is closed when Run has returned; err is written before, so it
+	// may be read only after done.
+	done chan struct{}
+	err  error
+	// abandoned is set when the task did not stop in time: what it reports
+	// afterwards is dropped, since another worker may run it by then.
+	abandoned atomic.Bool
 }
 
 func newRuntime(log *slog.Logger, status StatusSink, newTask TaskFactory, stopTimeout time.Duration) *runtime {
-	return &runtime{log: log, status: status, newTask: newTask, stopTimeout: stopTimeout,
+	rt := &runtime{log: log, status: status, newTask: newTask, stopTimeout: stopTimeout,
 		connectors: map[string]*runningConnector{}, tasks: map[TaskID]*runningTask{}}
+	rt.root, rt.cancelRoot = context.WithCancel(context.Background())
+	return rt
+}
+
+// open derives the root of all work from the owner's context, keeping its
+// values but not its cancellation: work is stopped by close, gracefully.
+func (rt *runtime) open(owner context.Context) {
+	rt.cancelRoot()
+	rt.root, rt.cancelRoot = context.WithCancel(context.WithoutCancel(owner))
+}
+
+// close stops all work, then ends the root context (abandoned tasks' final
+// work too) and joins every goroutine the runtime started, bounded by the
+// shutdown timeout.
+func (rt *runtime) close() {
+	rt.stopAll()
+	rt.cancelRoot()
+	joined := make(chan struct{})
+	go func() { rt.wg.Wait(); close(joined) }()
+	select {
+	case <-joined:
+	case <-time.After(rt.stopTimeout):
+		rt.log.Error("abandoned tasks still running at shutdown", "waited", rt.stopTimeout)
+	}
+}
+
+type finalKey struct{}
+
+// FinalContext is the context for a task runner's work after its Run
+// context has ended (the final offset commit or flush). It ends when the
+// runtime abandons the task: task.shutdown.graceful.timeout.ms after the
+// stop began. Outside a runtime (a runner driven directly) it lasts 30s.
+func FinalContext(runCtx context.Context) (context.Context, context.CancelFunc) {
+	if final, ok := runCtx.Value(finalKey{}).(context.Context); ok {
+		return context.WithCancel(final)
+	}
+	return context.WithTimeout(context.WithoutCancel(runCtx), 30*time.Second)
+}
+
+// tasksMax reads tasks.max and tasks.max.enforce through the connector
+// config's declaration.
+func tasksMax(p connectors.Plugin, config map[string]string) (int, bool, error) {
+	common := connectorconfig.Common(p, connectorconfig.Defaults{})
+	def := configdef.New()
+	for _, n := range []string{connectorconfig.TasksMax, connectorconfig.TasksMaxEnforce} {
+		k, ok := common.Key(n)
+		if !ok {
+			return 0, false, fmt.Errorf("connector config declares no %s", n)
+		}
+		def.Define(*k)
+	}
+	v, err := def.Parse(config)
+	if err != nil {
+		return 0, false, fmt.Errorf("reading the task limit of connector %s: %w", config[connectorconfig.Name], err)
+	}
+	return v.Int(connectorconfig.TasksMax), v.Bool(connectorconfig.TasksMaxEnforce), nil
+}
+
+// checkTasksMax fails a connector that has more tasks than tasks.max, with
+// Connect's message, unless tasks.max.enforce=false allows it (a warning).
+func (rt *runtime) checkTasksMax(name string, n, max int, enforce bool) error {
+	if n <= max {
+		return nil
+	}
+	if enforce {
+		return fmt.Errorf("The connector %s has generated %d tasks, which is greater than %d, the maximum number of tasks it is configured to create. "+
+			"This behaviour should be considered a bug and is disallowed. If necessary, it can be permitted by reconfiguring the connector with '%s' set to false; "+
+			"however, this option will be removed in a future release of Kafka Connect.", name, n, max, connectorconfig.TasksMaxEnforce)
+	}
+	rt.log.Warn("connector has more tasks than tasks.max; allowed because tasks.max.enforce=false, which a future release will remove: the connector should respect tasks.max",
+		"connector", name, "tasks", n, "tasks_max", max)
+	return nil
 }
 
 // startConnector starts a connector instance in the given target state. A
 // failure marks it FAILED in status and is returned.
-func (rt *runtime) startConnector(ctx context.Context, name string, config map[string]string, target TargetState) error {
+func (rt *runtime) startConnector(name string, config map[string]string, target TargetState) error {
 	rt.stopConnector(name)
 	plugin, err := connectors.Lookup(config["connector.class"])
 	if err != nil {
 		rt.status.ConnectorState(name, StateFailed, traceOf(err))
 		return fmt.Errorf("starting connector %s: %w", name, err)
 	}
-	rc := &runningConnector{plugin: plugin, config: config, target: target}
+	cctx, cancel := context.WithCancel(rt.root)
+	rc := &runningConnector{plugin: plugin, config: config, target: target, cancel: cancel}
 	rt.mu.Lock()
 	rt.connectors[name] = rc
 	rt.mu.Unlock()
@@ -96,7 +190,7 @@ func (rt *runtime) startConnector(ctx context.Context, name string, config map[s
 	}
 	conn, err := safeNew(plugin)
 	if err == nil {
-		err = safeCall(func() error { return conn.Start(ctx, config) })
+		err = safeCall(func() error { return conn.Start(cctx, config) })
 	}
 	if err != nil {
 		rc.failed = true
@@ -112,27 +206,31 @@ func (rt *runtime) startConnector(ctx context.Context, name string, config map[s
 	return nil
 }
 
-// taskConfigs asks a running connector for its task configurations.
-func (rt *runtime) taskConfigs(name string, maxTasks int) ([]map[string]string, error) {
+// taskConfigs asks a running connector for its task configurations; more
+// than tasks.max fail the connector unless tasks.max.enforce=false.
+func (rt *runtime) taskConfigs(name string) ([]map[string]string, error) {
 	rt.mu.Lock()
 	rc := rt.connectors[name]
 	rt.mu.Unlock()
 	if rc == nil || rc.conn == nil {
 		return nil, fmt.Errorf("connector %s is not running on this worker", name)
 	}
+	maxTasks, enforce, err := tasksMax(rc.plugin, rc.config)
 	var out []map[string]string
-	err := safeCall(func() error {
-		var err error
-		out, err = rc.conn.TaskConfigs(maxTasks)
-		return err
-	})
+	if err == nil {
+		err = safeCall(func() error {
+			var err error
+			out, err = rc.conn.TaskConfigs(maxTasks)
+			return err
+		})
+	}
+	if err == nil {
+		err = rt.checkTasksMax(name, len(out), maxTasks, enforce)
+	}
 	if err != nil {
 		rc.failed = true
 		rt.status.ConnectorState(name, StateFailed, traceOf(err))
 		return nil, fmt.Errorf("generating task configs of connector %s: %w", name, err)
-	}
-	if len(out) > maxTasks {
-		out = out[:maxTasks]
 	}
 	return out, nil
 }
@@ -151,6 +249,7 @@ func (rt *runtime) stopConnector(name string) {
 			rt.log.Warn("stopping connector", "connector", name, "error", err)
 		}
 	}
+	rc.cancel()
 	if !rc.failed {
 		// As Connect: stopped here, it is UNASSIGNED until started again;
 		// the leader takes that as a clean hand-over (no rebalance delay).
@@ -189,32 +288,56 @@ func (rt *runtime) ownsConnector(name string) bool {
 	return ok
 }
 
-// startTask starts a task runner goroutine.
-func (rt *runtime) startTask(ctx context.Context, id TaskID, connConfig, taskConfig map[string]string, target TargetState) error {
+// startTask starts a task runner goroutine under the runtime's root
+// context; numTasks is its connector's current task count.
+func (rt *runtime) startTask(id TaskID, connConfig, taskConfig map[string]string, target TargetState, numTasks int) error {
 	rt.stopTask(id)
+	fail := func(err error) error {
+		rt.status.TaskState(id, StateFailed, traceOf(err))
+		return fmt.Errorf("starting task %s: %w", id, err)
+	}
 	plugin, err := connectors.Lookup(connConfig["connector.class"])
 	if err != nil {
-		rt.status.TaskState(id, StateFailed, traceOf(err))
-		return fmt.Errorf("starting task %s: %w", id, err)
+		return fail(err)
 	}
-	runner, err := rt.newTask(id, plugin, connConfig, taskConfig, rt)
+	maxTasks, enforce, err := tasksMax(plugin, connConfig)
+	if err == nil {
+		err = rt.checkTasksMax(id.Connector, numTasks, maxTasks, enforce)
+	}
 	if err != nil {
-		rt.status.TaskState(id, StateFailed, traceOf(err))
-		return fmt.Errorf("starting task %s: %w", id, err)
+		return fail(err)
 	}
+	t := &runningTask{id: id, done: make(chan struct{})}
+	runner, err := rt.newTask(id, plugin, connConfig, taskConfig, taskReports{rt: rt, t: t})
+	if err != nil {
+		return fail(err)
+	}
+	t.runner = runner
 	if target == TargetPaused {
 		runner.SetTargetState(string(TargetPaused))
 	}
-	tctx, cancel := context.WithCancel(ctx)
-	t := &runningTask{runner: runner, cancel: cancel, done: make(chan struct{})}
+	final, abandon := context.WithCancel(rt.root)
+	runCtx, stop := context.WithCancel(context.WithValue(final, finalKey{}, final))
+	t.stop, t.abandon = stop, abandon
 	rt.mu.Lock()
 	rt.tasks[id] = t
 	rt.mu.Unlock()
+	rt.wg.Add(1)
 	go func() {
+		defer rt.wg.Done()
+		defer abandon()
 		defer close(t.done)
-		err := safeCall(func() error { return runner.Run(tctx) })
-		if err != nil && !errors.Is(err, context.Canceled) {
-			t.err = err
+		err := safeCall(func() error { return runner.Run(runCtx) })
+		switch {
+		case runCtx.Err() != nil && errors.Is(err, context.Canceled):
+			err = nil // stopped as asked
+		case runCtx.Err() == nil && err == nil:
+			// Nothing asked it to stop: a task that ends by itself must not
+			// stay RUNNING in its status.
+			err = fmt.Errorf("task %s stopped by itself", id)
+		}
+		t.err = err
+		if err != nil && !t.abandoned.Load() {
 			rt.OnFailure(id, err)
 		}
 	}()
@@ -222,24 +345,44 @@ func (rt *runtime) startTask(ctx context.Context, id TaskID, connConfig, taskCon
 }
 
 // stopTask stops a task and waits for it, bounded by the shutdown timeout.
-func (rt *runtime) stopTask(id TaskID) {
+func (rt *runtime) stopTask(id TaskID) { rt.stopTasks([]TaskID{id}) }
+
+// stopTasks stops tasks in parallel, as Connect's stopAndAwaitTasks: all
+// are asked to stop, then awaited until one deadline, the shutdown timeout
+// from now. One that has not stopped by then is abandoned: its final work's
+// context ends and nothing it reports counts any more.
+func (rt *runtime) stopTasks(ids []TaskID) {
+	var stopping []*runningTask
 	rt.mu.Lock()
-	t := rt.tasks[id]
-	delete(rt.tasks, id)
+	for _, id := range ids {
+		if t := rt.tasks[id]; t != nil {
+			delete(rt.tasks, id)
+			stopping = append(stopping, t)
+		}
+	}
 	rt.mu.Unlock()
-	if t == nil {
+	if len(stopping) == 0 {
 		return
 	}
-	t.cancel()
-	select {
-	case <-t.done:
-	case <-time.After(rt.stopTimeout):
-		rt.log.Error("task did not stop in time; abandoning it", "task", id.String(), "timeout", rt.stopTimeout)
+	for _, t := range stopping {
+		t.stop()
 	}
-	if t.err == nil {
-		// As Connect: a task stopped by this worker is UNASSIGNED until
-		// some worker starts it again; a failed one keeps its FAILED trace.
-		rt.status.TaskState(id, StateUnassigned, "")
+	wait, cancel := context.WithTimeout(context.Background(), rt.stopTimeout)
+	defer cancel()
+	for _, t := range stopping {
+		select {
+		case <-t.done:
+			if t.err == nil {
+				// As Connect: a task stopped by this worker is UNASSIGNED
+				// until some worker starts it again; a failed one keeps its
+				// FAILED trace.
+				rt.status.TaskState(t.id, StateUnassigned, "")
+			}
+		case <-wait.Done():
+			t.abandoned.Store(true)
+			t.abandon()
+			rt.log.Error("task did not stop in time; abandoning it", "task", t.id.String(), "timeout", rt.stopTimeout)
+		}
 	}
 }
 
@@ -274,14 +417,48 @@ func (rt *runtime) ownedConnectors() []string {
 
 // stopAll stops every task (in parallel, bounded) and connector.
 func (rt *runtime) stopAll() {
-	var wg sync.WaitGroup
-	for _, id := range rt.ownedTasks() {
-		wg.Add(1)
-		go func(id TaskID) { defer wg.Done(); rt.stopTask(id) }(id)
-	}
-	wg.Wait()
+	rt.stopTasks(rt.ownedTasks())
 	for _, n := range rt.ownedConnectors() {
 		rt.stopConnector(n)
+	}
+}
+
+// taskReports is the listener of one run of a task: once the task is
+// abandoned, its reports are dropped.
+type taskReports struct {
+	rt *runtime
+	t  *runningTask
+}
+
+func (r taskReports) live() bool { return !r.t.abandoned.Load() }
+
+func (r taskReports) OnRunning(id TaskID) {
+	if r.live() {
+		r.rt.OnRunning(id)
+	}
+}
+
+func (r taskReports) OnPause(id TaskID) {
+	if r.live() {
+		r.rt.OnPause(id)
+	}
+}
+
+func (r taskReports) OnResume(id TaskID) {
+	if r.live() {
+		r.rt.OnResume(id)
+	}
+}
+
+func (r taskReports) OnFailure(id TaskID, err error) {
+	if r.live() {
+		r.rt.OnFailure(id, err)
+	}
+}
+
+func (r taskReports) OnTopic(id TaskID, topic string) {
+	if r.live() {
+		r.rt.OnTopic(id, topic)
 	}
 }
 

@@ -60,7 +60,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 	}()
 	herderCfg := worker.HerderConfig{
 		Logger: loggers.Logger("org.apache.kafka.connect.runtime.Herder"), WorkerID: workerID, ClusterID: clusterID, Loggers: loggers,
-		StopTimeout: cfg.Millis(worker.TaskShutdownTimeout) + 5*time.Second,
+		StopTimeout: cfg.Millis(worker.TaskShutdownTimeout),
 		Validate: func(ctx context.Context, plugin string, config map[string]string) (configdef.Infos, error) {
 			return validateConnector(ctx, plugin, defaults, config)
 		},
@@ -93,6 +93,8 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 		}
 		member = m
 		herderCfg.Configs, herderCfg.Status, herderCfg.Offsets, herderCfg.Member = configs, status, offsets, member
+		herderCfg.SyncTimeout, herderCfg.UnsyncBackoff = cfg.Millis(worker.WorkerSyncTimeout), cfg.Millis(worker.WorkerUnsyncBackoff)
+		herderCfg.ScheduledRebalanceDelay = cfg.Millis(worker.ScheduledRebalanceDelay)
 		herder = worker.NewHerder(herderCfg)
 		cs.SetListener(herder)
 		m.SetHandler(herder)

@@ -19,6 +19,7 @@ const (
 	Name            = "name"
 	ConnectorClass  = "connector.class"
 	TasksMax        = "tasks.max"
+	TasksMaxEnforce = "tasks.max.enforce"
 	KeyConverter    = "key.converter"
 	ValueConverter  = "value.converter"
 	HeaderConverter = "header.converter"
@@ -134,7 +135,7 @@ func Common(p connectors.Plugin, d Defaults) *configdef.ConfigDef {
 			Width: configdef.WidthMedium, Display: "Connector version", Doc: "Version of the connector.", Recommender: recommend([]string{p.Version})}).
 		Define(configdef.Key{Name: TasksMax, Type: configdef.Int, Default: 1, Importance: configdef.High, Group: groupCommon, Validator: configdef.AtLeast(1),
 			Width: configdef.WidthShort, Display: "Tasks max", Doc: "Maximum number of tasks to use for this connector."}).
-		Define(configdef.Key{Name: "tasks.max.enforce", Type: configdef.Boolean, Default: true, Importance: configdef.Low, Group: groupCommon,
+		Define(configdef.Key{Name: TasksMaxEnforce, Type: configdef.Boolean, Default: true, Importance: configdef.Low, Group: groupCommon,
 			Width: configdef.WidthShort, Display: "Enforce tasks max",
 			Doc: "(Deprecated) Whether to enforce that the tasks.max property is respected by the connector. By default, connectors that generate too many tasks will fail, and existing sets of tasks that exceed the tasks.max property will also be failed. If this property is set to false, then connectors will be allowed to generate more than the maximum number of tasks, and existing sets of tasks that exceed the tasks.max property will be allowed to run. This property is deprecated and will be removed in an upcoming major release."}).
 		Define(configdef.Key{Name: KeyConverter, Type: configdef.Class, Default: nilIfEmpty(d.KeyConverter), Importance: configdef.Low, Group: groupCommon,

@@ -66,6 +66,8 @@ type Member struct {
 	log    *slog.Logger
 	cl     *kgo.Client
 	rejoin chan struct{}
+	// unsync asks to leave the group and join again after a backoff.
+	unsync chan time.Duration
 	mu     sync.Mutex
 	leader string // leader URL
 	isLead bool
@@ -86,7 +88,7 @@ func New(cfg Config, h Handler) (*Member, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating group client: %w", err)
 	}
-	m := &Member{cfg: cfg, h: h, log: cfg.Logger, cl: cl, rejoin: make(chan struct{}, 1)}
+	m := &Member{cfg: cfg, h: h, log: cfg.Logger, cl: cl, rejoin: make(chan struct{}, 1), unsync: make(chan time.Duration, 1)}
 	// The handler is set after New (SetHandler), so look it up per call.
 	m.holds = newHolds(cfg.ScheduledRebalanceMaxDelay, func(w Work) Work { return m.h.Released(w) }, cfg.Logger)
 	return m, nil
@@ -100,6 +102,22 @@ func (m *Member) RequestRejoin() {
 	select {
 	case m.rejoin <- struct{}{}:
 	default:
+	}
+}
+
+// LeaveFor leaves the group and joins again after d: what a worker does
+// that could not read the config topic in time (worker.sync.timeout.ms).
+func (m *Member) LeaveFor(d time.Duration) {
+	for {
+		select {
+		case m.unsync <- d:
+			return
+		default:
+		}
+		select {
+		case <-m.unsync: // the latest backoff wins
+		default:
+		}
 	}
 }
 
@@ -162,10 +180,17 @@ func (m *Member) Run(ctx context.Context) error {
 		m.mu.Lock()
 		m.leader, m.isLead = res.LeaderURL, res.IsLeader
 		m.mu.Unlock()
-		if !res.Revoked.empty() {
-			m.h.OnRevoked(ctx, res.Revoked)
-		}
-		m.h.OnAssigned(ctx, *res)
+		// The herder applies the result while this goroutine keeps the
+		// session with heartbeats (Connect heartbeats on its own thread):
+		// stopping or starting many tasks must not cost the membership.
+		applied := make(chan struct{})
+		go func() {
+			defer close(applied)
+			if !res.Revoked.empty() {
+				m.h.OnRevoked(ctx, res.Revoked)
+			}
+			m.h.OnAssigned(ctx, *res)
+		}()
 		// After revoking, or on a config mismatch, rejoin at once so the
 		// next round can hand out what moved.
 		if !res.Revoked.empty() || res.Error != ErrNone {
@@ -181,38 +206,99 @@ func (m *Member) Run(ctx context.Context) error {
 		if res.DelayMillis > 0 {
 			delay = time.After(time.Until(synced.Add(time.Duration(res.DelayMillis) * time.Millisecond)))
 		}
-		m.heartbeat(ctx, memberID, gen, delay)
+		leave, backoff := m.heartbeat(ctx, memberID, gen, delay, applied)
+		// A rebalance waits until the result is applied: revoked work is
+		// stopped before this member joins again, as Connect's cooperative
+		// protocol requires. (On shutdown the herder drops the callback.)
+		<-applied
+		if leave && ctx.Err() == nil {
+			m.leave(memberID)
+			memberID, gen = "", -1
+			m.log.Info("left worker group; joining again after the backoff", "group", m.cfg.GroupID, "backoff", backoff)
+			select {
+			case <-ctx.Done():
+			case <-time.After(backoff):
+			}
+		}
 	}
 	m.leave(memberID)
 	return nil
 }
 
-// heartbeat keeps the session until a rebalance is needed.
-func (m *Member) heartbeat(ctx context.Context, memberID string, gen int32, delay <-chan time.Time) {
+// heartbeat keeps the session until a rebalance is due and the round's
+// result is applied (applied closed); it beats on while the result is being
+// applied even once a rebalance is due, since the coordinator expires a
+// member that stops beating before it rejoins. leave reports a LeaveFor
+// request and its backoff.
+func (m *Member) heartbeat(ctx context.Context, memberID string, gen int32, delay <-chan time.Time, applied <-chan struct{}) (leave bool, backoff time.Duration) {
 	t := time.NewTicker(m.cfg.HeartbeatInterval)
 	defer t.Stop()
-	for {
+	due := false   // a rebalance (or leaving) is due
+	stale := false // the coordinator no longer knows this generation
+	for !due || applied != nil {
 		select {
 		case <-ctx.Done():
-			return
+			return false, 0
+		case <-applied:
+			applied = nil
 		case <-m.rejoin:
-			return
+			due = true
 		case <-delay:
-			return
+			due, delay = true, nil
+		case d := <-m.unsync:
+			due, leave, backoff = true, true, d
 		case <-t.C:
-			req := kmsg.NewPtrHeartbeatRequest()
-			req.Group, req.MemberID, req.Generation = m.cfg.GroupID, memberID, gen
-			hctx, cancel := context.WithTimeout(ctx, m.cfg.SessionTimeout)
-			resp, err := req.RequestWith(hctx, m.cl)
-			cancel()
+			if stale {
+				continue
+			}
+			code, err := m.beat(ctx, memberID, gen)
 			if err != nil {
 				m.log.Warn("heartbeat failed", "error", err)
 				continue
 			}
-			if code := kerr.ErrorForCode(resp.ErrorCode); code != nil {
+			if code != nil {
 				if !errors.Is(code, kerr.RebalanceInProgress) {
 					m.log.Info("heartbeat says rejoin", "error", code)
+					stale = true
 				}
+				due = true
+			}
+		}
+	}
+	return leave, backoff
+}
+
+// beat sends one heartbeat; code is the coordinator's error, if any.
+func (m *Member) beat(ctx context.Context, memberID string, gen int32) (code, err error) {
+	req := kmsg.NewPtrHeartbeatRequest()
+	req.Group, req.MemberID, req.Generation = m.cfg.GroupID, memberID, gen
+	hctx, cancel := context.WithTimeout(ctx, m.cfg.SessionTimeout)
+	defer cancel()
+	resp, err := req.RequestWith(hctx, m.cl)
+	if err != nil {
+		return nil, err
+	}
+	return kerr.ErrorForCode(resp.ErrorCode), nil
+}
+
+// whileBeating runs fn while keeping the session of the current generation.
+func (m *Member) whileBeating(ctx context.Context, memberID string, gen int32, fn func()) {
+	done := make(chan struct{})
+	go func() { defer close(done); fn() }()
+	if memberID == "" {
+		<-done
+		return
+	}
+	t := time.NewTicker(m.cfg.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			if code, err := m.beat(ctx, memberID, gen); err != nil || (code != nil && !errors.Is(code, kerr.RebalanceInProgress)) {
+				// Nothing to keep any more; the join that follows tells.
+				<-done
 				return
 			}
 		}
@@ -226,7 +312,7 @@ func (m *Member) joinAndSync(ctx context.Context, memberID *string, gen *int32, 
 	if *protocol == ProtocolEager {
 		// Eager protocol: give everything up before joining.
 		if owned := m.h.Owned(); !owned.empty() {
-			m.h.OnRevoked(ctx, owned)
+			m.whileBeating(ctx, *memberID, *gen, func() { m.h.OnRevoked(ctx, owned) })
 		}
 	}
 	join := kmsg.NewPtrJoinGroupRequest()

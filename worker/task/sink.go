@@ -161,8 +161,9 @@ func (r *SinkRunner) Run(ctx context.Context) (err error) {
 	r.reportState()
 	err = r.loop(ctx)
 	// Commit what the task has written before leaving, so the next owner
-	// starts after it; use a fresh context since ctx has ended.
-	fctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// starts after it; ctx has ended, the final context lasts until the
+	// worker abandons the task (task.shutdown.graceful.timeout.ms).
+	fctx, cancel := worker.FinalContext(ctx)
 	defer cancel()
 	if cerr := r.commit(fctx, r.ownedPartitions()); cerr != nil && err == nil {
 		r.log.Warn("final offset commit", "error", cerr)

@@ -106,7 +106,8 @@ func (r *SourceRunner) Run(ctx context.Context) (err error) {
 	}()
 	lastFlush := time.Now()
 	defer func() {
-		fctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		// Bounded by the worker's shutdown timeout (task.shutdown.graceful.timeout.ms).
+		fctx, cancel := worker.FinalContext(ctx)
 		defer cancel()
 		if ferr := r.flushOffsets(fctx); ferr != nil && err == nil {
 			err = ferr
