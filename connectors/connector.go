@@ -180,6 +180,15 @@ type SourceTaskContext interface {
 	Offset(partition map[string]any) (map[string]any, error)
 }
 
+// ExceptionClassifier is implemented by errors that know the Java class
+// name Connect (or the connector gonnect replaces) would give the failure,
+// such as "com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException".
+// The worker names the first error of a chain that implements it in the
+// dead letter queue's __connect.errors.exception.class.name header.
+type ExceptionClassifier interface {
+	ExceptionClass() string
+}
+
 // RetriableError marks an error after which the same operation may succeed
 // if retried (Connect's RetriableException).
 type RetriableError struct{ Err error }

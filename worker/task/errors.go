@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
@@ -23,7 +24,31 @@ const (
 	StageValueConverter  = "VALUE_CONVERTER"
 	StageHeaderConverter = "HEADER_CONVERTER"
 	StageTaskPut         = "TASK_PUT"
+	StageTaskPoll        = "TASK_POLL"
+	StageKafkaProduce    = "KAFKA_PRODUCE"
 )
+
+// Connect's exception classes, named in the dead letter queue's headers
+// for failures whose error does not name its own (connectors.ExceptionClassifier).
+const (
+	classDataException      = "org.apache.kafka.connect.errors.DataException"
+	classConnectException   = "org.apache.kafka.connect.errors.ConnectException"
+	classRetriableException = "org.apache.kafka.connect.errors.RetriableException"
+)
+
+// retryDelayMin is where Connect's retry backoff starts; it doubles per attempt.
+const retryDelayMin = 300 * time.Millisecond
+
+// Clock is the time retries wait on; tests inject a fake one.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // Dead letter queue header names, as Connect's DeadLetterQueueReporter writes them.
 const (
@@ -55,8 +80,12 @@ func (e *RecordError) Error() string {
 
 func (e *RecordError) Unwrap() error { return e.Err }
 
-// Tolerance applies a connector's errors.* settings: whether a failed record
-// is tolerated, logged and sent to the dead letter queue.
+// Tolerance applies a connector's errors.* settings as Connect's
+// RetryWithToleranceOperator and its reporters do: failed operations are
+// retried while retriable (errors.retry.timeout, errors.retry.delay.max.ms),
+// then logged (errors.log.enable) and dead-lettered (sinks,
+// errors.deadletterqueue.topic.name) whatever errors.tolerance is, and
+// with errors.tolerance=none the first failure fails the task.
 type Tolerance struct {
 	connector string
 	task      int
@@ -69,16 +98,21 @@ type Tolerance struct {
 	bootstrap string
 	props     map[string]string
 	log       *slog.Logger
+	// retryTimeout < 0 retries for ever; retryMaxDelay caps the backoff.
+	retryTimeout, retryMaxDelay time.Duration
+	clock                       Clock
+	jitter                      func(n int64) int64
 
 	mu       sync.Mutex
 	producer *kafka.Producer
-	// Failed counts tolerated records.
+	// Failed counts failed operations (Connect's totalFailures).
 	Failed int64
 }
 
 // NewTolerance reads the errors.* keys of a connector config.
 func NewTolerance(connector string, task int, cfg map[string]string, bootstrap string, producerProps map[string]string, log *slog.Logger) (*Tolerance, error) {
-	t := &Tolerance{connector: connector, task: task, bootstrap: bootstrap, props: producerProps, log: log, dlqRF: 3}
+	t := &Tolerance{connector: connector, task: task, bootstrap: bootstrap, props: producerProps, log: log, dlqRF: 3,
+		retryMaxDelay: time.Minute, clock: realClock{}, jitter: rand.Int64N}
 	t.all = strings.EqualFold(strings.TrimSpace(cfg[connectorconfig.ErrorsTolerance]), "all")
 	t.logErrors, _ = strconv.ParseBool(cfg[connectorconfig.ErrorsLog])
 	t.logMsgs, _ = strconv.ParseBool(cfg[connectorconfig.ErrorsLogMsgs])
@@ -91,33 +125,169 @@ func NewTolerance(connector string, task int, cfg map[string]string, bootstrap s
 		}
 		t.dlqRF = n
 	}
+	for _, kv := range []struct {
+		key string
+		to  *time.Duration
+		min int64
+	}{{connectorconfig.RetryTimeout, &t.retryTimeout, -1}, {connectorconfig.RetryDelayMax, &t.retryMaxDelay, 1}} {
+		v := strings.TrimSpace(cfg[kv.key])
+		if v == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < kv.min {
+			return nil, fmt.Errorf("Invalid value %s for configuration %s: must be a number of milliseconds of at least %d", v, kv.key, kv.min)
+		}
+		*kv.to = time.Duration(n) * time.Millisecond
+		if n < 0 {
+			*kv.to = -1
+		}
+	}
 	return t, nil
 }
 
-// Report handles a failed record: with errors.tolerance=none it returns the
-// error (the task must fail); with all it logs and dead-letters the record
-// and returns nil once the dead letter queue acknowledged it.
+// retry runs op until it succeeds, fails with an error that is not
+// retriable, or errors.retry.timeout has passed since the first attempt
+// (ctx ending stops it too); it returns op's last error.
+func (t *Tolerance) retry(ctx context.Context, op func() error) error {
+	start := t.clock.Now()
+	for attempt := 1; ; attempt++ {
+		err := op()
+		if err == nil || !connectors.IsRetriable(err) {
+			return err
+		}
+		now := t.clock.Now()
+		if t.retryTimeout >= 0 && !now.Before(start.Add(t.retryTimeout)) {
+			return err
+		}
+		delay := t.backoff(attempt, start, now)
+		t.log.Debug("retrying a failed operation", "attempt", attempt, "delay", delay, "error", err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-t.clock.After(delay):
+		}
+	}
+}
+
+// backoff is Connect's: 300 ms doubled per attempt; past
+// errors.retry.delay.max.ms a random delay below it; never past the deadline.
+func (t *Tolerance) backoff(attempt int, start, now time.Time) time.Duration {
+	delay := t.retryMaxDelay + 1
+	if attempt-1 < 32 {
+		delay = retryDelayMin << (attempt - 1)
+	}
+	if delay > t.retryMaxDelay {
+		delay = time.Duration(t.jitter(t.retryMaxDelay.Milliseconds())) * time.Millisecond
+	}
+	if t.retryTimeout >= 0 {
+		if left := start.Add(t.retryTimeout).Sub(now); delay > left {
+			delay = max(0, left)
+		}
+	}
+	return delay
+}
+
+// Execute runs one operation of a record's processing (a converter) as
+// Connect's operator does. skip tells the caller to drop the record (it
+// failed and was reported); err fails the task. As in Connect, a
+// retriable failure that outlasted errors.retry.timeout skips the record
+// even with errors.tolerance=none; any other failure fails the task then.
+func (t *Tolerance) Execute(ctx context.Context, rec connectors.SinkRecord, stage, class string, op func() error) (skip bool, err error) {
+	cause := t.retry(ctx, op)
+	if cause == nil {
+		return false, nil
+	}
+	if connectors.IsRetriable(cause) {
+		t.count()
+		if err := t.report(ctx, sinkFailure(rec), stage, class, cause); err != nil {
+			return false, err
+		}
+		return true, nil
+	}
+	return true, t.Report(ctx, rec, stage, class, cause)
+}
+
+// Report handles a record that failed (as Connect's executeFailed): it
+// logs and dead-letters it, then with errors.tolerance=none returns the
+// error that fails the task; with all, nil once the dead letter queue
+// acknowledged the record.
 func (t *Tolerance) Report(ctx context.Context, rec connectors.SinkRecord, stage, class string, cause error) error {
-	re := &RecordError{Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Stage: stage, Class: class, Err: cause}
+	return t.fail(ctx, sinkFailure(rec), stage, class, cause)
+}
+
+// ReportSource handles a source record that failed (conversion or
+// produce): logged, and with errors.tolerance=none the error that fails
+// the task. Connect has no dead letter queue for sources.
+func (t *Tolerance) ReportSource(ctx context.Context, rec connectors.SourceRecord, stage, class string, cause error) error {
+	return t.fail(ctx, failure{topic: rec.Topic, partition: -1, offset: -1, desc: describeSource(rec), source: true}, stage, class, cause)
+}
+
+func (t *Tolerance) fail(ctx context.Context, f failure, stage, class string, cause error) error {
+	t.count()
+	if err := t.report(ctx, f, stage, class, cause); err != nil {
+		return err
+	}
 	if !t.all {
-		return fmt.Errorf("Tolerance exceeded in error handler: %w", re)
+		return fmt.Errorf("Tolerance exceeded in error handler: %w",
+			&RecordError{Topic: f.topic, Partition: f.partition, Offset: f.offset, Stage: stage, Class: class, Err: cause})
 	}
-	if t.logErrors {
-		args := []any{"connector", t.connector, "task", t.task, "topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "stage", stage, "error", cause}
-		if t.logMsgs && rec.Raw != nil {
-			args = append(args, "key", string(rec.Raw.Key), "value", string(rec.Raw.Value))
-		}
-		t.log.Error("Error encountered in task; tolerating it", args...)
-	}
-	if t.dlqTopic != "" {
-		if err := t.sendToDLQ(ctx, rec, stage, class, cause); err != nil {
-			// Never lose a record: a DLQ that cannot take it fails the task.
-			return fmt.Errorf("writing record %s-%d@%d to dead letter queue %s: %w", rec.Topic, rec.Partition, rec.Offset, t.dlqTopic, err)
-		}
-	}
+	return nil
+}
+
+func (t *Tolerance) count() {
 	t.mu.Lock()
 	t.Failed++
 	t.mu.Unlock()
+}
+
+// failure is what the reporters are told of the failed record.
+type failure struct {
+	topic     string
+	partition int32
+	offset    int64
+	desc      string // the record as errors.log.include.messages shows it
+	sink      *connectors.SinkRecord
+	source    bool
+}
+
+func sinkFailure(rec connectors.SinkRecord) failure {
+	desc := fmt.Sprintf(", where consumed record is {topic='%s', partition=%d, offset=%d", rec.Topic, rec.Partition, rec.Offset)
+	if !rec.Timestamp.IsZero() {
+		desc += fmt.Sprintf(", timestamp=%d", rec.Timestamp.UnixMilli())
+	}
+	return failure{topic: rec.Topic, partition: rec.Partition, offset: rec.Offset, desc: desc + "}", sink: &rec}
+}
+
+func describeSource(rec connectors.SourceRecord) string {
+	part := "null"
+	if rec.Partition != nil {
+		part = strconv.Itoa(int(*rec.Partition))
+	}
+	ts := "null"
+	if !rec.Timestamp.IsZero() {
+		ts = strconv.FormatInt(rec.Timestamp.UnixMilli(), 10)
+	}
+	return fmt.Sprintf(", where source record is = SourceRecord{sourcePartition=%v, sourceOffset=%v} ConnectRecord{topic='%s', kafkaPartition=%s, key=%v, keySchema=%v, value=%v, valueSchema=%v, timestamp=%s, headers=%v}",
+		rec.SourcePartition, rec.SourceOffset, rec.Topic, part, rec.Key.Value, rec.Key.Schema, rec.Value.Value, rec.Value.Schema, ts, rec.Headers)
+}
+
+// report runs Connect's reporters: the error log and, for sinks, the dead
+// letter queue. A record the dead letter queue cannot take fails the task.
+func (t *Tolerance) report(ctx context.Context, f failure, stage, class string, cause error) error {
+	if t.logErrors {
+		msg := fmt.Sprintf("Error encountered in task %s-%d. Executing stage '%s' with class '%s'", t.connector, t.task, stage, class)
+		if t.logMsgs {
+			msg += f.desc
+		}
+		t.log.Error(msg+".", "error", cause, "exception", ExceptionClass(stage, cause))
+	}
+	if t.dlqTopic != "" && f.sink != nil {
+		if err := t.sendToDLQ(ctx, *f.sink, stage, class, cause); err != nil {
+			// Never lose a record: a DLQ that cannot take it fails the task.
+			return fmt.Errorf("writing record %s-%d@%d to dead letter queue %s: %w", f.topic, f.partition, f.offset, t.dlqTopic, err)
+		}
+	}
 	return nil
 }
 
@@ -166,13 +336,48 @@ func (t *Tolerance) sendToDLQ(ctx context.Context, rec connectors.SinkRecord, st
 	}
 }
 
+// ExceptionClass is the Java class name a failure is reported under: that
+// of the first error of its chain that names one, otherwise Connect's for
+// the stage (converters throw DataException).
+func ExceptionClass(stage string, cause error) string {
+	var ec connectors.ExceptionClassifier
+	if errors.As(cause, &ec) {
+		return ec.ExceptionClass()
+	}
+	switch {
+	case stage == StageKeyConverter || stage == StageValueConverter || stage == StageHeaderConverter:
+		return classDataException
+	case connectors.IsRetriable(cause):
+		return classRetriableException
+	}
+	return classConnectException
+}
+
+// stackTrace renders the error chain as Java prints a throwable: the
+// failure, then each cause that adds to the message. Go errors carry no
+// frames of where they were made, so there are no "at" lines.
+func stackTrace(stage string, cause error) string {
+	var b strings.Builder
+	b.WriteString(ExceptionClass(stage, cause) + ": " + cause.Error())
+	prev := cause.Error()
+	for u := errors.Unwrap(cause); u != nil; u = errors.Unwrap(u) {
+		msg := u.Error()
+		if msg == prev {
+			continue
+		}
+		b.WriteString("\nCaused by: ")
+		if ec, ok := u.(connectors.ExceptionClassifier); ok {
+			b.WriteString(ec.ExceptionClass() + ": ")
+		}
+		b.WriteString(msg)
+		prev = msg
+	}
+	return b.String()
+}
+
 // ErrorHeaders builds Connect's error context headers.
 func ErrorHeaders(rec connectors.SinkRecord, connector string, task int, stage, class string, cause error) []kafka.Header {
 	h := func(k, v string) kafka.Header { return kafka.Header{Key: k, Value: []byte(v)} }
-	root := cause
-	for u := errors.Unwrap(root); u != nil; u = errors.Unwrap(root) {
-		root = u
-	}
 	return []kafka.Header{
 		h(hdrTopic, rec.Topic),
 		h(hdrPartition, strconv.Itoa(int(rec.Partition))),
@@ -181,9 +386,9 @@ func ErrorHeaders(rec connectors.SinkRecord, connector string, task int, stage, 
 		h(hdrTaskID, strconv.Itoa(task)),
 		h(hdrStage, stage),
 		h(hdrClassName, class),
-		h(hdrExceptionName, fmt.Sprintf("%T", root)),
+		h(hdrExceptionName, ExceptionClass(stage, cause)),
 		h(hdrExceptionMsg, cause.Error()),
-		h(hdrStacktrace, cause.Error()+"\n"+string(debug.Stack())),
+		h(hdrStacktrace, stackTrace(stage, cause)),
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"maps"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -46,10 +45,13 @@ type SinkConfig struct {
 
 // SinkRunner runs one sink task.
 type SinkRunner struct {
-	cfg       SinkConfig
-	log       *slog.Logger
-	tolerance *Tolerance
-	consumer  *kafka.Consumer
+	cfg SinkConfig
+	// consumerCfg is the librdkafka configuration of the consumer, less
+	// what Run adds (bootstrap, group, client id).
+	consumerCfg kafka.ConfigMap
+	log         *slog.Logger
+	tolerance   *Tolerance
+	consumer    *kafka.Consumer
 
 	mu            sync.Mutex
 	paused        bool // target state PAUSED
@@ -71,20 +73,15 @@ func NewSinkRunner(cfg SinkConfig) (*SinkRunner, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	// max.poll.records is the Java consumer's (librdkafka has no such
-	// property): it bounds the records of one put, 500 by default as in
-	// Apache Connect.
-	if v, ok := cfg.ConsumerProps["max.poll.records"]; ok {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("Invalid value %s for configuration max.poll.records: must be an integer of at least 1", v)
-		}
-		props := maps.Clone(cfg.ConsumerProps)
-		delete(props, "max.poll.records")
-		cfg.ConsumerProps, cfg.MaxBatch = props, n
+	cm, maxPoll, warnings, err := sinkConsumerConfig(cfg.ConsumerProps)
+	if err != nil {
+		return nil, fmt.Errorf("consumer settings of task %s: %w", cfg.ID, err)
+	}
+	for _, w := range warnings {
+		cfg.Logger.Warn(w, "task", cfg.ID.String())
 	}
 	if cfg.MaxBatch <= 0 {
-		cfg.MaxBatch = 500
+		cfg.MaxBatch = maxPoll
 	}
 	if cfg.CommitInterval <= 0 {
 		cfg.CommitInterval = time.Minute
@@ -93,7 +90,7 @@ func NewSinkRunner(cfg SinkConfig) (*SinkRunner, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &SinkRunner{cfg: cfg, log: cfg.Logger.With("task", cfg.ID.String()), tolerance: tol,
+	r := &SinkRunner{cfg: cfg, consumerCfg: cm, log: cfg.Logger.With("task", cfg.ID.String()), tolerance: tol,
 		taskPaused: map[connectors.TopicPartition]bool{}, assignment: map[connectors.TopicPartition]bool{},
 		current: map[connectors.TopicPartition]int64{}, seenTopics: map[string]bool{}, stateChanged: make(chan struct{}, 1)}
 	if ws, ok := cfg.ValueConverter.(schemas.WriterSchemaReader); ok {
@@ -175,36 +172,11 @@ func (r *SinkRunner) Run(ctx context.Context) (err error) {
 }
 
 func (r *SinkRunner) subscribe() error {
-	cm := kafka.ConfigMap{
-		"bootstrap.servers":             r.cfg.Bootstrap,
-		"group.id":                      "connect-" + r.cfg.ID.Connector,
-		"client.id":                     fmt.Sprintf("connector-consumer-%s", r.cfg.ID),
-		"enable.auto.commit":            false,
-		"enable.auto.offset.store":      false,
-		"auto.offset.reset":             "earliest",
-		"partition.assignment.strategy": "cooperative-sticky",
-		"fetch.wait.max.ms":             100,
-		// Members learn of a rebalance at their next heartbeat; tasks of a
-		// new connector join one after another, so with the 3 s default each
-		// join stalls the group for seconds.
-		"heartbeat.interval.ms": 1000,
-		// Bound what librdkafka buffers per task (its default is 64 MiB):
-		// a worker runs many tasks, and 512 KiB is still a few puts of
-		// records ahead of the task (no measured loss of throughput).
-		"queued.max.messages.kbytes": 512,
-		// librdkafka holds every message of a fetched record batch, and
-		// of a compressed batch its whole decompressed copy, until the
-		// last one is consumed: fetching 256 KiB per partition instead of
-		// 1 MiB keeps fewer batches alive (the C heap of a 6-task worker on
-		// the benchmark's lz4 batches went from ~45 to ~24 MiB). Once the
-		// queue is full, the next fetch waits 10 ms, not 1 s, for room.
-		"fetch.message.max.bytes":   256 << 10,
-		"fetch.queue.backoff.ms":    10,
-		"fetch.max.bytes":           1 << 20,
-		"receive.message.max.bytes": 2 << 20,
-	}
-	for k, v := range r.cfg.ConsumerProps {
-		cm[k] = v
+	cm := maps.Clone(r.consumerCfg)
+	for k, v := range map[string]string{"bootstrap.servers": r.cfg.Bootstrap, "group.id": "connect-" + r.cfg.ID.Connector, "client.id": fmt.Sprintf("connector-consumer-%s", r.cfg.ID)} {
+		if _, ok := cm[k]; !ok {
+			cm[k] = v
+		}
 	}
 	c, err := kafka.NewConsumer(&cm)
 	if err != nil {
@@ -385,15 +357,18 @@ func (r *SinkRunner) poll(ctx context.Context) ([]*kafka.Message, error) {
 		switch e := ev.(type) {
 		case *kafka.Message:
 			if e.TopicPartition.Error != nil {
-				r.log.Warn("consumer error", "error", e.TopicPartition.Error)
+				if err := consumeError(e.TopicPartition.Error, e.TopicPartition.String()); err != nil {
+					return nil, fmt.Errorf("consumer of task %s cannot make progress: %w", r.cfg.ID, err)
+				}
+				r.log.Warn("consumer error", "partition", e.TopicPartition.String(), "error", e.TopicPartition.Error)
 				continue
 			}
 			batch = append(batch, e)
 		case kafka.Error:
-			if e.IsFatal() {
-				return nil, fmt.Errorf("consumer of task %s: %w", r.cfg.ID, e)
+			if err := consumeError(e, ""); err != nil {
+				return nil, fmt.Errorf("consumer of task %s cannot make progress: %w", r.cfg.ID, err)
 			}
-			r.log.Debug("consumer event", "error", e)
+			r.log.Warn("consumer event", "code", e.Code().String(), "error", e)
 		}
 	}
 	return batch, nil
@@ -611,4 +586,34 @@ func toKafka(parts []connectors.TopicPartition) []kafka.TopicPartition {
 		out[i] = kafka.TopicPartition{Topic: &topic, Partition: p.Partition}
 	}
 	return out
+}
+
+// consumeError returns the error that fails the task for a consumer error
+// after which the consumer cannot make progress by itself (where Java's
+// consumer throws from poll, which fails a Connect task), or nil for
+// errors librdkafka recovers from (brokers down, leaders moving).
+func consumeError(err error, partition string) error {
+	var kerr kafka.Error
+	if !errors.As(err, &kerr) {
+		return err
+	}
+	where := ""
+	if partition != "" {
+		where = " on " + partition
+	}
+	switch {
+	case kerr.IsFatal():
+		return fmt.Errorf("fatal consumer error%s: %w", where, kerr)
+	case kerr.Code() == kafka.ErrAutoOffsetReset:
+		// Java: NoOffsetForPartitionException.
+		return fmt.Errorf("no committed offset%s and auto.offset.reset is none: %w", where, kerr)
+	case kerr.Code() == kafka.ErrTopicAuthorizationFailed, kerr.Code() == kafka.ErrGroupAuthorizationFailed,
+		kerr.Code() == kafka.ErrClusterAuthorizationFailed, kerr.Code() == kafka.ErrSaslAuthenticationFailed:
+		return fmt.Errorf("not authorized%s: %w", where, kerr)
+	case strings.Contains(kerr.Error(), "Invalid response size"):
+		// The same fetch would fail again forever: a response (its first
+		// record batch) is above the receive bound the user set.
+		return fmt.Errorf("a fetch response%s is larger than receive.message.max.bytes (raise it to at least the largest record batch plus 512 bytes, or unset it): %w", where, kerr)
+	}
+	return nil
 }
