@@ -358,25 +358,32 @@ func (w *tableWriter) bindDirect(t *Task, p *directPlan, rec *connectors.SinkRec
 			partLen = len(pk)
 		}
 	}
+	var set uint64
+	partial := false
 	for ci := range n {
 		switch {
 		case nullCol[ci] && w.ts.nullToUnset:
 			args[ci] = gocql.UnsetValue
+			partial = true
 			continue
 		case nullCol[ci]:
 			vals[ci] = nil
 		}
 		args[ci] = &vals[ci]
+		if ci < 64 {
+			set |= 1 << ci
+		}
 	}
 	// USING TTL takes an int, TIMESTAMP a bigint.
 	a := len(slab)
 	slab = binary.BigEndian.AppendUint32(slab, uint32(ttl))
-	slab = binary.BigEndian.AppendUint64(slab, uint64(t.stamp(rec)))
+	ts := t.stamp(rec)
+	slab = binary.BigEndian.AppendUint64(slab, uint64(ts))
 	vals[n], vals[n+1] = rawValue(slab[a:a+4]), rawValue(slab[a+4:])
 	args[n], args[n+1] = &vals[n], &vals[n+1]
 	t.arena.commit(len(slab))
 	pks := t.arena.str(pk)
-	return op{w: w, stmt: w.insert, args: args, pk: pks, part: pks[:partLen], size: size, rec: rec}, true
+	return op{w: w, stmt: w.insert, args: args, pk: pks, part: pks[:partLen], size: size, rec: rec, ts: ts, set: set, partial: partial}, true
 }
 
 // decode reads a non-null value of the field into slab (or, for text and

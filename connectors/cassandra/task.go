@@ -128,6 +128,14 @@ type op struct {
 	part string
 	size int
 	rec  *connectors.SinkRecord
+	// What the write does to its row, for dropping writes that later writes
+	// of the key hide (packing.go): its write time, whether it is a delete,
+	// the columns it sets (of the first 64), and whether it leaves any
+	// column unset.
+	ts      int64
+	del     bool
+	set     uint64
+	partial bool
 }
 
 // stamp is the write time of a record in microseconds: the Kafka timestamp,
@@ -210,6 +218,8 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 	isDelete := rec.Value.Value == nil && w.ts.deletesEnabled
 	size := 64
 	nonNull := 0 // non-key columns with a value
+	var set uint64
+	partial := false
 	for i, c := range w.cols {
 		if isDelete && i >= w.pkCount {
 			break
@@ -238,6 +248,11 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 		} else if i >= w.pkCount {
 			nonNull++
 		}
+		if cv == any(gocql.UnsetValue) {
+			partial = true
+		} else if i < 64 {
+			set |= 1 << i
+		}
 		if i < w.pkCount {
 			// Partition-key columns come first, so the partition key is a
 			// prefix of the primary key.
@@ -254,11 +269,12 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 		vals[i] = wrapCollection(c.meta.Type, cv)
 	}
 	pks := string(pk)
-	o := op{w: w, pk: pks, part: pks[:partLen], size: size, rec: rec}
+	o := op{w: w, pk: pks, part: pks[:partLen], size: size, rec: rec, ts: ts, set: set, partial: partial}
 	if w.deletable && nonNull == 0 {
 		isDelete = true
 	}
 	if isDelete {
+		o.del = true
 		o.stmt = w.delete
 		o.args = append([]any{ts}, vals[:w.pkCount]...)
 		to, err := w.withTuples(o, true)
@@ -277,6 +293,7 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 			return fail(timestampColumn, err)
 		}
 		ts = int64(time.Duration(n) * w.ts.timestampUnit / time.Microsecond)
+		o.ts = ts
 	}
 	ttl := w.ts.ttl * int64(w.ts.ttlUnit/time.Second)
 	if w.ttlMap != nil {
