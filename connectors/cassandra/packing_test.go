@@ -106,7 +106,9 @@ func TestBatchesDropOnlyHiddenWrites(t *testing.T) {
 	ins := func(size int, ts int64, set uint64) op {
 		return op{w: w, part: "k", pk: "k", size: size, ts: ts, set: set, partial: set != id|a|b|c}
 	}
-	del := func(size int, ts int64) op { return op{w: w, part: "k", pk: "k", size: size, ts: ts, del: true, set: id} }
+	del := func(size int, ts int64) op {
+		return op{w: w, part: "k", pk: "k", size: size, ts: ts, del: true, set: id}
+	}
 	tests := []struct {
 		name string
 		in   []op
