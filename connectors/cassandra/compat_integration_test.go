@@ -5,6 +5,8 @@ package cassandra
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,5 +66,50 @@ func TestIntegrationCassandraSameKeyWritesMerge(t *testing.T) {
 	}
 	if err := s.Query("SELECT id FROM " + ks + ".t WHERE id = 8").Scan(new(int)); !errors.Is(err, gocql.ErrNotFound) {
 		t.Errorf("id 8: %v", err)
+	}
+}
+
+// TestIntegrationCassandraBadRecordInABatch: a record Cassandra refuses
+// fails alone, with its own error; the records batched with it (here ten
+// partitions share batches) are written.
+func TestIntegrationCassandraBadRecordInABatch(t *testing.T) {
+	s := session(t)
+	ks := keyspace(t, s, "CREATE TABLE KS.t (p text, c int, v text, PRIMARY KEY ((p), c))")
+	tc := &fakeCtx{}
+	task := startTask(t, map[string]string{"topic.b." + ks + ".t.mapping": "p=value.p, c=value.c, v=value.v", "crossPartitionBatching": "true"}, tc)
+	for _, bad := range []struct {
+		name string
+		p, v string
+		want string
+	}{
+		{"invalid UTF-8", "p3", "bad \xff\xfe", "String didn't validate"},
+		{"empty partition key", "", "fine", "Key may not be empty"},
+	} {
+		t.Run(bad.name, func(t *testing.T) {
+			_ = s.Query("TRUNCATE " + ks + ".t").Exec()
+			tc.reported, tc.errs = nil, nil
+			var recs []connectors.SinkRecord
+			for i := range 30 {
+				v := map[string]any{"p": fmt.Sprintf("p%d", i%10), "c": int64(i), "v": fmt.Sprintf("v%d", i)}
+				if i == 13 {
+					v["p"], v["v"] = bad.p, bad.v
+				}
+				recs = append(recs, jsonRec("b", int64(i), time.Now(), v))
+			}
+			if err := task.Put(context.Background(), recs); err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := s.Query("SELECT count(*) FROM " + ks + ".t").Scan(&n); err != nil || n != 29 {
+				t.Errorf("rows = %d (%v), want 29", n, err)
+			}
+			if len(tc.reported) != 1 || tc.reported[0].Offset != 13 {
+				t.Fatalf("reported %d records (%v), want offset 13 only", len(tc.reported), tc.errs)
+			}
+			var re *RecordError
+			if !errors.As(tc.errs[0], &re) || re.Offset != 13 || !strings.Contains(tc.errs[0].Error(), bad.want) {
+				t.Errorf("error = %v, want record 13's own (%s)", tc.errs[0], bad.want)
+			}
+		})
 	}
 }

@@ -440,8 +440,15 @@ type batch struct {
 	parts int // partitions in the batch
 }
 
+// failedWrite is a record whose write Cassandra refused on its own.
+type failedWrite struct {
+	o   *op
+	err error
+}
+
 func (t *Task) write(ctx context.Context, ops []op) error {
 	all := batches(ops, t.maxInBat, t.maxBytes)
+	fails := make([][]failedWrite, len(all))
 	errs := make([]error, len(all))
 	sem := make(chan struct{}, t.inflight)
 	var wg sync.WaitGroup
@@ -450,21 +457,22 @@ func (t *Task) write(ctx context.Context, ops []op) error {
 		wg.Add(1)
 		go func(i int, b *batch) {
 			defer func() { <-sem; wg.Done() }()
-			errs[i] = t.exec(ctx, b)
+			fails[i], errs[i] = t.execSplitting(ctx, b.ops)
 		}(i, b)
 	}
 	wg.Wait()
+	// A put to be retried reports nothing yet: its records come again.
 	for i, err := range errs {
-		if err == nil {
-			t.Written.Add(int64(len(all[i].ops)))
-			continue
+		if err != nil {
+			return connectors.Retriable(fmt.Errorf("writing to table %s.%s: %w", all[i].ops[0].w.ts.keyspace, all[i].ops[0].w.ts.table, err))
 		}
+	}
+	for i := range all {
 		table := all[i].ops[0].w.ts.keyspace + "." + all[i].ops[0].w.ts.table
-		if isRetriable(err) || ctx.Err() != nil {
-			return connectors.Retriable(fmt.Errorf("writing to table %s: %w", table, err))
-		}
-		for _, o := range all[i].ops {
-			rerr := &RecordError{Topic: o.rec.Topic, Partition: o.rec.Partition, Offset: o.rec.Offset, Table: table, Err: err}
+		t.Written.Add(int64(len(all[i].ops) - len(fails[i])))
+		for _, f := range fails[i] {
+			o := f.o
+			rerr := &RecordError{Topic: o.rec.Topic, Partition: o.rec.Partition, Offset: o.rec.Offset, Table: table, Err: f.err}
 			t.Failed.Add(1)
 			if t.ignore != "none" {
 				t.log.Warn("skipping record whose write failed (ignoreErrors)", "error", rerr)
@@ -482,18 +490,46 @@ func (t *Task) write(ctx context.Context, ops []op) error {
 	return nil
 }
 
-func (t *Task) exec(ctx context.Context, b *batch) error {
-	cl := b.ops[0].w.ts.consistency
-	if len(b.ops) == 1 {
-		o := b.ops[0]
+// execSplitting writes ops as one request; when Cassandra refuses a batch
+// for what one of its statements holds (an invalid value, an empty key),
+// it writes the halves on their own, down to single records, so only the
+// records that fail on their own are reported, each with its own error. A
+// failure that may pass if retried (timeouts, unavailable) is returned as
+// is: the put is retried whole.
+func (t *Task) execSplitting(ctx context.Context, ops []op) ([]failedWrite, error) {
+	err := t.exec(ctx, ops)
+	switch {
+	case err == nil:
+		return nil, nil
+	case isRetriable(err) || ctx.Err() != nil:
+		return nil, err
+	case len(ops) == 1:
+		return []failedWrite{{&ops[0], err}}, nil
+	}
+	h := len(ops) / 2
+	f1, err := t.execSplitting(ctx, ops[:h])
+	if err != nil {
+		return nil, err
+	}
+	f2, err := t.execSplitting(ctx, ops[h:])
+	if err != nil {
+		return nil, err
+	}
+	return append(f1, f2...), nil
+}
+
+func (t *Task) exec(ctx context.Context, ops []op) error {
+	cl := ops[0].w.ts.consistency
+	if len(ops) == 1 {
+		o := ops[0]
 		return t.session.Query(o.stmt, o.args...).Consistency(cl).Idempotent(!o.w.counter).ExecContext(ctx)
 	}
 	kind := gocql.UnloggedBatch
-	if b.ops[0].w.counter {
+	if ops[0].w.counter {
 		kind = gocql.CounterBatch // Cassandra refuses counter updates in other batches
 	}
 	bt := t.session.Batch(kind).Consistency(cl)
-	for _, o := range b.ops {
+	for _, o := range ops {
 		bt.Query(o.stmt, o.args...)
 	}
 	return bt.ExecContext(ctx)
