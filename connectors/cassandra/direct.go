@@ -41,8 +41,6 @@ const maxDirectCols, maxDirectKey = 64, 8
 type directPlan struct {
 	writer *converters.AvroWriter
 	fields []directField // the writer's fields, in order
-	// absent are columns no field feeds: always null.
-	absent []int
 }
 
 type directField struct {
@@ -108,11 +106,7 @@ func (w *tableWriter) compilePlan(aw *converters.AvroWriter) *directPlan {
 		}
 		fi, ok := byName[m.path[0].field]
 		if !ok {
-			if ci < w.pkCount {
-				return nil // the general path reports the missing key
-			}
-			p.absent = append(p.absent, ci)
-			continue
+			return nil // the general path reports the missing field
 		}
 		f := &p.fields[fi]
 		value, nullAt, valueAt := nullable(f.typ)
@@ -337,10 +331,6 @@ func (w *tableWriter) bindDirect(t *Task, p *directPlan, rec *connectors.SinkRec
 	}
 	if cur.Left() != 0 {
 		return op{}, false
-	}
-	for _, ci := range p.absent {
-		nullCol[ci] = true
-		size += 16
 	}
 	if w.deletable && nonNull == 0 {
 		return op{}, false // a delete: the general path decides it
