@@ -63,11 +63,7 @@ var configDef = configdef.New().
 		Validator: configdef.InIgnoreCase("None", "Driver", "All", "true", "false"),
 		Doc:       "None: fail (or use errors.tolerance); Driver: skip records whose write fails; All: also skip records that cannot be mapped."}).
 	Define(configdef.Key{Name: "jmx", Type: configdef.Boolean, Default: true, Importance: configdef.Low, Group: groupConn,
-		Doc: "Accepted for compatibility; gonnect has no JMX."}).
-	Define(configdef.Key{Name: "retry.backoff.initial.ms", Type: configdef.Long, Default: 200, Importance: configdef.Low, Group: groupWrite, Validator: configdef.AtLeast(1),
-		Doc: "gonnect: first delay before retrying writes while Cassandra is unavailable."}).
-	Define(configdef.Key{Name: "retry.backoff.max.ms", Type: configdef.Long, Default: 10000, Importance: configdef.Low, Group: groupWrite, Validator: configdef.AtLeast(1),
-		Doc: "gonnect: longest delay between retries while Cassandra is unavailable."})
+		Doc: "The DataStax connector's switch for its JMX metrics. gonnect has no JMX reporter: false is what it does; true (DataStax's default) is accepted with a warning at task start when set explicitly."})
 
 // tableSettings are the topic.<topic>.<keyspace>.<table>.* settings.
 type tableSettings struct {
@@ -103,6 +99,11 @@ func parseTables(cfg map[string]string) ([]*tableSettings, map[string]error) {
 	for _, k := range keys {
 		m := topicKey.FindStringSubmatch(k)
 		if m == nil {
+			// As in the DataStax connector, a misspelt topic setting is an
+			// error, not a setting quietly ignored.
+			if strings.HasPrefix(k, "topic.") && !codecKey.MatchString(k) {
+				errs[k] = fmt.Errorf("The setting: %s does not match topic.keyspace.table nor topic.codec regular expression pattern", k)
+			}
 			continue
 		}
 		id := m[1] + "\x00" + m[2] + "\x00" + m[3]

@@ -58,17 +58,12 @@ func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.S
 	}
 	t.tc = tc
 	t.maxInBat, t.maxBytes, t.inflight = vals.Int("maxNumberOfRecordsInBatch"), vals.Int("maxBatchSizeBytes"), vals.Int("maxConcurrentRequests")
-	switch strings.ToLower(vals.String("ignoreErrors")) {
-	case "all":
-		t.ignore = "all"
-	case "driver", "true": // the DataStax connector's legacy true is Driver
-		t.ignore = "driver"
-		if strings.EqualFold(vals.String("ignoreErrors"), "true") {
-			t.log.Warn("ignoreErrors=true is deprecated, please replace with ignoreErrors=Driver")
-		}
-		t.ignore = "driver"
-	default:
-		t.ignore = "none"
+	t.ignore = ignorePolicy(vals.String("ignoreErrors"))
+	if strings.EqualFold(vals.String("ignoreErrors"), "true") {
+		t.log.Warn("ignoreErrors=true is deprecated, please replace with ignoreErrors=Driver")
+	}
+	if _, set := cfg["jmx"]; set && vals.Bool("jmx") {
+		t.log.Warn("jmx=true: gonnect has no JMX reporter, the sink's metrics are not exposed over JMX")
 	}
 	if t.session, t.release, err = acquireSession(cfg["name"], vals); err != nil {
 		return err
@@ -96,6 +91,19 @@ func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.S
 	}
 	t.lastStamp = map[connectors.TopicPartition]*int64{}
 	return nil
+}
+
+// ignorePolicy reads ignoreErrors as the DataStax connector does: None,
+// Driver (skip records whose write Cassandra refused) or All (also skip
+// records that cannot be mapped); the legacy true is Driver, false None.
+func ignorePolicy(v string) string {
+	switch strings.ToLower(v) {
+	case "all":
+		return "all"
+	case "driver", "true":
+		return "driver"
+	}
+	return "none"
 }
 
 // Open implements connectors.SinkTask.
