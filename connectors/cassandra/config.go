@@ -1,6 +1,7 @@
 package cassandra
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -122,7 +123,9 @@ func parseTables(cfg map[string]string) ([]*tableSettings, map[string]error) {
 		case "consistencyLevel":
 			ts.consistency, err = gocql.ParseConsistencyWrapper(strings.ToUpper(v))
 		case "ttl":
-			ts.ttl, err = strconv.ParseInt(v, 10, 64)
+			if ts.ttl, err = strconv.ParseInt(v, 10, 32); err == nil && ts.ttl < -1 {
+				err = fmt.Errorf("Value must be at least -1")
+			}
 		case "ttlTimeUnit", "timestampTimeUnit":
 			u, ok := units[strings.ToUpper(v)]
 			if !ok {
@@ -140,6 +143,9 @@ func parseTables(cfg map[string]string) ([]*tableSettings, map[string]error) {
 			ts.query = v
 		}
 		if err != nil {
+			if m[4] == "ttl" && (errors.Is(err, strconv.ErrSyntax) || errors.Is(err, strconv.ErrRange)) {
+				err = fmt.Errorf("Not a number of type INT")
+			}
 			errs[k] = fmt.Errorf("Invalid value %s for configuration %s: %w", v, k, err)
 		}
 	}
@@ -154,7 +160,7 @@ func parseTables(cfg map[string]string) ([]*tableSettings, map[string]error) {
 		// statements, so there is no DELETE to run for a null value.
 		if ts.query != "" && ts.deletesEnabled {
 			key := fmt.Sprintf("topic.%s.%s.%s.query", ts.topic, ts.keyspace, ts.table)
-			errs[key] = fmt.Errorf("Invalid value %s for configuration %s: a custom query requires topic.%s.%s.%s.deletesEnabled=false", ts.query, key, ts.topic, ts.keyspace, ts.table)
+			errs[key] = fmt.Errorf("You cannot provide both %s and topic.%s.%s.%s.deletesEnabled. If you want to provide own query, set the deletesEnabled to false.", key, ts.topic, ts.keyspace, ts.table)
 			continue
 		}
 		out = append(out, ts)

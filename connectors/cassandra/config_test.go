@@ -22,6 +22,10 @@ func TestSettingsRefusedLikeDataStax(t *testing.T) {
 		{"valid", map[string]string{m: "id=key", "topics": "t", "topic.t.codec.locale": "fr_FR"}, ""},
 		{"a misspelt table setting", map[string]string{m: "id=key", "topic.t.ks.tbl.mappings": "id=key"},
 			"The setting: topic.t.ks.tbl.mappings does not match topic.keyspace.table nor topic.codec regular expression pattern"},
+		{"a TTL below -1", map[string]string{m: "id=key", "topic.t.ks.tbl.ttl": "-2"},
+			"Invalid value -2 for configuration topic.t.ks.tbl.ttl: Value must be at least -1"},
+		{"a TTL that is not an int", map[string]string{m: "id=key", "topic.t.ks.tbl.ttl": "1h"},
+			"Invalid value 1h for configuration topic.t.ks.tbl.ttl: Not a number of type INT"},
 		{"a listed topic without settings", map[string]string{m: "id=key", "topics": "t, u"},
 			"Invalid value t, u for configuration topics: Missing topic settings (topic.u.*) for topic u"},
 	}

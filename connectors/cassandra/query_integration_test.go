@@ -140,7 +140,7 @@ func TestIntegrationCassandraCustomQueryRefused(t *testing.T) {
 		want string
 	}{
 		{"deletes left enabled", map[string]string{prefix + "query": "INSERT INTO " + ks + ".q (k, v) VALUES (:k, :v)", prefix + "mapping": "k=key, v=value.v"},
-			"requires " + prefix + "deletesEnabled=false"},
+			"You cannot provide both " + prefix + "query and " + prefix + "deletesEnabled. If you want to provide own query, set the deletesEnabled to false."},
 		{"marker not in the mapping", map[string]string{prefix + "query": "INSERT INTO " + ks + ".q (k, v) VALUES (:k, :other)", prefix + "mapping": "k=key, v=value.v", prefix + "deletesEnabled": "false"},
 			"binds :other, which the mapping does not define"},
 		{"query that does not prepare", map[string]string{prefix + "query": "INSERT INTO " + ks + ".nope (k) VALUES (:k)", prefix + "mapping": "k=key", prefix + "deletesEnabled": "false"},
