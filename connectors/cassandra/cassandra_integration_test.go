@@ -171,7 +171,7 @@ func TestIntegrationCassandraSemantics(t *testing.T) {
 		"topic.kv." + ks + ".kv.ttlTimeUnit":     "SECONDS",
 		"topic.kv." + ks + ".by_group.mapping":   "g=value.g, id=value.k, v=value.v",
 		"topic.cnt." + ks + ".counts.mapping":    "k=value.k, c=value.n",
-		"topic.del." + ks + ".kv.mapping":        "k=key, v=value.v",
+		"topic.del." + ks + ".kv.mapping":        "k=key, v=value.v, n=value.n", // deletes need every column mapped
 		"topic.del." + ks + ".kv.deletesEnabled": "true",
 		"maxNumberOfRecordsInBatch":              "5",
 	}, tc)

@@ -2,6 +2,7 @@ package cassandra
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/big"
@@ -23,6 +24,21 @@ import (
 func toCQL(t gocql.TypeInfo, v any) (any, error) {
 	if v == nil {
 		return nil, nil
+	}
+	if n, ok := v.(json.Number); ok {
+		// A number of a JSON text: exact for integers, decimals and text.
+		switch i, err := n.Int64(); {
+		case err == nil:
+			v = i
+		case t.Type() == gocql.TypeDecimal || t.Type() == gocql.TypeVarint || t.Type() == gocql.TypeText || t.Type() == gocql.TypeVarchar:
+			v = string(n)
+		default:
+			f, err := n.Float64()
+			if err != nil {
+				return nil, fmt.Errorf("invalid number %s: %w", n, err)
+			}
+			v = f
+		}
 	}
 	if exact(t, v) {
 		return v, nil // returned as is: re-boxing would allocate per value
@@ -400,6 +416,17 @@ func toInt64(v any) (int64, error) {
 			return 0, fmt.Errorf("%v is not an integer", x)
 		}
 		return int64(x), nil
+	case float32:
+		return toInt64(float64(x))
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i, nil
+		}
+		f, err := x.Float64()
+		if err != nil {
+			return 0, err
+		}
+		return toInt64(f)
 	case string:
 		return strconv.ParseInt(strings.TrimSpace(x), 10, 64)
 	case time.Time:

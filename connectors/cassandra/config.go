@@ -1,6 +1,7 @@
 package cassandra
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -63,11 +64,7 @@ var configDef = configdef.New().
 		Validator: configdef.InIgnoreCase("None", "Driver", "All", "true", "false"),
 		Doc:       "None: fail (or use errors.tolerance); Driver: skip records whose write fails; All: also skip records that cannot be mapped."}).
 	Define(configdef.Key{Name: "jmx", Type: configdef.Boolean, Default: true, Importance: configdef.Low, Group: groupConn,
-		Doc: "Accepted for compatibility; gonnect has no JMX."}).
-	Define(configdef.Key{Name: "retry.backoff.initial.ms", Type: configdef.Long, Default: 200, Importance: configdef.Low, Group: groupWrite, Validator: configdef.AtLeast(1),
-		Doc: "gonnect: first delay before retrying writes while Cassandra is unavailable."}).
-	Define(configdef.Key{Name: "retry.backoff.max.ms", Type: configdef.Long, Default: 10000, Importance: configdef.Low, Group: groupWrite, Validator: configdef.AtLeast(1),
-		Doc: "gonnect: longest delay between retries while Cassandra is unavailable."})
+		Doc: "The DataStax connector's switch for its JMX metrics. gonnect has no JMX reporter: false is what it does; true (DataStax's default) is accepted with a warning at task start when set explicitly."})
 
 // tableSettings are the topic.<topic>.<keyspace>.<table>.* settings.
 type tableSettings struct {
@@ -103,6 +100,11 @@ func parseTables(cfg map[string]string) ([]*tableSettings, map[string]error) {
 	for _, k := range keys {
 		m := topicKey.FindStringSubmatch(k)
 		if m == nil {
+			// As in the DataStax connector, a misspelt topic setting is an
+			// error, not a setting quietly ignored.
+			if strings.HasPrefix(k, "topic.") && !codecKey.MatchString(k) {
+				errs[k] = fmt.Errorf("The setting: %s does not match topic.keyspace.table nor topic.codec regular expression pattern", k)
+			}
 			continue
 		}
 		id := m[1] + "\x00" + m[2] + "\x00" + m[3]
@@ -121,7 +123,9 @@ func parseTables(cfg map[string]string) ([]*tableSettings, map[string]error) {
 		case "consistencyLevel":
 			ts.consistency, err = gocql.ParseConsistencyWrapper(strings.ToUpper(v))
 		case "ttl":
-			ts.ttl, err = strconv.ParseInt(v, 10, 64)
+			if ts.ttl, err = strconv.ParseInt(v, 10, 32); err == nil && ts.ttl < -1 {
+				err = fmt.Errorf("Value must be at least -1")
+			}
 		case "ttlTimeUnit", "timestampTimeUnit":
 			u, ok := units[strings.ToUpper(v)]
 			if !ok {
@@ -139,6 +143,9 @@ func parseTables(cfg map[string]string) ([]*tableSettings, map[string]error) {
 			ts.query = v
 		}
 		if err != nil {
+			if m[4] == "ttl" && (errors.Is(err, strconv.ErrSyntax) || errors.Is(err, strconv.ErrRange)) {
+				err = fmt.Errorf("Not a number of type INT")
+			}
 			errs[k] = fmt.Errorf("Invalid value %s for configuration %s: %w", v, k, err)
 		}
 	}
@@ -153,7 +160,7 @@ func parseTables(cfg map[string]string) ([]*tableSettings, map[string]error) {
 		// statements, so there is no DELETE to run for a null value.
 		if ts.query != "" && ts.deletesEnabled {
 			key := fmt.Sprintf("topic.%s.%s.%s.query", ts.topic, ts.keyspace, ts.table)
-			errs[key] = fmt.Errorf("Invalid value %s for configuration %s: a custom query requires topic.%s.%s.%s.deletesEnabled=false", ts.query, key, ts.topic, ts.keyspace, ts.table)
+			errs[key] = fmt.Errorf("You cannot provide both %s and topic.%s.%s.%s.deletesEnabled. If you want to provide own query, set the deletesEnabled to false.", key, ts.topic, ts.keyspace, ts.table)
 			continue
 		}
 		out = append(out, ts)

@@ -46,6 +46,9 @@ func (c *Connector) Start(_ context.Context, cfg map[string]string) error {
 	if len(tables) == 0 {
 		return fmt.Errorf("no topic.<topic>.<keyspace>.<table>.mapping setting: nothing to write")
 	}
+	if err := unmappedTopic(cfg, tables); err != nil {
+		return err
+	}
 	c.cfg = cfg
 	return nil
 }
@@ -93,6 +96,9 @@ func (c *Connector) ValidateConfig(ctx context.Context, cfg map[string]string, i
 		infos.AddError("topics", "no topic.<topic>.<keyspace>.<table>.mapping setting: nothing to write")
 		return
 	}
+	if err := unmappedTopic(cfg, tables); err != nil {
+		infos.AddError("topics", err.Error())
+	}
 	vals, err := configDef.Parse(cfg)
 	if err != nil {
 		return // the ConfigDef's own errors are already reported
@@ -103,16 +109,28 @@ func (c *Connector) ValidateConfig(ctx context.Context, cfg map[string]string, i
 		return
 	}
 	defer s.Close()
-	topics := map[string]bool{}
-	for _, t := range strings.Split(cfg["topics"], ",") {
-		topics[strings.TrimSpace(t)] = true
-	}
 	for _, ts := range tables {
 		if _, err := newTableWriter(ctx, s, ts); err != nil {
 			infos.AddError(ts.mappingKey, err.Error())
 		}
-		if cfg["topics"] != "" && !topics[ts.topic] {
-			infos.AddError(ts.mappingKey, fmt.Sprintf("topic %s is mapped but not in topics", ts.topic))
+	}
+}
+
+// unmappedTopic is the DataStax connector's check that every topic listed
+// in topics has settings (a topics.regex subscription is not checked).
+func unmappedTopic(cfg map[string]string, tables []*tableSettings) error {
+	list, ok := cfg["topics"]
+	if !ok {
+		return nil
+	}
+	mapped := map[string]bool{}
+	for _, ts := range tables {
+		mapped[ts.topic] = true
+	}
+	for _, t := range strings.Split(list, ",") {
+		if t = strings.TrimSpace(t); !mapped[t] {
+			return fmt.Errorf("Invalid value %s for configuration topics: Missing topic settings (topic.%s.*) for topic %s", list, t, t)
 		}
 	}
+	return nil
 }

@@ -41,8 +41,6 @@ const maxDirectCols, maxDirectKey = 64, 8
 type directPlan struct {
 	writer *converters.AvroWriter
 	fields []directField // the writer's fields, in order
-	// absent are columns no field feeds: always null.
-	absent []int
 }
 
 type directField struct {
@@ -108,11 +106,7 @@ func (w *tableWriter) compilePlan(aw *converters.AvroWriter) *directPlan {
 		}
 		fi, ok := byName[m.path[0].field]
 		if !ok {
-			if ci < w.pkCount {
-				return nil // the general path reports the missing key
-			}
-			p.absent = append(p.absent, ci)
-			continue
+			return nil // the general path reports the missing field
 		}
 		f := &p.fields[fi]
 		value, nullAt, valueAt := nullable(f.typ)
@@ -338,10 +332,6 @@ func (w *tableWriter) bindDirect(t *Task, p *directPlan, rec *connectors.SinkRec
 	if cur.Left() != 0 {
 		return op{}, false
 	}
-	for _, ci := range p.absent {
-		nullCol[ci] = true
-		size += 16
-	}
 	if w.deletable && nonNull == 0 {
 		return op{}, false // a delete: the general path decides it
 	}
@@ -358,25 +348,32 @@ func (w *tableWriter) bindDirect(t *Task, p *directPlan, rec *connectors.SinkRec
 			partLen = len(pk)
 		}
 	}
+	var set uint64
+	partial := false
 	for ci := range n {
 		switch {
 		case nullCol[ci] && w.ts.nullToUnset:
 			args[ci] = gocql.UnsetValue
+			partial = true
 			continue
 		case nullCol[ci]:
 			vals[ci] = nil
 		}
 		args[ci] = &vals[ci]
+		if ci < 64 {
+			set |= 1 << ci
+		}
 	}
 	// USING TTL takes an int, TIMESTAMP a bigint.
 	a := len(slab)
 	slab = binary.BigEndian.AppendUint32(slab, uint32(ttl))
-	slab = binary.BigEndian.AppendUint64(slab, uint64(t.stamp(rec)))
+	ts := t.stamp(rec)
+	slab = binary.BigEndian.AppendUint64(slab, uint64(ts))
 	vals[n], vals[n+1] = rawValue(slab[a:a+4]), rawValue(slab[a+4:])
 	args[n], args[n+1] = &vals[n], &vals[n+1]
 	t.arena.commit(len(slab))
 	pks := t.arena.str(pk)
-	return op{w: w, stmt: w.insert, args: args, pk: pks, part: pks[:partLen], size: size, rec: rec}, true
+	return op{w: w, stmt: w.insert, args: args, pk: pks, part: pks[:partLen], size: size, rec: rec, ts: ts, set: set, partial: partial}, true
 }
 
 // decode reads a non-null value of the field into slab (or, for text and

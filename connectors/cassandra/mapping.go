@@ -1,6 +1,8 @@
 package cassandra
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -229,14 +231,56 @@ type errMissing struct{ what string }
 
 func (e *errMissing) Error() string { return e.what + " is missing" }
 
-// extract evaluates a mapping on a record; ok is false when the record has
-// no such field (distinct from a present null).
+// errUnbound marks a field of a value that has no fields (null, or a
+// primitive such as a text that is not a JSON object): as in the DataStax
+// connector, its column is left unset rather than reported missing.
+var errUnbound = errors.New("the value has no fields")
+
+// jsonText is a text key or value holding a JSON object: the DataStax
+// connector maps its fields, and the whole key or value is the text.
+type jsonText struct {
+	raw    string
+	fields map[string]any
+}
+
+// parseJSONText returns v as a jsonText, and true, when it is a text whose
+// first JSON value is an object. Numbers stay json.Number, so decimals
+// keep every digit.
+func parseJSONText(v any) (any, bool) {
+	s, ok := v.(string)
+	if !ok || len(s) == 0 {
+		return v, false
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var fields map[string]any
+	if err := dec.Decode(&fields); err != nil || fields == nil {
+		return v, false
+	}
+	return &jsonText{raw: s, fields: fields}, true
+}
+
+// hasFields reports whether a key or value has named fields to map.
+func hasFields(v any) bool {
+	switch x := v.(type) {
+	case *schemas.Struct:
+		return x != nil && len(x.Schema.Fields) > 0
+	case map[string]any:
+		return len(x) > 0
+	}
+	return false
+}
+
+// extract evaluates a mapping on a record: errMissing when the record has
+// no such field (distinct from a present null), errUnbound when the value
+// has no fields at all.
 func (m *mapping) extract(rec *connectors.SinkRecord, now time.Time) (any, error) {
 	switch m.src {
 	case fromNow:
 		return now, nil
 	case fromHeader:
-		for i := len(rec.Headers) - 1; i >= 0; i-- {
+		// The first header of the name, as the DataStax connector reads it.
+		for i := range rec.Headers {
 			if rec.Headers[i].Key == m.header {
 				return rec.Headers[i].Value, nil
 			}
@@ -246,6 +290,18 @@ func (m *mapping) extract(rec *connectors.SinkRecord, now time.Time) (any, error
 	v := rec.Value.Value
 	if m.src == fromKey {
 		v = rec.Key.Value
+	}
+	if jt, ok := v.(*jsonText); ok {
+		if len(m.path) == 0 {
+			return jt.raw, nil
+		}
+		v = jt.fields
+	}
+	if len(m.path) > 0 && !hasFields(v) {
+		if m.src == fromValue {
+			return nil, errUnbound
+		}
+		return nil, &errMissing{m.expr}
 	}
 	for i := range m.path {
 		st := &m.path[i]

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -82,14 +84,14 @@ func optInt(v any) int {
 	return 0
 }
 
-// batches turns a put's writes into batches. Per table and primary key
-// only the last write counts (records arrive in offset order, so the
-// newest wins), except on tables where every statement counts (counters,
-// custom queries). Writes are grouped by table and partition key, as an
-// unlogged batch of one partition is applied as one mutation by its
-// replicas, in batches of up to maxInBat writes and maxBytes bytes; tables
-// that pack then join up to maxPartitionsPerBatch partitions per batch,
-// never splitting a partition's batch.
+// batches turns a put's writes into batches. Writes of one table and
+// primary key that a later write of the same key makes invisible are
+// dropped (see shadowed), except on tables where every statement counts
+// (counters, custom queries). Writes are grouped by table and partition
+// key, as an unlogged batch of one partition is applied as one mutation by
+// its replicas, in batches of up to maxInBat writes and maxBytes bytes;
+// tables that pack then join up to maxPartitionsPerBatch partitions per
+// batch, never splitting a partition's batch.
 //
 // Sorting the writes by table, partition and key puts each partition's
 // writes, and each key's duplicates, next to each other, so batches are
@@ -110,17 +112,29 @@ func batches(ops []op, maxInBat, maxBytes int) []*batch {
 		if c := strings.Compare(x.pk, y.pk); c != 0 {
 			return c
 		}
-		return cmp.Compare(a, b) // offset order within a key
+		return cmp.Compare(a, b) // put order within a key
 	})
 	sorted := make([]op, 0, len(ops))
-	for k, i := range idx {
-		o := &ops[i]
-		if k+1 < len(idx) && !o.w.keepAll {
-			if n := &ops[idx[k+1]]; n.w == o.w && n.pk == o.pk {
-				continue // a later write of the key follows
+	var keep []bool
+	for k := 0; k < len(idx); {
+		o := &ops[idx[k]]
+		e := k + 1
+		for e < len(idx) && ops[idx[e]].w == o.w && ops[idx[e]].pk == o.pk {
+			e++
+		}
+		if e == k+1 || o.w.keepAll {
+			for ; k < e; k++ {
+				sorted = append(sorted, ops[idx[k]])
+			}
+			continue
+		}
+		keep = shadowed(ops, idx[k:e], keep[:0])
+		for j := k; j < e; j++ {
+			if keep[j-k] {
+				sorted = append(sorted, ops[idx[j]])
 			}
 		}
-		sorted = append(sorted, *o)
+		k = e
 	}
 	var out []*batch
 	var cur *batch
@@ -152,4 +166,61 @@ func batches(ops []op, maxInBat, maxBytes int) []*batch {
 		}
 	}
 	return out
+}
+
+// shadowed decides which writes of one primary key (run, in put order) to
+// send: a write is left out only when the later writes of the key make
+// every cell it writes invisible, so the table ends as if every record had
+// been written on its own, in order, as the DataStax connector does,
+// including TTL() and WRITETIME() of each column. That is so when a later
+// delete has a write time at least the write's (a tombstone wins ties), or
+// when later inserts with greater write times set every column the write
+// sets (an expired cell still shadows older ones). A write whose columns
+// are not all covered is kept with its own write time and TTL: an unset
+// column keeps the earlier record's value, as it would in Cassandra. keep
+// is reused and returned with one entry per write of run.
+func shadowed(ops []op, run []int32, keep []bool) []bool {
+	keep = slices.Grow(keep, len(run))[:len(run)]
+	const none = math.MinInt64
+	// Of the later writes: the greatest delete and insert write times, the
+	// greatest write time of an insert setting every column, and per
+	// column (of the first 64) the greatest write time setting it.
+	delTs, insTs, fullTs := int64(none), int64(none), int64(none)
+	var colTs [64]int64
+	for i := range colTs {
+		colTs[i] = none
+	}
+	for j := len(run) - 1; j >= 0; j-- {
+		o := &ops[run[j]]
+		switch {
+		case delTs >= o.ts:
+			keep[j] = false
+		case o.del:
+			keep[j] = true
+		case fullTs > o.ts:
+			keep[j] = false
+		default:
+			covered := insTs > o.ts && len(o.w.cols) <= 64
+			for set := o.set; covered && set != 0; set &= set - 1 {
+				covered = colTs[bits.TrailingZeros64(set)] > o.ts
+			}
+			keep[j] = !covered
+		}
+		if !keep[j] {
+			continue
+		}
+		if o.del {
+			delTs = max(delTs, o.ts)
+			continue
+		}
+		insTs = max(insTs, o.ts)
+		if !o.partial {
+			fullTs = max(fullTs, o.ts)
+		}
+		for set := o.set; set != 0; set &= set - 1 {
+			c := bits.TrailingZeros64(set)
+			colTs[c] = max(colTs[c], o.ts)
+		}
+	}
+	return keep
 }

@@ -97,25 +97,59 @@ func BenchmarkGroupBatches(b *testing.B) {
 	}
 }
 
-// TestBatchesKeepTheLastWriteOfAKey: duplicates of a key leave only the
-// newest write, except where every statement counts.
-func TestBatchesKeepTheLastWriteOfAKey(t *testing.T) {
-	for _, keepAll := range []bool{false, true} {
-		w := &tableWriter{pack: true, keepAll: keepAll}
-		ops := []op{{w: w, part: "a", pk: "a1", size: 1}, {w: w, part: "b", pk: "b1", size: 2}, {w: w, part: "a", pk: "a1", size: 3},
-			{w: w, part: "a", pk: "a2", size: 4}, {w: w, part: "a", pk: "a1", size: 5}}
-		var got []int
-		for _, b := range batches(ops, 32, 40960) {
-			for _, o := range b.ops {
-				got = append(got, o.size)
+// TestBatchesDropOnlyHiddenWrites: of the writes of one key, only those
+// that later writes hide completely are left out, so every column ends
+// with the value, write time and TTL of the last record that set it.
+func TestBatchesDropOnlyHiddenWrites(t *testing.T) {
+	w := &tableWriter{pack: true, cols: make([]column, 4)} // id, a, b, c
+	const id, a, b, c = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+	ins := func(size int, ts int64, set uint64) op {
+		return op{w: w, part: "k", pk: "k", size: size, ts: ts, set: set, partial: set != id|a|b|c}
+	}
+	del := func(size int, ts int64) op {
+		return op{w: w, part: "k", pk: "k", size: size, ts: ts, del: true, set: id}
+	}
+	tests := []struct {
+		name string
+		in   []op
+		want []int // sizes of the writes sent, in order
+	}{
+		{"a later full write hides an earlier one", []op{ins(1, 10, id|a|b|c), ins(2, 11, id|a|b|c)}, []int{2}},
+		{"an unset column keeps the earlier value", []op{ins(1, 10, id|a|b|c), ins(2, 11, id|a|c)}, []int{1, 2}},
+		{"a later partial write covering the columns hides", []op{ins(1, 10, id|a), ins(2, 11, id|a|b)}, []int{2}},
+		{"later writes together cover the columns", []op{ins(1, 10, id|a|b), ins(2, 11, id|a), ins(3, 12, id|b)}, []int{2, 3}},
+		{"a later write with an older write time hides nothing", []op{ins(1, 10, id|a|b|c), ins(2, 9, id|a|b|c)}, []int{1, 2}},
+		{"a later delete hides earlier writes", []op{ins(1, 10, id|a|b|c), ins(2, 11, id|a), del(3, 12)}, []int{3}},
+		{"writes after a delete start from it", []op{ins(1, 10, id|a|b|c), del(2, 11), ins(3, 12, id|a)}, []int{2, 3}},
+		{"a full write after a delete keeps the delete", []op{del(1, 11), ins(2, 12, id|a|b|c)}, []int{1, 2}},
+		{"an older delete hides nothing", []op{ins(1, 10, id|a), del(2, 9)}, []int{1, 2}},
+		{"a later delete hides an earlier one", []op{del(1, 10), del(2, 11)}, []int{2}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []int
+			for _, bt := range batches(tc.in, 32, 40960) {
+				for _, o := range bt.ops {
+					got = append(got, o.size)
+				}
 			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("writes %v, want %v", got, tc.want)
+			}
+		})
+	}
+	// Where every statement counts, nothing is dropped; other keys keep
+	// their order by partition.
+	all := &tableWriter{pack: true, keepAll: true}
+	ops := []op{{w: all, part: "a", pk: "a1", size: 1, ts: 1}, {w: all, part: "b", pk: "b1", size: 2, ts: 2},
+		{w: all, part: "a", pk: "a1", size: 3, ts: 3}, {w: all, part: "a", pk: "a2", size: 4, ts: 4}}
+	var got []int
+	for _, bt := range batches(ops, 32, 40960) {
+		for _, o := range bt.ops {
+			got = append(got, o.size)
 		}
-		want := []int{5, 4, 2}
-		if keepAll {
-			want = []int{1, 3, 5, 4, 2}
-		}
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("keepAll=%v: writes %v, want %v", keepAll, got, want)
-		}
+	}
+	if fmt.Sprint(got) != "[1 3 4 2]" {
+		t.Errorf("keepAll: writes %v, want [1 3 4 2]", got)
 	}
 }

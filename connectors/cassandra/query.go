@@ -98,6 +98,7 @@ func (w *tableWriter) initQuery(s *gocql.Session, tm *gocql.TableMetadata) error
 	}
 	w.insert = ts.query
 	w.keepAll = true
+	w.noteFields()
 	return nil
 }
 
@@ -117,17 +118,22 @@ func (w *tableWriter) queryArgs(rec *connectors.SinkRecord, now time.Time, ttl, 
 		default:
 			raw, err := a.mapping.extract(rec, now)
 			var missing *errMissing
-			if errors.As(err, &missing) {
-				raw, err = nil, nil
+			switch {
+			case err == errUnbound:
+				vals[i] = gocql.UnsetValue
+				size += 16
+				continue
+			case errors.As(err, &missing):
+				return nil, "", 0, a.name, missingField(a.mapping.expr, quote(a.name))
 			}
 			if err == nil && w.ts.codec != nil {
 				raw, err = w.ts.codec.apply(a.typ, raw)
 			}
 			if err != nil {
-				return nil, "", 0, a.name, err
+				return nil, "", 0, a.name, argumentError(err)
 			}
 			if v, err = toCQL(a.typ, raw); err != nil {
-				return nil, "", 0, a.name, fmt.Errorf("converting %s (%T): %w", a.mapping.expr, raw, err)
+				return nil, "", 0, a.name, argumentError(fmt.Errorf("converting %s (%T): %w", a.mapping.expr, raw, err))
 			}
 			if v == nil && w.ts.nullToUnset {
 				v = gocql.UnsetValue

@@ -140,7 +140,7 @@ func TestIntegrationCassandraCustomQueryRefused(t *testing.T) {
 		want string
 	}{
 		{"deletes left enabled", map[string]string{prefix + "query": "INSERT INTO " + ks + ".q (k, v) VALUES (:k, :v)", prefix + "mapping": "k=key, v=value.v"},
-			"requires " + prefix + "deletesEnabled=false"},
+			"You cannot provide both " + prefix + "query and " + prefix + "deletesEnabled. If you want to provide own query, set the deletesEnabled to false."},
 		{"marker not in the mapping", map[string]string{prefix + "query": "INSERT INTO " + ks + ".q (k, v) VALUES (:k, :other)", prefix + "mapping": "k=key, v=value.v", prefix + "deletesEnabled": "false"},
 			"binds :other, which the mapping does not define"},
 		{"query that does not prepare", map[string]string{prefix + "query": "INSERT INTO " + ks + ".nope (k) VALUES (:k)", prefix + "mapping": "k=key", prefix + "deletesEnabled": "false"},
@@ -194,14 +194,16 @@ func TestIntegrationCassandraDeletes(t *testing.T) {
 		v        *string // expected v when the row stays
 	}{
 		{name: "tombstone deletes", settings: map[string]string{"mapping": full}, deleted: true},
-		{name: "tombstone deletes with a partial mapping", settings: map[string]string{"mapping": "g=key.g, id=key.id, v=value.v"}, deleted: true},
+		// As in the DataStax connector, only a mapping of every column deletes.
+		{name: "tombstone keeps the row with a partial mapping", settings: map[string]string{"mapping": "g=key.g, id=key.id, v=value.v"}, v: ptr("old")},
 		{name: "all non-key columns null deletes", settings: map[string]string{"mapping": full}, value: val(1, "x", nil, nil), deleted: true},
 		{name: "all non-key columns null with nullToUnset=false deletes", settings: map[string]string{"mapping": full, "nullToUnset": "false"}, value: val(1, "x", nil, nil), deleted: true},
 		{name: "one non-key value writes", settings: map[string]string{"mapping": full}, value: val(1, "x", nil, int32(7)), v: ptr("old")},
 		{name: "all null with a partial mapping writes (unmapped n is kept)", settings: map[string]string{"mapping": "g=key.g, id=key.id, v=value.v"}, value: val(1, "x", nil, nil), v: ptr("old")},
 		{name: "deletesEnabled=false: all null writes", settings: map[string]string{"mapping": full, "deletesEnabled": "false"}, value: val(1, "x", nil, nil), v: ptr("old")},
 		{name: "deletesEnabled=false: tombstone keeps the row (nullToUnset)", settings: map[string]string{"mapping": full, "deletesEnabled": "false"}, v: ptr("old")},
-		{name: "deletesEnabled=false: tombstone writes nulls (nullToUnset=false)", settings: map[string]string{"mapping": full, "deletesEnabled": "false", "nullToUnset": "false"}, v: ptr("")},
+		// A tombstone has no value fields to bind: they stay unset whatever nullToUnset says.
+		{name: "deletesEnabled=false: tombstone keeps the row (nullToUnset=false)", settings: map[string]string{"mapping": full, "deletesEnabled": "false", "nullToUnset": "false"}, v: ptr("old")},
 	}
 	cfg := map[string]string{}
 	for i, c := range cases {

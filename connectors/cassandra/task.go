@@ -2,6 +2,7 @@ package cassandra
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,13 +58,12 @@ func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.S
 	}
 	t.tc = tc
 	t.maxInBat, t.maxBytes, t.inflight = vals.Int("maxNumberOfRecordsInBatch"), vals.Int("maxBatchSizeBytes"), vals.Int("maxConcurrentRequests")
-	switch strings.ToLower(vals.String("ignoreErrors")) {
-	case "all", "true":
-		t.ignore = "all"
-	case "driver":
-		t.ignore = "driver"
-	default:
-		t.ignore = "none"
+	t.ignore = ignorePolicy(vals.String("ignoreErrors"))
+	if strings.EqualFold(vals.String("ignoreErrors"), "true") {
+		t.log.Warn("ignoreErrors=true is deprecated, please replace with ignoreErrors=Driver")
+	}
+	if _, set := cfg["jmx"]; set && vals.Bool("jmx") {
+		t.log.Warn("jmx=true: gonnect has no JMX reporter, the sink's metrics are not exposed over JMX")
 	}
 	if t.session, t.release, err = acquireSession(cfg["name"], vals); err != nil {
 		return err
@@ -91,6 +91,19 @@ func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.S
 	}
 	t.lastStamp = map[connectors.TopicPartition]*int64{}
 	return nil
+}
+
+// ignorePolicy reads ignoreErrors as the DataStax connector does: None,
+// Driver (skip records whose write Cassandra refused) or All (also skip
+// records that cannot be mapped); the legacy true is Driver, false None.
+func ignorePolicy(v string) string {
+	switch strings.ToLower(v) {
+	case "all":
+		return "all"
+	case "driver", "true":
+		return "driver"
+	}
+	return "none"
 }
 
 // Open implements connectors.SinkTask.
@@ -128,6 +141,14 @@ type op struct {
 	part string
 	size int
 	rec  *connectors.SinkRecord
+	// What the write does to its row, for dropping writes that later writes
+	// of the key hide (packing.go): its write time, whether it is a delete,
+	// the columns it sets (of the first 64), and whether it leaves any
+	// column unset.
+	ts      int64
+	del     bool
+	set     uint64
+	partial bool
 }
 
 // stamp is the write time of a record in microseconds: the Kafka timestamp,
@@ -167,10 +188,58 @@ func (e *RecordError) Error() string {
 	if e.Column != "" {
 		col = " column " + e.Column
 	}
+	if e.Table == "" {
+		return fmt.Sprintf("record %s-%d@%d: %v", e.Topic, e.Partition, e.Offset, e.Err)
+	}
 	return fmt.Sprintf("record %s-%d@%d, table %s%s: %v", e.Topic, e.Partition, e.Offset, e.Table, col, e.Err)
 }
 
 func (e *RecordError) Unwrap() error { return e.Err }
+
+// unbound is a mapped value the record does not bind (a field of a null
+// or primitive value): its column is left unset.
+var unbound any = struct{ unbound bool }{true}
+
+// fieldNumber reads a TTL or write time field, which must be a number.
+func fieldNumber(v any, expr, use string) (int64, error) {
+	switch v.(type) {
+	case int8, int16, int32, int64, int, float32, float64, json.Number, time.Time:
+		n, err := toInt64(v)
+		if err != nil {
+			return 0, argumentError(fmt.Errorf("the value %v of field %s used as a %s: %w", v, expr, use, err))
+		}
+		return n, nil
+	}
+	shown := v
+	if v == nil {
+		shown = "null"
+	}
+	return 0, argumentError(fmt.Errorf("The value: %v for field: %s used as a %s is not a Number but should be.", shown, expr, use))
+}
+
+// withJSONText returns rec, or a copy whose text key or value holding a
+// JSON object is parsed, when the mapping selects fields of it.
+func (w *tableWriter) withJSONText(rec *connectors.SinkRecord) *connectors.SinkRecord {
+	var k, v any
+	pk, pv := false, false
+	if w.keyFields {
+		k, pk = parseJSONText(rec.Key.Value)
+	}
+	if w.valueFields {
+		v, pv = parseJSONText(rec.Value.Value)
+	}
+	if !pk && !pv {
+		return rec
+	}
+	cp := *rec
+	if pk {
+		cp.Key.Value = k
+	}
+	if pv {
+		cp.Value.Value = v
+	}
+	return &cp
+}
 
 // isMissing reports a mapping that names nothing in the record.
 func isMissing(err error) bool {
@@ -202,41 +271,100 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 	fail := func(col string, err error) (op, error) {
 		return op{}, &RecordError{Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Table: w.ts.keyspace + "." + w.ts.table, Column: col, Err: err}
 	}
+	src := w.withJSONText(rec)
 	ts := t.stamp(rec)
 	vals := make([]any, len(w.cols), len(w.cols)+2) // room for the TTL and timestamp
+	// Every mapped value first: as in the DataStax connector, a field the
+	// record lacks fails it before anything else, and whether it is a
+	// delete depends on all of them.
+	nonNull := 0 // non-key values, TTL and write time included
+	for i, c := range w.cols {
+		v, err := c.mapping.extract(src, now)
+		switch {
+		case err == errUnbound:
+			v = unbound
+		case isMissing(err):
+			return fail(c.meta.Name, missingField(c.mapping.expr, c.name))
+		case err != nil:
+			return fail(c.meta.Name, argumentError(err))
+		case v != nil && i >= w.pkCount:
+			nonNull++
+		}
+		vals[i] = v
+	}
+	ttlRaw, tsRaw := unbound, unbound
+	if w.ttlMap != nil {
+		v, err := w.ttlMap.extract(src, now)
+		switch {
+		case err == errUnbound:
+		case isMissing(err):
+			return fail(ttlColumn, missingField(w.ttlMap.expr, "message_internal_ttl"))
+		case err != nil:
+			return fail(ttlColumn, argumentError(err))
+		default:
+			ttlRaw = v
+			if v != nil {
+				nonNull++
+			}
+		}
+	}
+	if w.tsMap != nil {
+		// A missing write time field is not an error: the record's own
+		// timestamp is used, as in the DataStax connector.
+		v, err := w.tsMap.extract(src, now)
+		switch {
+		case err == errUnbound || isMissing(err):
+		case err != nil:
+			return fail(timestampColumn, argumentError(err))
+		default:
+			tsRaw = v
+			if v != nil {
+				nonNull++
+			}
+		}
+	}
+	isDelete := w.deletable && nonNull == 0
 	var keyBuf [128]byte
 	pk := keyBuf[:0]
 	partLen := 0
-	isDelete := rec.Value.Value == nil && w.ts.deletesEnabled
 	size := 64
-	nonNull := 0 // non-key columns with a value
+	var set uint64
+	partial := false
+	var unmapped []string // primary key columns with no value
 	for i, c := range w.cols {
 		if isDelete && i >= w.pkCount {
 			break
 		}
-		v, err := c.mapping.extract(rec, now)
-		if err != nil && i >= w.pkCount && isMissing(err) {
-			v, err = nil, nil
-		}
-		if err == nil && w.ts.codec != nil {
-			v, err = w.ts.codec.apply(c.meta.Type, v)
-		}
-		if err != nil {
-			return fail(c.meta.Name, err)
-		}
-		cv, err := toCQL(c.meta.Type, v)
-		if err != nil {
-			return fail(c.meta.Name, fmt.Errorf("converting %s (%T): %w", c.mapping.expr, v, err))
-		}
-		if cv == nil {
+		v := vals[i]
+		var cv any
+		if v == unbound {
 			if i < w.pkCount {
-				return fail(c.meta.Name, fmt.Errorf("primary key column is null (from %s)", c.mapping.expr))
+				unmapped = append(unmapped, c.name)
 			}
-			if w.ts.nullToUnset {
-				cv = gocql.UnsetValue
+			cv = gocql.UnsetValue
+		} else {
+			var err error
+			if w.ts.codec != nil {
+				if v, err = w.ts.codec.apply(c.meta.Type, v); err != nil {
+					return fail(c.meta.Name, argumentError(err))
+				}
 			}
-		} else if i >= w.pkCount {
-			nonNull++
+			if cv, err = toCQL(c.meta.Type, v); err != nil {
+				return fail(c.meta.Name, argumentError(fmt.Errorf("converting %s (%T): %w", c.mapping.expr, v, err)))
+			}
+			if cv == nil {
+				if i < w.pkCount {
+					return fail(c.meta.Name, configError("Primary key column %s cannot be mapped to null. Check that your mapping setting matches your dataset contents.", c.name))
+				}
+				if w.ts.nullToUnset {
+					cv = gocql.UnsetValue
+				}
+			}
+		}
+		if cv == any(gocql.UnsetValue) {
+			partial = true
+		} else if i < 64 {
+			set |= 1 << i
 		}
 		if i < w.pkCount {
 			// Partition-key columns come first, so the partition key is a
@@ -253,12 +381,13 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 		}
 		vals[i] = wrapCollection(c.meta.Type, cv)
 	}
-	pks := string(pk)
-	o := op{w: w, pk: pks, part: pks[:partLen], size: size, rec: rec}
-	if w.deletable && nonNull == 0 {
-		isDelete = true
+	if len(unmapped) > 0 {
+		return fail(unmapped[0], configError("Primary key column(s) %s cannot be left unmapped. Check that your mapping setting matches your dataset contents.", strings.Join(unmapped, ", ")))
 	}
+	pks := string(pk)
+	o := op{w: w, pk: pks, part: pks[:partLen], size: size, rec: rec, ts: ts, set: set, partial: partial}
 	if isDelete {
+		o.del = true
 		o.stmt = w.delete
 		o.args = append([]any{ts}, vals[:w.pkCount]...)
 		to, err := w.withTuples(o, true)
@@ -267,24 +396,17 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 		}
 		return to, nil
 	}
-	if w.tsMap != nil {
-		v, err := w.tsMap.extract(rec, now)
-		if err != nil {
-			return fail(timestampColumn, err)
-		}
-		n, err := toInt64(v)
+	if tsRaw != unbound {
+		n, err := fieldNumber(tsRaw, w.tsMap.expr, "Timestamp")
 		if err != nil {
 			return fail(timestampColumn, err)
 		}
 		ts = int64(time.Duration(n) * w.ts.timestampUnit / time.Microsecond)
+		o.ts = ts
 	}
 	ttl := w.ts.ttl * int64(w.ts.ttlUnit/time.Second)
-	if w.ttlMap != nil {
-		v, err := w.ttlMap.extract(rec, now)
-		if err != nil {
-			return fail(ttlColumn, err)
-		}
-		n, err := toInt64(v)
+	if ttlRaw != unbound {
+		n, err := fieldNumber(ttlRaw, w.ttlMap.expr, "TTL")
 		if err != nil {
 			return fail(ttlColumn, err)
 		}
@@ -295,7 +417,7 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 	}
 	switch {
 	case w.ts.query != "":
-		args, part, size, col, err := w.queryArgs(rec, now, ttl, ts)
+		args, part, size, col, err := w.queryArgs(src, now, ttl, ts)
 		if err != nil {
 			return fail(col, err)
 		}
@@ -398,7 +520,8 @@ func (t *Task) Put(ctx context.Context, records []connectors.SinkRecord) error {
 			}
 		}
 		if len(ws) == 0 {
-			if err := t.mappingFailure(ctx, rec, fmt.Errorf("record %s-%d@%d: no table is mapped for topic %s", rec.Topic, rec.Partition, rec.Offset, rec.Topic)); err != nil {
+			rerr := &RecordError{Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Err: configError("Topic %s is not configured", rec.Topic)}
+			if err := t.mappingFailure(ctx, rec, rerr); err != nil {
 				return err
 			}
 			continue
@@ -423,8 +546,15 @@ type batch struct {
 	parts int // partitions in the batch
 }
 
+// failedWrite is a record whose write Cassandra refused on its own.
+type failedWrite struct {
+	o   *op
+	err error
+}
+
 func (t *Task) write(ctx context.Context, ops []op) error {
 	all := batches(ops, t.maxInBat, t.maxBytes)
+	fails := make([][]failedWrite, len(all))
 	errs := make([]error, len(all))
 	sem := make(chan struct{}, t.inflight)
 	var wg sync.WaitGroup
@@ -433,21 +563,22 @@ func (t *Task) write(ctx context.Context, ops []op) error {
 		wg.Add(1)
 		go func(i int, b *batch) {
 			defer func() { <-sem; wg.Done() }()
-			errs[i] = t.exec(ctx, b)
+			fails[i], errs[i] = t.execSplitting(ctx, b.ops)
 		}(i, b)
 	}
 	wg.Wait()
+	// A put to be retried reports nothing yet: its records come again.
 	for i, err := range errs {
-		if err == nil {
-			t.Written.Add(int64(len(all[i].ops)))
-			continue
+		if err != nil {
+			return connectors.Retriable(fmt.Errorf("writing to table %s.%s: %w", all[i].ops[0].w.ts.keyspace, all[i].ops[0].w.ts.table, err))
 		}
+	}
+	for i := range all {
 		table := all[i].ops[0].w.ts.keyspace + "." + all[i].ops[0].w.ts.table
-		if isRetriable(err) || ctx.Err() != nil {
-			return connectors.Retriable(fmt.Errorf("writing to table %s: %w", table, err))
-		}
-		for _, o := range all[i].ops {
-			rerr := &RecordError{Topic: o.rec.Topic, Partition: o.rec.Partition, Offset: o.rec.Offset, Table: table, Err: err}
+		t.Written.Add(int64(len(all[i].ops) - len(fails[i])))
+		for _, f := range fails[i] {
+			o := f.o
+			rerr := &RecordError{Topic: o.rec.Topic, Partition: o.rec.Partition, Offset: o.rec.Offset, Table: table, Err: f.err}
 			t.Failed.Add(1)
 			if t.ignore != "none" {
 				t.log.Warn("skipping record whose write failed (ignoreErrors)", "error", rerr)
@@ -465,18 +596,46 @@ func (t *Task) write(ctx context.Context, ops []op) error {
 	return nil
 }
 
-func (t *Task) exec(ctx context.Context, b *batch) error {
-	cl := b.ops[0].w.ts.consistency
-	if len(b.ops) == 1 {
-		o := b.ops[0]
+// execSplitting writes ops as one request; when Cassandra refuses a batch
+// for what one of its statements holds (an invalid value, an empty key),
+// it writes the halves on their own, down to single records, so only the
+// records that fail on their own are reported, each with its own error. A
+// failure that may pass if retried (timeouts, unavailable) is returned as
+// is: the put is retried whole.
+func (t *Task) execSplitting(ctx context.Context, ops []op) ([]failedWrite, error) {
+	err := t.exec(ctx, ops)
+	switch {
+	case err == nil:
+		return nil, nil
+	case isRetriable(err) || ctx.Err() != nil:
+		return nil, err
+	case len(ops) == 1:
+		return []failedWrite{{&ops[0], err}}, nil
+	}
+	h := len(ops) / 2
+	f1, err := t.execSplitting(ctx, ops[:h])
+	if err != nil {
+		return nil, err
+	}
+	f2, err := t.execSplitting(ctx, ops[h:])
+	if err != nil {
+		return nil, err
+	}
+	return append(f1, f2...), nil
+}
+
+func (t *Task) exec(ctx context.Context, ops []op) error {
+	cl := ops[0].w.ts.consistency
+	if len(ops) == 1 {
+		o := ops[0]
 		return t.session.Query(o.stmt, o.args...).Consistency(cl).Idempotent(!o.w.counter).ExecContext(ctx)
 	}
 	kind := gocql.UnloggedBatch
-	if b.ops[0].w.counter {
+	if ops[0].w.counter {
 		kind = gocql.CounterBatch // Cassandra refuses counter updates in other batches
 	}
 	bt := t.session.Batch(kind).Consistency(cl)
-	for _, o := range b.ops {
+	for _, o := range ops {
 		bt.Query(o.stmt, o.args...)
 	}
 	return bt.ExecContext(ctx)

@@ -32,7 +32,7 @@ func TestIntegrationCassandraCodecSettings(t *testing.T) {
 	}, tc)
 	eu := jsonRec("eu", 1, time.Now(), map[string]any{"ts": "14/07/2026 09:30:00", "d": "14.07.2026", "tm": "09h30", "tss": []any{"01/01/2026 00:00:00", "1700000000"}})
 	eu.Key.Value = "eu"
-	epoch := jsonRec("epoch", 1, time.Now(), map[string]any{"ts": "60", "tss": []any{int64(1)}})
+	epoch := jsonRec("epoch", 1, time.Now(), map[string]any{"ts": "60", "d": nil, "tm": nil, "tss": []any{int64(1)}})
 	epoch.Key.Value = "epoch"
 	if err := task.Put(context.Background(), []connectors.SinkRecord{eu, epoch}); err != nil || len(tc.errs) > 0 {
 		t.Fatal(err, tc.errs)

@@ -60,7 +60,7 @@ func TestIntegrationCassandraTuples(t *testing.T) {
 		"topic.unset." + ks + ".tup.mapping":      "k=value.k, c=value.c, t=value.t, nested=value.nested",
 		"topic.null." + ks + ".tup.mapping":       "k=value.k, c=value.c, t=value.t",
 		"topic.null." + ks + ".tup.nullToUnset":   "false",
-		"topic.del." + ks + ".tup.mapping":        "k=key.k, c=key.c, t=value.t",
+		"topic.del." + ks + ".tup.mapping":        "k=key.k, c=key.c, t=value.t, nested=value.nested, lt=value.lt, ut=value.ut", // deletes need every column mapped
 		"topic.del." + ks + ".tup.deletesEnabled": "true",
 	}, tc)
 	ctx := context.Background()

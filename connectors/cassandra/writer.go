@@ -172,10 +172,13 @@ type tableWriter struct {
 	pack      bool // partitions are packed into shared batches (see packing.go)
 	keepAll   bool // every statement counts (counters, custom queries): no dedup
 	hasTuple  bool // some column is a tuple: see tuple.go
-	variants  sync.Map
-	qargs     []queryArg
-	qpart     []int    // indexes of the partition key among qargs
-	plans     sync.Map // *converters.AvroWriter → *directPlan (direct.go)
+	// keyFields, valueFields: some mapping selects a field of the key, of
+	// the value (a text holding JSON is then parsed).
+	keyFields, valueFields bool
+	variants               sync.Map
+	qargs                  []queryArg
+	qpart                  []int    // indexes of the partition key among qargs
+	plans                  sync.Map // *converters.AvroWriter → *directPlan (direct.go)
 }
 
 func unquote(id string) string { return strings.Trim(id, `"`) }
@@ -244,6 +247,7 @@ func newTableWriter(ctx context.Context, s *gocql.Session, ts *tableSettings) (*
 			w.hasTuple = true
 		}
 	}
+	w.noteFields()
 	// DataStax's rule: an all-null record deletes only when the mapping
 	// covers the whole table, else it would drop unmapped columns' data.
 	w.deletable = ts.deletesEnabled && !w.counter && len(w.cols) == len(tm.Columns) && len(w.cols) > w.pkCount
@@ -311,4 +315,16 @@ func isRetriable(err error) bool {
 	return errors.Is(err, gocql.ErrNoConnections) || errors.Is(err, gocql.ErrTimeoutNoResponse) || errors.Is(err, gocql.ErrConnectionClosed) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) ||
 		strings.Contains(err.Error(), "no hosts available") || strings.Contains(err.Error(), "connection refused")
+}
+
+// noteFields records whether the mapping selects fields of the key or
+// the value.
+func (w *tableWriter) noteFields() {
+	for i := range w.ts.mapping {
+		m := &w.ts.mapping[i]
+		if len(m.path) > 0 {
+			w.keyFields = w.keyFields || m.src == fromKey
+			w.valueFields = w.valueFields || m.src == fromValue
+		}
+	}
 }

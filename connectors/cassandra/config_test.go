@@ -1,0 +1,48 @@
+package cassandra
+
+import "testing"
+
+func TestIgnoreErrorsLikeDataStax(t *testing.T) {
+	for in, want := range map[string]string{"None": "none", "false": "none", "Driver": "driver", "true": "driver", "ALL": "all", "all": "all"} {
+		if got := ignorePolicy(in); got != want {
+			t.Errorf("ignoreErrors=%s: %s, want %s", in, got, want)
+		}
+	}
+}
+
+// TestSettingsRefusedLikeDataStax: settings the DataStax connector refuses
+// are refused with its message, never accepted and ignored.
+func TestSettingsRefusedLikeDataStax(t *testing.T) {
+	const m = "topic.t.ks.tbl.mapping"
+	tests := []struct {
+		name string
+		cfg  map[string]string
+		want string // "" accepted
+	}{
+		{"valid", map[string]string{m: "id=key", "topics": "t", "topic.t.codec.locale": "fr_FR"}, ""},
+		{"a misspelt table setting", map[string]string{m: "id=key", "topic.t.ks.tbl.mappings": "id=key"},
+			"The setting: topic.t.ks.tbl.mappings does not match topic.keyspace.table nor topic.codec regular expression pattern"},
+		{"a TTL below -1", map[string]string{m: "id=key", "topic.t.ks.tbl.ttl": "-2"},
+			"Invalid value -2 for configuration topic.t.ks.tbl.ttl: Value must be at least -1"},
+		{"a TTL that is not an int", map[string]string{m: "id=key", "topic.t.ks.tbl.ttl": "1h"},
+			"Invalid value 1h for configuration topic.t.ks.tbl.ttl: Not a number of type INT"},
+		{"a listed topic without settings", map[string]string{m: "id=key", "topics": "t, u"},
+			"Invalid value t, u for configuration topics: Missing topic settings (topic.u.*) for topic u"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := (&Connector{}).Start(t.Context(), tc.cfg)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.want != "" && (err == nil || err.Error() != tc.want):
+				t.Errorf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+	for _, k := range []string{"retry.backoff.initial.ms", "retry.backoff.max.ms"} {
+		if _, ok := configDef.Key(k); ok {
+			t.Errorf("%s is declared: the DataStax connector has no such setting and the worker's backoff applies", k)
+		}
+	}
+}
