@@ -8,6 +8,8 @@
 #   stack.sh down     stop what it started
 #   stack.sh status   show each server
 #   stack.sh resolve NAME   only resolve the jars of poms/NAME (kafka, cassandra, connect)
+#   stack.sh reference-plugins   only lay out the reference Connect's plugin.path:
+#                     the DataStax sink from $DATASTAX_SINK_DIR and the Avro converter
 #
 # State, jars, logs and pids live under $GONNECT_STACK_DIR (default .stack/).
 set -euo pipefail
@@ -27,6 +29,15 @@ CONNECT_HEAP=${CONNECT_HEAP:--Xms256m -Xmx1g}
 KAFKA_TIMEOUT=${KAFKA_TIMEOUT:-90s}
 CASSANDRA_TIMEOUT=${CASSANDRA_TIMEOUT:-240s}
 CONNECT_TIMEOUT=${CONNECT_TIMEOUT:-120s}
+# The DataStax Apache Kafka Connector 1.5.0 (the Cassandra sink gonnect's is a
+# drop-in for) is not on Maven Central: it is taken from this folder, beside
+# the checkout (for a git worktree: beside its main checkout).
+main_checkout=$(cd "$repo" && git rev-parse --path-format=absolute --git-common-dir 2>/dev/null | sed 's#/\.git$##' || true)
+if [ -z "${DATASTAX_SINK_DIR:-}" ]; then
+  DATASTAX_SINK_DIR=$repo/../shared/reference/datastax-kafka-sink
+  if [ ! -d "$DATASTAX_SINK_DIR" ] && [ -n "$main_checkout" ]; then DATASTAX_SINK_DIR=$main_checkout/../shared/reference/datastax-kafka-sink; fi
+fi
+DATASTAX_SINK_JAR=kafka-connect-cassandra-sink-1.5.0.jar
 
 kafka_port=${KAFKA_BOOTSTRAP##*:}
 cql_host=${CASSANDRA_HOSTS%%,*}
@@ -173,16 +184,45 @@ start_registry() {
   start schema-registry "$STATE/bin/schema-registry" -listen "$sr_hostport"
 }
 
+# reference_plugin: builds internal/bench/reference (the benchmark's
+# reference sink and its Confluent-wire Avro converter) into
+# $STATE/reference-plugin/cassandra-sink, only when its sources changed.
+reference_plugin() {
+  local src="$repo/internal/bench/reference" plugin="$STATE/reference-plugin/cassandra-sink"
+  if [ -f "$plugin/.built" ] && [ -z "$(find "$src/pom.xml" "$src/src" -newer "$plugin/.built" | head -1)" ]; then return 0; fi
+  command -v mvn >/dev/null || die "mvn is not installed (needed to build $src)"
+  say "building the reference plugin (Avro converter) from $src"
+  local repo_opt=()
+  [ -n "${MAVEN_REPO_LOCAL:-}" ] && repo_opt=(-Dmaven.repo.local="$MAVEN_REPO_LOCAL")
+  if ! mvn -q -B "${repo_opt[@]}" -f "$src/pom.xml" clean package >"$STATE/logs/mvn-reference-plugin.log" 2>&1; then
+    die "building $src failed; see $STATE/logs/mvn-reference-plugin.log"
+  fi
+  rm -rf "$plugin" && mkdir -p "$(dirname "$plugin")"
+  cp -r "$src/target/plugin" "$plugin"
+  touch "$plugin/.built"
+}
+
+# reference_plugins: fills the reference Connect's plugin.path folder with the
+# DataStax sink (copied when it differs) and the Avro converter's plugin.
+reference_plugins() {
+  local jar="$DATASTAX_SINK_DIR/$DATASTAX_SINK_JAR" dir="$STATE/reference-plugins"
+  [ -f "$jar" ] || die "the DataStax Apache Kafka Connector is missing: no $jar (set DATASTAX_SINK_DIR to the folder holding $DATASTAX_SINK_JAR)"
+  reference_plugin
+  mkdir -p "$dir/datastax-kafka-sink"
+  cmp -s "$jar" "$dir/datastax-kafka-sink/$DATASTAX_SINK_JAR" || cp "$jar" "$dir/datastax-kafka-sink/$DATASTAX_SINK_JAR"
+  rm -rf "$dir/avro-converter" && cp -r "$STATE/reference-plugin/cassandra-sink" "$dir/avro-converter"
+}
+
 start_reference() {
   if running reference-connect; then return 0; fi
   resolve connect
-  mkdir -p "$STATE/reference-plugins"
+  reference_plugins
   render "$here/conf/connect-distributed.properties.tmpl" "$STATE/conf/connect-distributed.properties"
-  render "$here/conf/log4j2-file.yaml.tmpl" "$STATE/conf/connect-log4j2.yaml" "$STATE/logs/reference-connect.log"
+  render "$here/conf/log4j2-rolling.xml.tmpl" "$STATE/conf/connect-log4j2.xml" "$STATE/logs/reference-connect.log"
   say "starting reference Kafka Connect on $REFERENCE_CONNECT_URL"
   # shellcheck disable=SC2086
   start reference-connect java $CONNECT_HEAP -XX:+UseG1GC -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile="$STATE/conf/connect-log4j2.yaml" -cp "$STATE/jars/connect/*" \
+    -Dlog4j2.configurationFile="$STATE/conf/connect-log4j2.xml" -cp "$STATE/jars/connect/*" \
     org.apache.kafka.connect.cli.ConnectDistributed "$STATE/conf/connect-distributed.properties"
 }
 
@@ -244,5 +284,6 @@ case "${1:-}" in
   down) down ;;
   status) status ;;
   resolve) [ -f "$here/poms/${2:-}/pom.xml" ] || die "usage: $0 resolve kafka|cassandra|connect"; resolve "$2" ;;
-  *) echo "usage: $0 up|down|status|resolve NAME" >&2; exit 2 ;;
+  reference-plugins) reference_plugins ;;
+  *) echo "usage: $0 up|down|status|resolve NAME|reference-plugins" >&2; exit 2 ;;
 esac
