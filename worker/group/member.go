@@ -213,7 +213,7 @@ func (m *Member) Run(ctx context.Context) error {
 		if res.DelayMillis > 0 {
 			delay = time.After(time.Until(synced.Add(time.Duration(res.DelayMillis) * time.Millisecond)))
 		}
-		leave, backoff := m.heartbeat(ctx, memberID, gen, delay, applied)
+		leave, outFor := m.heartbeat(ctx, memberID, gen, delay, applied)
 		// A rebalance waits until the result is applied: revoked work is
 		// stopped before this member joins again, as Connect's cooperative
 		// protocol requires. (On shutdown the herder drops the callback.)
@@ -221,7 +221,7 @@ func (m *Member) Run(ctx context.Context) error {
 		if leave && ctx.Err() == nil {
 			m.leave(memberID)
 			memberID, gen = "", -1
-			m.stayOut(ctx, backoff)
+			m.stayOut(ctx, outFor)
 		}
 	}
 	m.leave(memberID)
