@@ -51,6 +51,7 @@ type Herder struct {
 
 	// Owned by the Run goroutine.
 	backoffRetries     int
+	eager              bool // the last assignment was the eager protocol's
 	assignedConnectors map[string]bool
 	assignedTasks      map[TaskID]bool
 	applied            ClusterConfig
@@ -491,18 +492,8 @@ type groupLeaver interface {
 // scheduled.rebalance.max.delay.ms, keeping the running work, and after
 // unsyncRetries of those the work is given up.
 func (h *Herder) unsynced(a Assignment, err error) {
-	var backoff time.Duration
-	switch {
-	case a.Full:
-		backoff = h.unsyncBackoff
-	case h.backoffRetries > 0:
-		backoff = h.rebalanceDelay / 10 / time.Duration(h.backoffRetries)
-		h.backoffRetries--
-	default:
-		h.log.Warn("giving up this worker's work: it has not caught up with the config topic", "retries", unsyncRetries)
-		h.revokeAll()
-		h.backoffRetries = unsyncRetries
-	}
+	h.eager = a.Full
+	backoff := h.nextUnsyncBackoff()
 	h.log.Warn("config topic not read to the leader's offset in time; leaving the group", "leader_offset", a.ConfigOffset,
 		"read_offset", h.configs.Snapshot().Offset, "sync_timeout", h.syncWait, "backoff", backoff, "error", err)
 	if l, ok := h.member.(groupLeaver); ok {
@@ -510,6 +501,47 @@ func (h *Herder) unsynced(a Assignment, err error) {
 		return
 	}
 	h.member.RequestRejoin()
+}
+
+// nextUnsyncBackoff is how long to stay out of the group after a failed
+// read; the incremental protocols' last retry gives up the work instead.
+func (h *Herder) nextUnsyncBackoff() time.Duration {
+	switch {
+	case h.eager:
+		return h.unsyncBackoff
+	case h.backoffRetries > 0:
+		d := h.rebalanceDelay / 10 / time.Duration(h.backoffRetries)
+		h.backoffRetries--
+		return d
+	default:
+		h.log.Warn("giving up this worker's work: it has not caught up with the config topic", "retries", unsyncRetries)
+		h.revokeAll()
+		h.backoffRetries = unsyncRetries
+		return 0
+	}
+}
+
+// CatchUp reads the config topic to its end before a worker that left the
+// group unsynced joins again, as Connect does before it rejoins: if it
+// still cannot, it stays out for the next backoff rather than join only to
+// leave again.
+func (h *Herder) CatchUp(ctx context.Context) (ok bool, backoff time.Duration) {
+	err := h.do(ctx, func() error {
+		sctx, cancel := context.WithTimeout(ctx, h.syncWait)
+		err := h.configs.Refresh(sctx)
+		cancel()
+		if err == nil {
+			ok, h.backoffRetries = true, unsyncRetries
+			return nil
+		}
+		backoff = h.nextUnsyncBackoff()
+		h.log.Warn("config topic still not read to its end; staying out of the group", "sync_timeout", h.syncWait, "backoff", backoff, "error", err)
+		return nil
+	})
+	if err != nil {
+		return true, 0 // stopping: the member's context ends too
+	}
+	return ok, backoff
 }
 
 // revokeAll stops all the work assigned to this worker.

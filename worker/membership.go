@@ -47,6 +47,8 @@ func (g groupHandler) Owned() group.Work {
 	return group.Work{Connectors: conns, Tasks: toGroupTasks(tasks)}
 }
 
+func (g groupHandler) CatchUp(ctx context.Context) (bool, time.Duration) { return g.h.CatchUp(ctx) }
+
 func (g groupHandler) OnRevoked(ctx context.Context, w group.Work) {
 	g.h.OnRevoked(ctx, Assignment{RevokedConnectors: w.Connectors, RevokedTasks: fromGroupTasks(w.Tasks)})
 }

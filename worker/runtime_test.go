@@ -329,9 +329,11 @@ func TestHerderUnsyncedBacksOff(t *testing.T) {
 		full  bool
 		times int
 		want  []time.Duration
+		// catchUp is the backoff a failed read before rejoining gives.
+		catchUp time.Duration
 	}{
-		{"eager", true, 2, []time.Duration{unsync, unsync}},
-		{"incremental", false, 7, []time.Duration{delay / 50, delay / 40, delay / 30, delay / 20, delay / 10, 0, delay / 50}},
+		{"eager", true, 2, []time.Duration{unsync, unsync}, unsync},
+		{"incremental", false, 7, []time.Duration{delay / 50, delay / 40, delay / 30, delay / 20, delay / 10, 0, delay / 50}, delay / 40},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -359,6 +361,9 @@ func TestHerderUnsyncedBacksOff(t *testing.T) {
 				if got[i] != tc.want[i] {
 					t.Fatalf("backoffs %v, want %v", got, tc.want)
 				}
+			}
+			if ok, backoff := hs.h.CatchUp(context.Background()); ok || backoff != tc.catchUp {
+				t.Fatalf("catching up before rejoining = %v, %s; want false, %s", ok, backoff, tc.catchUp)
 			}
 			conns, tasks := hs.h.Owned()
 			if gaveUp := !tc.full; gaveUp != (len(conns) == 0 && len(tasks) == 0) {

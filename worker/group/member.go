@@ -59,6 +59,13 @@ type Handler interface {
 	Released(w Work) Work
 }
 
+// CatchingUp is a Handler that must read its config to the end before it
+// joins again after LeaveFor; CatchUp reports whether it did, or else how
+// long to wait before trying again.
+type CatchingUp interface {
+	CatchUp(ctx context.Context) (ok bool, backoff time.Duration)
+}
+
 // Member is this worker's membership in the Connect group.
 type Member struct {
 	cfg    Config
@@ -206,7 +213,7 @@ func (m *Member) Run(ctx context.Context) error {
 		if res.DelayMillis > 0 {
 			delay = time.After(time.Until(synced.Add(time.Duration(res.DelayMillis) * time.Millisecond)))
 		}
-		leave, backoff := m.heartbeat(ctx, memberID, gen, delay, applied)
+		leave, outFor := m.heartbeat(ctx, memberID, gen, delay, applied)
 		// A rebalance waits until the result is applied: revoked work is
 		// stopped before this member joins again, as Connect's cooperative
 		// protocol requires. (On shutdown the herder drops the callback.)
@@ -214,15 +221,32 @@ func (m *Member) Run(ctx context.Context) error {
 		if leave && ctx.Err() == nil {
 			m.leave(memberID)
 			memberID, gen = "", -1
-			m.log.Info("left worker group; joining again after the backoff", "group", m.cfg.GroupID, "backoff", backoff)
-			select {
-			case <-ctx.Done():
-			case <-time.After(backoff):
-			}
+			m.stayOut(ctx, outFor)
 		}
 	}
 	m.leave(memberID)
 	return nil
+}
+
+// stayOut waits out a backoff after leaving, then until the handler has
+// caught up with its config, before the member joins again.
+func (m *Member) stayOut(ctx context.Context, backoff time.Duration) {
+	for {
+		m.log.Info("left worker group; joining again after the backoff", "group", m.cfg.GroupID, "backoff", backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		c, ok := m.h.(CatchingUp)
+		if !ok {
+			return
+		}
+		var caught bool
+		if caught, backoff = c.CatchUp(ctx); caught {
+			return
+		}
+	}
 }
 
 // heartbeat keeps the session until a rebalance is due and the round's

@@ -93,3 +93,70 @@ func TestMemberKeepsSessionWhileApplying(t *testing.T) {
 		})
 	}
 }
+
+// unsyncHandler asks its member to leave at its first assignment, as a
+// worker does that cannot read the config topic in time, and catches up
+// only at its third attempt.
+type unsyncHandler struct {
+	slowHandler
+	m        *Member
+	catchUps int
+	second   chan Result
+}
+
+func (h *unsyncHandler) OnAssigned(_ context.Context, r Result) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.results = append(h.results, r)
+	switch len(h.results) {
+	case 1:
+		h.m.LeaveFor(50 * time.Millisecond)
+	case 2:
+		h.second <- r
+	}
+}
+
+func (h *unsyncHandler) CatchUp(context.Context) (bool, time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.catchUps++
+	return h.catchUps == 3, 50 * time.Millisecond
+}
+
+// TestMemberLeavesUntilCaughtUp: LeaveFor leaves the group; the member
+// joins again (a new member) only once its handler has caught up.
+func TestMemberLeavesUntilCaughtUp(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.GroupMinSessionTimeout(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	h := &unsyncHandler{second: make(chan Result, 1)}
+	m, err := New(Config{Brokers: c.ListenAddrs(), GroupID: "g-unsync", WorkerURL: "http://w1:8083/", Protocol: ProtocolSessioned,
+		SessionTimeout: 500 * time.Millisecond, HeartbeatInterval: 100 * time.Millisecond, RebalanceTimeout: 5 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.m = m
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	select {
+	case r := <-h.second:
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.catchUps != 3 {
+			t.Fatalf("joined again after %d catch-up attempts, want 3", h.catchUps)
+		}
+		if first := h.results[0]; r.MemberID == first.MemberID {
+			t.Fatalf("member %s did not leave the group before joining again", r.MemberID)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("member did not join again within 10s")
+	}
+}
