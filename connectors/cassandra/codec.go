@@ -448,6 +448,8 @@ func toFloat(v any) (float64, error) {
 		return x, nil
 	case string:
 		return strconv.ParseFloat(strings.TrimSpace(x), 64)
+	case json.Number:
+		return x.Float64()
 	case *inf.Dec:
 		return strconv.ParseFloat(x.String(), 64)
 	}

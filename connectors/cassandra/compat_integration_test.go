@@ -231,3 +231,39 @@ func TestIntegrationCassandraMappingLikeDataStax(t *testing.T) {
 		})
 	}
 }
+
+// TestIntegrationCassandraTTLLikeDataStax: with no TTL configured the
+// table's default_time_to_live applies (DataStax's statement then has no
+// TTL), a negative __ttl means none, and a fractional one is cut.
+func TestIntegrationCassandraTTLLikeDataStax(t *testing.T) {
+	s := session(t)
+	ks := keyspace(t, s, "CREATE TABLE KS.t (id int PRIMARY KEY, v text) WITH default_time_to_live = 1000")
+	task := startTask(t, map[string]string{
+		"topic.none." + ks + ".t.mapping":   "id=value.id, v=value.v",
+		"topic.mapped." + ks + ".t.mapping": "id=value.id, v=value.v, __ttl=value.ttl",
+	}, &fakeCtx{})
+	recs := []connectors.SinkRecord{
+		jsonRec("none", 1, time.Now(), map[string]any{"id": int64(1), "v": "a"}),
+		jsonRec("mapped", 1, time.Now(), map[string]any{"id": int64(2), "v": "b", "ttl": int64(-5)}),
+		jsonRec("mapped", 2, time.Now(), map[string]any{"id": int64(3), "v": "c", "ttl": 500.9}),
+	}
+	if err := task.Put(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		id       int
+		min, max int // TTL(v) range; 0 0: none
+	}{{1, 990, 1000}, {2, 0, 0}, {3, 490, 500}} {
+		var ttl *int
+		if err := s.Query("SELECT ttl(v) FROM "+ks+".t WHERE id = ?", c.id).Scan(&ttl); err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		if ttl != nil {
+			got = *ttl
+		}
+		if got < c.min || got > c.max {
+			t.Errorf("id %d: ttl %v, want %d..%d", c.id, got, c.min, c.max)
+		}
+	}
+}

@@ -202,8 +202,18 @@ var unbound any = struct{ unbound bool }{true}
 
 // fieldNumber reads a TTL or write time field, which must be a number.
 func fieldNumber(v any, expr, use string) (int64, error) {
-	switch v.(type) {
-	case int8, int16, int32, int64, int, float32, float64, json.Number, time.Time:
+	switch x := v.(type) {
+	case float32, float64, json.Number:
+		// As Java's Number.longValue(): a fraction is dropped.
+		f, err := toFloat(x)
+		if err != nil {
+			return 0, argumentError(fmt.Errorf("the value %v of field %s used as a %s: %w", v, expr, use, err))
+		}
+		if i, err := toInt64(x); err == nil {
+			return i, nil
+		}
+		return int64(f), nil
+	case int8, int16, int32, int64, int, time.Time:
 		n, err := toInt64(v)
 		if err != nil {
 			return 0, argumentError(fmt.Errorf("the value %v of field %s used as a %s: %w", v, expr, use, err))
@@ -404,20 +414,28 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 		ts = int64(time.Duration(n) * w.ts.timestampUnit / time.Microsecond)
 		o.ts = ts
 	}
-	ttl := w.ts.ttl * int64(w.ts.ttlUnit/time.Second)
-	if ttlRaw != unbound {
+	// No TTL (ttl -1, no __ttl mapping, or a __ttl the record does not
+	// bind) leaves the TTL unset, so the table's default_time_to_live
+	// applies, as with the DataStax connector's statement without TTL;
+	// a negative __ttl is 0: no TTL at all.
+	ttl := int64(-1)
+	switch {
+	case ttlRaw != unbound:
 		n, err := fieldNumber(ttlRaw, w.ttlMap.expr, "TTL")
 		if err != nil {
 			return fail(ttlColumn, err)
 		}
-		ttl = int64(time.Duration(n) * w.ts.ttlUnit / time.Second)
+		ttl = max(int64(time.Duration(n)*w.ts.ttlUnit/time.Second), 0)
+	case w.ttlMap == nil && w.ts.ttl >= 0:
+		ttl = w.ts.ttl * int64(w.ts.ttlUnit/time.Second)
 	}
-	if ttl < 0 {
-		ttl = 0
+	var ttlArg any = gocql.UnsetValue
+	if ttl >= 0 {
+		ttlArg = ttl
 	}
 	switch {
 	case w.ts.query != "":
-		args, part, size, col, err := w.queryArgs(src, now, ttl, ts)
+		args, part, size, col, err := w.queryArgs(src, now, max(ttl, 0), ts)
 		if err != nil {
 			return fail(col, err)
 		}
@@ -426,7 +444,7 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 		o.args = append(append([]any{}, vals[w.pkCount:]...), vals[:w.pkCount]...)
 		o.stmt = w.insert
 	default:
-		o.args = append(vals, ttl, ts)
+		o.args = append(vals, ttlArg, ts)
 		o.stmt = w.insert
 	}
 	to, err := w.withTuples(o, false)
