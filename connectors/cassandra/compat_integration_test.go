@@ -24,7 +24,10 @@ import (
 func TestIntegrationCassandraSameKeyWritesMerge(t *testing.T) {
 	s := session(t)
 	ks := keyspace(t, s, "CREATE TABLE KS.t (id int PRIMARY KEY, b bigint, tx text, n int)")
-	task := startTask(t, map[string]string{"topic.m." + ks + ".t.mapping": "id=value.id, b=value.b, tx=value.tx, n=value.n, __ttl=value.ttl"}, &fakeCtx{})
+	task := startTask(t, map[string]string{
+		"topic.m." + ks + ".t.mapping": "id=value.id, b=value.b, tx=value.tx, n=value.n, __ttl=value.ttl",
+		"topic.d." + ks + ".t.mapping": "id=value.id, b=value.b, tx=value.tx, n=value.n", // deletes: no __ttl (see deletable)
+	}, &fakeCtx{})
 	at := time.Now().Truncate(time.Millisecond)
 	row := func(id int, b, tx, n, ttl any) map[string]any {
 		return map[string]any{"id": int64(id), "b": b, "tx": tx, "n": n, "ttl": ttl}
@@ -32,9 +35,9 @@ func TestIntegrationCassandraSameKeyWritesMerge(t *testing.T) {
 	recs := []connectors.SinkRecord{
 		jsonRec("m", 0, at, row(6, int64(6000000042), "first", int64(1), int64(1000))),
 		jsonRec("m", 1, at, row(6, nil, "updated", int64(2), int64(2000))),
-		jsonRec("m", 2, at, row(7, int64(1), "x", int64(1), int64(0))),
-		jsonRec("m", 3, at, row(7, nil, nil, nil, nil)), // every column (and the TTL) null: a delete
-		jsonRec("m", 4, at, row(7, nil, "after", nil, int64(0))),
+		jsonRec("d", 2, at, row(7, int64(1), "x", int64(1), int64(0))),
+		jsonRec("d", 3, at, row(7, nil, nil, nil, nil)), // every column (and the TTL) null: a delete
+		jsonRec("d", 4, at, row(7, nil, "after", nil, int64(0))),
 	}
 	if err := task.Put(context.Background(), recs); err != nil {
 		t.Fatal(err)
@@ -147,6 +150,10 @@ func TestIntegrationCassandraMappingLikeDataStax(t *testing.T) {
 		{name: "every non-key column null deletes",
 			rec:  connectors.SinkRecord{Key: schemas.SchemaAndValue{Value: int64(0)}, Value: schemas.SchemaAndValue{Value: map[string]any{"v": nil}}, Headers: []schemas.Header{{Key: "h", Value: nil}}},
 			want: want{}},
+		{name: "a mapping of every column and a TTL never deletes", settings: map[string]string{"mapping": "id=key, v=value.v, h=header.h, __ttl=value.ttl"},
+			rec:  connectors.SinkRecord{Key: schemas.SchemaAndValue{Value: int64(0)}, Value: schemas.SchemaAndValue{Value: map[string]any{"v": nil, "ttl": nil}}, Headers: []schemas.Header{{Key: "h", Value: nil}}},
+			// Not a delete, so the null TTL fails it.
+			want: want{v: ptr("old"), h: ptr("oldh"), class: classArgument, err: "The value: null for field: value.ttl used as a TTL is not a Number but should be."}},
 		{name: "a mapped field missing from the record fails it",
 			rec: connectors.SinkRecord{Key: schemas.SchemaAndValue{Value: int64(0)}, Value: schemas.SchemaAndValue{Value: map[string]any{"x": "y"}}, Headers: []schemas.Header{{Key: "h", Value: "new"}}},
 			want: want{v: ptr("old"), h: ptr("oldh"), class: classConfig,
