@@ -151,7 +151,7 @@ func TestIntegrationCassandraMappingLikeDataStax(t *testing.T) {
 			rec:  connectors.SinkRecord{Key: schemas.SchemaAndValue{Value: int64(0)}, Value: schemas.SchemaAndValue{Value: map[string]any{"v": nil}}, Headers: []schemas.Header{{Key: "h", Value: nil}}},
 			want: want{}},
 		{name: "a mapping of every column and a TTL never deletes", settings: map[string]string{"mapping": "id=key, v=value.v, h=header.h, __ttl=value.ttl"},
-			rec:  connectors.SinkRecord{Key: schemas.SchemaAndValue{Value: int64(0)}, Value: schemas.SchemaAndValue{Value: map[string]any{"v": nil, "ttl": nil}}, Headers: []schemas.Header{{Key: "h", Value: nil}}},
+			rec: connectors.SinkRecord{Key: schemas.SchemaAndValue{Value: int64(0)}, Value: schemas.SchemaAndValue{Value: map[string]any{"v": nil, "ttl": nil}}, Headers: []schemas.Header{{Key: "h", Value: nil}}},
 			// Not a delete, so the null TTL fails it.
 			want: want{v: ptr("old"), h: ptr("oldh"), class: classArgument, err: "The value: null for field: value.ttl used as a TTL is not a Number but should be."}},
 		{name: "a mapped field missing from the record fails it",
