@@ -121,7 +121,10 @@ func parseTables(cfg map[string]string) ([]*tableSettings, map[string]error) {
 			ts.mappingKey = k
 			ts.mapping, err = parseMapping(v)
 		case "consistencyLevel":
-			ts.consistency, err = gocql.ParseConsistencyWrapper(strings.ToUpper(v))
+			if ts.consistency, err = gocql.ParseConsistencyWrapper(strings.ToUpper(v)); err != nil {
+				errs[k] = fmt.Errorf("Invalid value '%s' for configuration %s: valid values include: ANY, ONE, TWO, THREE, QUORUM, ALL, LOCAL_ONE, LOCAL_QUORUM, EACH_QUORUM", v, k)
+				continue
+			}
 		case "ttl":
 			if ts.ttl, err = strconv.ParseInt(v, 10, 32); err == nil && ts.ttl < -1 {
 				err = fmt.Errorf("Value must be at least -1")

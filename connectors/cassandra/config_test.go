@@ -26,6 +26,8 @@ func TestSettingsRefusedLikeDataStax(t *testing.T) {
 			"Invalid value -2 for configuration topic.t.ks.tbl.ttl: Value must be at least -1"},
 		{"a TTL that is not an int", map[string]string{m: "id=key", "topic.t.ks.tbl.ttl": "1h"},
 			"Invalid value 1h for configuration topic.t.ks.tbl.ttl: Not a number of type INT"},
+		{"an unknown consistency level", map[string]string{m: "id=key", "topic.t.ks.tbl.consistencyLevel": "MOST"},
+			"Invalid value 'MOST' for configuration topic.t.ks.tbl.consistencyLevel: valid values include: ANY, ONE, TWO, THREE, QUORUM, ALL, LOCAL_ONE, LOCAL_QUORUM, EACH_QUORUM"},
 		{"a listed topic without settings", map[string]string{m: "id=key", "topics": "t, u"},
 			"Invalid value t, u for configuration topics: Missing topic settings (topic.u.*) for topic u"},
 	}
