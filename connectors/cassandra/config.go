@@ -22,8 +22,8 @@ const (
 // configDef declares the DataStax Apache Kafka Connector's settings, so
 // its users' configs work unchanged, plus gonnect's extensions.
 var configDef = configdef.New().
-	Define(configdef.Key{Name: "contactPoints", Type: configdef.List, Default: "127.0.0.1", Importance: configdef.High, Group: groupConn,
-		Doc: "Initial DSE/Cassandra hosts to connect to, comma-separated (host or host:port)."}).
+	Define(configdef.Key{Name: "contactPoints", Type: configdef.List, Default: "", Importance: configdef.High, Group: groupConn,
+		Doc: "Initial DSE/Cassandra hosts to connect to, comma-separated (host or host:port); requires loadBalancing.localDc. None: 127.0.0.1."}).
 	Define(configdef.Key{Name: "port", Type: configdef.Int, Default: 9042, Importance: configdef.High, Group: groupConn, Validator: configdef.Between(1, 65535),
 		Doc: "Port of the contact points."}).
 	Define(configdef.Key{Name: "loadBalancing.localDc", Type: configdef.String, Default: "", Importance: configdef.High, Group: groupConn,
@@ -65,6 +65,21 @@ var configDef = configdef.New().
 		Doc:       "None: fail (or use errors.tolerance); Driver: skip records whose write fails; All: also skip records that cannot be mapped."}).
 	Define(configdef.Key{Name: "jmx", Type: configdef.Boolean, Default: true, Importance: configdef.Low, Group: groupConn,
 		Doc: "The DataStax connector's switch for its JMX metrics. gonnect has no JMX reporter: false is what it does; true (DataStax's default) is accepted with a warning at task start when set explicitly."})
+
+// checkContactPoints is the DataStax connector's rule: contact points
+// need the local datacenter, the one the driver sends requests to.
+func checkContactPoints(v configdef.Values) error {
+	var hosts []string
+	for _, h := range v.List("contactPoints") {
+		if h = strings.TrimSpace(h); h != "" {
+			hosts = append(hosts, h)
+		}
+	}
+	if len(hosts) > 0 && v.String("loadBalancing.localDc") == "" {
+		return fmt.Errorf("Invalid value [%s] for configuration contactPoints: When contact points is provided, loadBalancing.localDc must also be specified", strings.Join(hosts, ", "))
+	}
+	return nil
+}
 
 // tableSettings are the topic.<topic>.<keyspace>.<table>.* settings.
 type tableSettings struct {

@@ -28,6 +28,9 @@ func TestSettingsRefusedLikeDataStax(t *testing.T) {
 			"Invalid value 1h for configuration topic.t.ks.tbl.ttl: Not a number of type INT"},
 		{"an unknown consistency level", map[string]string{m: "id=key", "topic.t.ks.tbl.consistencyLevel": "MOST"},
 			"Invalid value 'MOST' for configuration topic.t.ks.tbl.consistencyLevel: valid values include: ANY, ONE, TWO, THREE, QUORUM, ALL, LOCAL_ONE, LOCAL_QUORUM, EACH_QUORUM"},
+		{"contact points without the local datacenter", map[string]string{m: "id=key", "contactPoints": "h1, h2"},
+			"Invalid value [h1, h2] for configuration contactPoints: When contact points is provided, loadBalancing.localDc must also be specified"},
+		{"contact points with the local datacenter", map[string]string{m: "id=key", "contactPoints": "h1", "loadBalancing.localDc": "dc1"}, ""},
 		{"a listed topic without settings", map[string]string{m: "id=key", "topics": "t, u"},
 			"Invalid value t, u for configuration topics: Missing topic settings (topic.u.*) for topic u"},
 	}

@@ -52,6 +52,9 @@ func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.S
 	if err != nil {
 		return err
 	}
+	if err := checkContactPoints(vals); err != nil {
+		return err
+	}
 	tables, errs := parseTables(cfg)
 	if err := firstError(errs); err != nil {
 		return err

@@ -47,6 +47,9 @@ func clusterConfig(v configdef.Values) (*gocql.ClusterConfig, error) {
 		}
 		hosts = append(hosts, h)
 	}
+	if len(hosts) == 0 {
+		hosts = []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(v.Int("port")))}
+	}
 	c := gocql.NewCluster(hosts...)
 	c.Timeout = time.Duration(v.Int("queryExecutionTimeout")) * time.Second
 	c.WriteTimeout = c.Timeout
