@@ -51,7 +51,7 @@ var configDef = configdef.New().
 	Define(configdef.Key{Name: "queryExecutionTimeout", Type: configdef.Int, Default: 30, Importance: configdef.Medium, Group: groupWrite, Validator: configdef.AtLeast(1),
 		Doc: "CQL statement execution timeout, in seconds."}).
 	Define(configdef.Key{Name: "maxConcurrentRequests", Type: configdef.Int, Default: 500, Importance: configdef.Medium, Group: groupWrite, Validator: configdef.AtLeast(1),
-		Doc: "Maximum number of requests in flight per task."}).
+		Doc: "Maximum number of requests in flight, for all the connector's tasks together (as DataStax's)."}).
 	Define(configdef.Key{Name: "maxNumberOfRecordsInBatch", Type: configdef.Int, Default: 32, Importance: configdef.Medium, Group: groupWrite, Validator: configdef.AtLeast(1),
 		Doc: "Maximum number of records grouped in one batch (records of one partition key)."}).
 	Define(configdef.Key{Name: "maxBatchSizeBytes", Type: configdef.Int, Default: 40960, Importance: configdef.Medium, Group: groupWrite, Validator: configdef.AtLeast(1024),

@@ -30,7 +30,7 @@ type Task struct {
 	byTopic   map[string][]*tableWriter
 	maxInBat  int
 	maxBytes  int
-	inflight  int
+	inflight  chan struct{} // request tokens, shared by the connector's tasks
 	ignore    string // none, driver, all
 	lastStamp map[connectors.TopicPartition]*int64
 	stampTP   connectors.TopicPartition // the partition of stampAt, the last stamped
@@ -60,7 +60,7 @@ func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.S
 		return err
 	}
 	t.tc = tc
-	t.maxInBat, t.maxBytes, t.inflight = vals.Int("maxNumberOfRecordsInBatch"), vals.Int("maxBatchSizeBytes"), vals.Int("maxConcurrentRequests")
+	t.maxInBat, t.maxBytes = vals.Int("maxNumberOfRecordsInBatch"), vals.Int("maxBatchSizeBytes")
 	t.ignore = ignorePolicy(vals.String("ignoreErrors"))
 	if strings.EqualFold(vals.String("ignoreErrors"), "true") {
 		t.log.Warn("ignoreErrors=true is deprecated, please replace with ignoreErrors=Driver")
@@ -68,7 +68,7 @@ func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.S
 	if _, set := cfg["jmx"]; set && vals.Bool("jmx") {
 		t.log.Warn("jmx=true: gonnect has no JMX reporter, the sink's metrics are not exposed over JMX")
 	}
-	if t.session, t.release, err = acquireSession(cfg["name"], vals); err != nil {
+	if t.session, t.inflight, t.release, err = acquireSession(cfg["name"], vals); err != nil {
 		return err
 	}
 	t.byTopic = map[string][]*tableWriter{}
@@ -577,7 +577,7 @@ func (t *Task) write(ctx context.Context, ops []op) error {
 	all := batches(ops, t.maxInBat, t.maxBytes)
 	fails := make([][]failedWrite, len(all))
 	errs := make([]error, len(all))
-	sem := make(chan struct{}, t.inflight)
+	sem := t.inflight
 	var wg sync.WaitGroup
 	for i, b := range all {
 		sem <- struct{}{}
