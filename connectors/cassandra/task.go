@@ -31,7 +31,7 @@ type Task struct {
 	maxInBat  int
 	maxBytes  int
 	inflight  chan struct{} // request tokens, shared by the connector's tasks
-	ignore    string // none, driver, all
+	ignore    string        // none, driver, all
 	lastStamp map[connectors.TopicPartition]*int64
 	stampTP   connectors.TopicPartition // the partition of stampAt, the last stamped
 	stampAt   *int64
