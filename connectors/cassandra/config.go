@@ -66,6 +66,35 @@ var configDef = configdef.New().
 	Define(configdef.Key{Name: "jmx", Type: configdef.Boolean, Default: true, Importance: configdef.Low, Group: groupConn,
 		Doc: "The DataStax connector's switch for its JMX metrics. gonnect has no JMX reporter: false is what it does; true (DataStax's default) is accepted with a warning at task start when set explicitly."})
 
+// unsupported are DataStax connector settings gonnect has no equivalent
+// for, by prefix: refused, since writing elsewhere or without them would
+// not be what the config asks.
+var unsupported = []struct{ prefix, why string }{
+	{"cloud.secureConnectBundle", "connecting through a cloud secure connect bundle is not supported; use contactPoints, loadBalancing.localDc and ssl.*"},
+	{"datastax-java-driver.", "Java driver settings are not supported; use the connector's own settings"},
+	{"auth.gssapi.", "GSSAPI (Kerberos) authentication is not supported"},
+	{"ssl.keystore.", "JKS key stores are not supported; give PEM files in ssl.openssl.keyCertChain and ssl.openssl.privateKey"},
+	{"ssl.truststore.password", "JKS trust stores are not supported; ssl.truststore.path is a PEM file"},
+	{"ssl.cipherSuites", "choosing cipher suites is not supported"},
+}
+
+// unsupportedSetting returns the first setting of cfg gonnect refuses.
+func unsupportedSetting(cfg map[string]string) (string, error) {
+	keys := make([]string, 0, len(cfg))
+	for k := range cfg {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, u := range unsupported {
+			if strings.HasPrefix(k, u.prefix) && cfg[k] != "" {
+				return k, fmt.Errorf("Invalid value %s for configuration %s: %s", cfg[k], k, u.why)
+			}
+		}
+	}
+	return "", nil
+}
+
 // checkContactPoints is the DataStax connector's rule: contact points
 // need the local datacenter, the one the driver sends requests to.
 func checkContactPoints(v configdef.Values) error {

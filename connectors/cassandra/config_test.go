@@ -31,6 +31,10 @@ func TestSettingsRefusedLikeDataStax(t *testing.T) {
 		{"contact points without the local datacenter", map[string]string{m: "id=key", "contactPoints": "h1, h2"},
 			"Invalid value [h1, h2] for configuration contactPoints: When contact points is provided, loadBalancing.localDc must also be specified"},
 		{"contact points with the local datacenter", map[string]string{m: "id=key", "contactPoints": "h1", "loadBalancing.localDc": "dc1"}, ""},
+		{"a cloud bundle", map[string]string{m: "id=key", "cloud.secureConnectBundle": "/b.zip"},
+			"Invalid value /b.zip for configuration cloud.secureConnectBundle: connecting through a cloud secure connect bundle is not supported; use contactPoints, loadBalancing.localDc and ssl.*"},
+		{"a Java driver setting", map[string]string{m: "id=key", "datastax-java-driver.basic.request.timeout": "5 seconds"},
+			"Invalid value 5 seconds for configuration datastax-java-driver.basic.request.timeout: Java driver settings are not supported; use the connector's own settings"},
 		{"a listed topic without settings", map[string]string{m: "id=key", "topics": "t, u"},
 			"Invalid value t, u for configuration topics: Missing topic settings (topic.u.*) for topic u"},
 	}

@@ -43,6 +43,9 @@ func (c *Connector) Start(_ context.Context, cfg map[string]string) error {
 	if err := checkContactPoints(vals); err != nil {
 		return err
 	}
+	if _, err := unsupportedSetting(cfg); err != nil {
+		return err
+	}
 	tables, errs := parseTables(cfg)
 	if err := firstError(errs); err != nil {
 		return err
@@ -106,6 +109,10 @@ func (c *Connector) ValidateConfig(ctx context.Context, cfg map[string]string, i
 	vals, err := configDef.Parse(cfg)
 	if err != nil {
 		return // the ConfigDef's own errors are already reported
+	}
+	if k, err := unsupportedSetting(cfg); err != nil {
+		infos.AddError(k, err.Error())
+		return
 	}
 	if err := checkContactPoints(vals); err != nil {
 		infos.AddError("contactPoints", err.Error())

@@ -55,6 +55,9 @@ func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.S
 	if err := checkContactPoints(vals); err != nil {
 		return err
 	}
+	if _, err := unsupportedSetting(cfg); err != nil {
+		return err
+	}
 	tables, errs := parseTables(cfg)
 	if err := firstError(errs); err != nil {
 		return err
