@@ -1,6 +1,11 @@
 package cassandra
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+)
 
 func TestIgnoreErrorsLikeDataStax(t *testing.T) {
 	for in, want := range map[string]string{"None": "none", "false": "none", "Driver": "driver", "true": "driver", "ALL": "all", "all": "all"} {
@@ -52,6 +57,39 @@ func TestSettingsRefusedLikeDataStax(t *testing.T) {
 	for _, k := range []string{"retry.backoff.initial.ms", "retry.backoff.max.ms"} {
 		if _, ok := configDef.Key(k); ok {
 			t.Errorf("%s is declared: the DataStax connector has no such setting and the worker's backoff applies", k)
+		}
+	}
+}
+
+// TestJSONIntoTextLikeDataStax: a JSON object or array mapped to a text
+// column is written as its JSON text, a text holding JSON is mapped by its
+// fields, and its numbers keep every digit.
+func TestJSONIntoTextLikeDataStax(t *testing.T) {
+	text := gocql.NewNativeType(4, gocql.TypeText, "")
+	for _, c := range []struct {
+		in   any
+		want string
+	}{
+		{map[string]any{"a": int64(1), "b": []any{"x<y", nil}}, `{"a":1,"b":["x<y",null]}`},
+		{[]any{int64(1), "a"}, `[1,"a"]`},
+	} {
+		got, err := toCQL(text, c.in)
+		if err != nil || got != c.want {
+			t.Errorf("%v into text: %v (%v), want %s", c.in, got, err, c.want)
+		}
+	}
+	v, ok := parseJSONText(`{"d": 12345678901234567890.123456789, "n": 3} trailing`)
+	jt, _ := v.(*jsonText)
+	if !ok || jt == nil {
+		t.Fatalf("JSON object text not parsed: %v", v)
+	}
+	dec := gocql.NewNativeType(4, gocql.TypeDecimal, "")
+	if d, err := toCQL(dec, jt.fields["d"]); err != nil || fmt.Sprint(d) != "12345678901234567890.123456789" {
+		t.Errorf("decimal from JSON text = %v (%v)", d, err)
+	}
+	for _, s := range []string{"plain", "42", "[1]", "null", ""} {
+		if _, ok := parseJSONText(s); ok {
+			t.Errorf("%q parsed as a JSON object", s)
 		}
 	}
 }
