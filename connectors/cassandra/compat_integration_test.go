@@ -277,3 +277,23 @@ func TestIntegrationCassandraTTLLikeDataStax(t *testing.T) {
 		}
 	}
 }
+
+// TestIntegrationCassandraCounterTombstone: as with the DataStax connector,
+// a null value deletes the row of a counter table mapped in full.
+func TestIntegrationCassandraCounterTombstone(t *testing.T) {
+	s := session(t)
+	ks := keyspace(t, s, "CREATE TABLE KS.c (k text PRIMARY KEY, n counter)")
+	tc := &fakeCtx{}
+	task := startTask(t, map[string]string{"topic.c." + ks + ".c.mapping": "k=key, n=value.n"}, tc)
+	inc := connectors.SinkRecord{Topic: "c", Offset: 1, Timestamp: time.Now(), Key: schemas.SchemaAndValue{Value: "a"}, Value: schemas.SchemaAndValue{Value: map[string]any{"n": int64(2)}}}
+	if err := task.Put(context.Background(), []connectors.SinkRecord{inc}); err != nil || len(tc.errs) > 0 {
+		t.Fatal(err, tc.errs)
+	}
+	del := connectors.SinkRecord{Topic: "c", Offset: 2, Timestamp: time.Now(), Key: schemas.SchemaAndValue{Value: "a"}}
+	if err := task.Put(context.Background(), []connectors.SinkRecord{del}); err != nil || len(tc.errs) > 0 {
+		t.Fatal(err, tc.errs)
+	}
+	if err := s.Query("SELECT n FROM " + ks + ".c WHERE k = 'a'").Scan(new(int64)); !errors.Is(err, gocql.ErrNotFound) {
+		t.Errorf("counter row after a tombstone: %v, want deleted", err)
+	}
+}

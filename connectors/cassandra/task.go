@@ -405,7 +405,11 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 	if isDelete {
 		o.del = true
 		o.stmt = w.delete
-		o.args = append([]any{ts}, vals[:w.pkCount]...)
+		if w.counter {
+			o.args = append([]any{}, vals[:w.pkCount]...)
+		} else {
+			o.args = append([]any{ts}, vals[:w.pkCount]...)
+		}
 		to, err := w.withTuples(o, true)
 		if err != nil {
 			return fail("", err)

@@ -264,7 +264,8 @@ func newTableWriter(ctx context.Context, s *gocql.Session, ts *tableSettings) (*
 	if w.tsMap != nil {
 		entries++
 	}
-	w.deletable = ts.deletesEnabled && !w.counter && entries == len(tm.Columns) && entries > w.pkCount
+	// Counter tables too: a null value deletes the counters' row.
+	w.deletable = ts.deletesEnabled && entries == len(tm.Columns) && entries > w.pkCount
 	w.keepAll = w.counter
 	w.build()
 	return w, nil
@@ -288,6 +289,10 @@ func (w *tableWriter) build() {
 		w.insert = w.insertStmt(nil)
 	}
 	w.delete = fmt.Sprintf("DELETE FROM %s USING TIMESTAMP ? WHERE %s", w.fqtn, strings.Join(where, " AND "))
+	if w.counter {
+		// Cassandra refuses a write time on counters.
+		w.delete = fmt.Sprintf("DELETE FROM %s WHERE %s", w.fqtn, strings.Join(where, " AND "))
+	}
 }
 
 // insertStmt is the INSERT of the writer's columns; variant, when not nil,
