@@ -150,6 +150,8 @@ func TestIntegrationCassandraMappingLikeDataStax(t *testing.T) {
 		{name: "every non-key column null deletes",
 			rec:  connectors.SinkRecord{Key: schemas.SchemaAndValue{Value: int64(0)}, Value: schemas.SchemaAndValue{Value: map[string]any{"v": nil}}, Headers: []schemas.Header{{Key: "h", Value: nil}}},
 			want: want{}},
+		{name: "now() does not keep an all-null record from deleting", settings: map[string]string{"mapping": "id=key, v=value.v, h=now()"},
+			rec: connectors.SinkRecord{Key: schemas.SchemaAndValue{Value: int64(0)}, Value: schemas.SchemaAndValue{Value: map[string]any{"v": nil}}}, want: want{}},
 		{name: "a mapping of every column and a TTL never deletes", settings: map[string]string{"mapping": "id=key, v=value.v, h=header.h, __ttl=value.ttl"},
 			rec: connectors.SinkRecord{Key: schemas.SchemaAndValue{Value: int64(0)}, Value: schemas.SchemaAndValue{Value: map[string]any{"v": nil, "ttl": nil}}, Headers: []schemas.Header{{Key: "h", Value: nil}}},
 			// Not a delete, so the null TTL fails it.

@@ -303,7 +303,8 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 			return fail(c.meta.Name, missingField(c.mapping.expr, c.name))
 		case err != nil:
 			return fail(c.meta.Name, argumentError(err))
-		case v != nil && i >= w.pkCount:
+		case v != nil && i >= w.pkCount && c.mapping.src != fromNow:
+			// now() is no value of the record: it does not make it a write.
 			nonNull++
 		}
 		vals[i] = v
