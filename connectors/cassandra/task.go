@@ -259,6 +259,9 @@ func (w *tableWriter) withJSONText(rec *connectors.SinkRecord) *connectors.SinkR
 
 // isMissing reports a mapping that names nothing in the record.
 func isMissing(err error) bool {
+	if err == nil {
+		return false
+	}
 	var missing *errMissing
 	return errors.As(err, &missing)
 }
@@ -297,15 +300,17 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 	for i, c := range w.cols {
 		v, err := c.mapping.extract(src, now)
 		switch {
+		case err == nil:
+			// now() is no value of the record: it does not make it a write.
+			if v != nil && i >= w.pkCount && c.mapping.src != fromNow {
+				nonNull++
+			}
 		case err == errUnbound:
 			v = unbound
 		case isMissing(err):
 			return fail(c.meta.Name, missingField(c.mapping.expr, c.name))
-		case err != nil:
+		default:
 			return fail(c.meta.Name, argumentError(err))
-		case v != nil && i >= w.pkCount && c.mapping.src != fromNow:
-			// now() is no value of the record: it does not make it a write.
-			nonNull++
 		}
 		vals[i] = v
 	}
