@@ -593,7 +593,13 @@ func (t *Task) write(ctx context.Context, ops []op) error {
 	sem := t.inflight
 	var wg sync.WaitGroup
 	for i, b := range all {
-		sem <- struct{}{}
+		// The tokens are the connector's: another task may hold them all.
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return connectors.Retriable(fmt.Errorf("waiting to write: %w", ctx.Err()))
+		}
 		wg.Add(1)
 		go func(i int, b *batch) {
 			defer func() { <-sem; wg.Done() }()
