@@ -240,7 +240,7 @@ func TestIntegrationCassandraValidateReportsSchemaProblems(t *testing.T) {
 	ks := keyspace(t, s, "CREATE TABLE KS.kv (k text, c text, v text, PRIMARY KEY (k, c))")
 	c := &Connector{}
 	host := strings.Split(stack.CassandraHosts()[0], ":")
-	cfg := map[string]string{"contactPoints": host[0], "port": host[1], "topics": "a,b",
+	cfg := map[string]string{"contactPoints": host[0], "port": host[1], "loadBalancing.localDc": "datacenter1", "topics": "a,b",
 		"topic.a." + ks + ".kv.mapping":   "k=value.k, v=value.v",
 		"topic.b." + ks + ".nope.mapping": "k=value.k",
 	}

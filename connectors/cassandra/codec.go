@@ -54,6 +54,16 @@ func toCQL(t gocql.TypeInfo, v any) (any, error) {
 			return x.String(), nil
 		case bool, int8, int16, int32, int64, float32, float64:
 			return fmt.Sprint(x), nil
+		case map[string]any, []any:
+			// A JSON object or array into text is its JSON, as the DataStax
+			// connector writes a JSON node (object keys sorted here).
+			var b strings.Builder
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(x); err != nil {
+				return nil, err
+			}
+			return strings.TrimSuffix(b.String(), "\n"), nil
 		}
 	case gocql.TypeBoolean:
 		switch x := v.(type) {
@@ -448,6 +458,8 @@ func toFloat(v any) (float64, error) {
 		return x, nil
 	case string:
 		return strconv.ParseFloat(strings.TrimSpace(x), 64)
+	case json.Number:
+		return x.Float64()
 	case *inf.Dec:
 		return strconv.ParseFloat(x.String(), 64)
 	}

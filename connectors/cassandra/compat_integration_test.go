@@ -24,7 +24,10 @@ import (
 func TestIntegrationCassandraSameKeyWritesMerge(t *testing.T) {
 	s := session(t)
 	ks := keyspace(t, s, "CREATE TABLE KS.t (id int PRIMARY KEY, b bigint, tx text, n int)")
-	task := startTask(t, map[string]string{"topic.m." + ks + ".t.mapping": "id=value.id, b=value.b, tx=value.tx, n=value.n, __ttl=value.ttl"}, &fakeCtx{})
+	task := startTask(t, map[string]string{
+		"topic.m." + ks + ".t.mapping": "id=value.id, b=value.b, tx=value.tx, n=value.n, __ttl=value.ttl",
+		"topic.d." + ks + ".t.mapping": "id=value.id, b=value.b, tx=value.tx, n=value.n", // deletes: no __ttl (see deletable)
+	}, &fakeCtx{})
 	at := time.Now().Truncate(time.Millisecond)
 	row := func(id int, b, tx, n, ttl any) map[string]any {
 		return map[string]any{"id": int64(id), "b": b, "tx": tx, "n": n, "ttl": ttl}
@@ -32,9 +35,9 @@ func TestIntegrationCassandraSameKeyWritesMerge(t *testing.T) {
 	recs := []connectors.SinkRecord{
 		jsonRec("m", 0, at, row(6, int64(6000000042), "first", int64(1), int64(1000))),
 		jsonRec("m", 1, at, row(6, nil, "updated", int64(2), int64(2000))),
-		jsonRec("m", 2, at, row(7, int64(1), "x", int64(1), int64(0))),
-		jsonRec("m", 3, at, row(7, nil, nil, nil, nil)), // every column (and the TTL) null: a delete
-		jsonRec("m", 4, at, row(7, nil, "after", nil, int64(0))),
+		jsonRec("d", 2, at, row(7, int64(1), "x", int64(1), int64(0))),
+		jsonRec("d", 3, at, row(7, nil, nil, nil, nil)), // every column (and the TTL) null: a delete
+		jsonRec("d", 4, at, row(7, nil, "after", nil, int64(0))),
 	}
 	if err := task.Put(context.Background(), recs); err != nil {
 		t.Fatal(err)
@@ -147,6 +150,12 @@ func TestIntegrationCassandraMappingLikeDataStax(t *testing.T) {
 		{name: "every non-key column null deletes",
 			rec:  connectors.SinkRecord{Key: schemas.SchemaAndValue{Value: int64(0)}, Value: schemas.SchemaAndValue{Value: map[string]any{"v": nil}}, Headers: []schemas.Header{{Key: "h", Value: nil}}},
 			want: want{}},
+		{name: "now() does not keep an all-null record from deleting", settings: map[string]string{"mapping": "id=key, v=value.v, h=now()"},
+			rec: connectors.SinkRecord{Key: schemas.SchemaAndValue{Value: int64(0)}, Value: schemas.SchemaAndValue{Value: map[string]any{"v": nil}}}, want: want{}},
+		{name: "a mapping of every column and a TTL never deletes", settings: map[string]string{"mapping": "id=key, v=value.v, h=header.h, __ttl=value.ttl"},
+			rec: connectors.SinkRecord{Key: schemas.SchemaAndValue{Value: int64(0)}, Value: schemas.SchemaAndValue{Value: map[string]any{"v": nil, "ttl": nil}}, Headers: []schemas.Header{{Key: "h", Value: nil}}},
+			// Not a delete, so the null TTL fails it.
+			want: want{v: ptr("old"), h: ptr("oldh"), class: classArgument, err: "The value: null for field: value.ttl used as a TTL is not a Number but should be."}},
 		{name: "a mapped field missing from the record fails it",
 			rec: connectors.SinkRecord{Key: schemas.SchemaAndValue{Value: int64(0)}, Value: schemas.SchemaAndValue{Value: map[string]any{"x": "y"}}, Headers: []schemas.Header{{Key: "h", Value: "new"}}},
 			want: want{v: ptr("old"), h: ptr("oldh"), class: classConfig,
@@ -167,6 +176,9 @@ func TestIntegrationCassandraMappingLikeDataStax(t *testing.T) {
 			rec: connectors.SinkRecord{Key: schemas.SchemaAndValue{Schema: schemas.StringSchema, Value: `{"id": 0}`},
 				Value: schemas.SchemaAndValue{Schema: schemas.StringSchema, Value: `{"v": "from json"}`}},
 			want: want{v: ptr("from json"), h: ptr(`{"v": "from json"}`)}},
+		{name: "a JSON object into a text column is its JSON", settings: map[string]string{"mapping": "id=key, v=value.v, h=value.h"},
+			rec:  connectors.SinkRecord{Key: schemas.SchemaAndValue{Value: int64(0)}, Value: schemas.SchemaAndValue{Schema: schemas.StringSchema, Value: `{"v": {"a": 1.50}, "h": [1, "x"]}`}},
+			want: want{v: ptr(`{"a":1.50}`), h: ptr(`[1,"x"]`)}},
 		{name: "a text that is not a JSON object leaves value fields unset", settings: map[string]string{"mapping": "id=key, v=value.v, h=value"},
 			rec:  connectors.SinkRecord{Key: schemas.SchemaAndValue{Value: int64(0)}, Value: schemas.SchemaAndValue{Schema: schemas.StringSchema, Value: "plain"}},
 			want: want{v: ptr("old"), h: ptr("plain")}},
@@ -229,5 +241,61 @@ func TestIntegrationCassandraMappingLikeDataStax(t *testing.T) {
 				t.Errorf("row v=%q h=%q (%v), want v=%q h=%q", deref(v), deref(h), err, *c.want.v, *c.want.h)
 			}
 		})
+	}
+}
+
+// TestIntegrationCassandraTTLLikeDataStax: with no TTL configured the
+// table's default_time_to_live applies (DataStax's statement then has no
+// TTL), a negative __ttl means none, and a fractional one is cut.
+func TestIntegrationCassandraTTLLikeDataStax(t *testing.T) {
+	s := session(t)
+	ks := keyspace(t, s, "CREATE TABLE KS.t (id int PRIMARY KEY, v text) WITH default_time_to_live = 1000")
+	task := startTask(t, map[string]string{
+		"topic.none." + ks + ".t.mapping":   "id=value.id, v=value.v",
+		"topic.mapped." + ks + ".t.mapping": "id=value.id, v=value.v, __ttl=value.ttl",
+	}, &fakeCtx{})
+	recs := []connectors.SinkRecord{
+		jsonRec("none", 1, time.Now(), map[string]any{"id": int64(1), "v": "a"}),
+		jsonRec("mapped", 1, time.Now(), map[string]any{"id": int64(2), "v": "b", "ttl": int64(-5)}),
+		jsonRec("mapped", 2, time.Now(), map[string]any{"id": int64(3), "v": "c", "ttl": 500.9}),
+	}
+	if err := task.Put(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		id       int
+		min, max int // TTL(v) range; 0 0: none
+	}{{1, 990, 1000}, {2, 0, 0}, {3, 490, 500}} {
+		var ttl *int
+		if err := s.Query("SELECT ttl(v) FROM "+ks+".t WHERE id = ?", c.id).Scan(&ttl); err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		if ttl != nil {
+			got = *ttl
+		}
+		if got < c.min || got > c.max {
+			t.Errorf("id %d: ttl %v, want %d..%d", c.id, got, c.min, c.max)
+		}
+	}
+}
+
+// TestIntegrationCassandraCounterTombstone: as with the DataStax connector,
+// a null value deletes the row of a counter table mapped in full.
+func TestIntegrationCassandraCounterTombstone(t *testing.T) {
+	s := session(t)
+	ks := keyspace(t, s, "CREATE TABLE KS.c (k text PRIMARY KEY, n counter)")
+	tc := &fakeCtx{}
+	task := startTask(t, map[string]string{"topic.c." + ks + ".c.mapping": "k=key, n=value.n"}, tc)
+	inc := connectors.SinkRecord{Topic: "c", Offset: 1, Timestamp: time.Now(), Key: schemas.SchemaAndValue{Value: "a"}, Value: schemas.SchemaAndValue{Value: map[string]any{"n": int64(2)}}}
+	if err := task.Put(context.Background(), []connectors.SinkRecord{inc}); err != nil || len(tc.errs) > 0 {
+		t.Fatal(err, tc.errs)
+	}
+	del := connectors.SinkRecord{Topic: "c", Offset: 2, Timestamp: time.Now(), Key: schemas.SchemaAndValue{Value: "a"}}
+	if err := task.Put(context.Background(), []connectors.SinkRecord{del}); err != nil || len(tc.errs) > 0 {
+		t.Fatal(err, tc.errs)
+	}
+	if err := s.Query("SELECT n FROM " + ks + ".c WHERE k = 'a'").Scan(new(int64)); !errors.Is(err, gocql.ErrNotFound) {
+		t.Errorf("counter row after a tombstone: %v, want deleted", err)
 	}
 }

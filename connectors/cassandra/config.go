@@ -22,8 +22,8 @@ const (
 // configDef declares the DataStax Apache Kafka Connector's settings, so
 // its users' configs work unchanged, plus gonnect's extensions.
 var configDef = configdef.New().
-	Define(configdef.Key{Name: "contactPoints", Type: configdef.List, Default: "127.0.0.1", Importance: configdef.High, Group: groupConn,
-		Doc: "Initial DSE/Cassandra hosts to connect to, comma-separated (host or host:port)."}).
+	Define(configdef.Key{Name: "contactPoints", Type: configdef.List, Default: "", Importance: configdef.High, Group: groupConn,
+		Doc: "Initial DSE/Cassandra hosts to connect to, comma-separated (host or host:port); requires loadBalancing.localDc. None: 127.0.0.1."}).
 	Define(configdef.Key{Name: "port", Type: configdef.Int, Default: 9042, Importance: configdef.High, Group: groupConn, Validator: configdef.Between(1, 65535),
 		Doc: "Port of the contact points."}).
 	Define(configdef.Key{Name: "loadBalancing.localDc", Type: configdef.String, Default: "", Importance: configdef.High, Group: groupConn,
@@ -51,7 +51,7 @@ var configDef = configdef.New().
 	Define(configdef.Key{Name: "queryExecutionTimeout", Type: configdef.Int, Default: 30, Importance: configdef.Medium, Group: groupWrite, Validator: configdef.AtLeast(1),
 		Doc: "CQL statement execution timeout, in seconds."}).
 	Define(configdef.Key{Name: "maxConcurrentRequests", Type: configdef.Int, Default: 500, Importance: configdef.Medium, Group: groupWrite, Validator: configdef.AtLeast(1),
-		Doc: "Maximum number of requests in flight per task."}).
+		Doc: "Maximum number of requests in flight, for all the connector's tasks together (as DataStax's)."}).
 	Define(configdef.Key{Name: "maxNumberOfRecordsInBatch", Type: configdef.Int, Default: 32, Importance: configdef.Medium, Group: groupWrite, Validator: configdef.AtLeast(1),
 		Doc: "Maximum number of records grouped in one batch (records of one partition key)."}).
 	Define(configdef.Key{Name: "maxBatchSizeBytes", Type: configdef.Int, Default: 40960, Importance: configdef.Medium, Group: groupWrite, Validator: configdef.AtLeast(1024),
@@ -65,6 +65,50 @@ var configDef = configdef.New().
 		Doc:       "None: fail (or use errors.tolerance); Driver: skip records whose write fails; All: also skip records that cannot be mapped."}).
 	Define(configdef.Key{Name: "jmx", Type: configdef.Boolean, Default: true, Importance: configdef.Low, Group: groupConn,
 		Doc: "The DataStax connector's switch for its JMX metrics. gonnect has no JMX reporter: false is what it does; true (DataStax's default) is accepted with a warning at task start when set explicitly."})
+
+// unsupported are DataStax connector settings gonnect has no equivalent
+// for, by prefix: refused, since writing elsewhere or without them would
+// not be what the config asks.
+var unsupported = []struct{ prefix, why string }{
+	{"cloud.secureConnectBundle", "connecting through a cloud secure connect bundle is not supported; use contactPoints, loadBalancing.localDc and ssl.*"},
+	{"datastax-java-driver.", "Java driver settings are not supported; use the connector's own settings"},
+	{"auth.gssapi.", "GSSAPI (Kerberos) authentication is not supported"},
+	{"ssl.keystore.", "JKS key stores are not supported; give PEM files in ssl.openssl.keyCertChain and ssl.openssl.privateKey"},
+	{"ssl.truststore.password", "JKS trust stores are not supported; ssl.truststore.path is a PEM file"},
+	{"ssl.cipherSuites", "choosing cipher suites is not supported"},
+}
+
+// unsupportedSetting returns the first setting of cfg gonnect refuses.
+func unsupportedSetting(cfg map[string]string) (string, error) {
+	keys := make([]string, 0, len(cfg))
+	for k := range cfg {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, u := range unsupported {
+			if strings.HasPrefix(k, u.prefix) && cfg[k] != "" {
+				return k, fmt.Errorf("Invalid value %s for configuration %s: %s", cfg[k], k, u.why)
+			}
+		}
+	}
+	return "", nil
+}
+
+// checkContactPoints is the DataStax connector's rule: contact points
+// need the local datacenter, the one the driver sends requests to.
+func checkContactPoints(v configdef.Values) error {
+	var hosts []string
+	for _, h := range v.List("contactPoints") {
+		if h = strings.TrimSpace(h); h != "" {
+			hosts = append(hosts, h)
+		}
+	}
+	if len(hosts) > 0 && v.String("loadBalancing.localDc") == "" {
+		return fmt.Errorf("Invalid value [%s] for configuration contactPoints: When contact points is provided, loadBalancing.localDc must also be specified", strings.Join(hosts, ", "))
+	}
+	return nil
+}
 
 // tableSettings are the topic.<topic>.<keyspace>.<table>.* settings.
 type tableSettings struct {
@@ -121,7 +165,10 @@ func parseTables(cfg map[string]string) ([]*tableSettings, map[string]error) {
 			ts.mappingKey = k
 			ts.mapping, err = parseMapping(v)
 		case "consistencyLevel":
-			ts.consistency, err = gocql.ParseConsistencyWrapper(strings.ToUpper(v))
+			if ts.consistency, err = gocql.ParseConsistencyWrapper(strings.ToUpper(v)); err != nil {
+				errs[k] = fmt.Errorf("Invalid value '%s' for configuration %s: valid values include: ANY, ONE, TWO, THREE, QUORUM, ALL, LOCAL_ONE, LOCAL_QUORUM, EACH_QUORUM", v, k)
+				continue
+			}
 		case "ttl":
 			if ts.ttl, err = strconv.ParseInt(v, 10, 32); err == nil && ts.ttl < -1 {
 				err = fmt.Errorf("Value must be at least -1")

@@ -36,7 +36,14 @@ func (c *Connector) Config() *configdef.ConfigDef { return configDef }
 
 // Start checks the settings; tables are checked by each task and by validation.
 func (c *Connector) Start(_ context.Context, cfg map[string]string) error {
-	if _, err := configDef.Parse(cfg); err != nil {
+	vals, err := configDef.Parse(cfg)
+	if err != nil {
+		return err
+	}
+	if err := checkContactPoints(vals); err != nil {
+		return err
+	}
+	if _, err := unsupportedSetting(cfg); err != nil {
 		return err
 	}
 	tables, errs := parseTables(cfg)
@@ -102,6 +109,14 @@ func (c *Connector) ValidateConfig(ctx context.Context, cfg map[string]string, i
 	vals, err := configDef.Parse(cfg)
 	if err != nil {
 		return // the ConfigDef's own errors are already reported
+	}
+	if k, err := unsupportedSetting(cfg); err != nil {
+		infos.AddError(k, err.Error())
+		return
+	}
+	if err := checkContactPoints(vals); err != nil {
+		infos.AddError("contactPoints", err.Error())
+		return
 	}
 	s, err := connect(vals)
 	if err != nil {

@@ -371,6 +371,9 @@ func (w *tableWriter) bindDirect(t *Task, p *directPlan, rec *connectors.SinkRec
 	slab = binary.BigEndian.AppendUint64(slab, uint64(ts))
 	vals[n], vals[n+1] = rawValue(slab[a:a+4]), rawValue(slab[a+4:])
 	args[n], args[n+1] = &vals[n], &vals[n+1]
+	if w.ts.ttl < 0 {
+		args[n] = gocql.UnsetValue // no TTL: the table's default applies
+	}
 	t.arena.commit(len(slab))
 	pks := t.arena.str(pk)
 	return op{w: w, stmt: w.insert, args: args, pk: pks, part: pks[:partLen], size: size, rec: rec, ts: ts, set: set, partial: partial}, true

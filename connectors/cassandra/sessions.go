@@ -18,13 +18,17 @@ import (
 // sessionKeys are the settings that shape a session.
 var sessionKeys = []string{"contactPoints", "port", "loadBalancing.localDc", "auth.provider", "auth.username", "auth.password",
 	"ssl.provider", "ssl.hostnameValidation", "ssl.openssl.keyCertChain", "ssl.openssl.privateKey", "ssl.truststore.path",
-	"compression", "connectionPoolLocalSize", "queryExecutionTimeout"}
+	"compression", "connectionPoolLocalSize", "queryExecutionTimeout", "maxConcurrentRequests"}
 
 type sharedSession struct {
 	ready   chan struct{} // closed once s/err are set
 	session *gocql.Session
 	err     error
 	refs    int
+	// inflight holds a token per request in flight: maxConcurrentRequests
+	// bounds the requests of all the connector's tasks together, as the
+	// DataStax connector's per-connector semaphore does.
+	inflight chan struct{}
 }
 
 var sessions = struct {
@@ -40,14 +44,15 @@ func sessionKey(connector string, v configdef.Values) string {
 	return key
 }
 
-// acquireSession returns the connector's session, connecting if it is the
-// first; release must be called once the caller is done with it.
-func acquireSession(connector string, v configdef.Values) (s *gocql.Session, release func(), err error) {
+// acquireSession returns the connector's session and its request tokens,
+// connecting if it is the first; release must be called once the caller
+// is done with them.
+func acquireSession(connector string, v configdef.Values) (s *gocql.Session, inflight chan struct{}, release func(), err error) {
 	key := sessionKey(connector, v)
 	sessions.Lock()
 	sh := sessions.byKey[key]
 	if sh == nil {
-		sh = &sharedSession{ready: make(chan struct{})}
+		sh = &sharedSession{ready: make(chan struct{}), inflight: make(chan struct{}, v.Int("maxConcurrentRequests"))}
 		sessions.byKey[key] = sh
 		sessions.Unlock()
 		// Connect outside the lock; tasks of the same connector wait on ready.
@@ -60,10 +65,10 @@ func acquireSession(connector string, v configdef.Values) (s *gocql.Session, rel
 	<-sh.ready
 	if sh.err != nil {
 		unref(key, sh)
-		return nil, nil, sh.err
+		return nil, nil, nil, sh.err
 	}
 	var once sync.Once
-	return sh.session, func() { once.Do(func() { unref(key, sh) }) }, nil
+	return sh.session, sh.inflight, func() { once.Do(func() { unref(key, sh) }) }, nil
 }
 
 // unref drops a reference; the last one closes the session and forgets it,

@@ -19,20 +19,24 @@ func TestIntegrationTasksShareASession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, releaseA, err := acquireSession("c1", vals)
+	a, tokensA, releaseA, err := acquireSession("c1", vals)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, releaseB, err := acquireSession("c1", vals)
+	b, tokensB, releaseB, err := acquireSession("c1", vals)
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, releaseOther, err := acquireSession("c2", vals)
+	other, tokensOther, releaseOther, err := acquireSession("c2", vals)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a != b || a == other {
 		t.Fatalf("tasks of one connector must share a session, other connectors must not: %p %p %p", a, b, other)
+	}
+	// maxConcurrentRequests bounds the connector's requests, not each task's.
+	if tokensA != tokensB || tokensA == tokensOther || cap(tokensA) != 500 {
+		t.Fatalf("request tokens: tasks of one connector must share them (%d), other connectors must not", cap(tokensA))
 	}
 	releaseA()
 	releaseA() // idempotent
@@ -44,7 +48,7 @@ func TestIntegrationTasksShareASession(t *testing.T) {
 		t.Fatal("session left open after the connector's last task released it")
 	}
 	releaseOther()
-	c, releaseC, err := acquireSession("c1", vals)
+	c, _, releaseC, err := acquireSession("c1", vals)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +60,7 @@ func TestIntegrationTasksShareASession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := acquireSession("c3", unreachable); err == nil {
+	if _, _, _, err := acquireSession("c3", unreachable); err == nil {
 		t.Fatal("connecting to a closed port succeeded")
 	}
 	sessions.Lock()

@@ -30,8 +30,8 @@ type Task struct {
 	byTopic   map[string][]*tableWriter
 	maxInBat  int
 	maxBytes  int
-	inflight  int
-	ignore    string // none, driver, all
+	inflight  chan struct{} // request tokens, shared by the connector's tasks
+	ignore    string        // none, driver, all
 	lastStamp map[connectors.TopicPartition]*int64
 	stampTP   connectors.TopicPartition // the partition of stampAt, the last stamped
 	stampAt   *int64
@@ -52,12 +52,18 @@ func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.S
 	if err != nil {
 		return err
 	}
+	if err := checkContactPoints(vals); err != nil {
+		return err
+	}
+	if _, err := unsupportedSetting(cfg); err != nil {
+		return err
+	}
 	tables, errs := parseTables(cfg)
 	if err := firstError(errs); err != nil {
 		return err
 	}
 	t.tc = tc
-	t.maxInBat, t.maxBytes, t.inflight = vals.Int("maxNumberOfRecordsInBatch"), vals.Int("maxBatchSizeBytes"), vals.Int("maxConcurrentRequests")
+	t.maxInBat, t.maxBytes = vals.Int("maxNumberOfRecordsInBatch"), vals.Int("maxBatchSizeBytes")
 	t.ignore = ignorePolicy(vals.String("ignoreErrors"))
 	if strings.EqualFold(vals.String("ignoreErrors"), "true") {
 		t.log.Warn("ignoreErrors=true is deprecated, please replace with ignoreErrors=Driver")
@@ -65,7 +71,7 @@ func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.S
 	if _, set := cfg["jmx"]; set && vals.Bool("jmx") {
 		t.log.Warn("jmx=true: gonnect has no JMX reporter, the sink's metrics are not exposed over JMX")
 	}
-	if t.session, t.release, err = acquireSession(cfg["name"], vals); err != nil {
+	if t.session, t.inflight, t.release, err = acquireSession(cfg["name"], vals); err != nil {
 		return err
 	}
 	t.byTopic = map[string][]*tableWriter{}
@@ -202,8 +208,18 @@ var unbound any = struct{ unbound bool }{true}
 
 // fieldNumber reads a TTL or write time field, which must be a number.
 func fieldNumber(v any, expr, use string) (int64, error) {
-	switch v.(type) {
-	case int8, int16, int32, int64, int, float32, float64, json.Number, time.Time:
+	switch x := v.(type) {
+	case float32, float64, json.Number:
+		// As Java's Number.longValue(): a fraction is dropped.
+		f, err := toFloat(x)
+		if err != nil {
+			return 0, argumentError(fmt.Errorf("the value %v of field %s used as a %s: %w", v, expr, use, err))
+		}
+		if i, err := toInt64(x); err == nil {
+			return i, nil
+		}
+		return int64(f), nil
+	case int8, int16, int32, int64, int, time.Time:
 		n, err := toInt64(v)
 		if err != nil {
 			return 0, argumentError(fmt.Errorf("the value %v of field %s used as a %s: %w", v, expr, use, err))
@@ -243,6 +259,9 @@ func (w *tableWriter) withJSONText(rec *connectors.SinkRecord) *connectors.SinkR
 
 // isMissing reports a mapping that names nothing in the record.
 func isMissing(err error) bool {
+	if err == nil {
+		return false
+	}
 	var missing *errMissing
 	return errors.As(err, &missing)
 }
@@ -281,14 +300,17 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 	for i, c := range w.cols {
 		v, err := c.mapping.extract(src, now)
 		switch {
+		case err == nil:
+			// now() is no value of the record: it does not make it a write.
+			if v != nil && i >= w.pkCount && c.mapping.src != fromNow {
+				nonNull++
+			}
 		case err == errUnbound:
 			v = unbound
 		case isMissing(err):
 			return fail(c.meta.Name, missingField(c.mapping.expr, c.name))
-		case err != nil:
+		default:
 			return fail(c.meta.Name, argumentError(err))
-		case v != nil && i >= w.pkCount:
-			nonNull++
 		}
 		vals[i] = v
 	}
@@ -389,7 +411,11 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 	if isDelete {
 		o.del = true
 		o.stmt = w.delete
-		o.args = append([]any{ts}, vals[:w.pkCount]...)
+		if w.counter {
+			o.args = append([]any{}, vals[:w.pkCount]...)
+		} else {
+			o.args = append([]any{ts}, vals[:w.pkCount]...)
+		}
 		to, err := w.withTuples(o, true)
 		if err != nil {
 			return fail("", err)
@@ -404,20 +430,28 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 		ts = int64(time.Duration(n) * w.ts.timestampUnit / time.Microsecond)
 		o.ts = ts
 	}
-	ttl := w.ts.ttl * int64(w.ts.ttlUnit/time.Second)
-	if ttlRaw != unbound {
+	// No TTL (ttl -1, no __ttl mapping, or a __ttl the record does not
+	// bind) leaves the TTL unset, so the table's default_time_to_live
+	// applies, as with the DataStax connector's statement without TTL;
+	// a negative __ttl is 0: no TTL at all.
+	ttl := int64(-1)
+	switch {
+	case ttlRaw != unbound:
 		n, err := fieldNumber(ttlRaw, w.ttlMap.expr, "TTL")
 		if err != nil {
 			return fail(ttlColumn, err)
 		}
-		ttl = int64(time.Duration(n) * w.ts.ttlUnit / time.Second)
+		ttl = max(int64(time.Duration(n)*w.ts.ttlUnit/time.Second), 0)
+	case w.ttlMap == nil && w.ts.ttl >= 0:
+		ttl = w.ts.ttl * int64(w.ts.ttlUnit/time.Second)
 	}
-	if ttl < 0 {
-		ttl = 0
+	var ttlArg any = gocql.UnsetValue
+	if ttl >= 0 {
+		ttlArg = ttl
 	}
 	switch {
 	case w.ts.query != "":
-		args, part, size, col, err := w.queryArgs(src, now, ttl, ts)
+		args, part, size, col, err := w.queryArgs(src, now, max(ttl, 0), ts)
 		if err != nil {
 			return fail(col, err)
 		}
@@ -426,7 +460,7 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 		o.args = append(append([]any{}, vals[w.pkCount:]...), vals[:w.pkCount]...)
 		o.stmt = w.insert
 	default:
-		o.args = append(vals, ttl, ts)
+		o.args = append(vals, ttlArg, ts)
 		o.stmt = w.insert
 	}
 	to, err := w.withTuples(o, false)
@@ -556,10 +590,16 @@ func (t *Task) write(ctx context.Context, ops []op) error {
 	all := batches(ops, t.maxInBat, t.maxBytes)
 	fails := make([][]failedWrite, len(all))
 	errs := make([]error, len(all))
-	sem := make(chan struct{}, t.inflight)
+	sem := t.inflight
 	var wg sync.WaitGroup
 	for i, b := range all {
-		sem <- struct{}{}
+		// The tokens are the connector's: another task may hold them all.
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return connectors.Retriable(fmt.Errorf("waiting to write: %w", ctx.Err()))
+		}
 		wg.Add(1)
 		go func(i int, b *batch) {
 			defer func() { <-sem; wg.Done() }()

@@ -66,8 +66,10 @@ func (w *tableWriter) withTuples(o op, isDelete bool) (op, error) {
 	// cols gives the column of each bound value, -1 for TTL and timestamp.
 	var cols []int
 	switch {
-	case isDelete: // timestamp, primary key
-		cols = append(cols, -1)
+	case isDelete: // timestamp (not on counters), primary key
+		if !w.counter {
+			cols = append(cols, -1)
+		}
 		for i := range w.pkCount {
 			cols = append(cols, i)
 		}

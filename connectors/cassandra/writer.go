@@ -47,6 +47,9 @@ func clusterConfig(v configdef.Values) (*gocql.ClusterConfig, error) {
 		}
 		hosts = append(hosts, h)
 	}
+	if len(hosts) == 0 {
+		hosts = []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(v.Int("port")))}
+	}
 	c := gocql.NewCluster(hosts...)
 	c.Timeout = time.Duration(v.Int("queryExecutionTimeout")) * time.Second
 	c.WriteTimeout = c.Timeout
@@ -166,8 +169,9 @@ type tableWriter struct {
 	counter   bool
 	insert    string
 	delete    string
-	// deletable: deletes are enabled and the mapping covers every column,
-	// so a record with no non-null value for a non-key column is a delete.
+	// deletable: deletes are enabled and the mapping covers the table (see
+	// newTableWriter), so a record with no non-null value for a non-key
+	// column, TTL or write time is a delete.
 	deletable bool
 	pack      bool // partitions are packed into shared batches (see packing.go)
 	keepAll   bool // every statement counts (counters, custom queries): no dedup
@@ -249,8 +253,19 @@ func newTableWriter(ctx context.Context, s *gocql.Session, ts *tableSettings) (*
 	}
 	w.noteFields()
 	// DataStax's rule: an all-null record deletes only when the mapping
-	// covers the whole table, else it would drop unmapped columns' data.
-	w.deletable = ts.deletesEnabled && !w.counter && len(w.cols) == len(tm.Columns) && len(w.cols) > w.pkCount
+	// has as many entries as the table has columns, else it would drop
+	// unmapped columns' data. It counts __ttl and __timestamp as entries,
+	// so a mapping of every column and a TTL never deletes (and one that
+	// leaves one column out but maps a TTL does): the rows must end the same.
+	entries := len(w.cols)
+	if w.ttlMap != nil {
+		entries++
+	}
+	if w.tsMap != nil {
+		entries++
+	}
+	// Counter tables too: a null value deletes the counters' row.
+	w.deletable = ts.deletesEnabled && entries == len(tm.Columns) && entries > w.pkCount
 	w.keepAll = w.counter
 	w.build()
 	return w, nil
@@ -274,6 +289,10 @@ func (w *tableWriter) build() {
 		w.insert = w.insertStmt(nil)
 	}
 	w.delete = fmt.Sprintf("DELETE FROM %s USING TIMESTAMP ? WHERE %s", w.fqtn, strings.Join(where, " AND "))
+	if w.counter {
+		// Cassandra refuses a write time on counters.
+		w.delete = fmt.Sprintf("DELETE FROM %s WHERE %s", w.fqtn, strings.Join(where, " AND "))
+	}
 }
 
 // insertStmt is the INSERT of the writer's columns; variant, when not nil,
