@@ -13,6 +13,7 @@ type memSink struct {
 	mu        sync.Mutex
 	records   []connectors.SinkRecord
 	puts      int
+	attempts  [][]int64 // offsets given to every Put, failed ones too
 	opened    []connectors.TopicPartition
 	closed    []connectors.TopicPartition
 	preCommit []map[connectors.TopicPartition]int64
@@ -41,6 +42,11 @@ func (s *memSink) Put(_ context.Context, recs []connectors.SinkRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.puts++
+	offs := make([]int64, len(recs))
+	for i, r := range recs {
+		offs[i] = r.Offset
+	}
+	s.attempts = append(s.attempts, offs)
 	if s.putErr != nil {
 		if err := s.putErr(s.puts, recs); err != nil {
 			return err

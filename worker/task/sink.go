@@ -84,6 +84,8 @@ type SinkRunner struct {
 	// timeout is the task's SinkTaskContext timeout: how long to wait
 	// before the next redelivery (0: until the next offset commit).
 	timeout time.Duration
+	// closing is set once the final commit and close are done.
+	closing bool
 	// inflight is the offset commit under way, if any.
 	inflight   *commitJob
 	nextCommit time.Time
@@ -205,6 +207,9 @@ func (r *SinkRunner) Run(ctx context.Context) (err error) {
 	if cerr := r.cfg.Task.Close(fctx, r.ownedPartitions()); cerr != nil && err == nil {
 		r.log.Warn("closing partitions", "error", cerr)
 	}
+	// Closing the consumer revokes its partitions once more: they are
+	// committed and closed already.
+	r.closing = true
 	return err
 }
 
@@ -291,7 +296,7 @@ func (r *SinkRunner) onRebalance(ctx context.Context, ev kafka.Event) error {
 		}
 		// Commit what the task wrote before another task takes over (Java
 		// commits synchronously, bounded by default.api.timeout.ms).
-		if !r.consumer.AssignmentLost() {
+		if !r.closing && !r.consumer.AssignmentLost() {
 			cctx, cancel := context.WithTimeout(context.Background(), revokeCommitTimeout)
 			err := r.commitSync(cctx, tps)
 			cancel()
@@ -300,8 +305,10 @@ func (r *SinkRunner) onRebalance(ctx context.Context, ev kafka.Event) error {
 			}
 		}
 		r.dropBatch(tps)
-		if err := r.cfg.Task.Close(ctx, tps); err != nil {
-			r.log.Warn("closing revoked partitions", "error", err)
+		if !r.closing {
+			if err := r.cfg.Task.Close(ctx, tps); err != nil {
+				r.log.Warn("closing revoked partitions", "error", err)
+			}
 		}
 		r.mu.Lock()
 		for _, tp := range tps {
