@@ -9,7 +9,6 @@ import (
 	mrand "math/rand/v2"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -143,20 +142,6 @@ func TestIntegrationSinkHeadersAndDeadLetters(t *testing.T) {
 			}
 		})
 	}
-}
-
-// memOffsets is an in-memory OffsetStore.
-type memOffsets struct {
-	mu   sync.Mutex
-	sets [][]worker.ConnectorOffset
-}
-
-func (m *memOffsets) Get(string, map[string]any) map[string]any { return nil }
-func (m *memOffsets) Set(_ context.Context, _ string, offs []worker.ConnectorOffset) error {
-	m.mu.Lock()
-	m.sets = append(m.sets, offs)
-	m.mu.Unlock()
-	return nil
 }
 
 // listSource emits its records once.

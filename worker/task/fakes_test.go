@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/gonnect/gonnect/connectors"
+	"github.com/gonnect/gonnect/worker"
 )
 
 // memSink is a sink task that keeps what it was given; putErr, when set,
@@ -86,4 +87,18 @@ func (s *memSink) offsets() map[connectors.TopicPartition][]int64 {
 		out[tp] = append(out[tp], r.Offset)
 	}
 	return out
+}
+
+// memOffsets is an in-memory OffsetStore.
+type memOffsets struct {
+	mu   sync.Mutex
+	sets [][]worker.ConnectorOffset
+}
+
+func (m *memOffsets) Get(string, map[string]any) map[string]any { return nil }
+func (m *memOffsets) Set(_ context.Context, _ string, offs []worker.ConnectorOffset) error {
+	m.mu.Lock()
+	m.sets = append(m.sets, offs)
+	m.mu.Unlock()
+	return nil
 }

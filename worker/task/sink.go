@@ -84,8 +84,10 @@ type SinkRunner struct {
 	// timeout is the task's SinkTaskContext timeout: how long to wait
 	// before the next redelivery (0: until the next offset commit).
 	timeout time.Duration
-	// closing is set once the final commit and close are done.
-	closing bool
+	// closing is set once the final commit and close are done;
+	// shutdownBy is when the stop's graceful timeout ends.
+	closing    bool
+	shutdownBy time.Time
 	// inflight is the offset commit under way, if any.
 	inflight   *commitJob
 	nextCommit time.Time
@@ -186,10 +188,10 @@ func (r *SinkRunner) Run(ctx context.Context) (err error) {
 	defer func() {
 		// A commit still under way uses the consumer: librdkafka's request
 		// timeout ends it, and closing the consumer ends its wait.
-		if r.inflight != nil {
+		if r.inflight != nil && !r.shutdownBy.IsZero() {
 			select {
 			case <-r.inflight.done:
-			case <-time.After(r.cfg.ShutdownTimeout):
+			case <-time.After(time.Until(r.shutdownBy)):
 			}
 		}
 		r.consumer.Close()
@@ -199,7 +201,8 @@ func (r *SinkRunner) Run(ctx context.Context) (err error) {
 	// Commit what the task has written before leaving, so the next owner
 	// starts after it: ctx has ended, so the commit gets a context of its
 	// own bounded by task.shutdown.graceful.timeout.ms.
-	fctx, cancel := context.WithTimeout(context.Background(), r.cfg.ShutdownTimeout)
+	r.shutdownBy = time.Now().Add(r.cfg.ShutdownTimeout)
+	fctx, cancel := context.WithDeadline(context.Background(), r.shutdownBy)
 	defer cancel()
 	if cerr := r.commitSync(fctx, r.ownedPartitions()); cerr != nil && err == nil {
 		r.log.Warn("final offset commit", "error", cerr)
