@@ -19,6 +19,8 @@ type memSink struct {
 	closed    []connectors.TopicPartition
 	preCommit []map[connectors.TopicPartition]int64
 	putErr    func(call int, recs []connectors.SinkRecord) error
+	// preCommitErr, when set, decides the error of each PreCommit.
+	preCommitErr func(call int) error
 	// safe, when set, replaces what PreCommit returns.
 	safe func(current map[connectors.TopicPartition]int64) map[connectors.TopicPartition]int64
 }
@@ -64,6 +66,11 @@ func (s *memSink) PreCommit(_ context.Context, current map[connectors.TopicParti
 		cp[k] = v
 	}
 	s.preCommit = append(s.preCommit, cp)
+	if s.preCommitErr != nil {
+		if err := s.preCommitErr(len(s.preCommit)); err != nil {
+			return nil, err
+		}
+	}
 	if s.safe != nil {
 		return s.safe(cp), nil
 	}

@@ -59,13 +59,16 @@ type SinkRunner struct {
 	tolerance   *Tolerance
 	consumer    *kafka.Consumer
 
-	mu            sync.Mutex
-	paused        bool // target state PAUSED
-	taskPaused    map[connectors.TopicPartition]bool
-	commitAsked   bool
-	resetTo       map[connectors.TopicPartition]int64
-	assignment    map[connectors.TopicPartition]bool
-	current       map[connectors.TopicPartition]int64 // next offset to consume, per delivered partition
+	mu          sync.Mutex
+	paused      bool // target state PAUSED
+	taskPaused  map[connectors.TopicPartition]bool
+	commitAsked bool
+	resetTo     map[connectors.TopicPartition]int64
+	assignment  map[connectors.TopicPartition]bool
+	current     map[connectors.TopicPartition]int64 // next offset to consume, per delivered partition
+	// committed is the last committed offset per partition (at first the
+	// first one consumed): where a failed preCommit rewinds to.
+	committed     map[connectors.TopicPartition]int64
 	seenTopics    map[string]bool
 	stateChanged  chan struct{}
 	reportedState string
@@ -123,7 +126,7 @@ func NewSinkRunner(cfg SinkConfig) (*SinkRunner, error) {
 	}
 	r := &SinkRunner{cfg: cfg, consumerCfg: cm, log: cfg.Logger.With("task", cfg.ID.String()), tolerance: tol,
 		taskPaused: map[connectors.TopicPartition]bool{}, assignment: map[connectors.TopicPartition]bool{},
-		current: map[connectors.TopicPartition]int64{}, batchNext: map[connectors.TopicPartition]int64{}, seenTopics: map[string]bool{}, stateChanged: make(chan struct{}, 1)}
+		current: map[connectors.TopicPartition]int64{}, committed: map[connectors.TopicPartition]int64{}, batchNext: map[connectors.TopicPartition]int64{}, seenTopics: map[string]bool{}, stateChanged: make(chan struct{}, 1)}
 	if ws, ok := cfg.ValueConverter.(schemas.WriterSchemaReader); ok {
 		if ds, ok := cfg.Task.(connectors.DirectSink); ok && ds.Direct(cfg.ValueConverter) {
 			r.writers = ws
@@ -317,6 +320,7 @@ func (r *SinkRunner) onRebalance(ctx context.Context, ev kafka.Event) error {
 		for _, tp := range tps {
 			delete(r.assignment, tp)
 			delete(r.current, tp)
+			delete(r.committed, tp)
 		}
 		r.mu.Unlock()
 		if err := r.consumer.IncrementalUnassign(e.Partitions); err != nil {
@@ -400,7 +404,7 @@ func (r *SinkRunner) applyControl() {
 		// As Connect's rewind: what is committed next starts there.
 		r.mu.Lock()
 		if r.assignment[tp] {
-			r.current[tp] = off
+			r.current[tp], r.committed[tp] = off, off
 		}
 		r.mu.Unlock()
 		topic := tp.Topic
@@ -456,6 +460,11 @@ func (r *SinkRunner) convertAll(ctx context.Context, msgs []*kafka.Message) erro
 		}
 		tp := connectors.TopicPartition{Topic: rec.Topic, Partition: rec.Partition}
 		r.batchNext[tp] = rec.Offset + 1
+		r.mu.Lock()
+		if _, ok := r.committed[tp]; !ok && r.assignment[tp] {
+			r.committed[tp] = rec.Offset
+		}
+		r.mu.Unlock()
 		if skip {
 			continue
 		}
@@ -617,6 +626,7 @@ type commitJob struct {
 	err      error
 	started  time.Time
 	timedOut bool
+	offs     []kafka.TopicPartition
 }
 
 // offsetsToCommit asks the task which offsets are safe for parts (its
@@ -635,14 +645,49 @@ func (r *SinkRunner) offsetsToCommit(ctx context.Context, parts []connectors.Top
 	}
 	safe, err := r.cfg.Task.PreCommit(ctx, current)
 	if err != nil {
-		return nil, fmt.Errorf("task %s preCommit: %w", r.cfg.ID, err)
+		r.rewind()
+		return nil, fmt.Errorf("task %s preCommit (rewound to the last committed offsets): %w", r.cfg.ID, err)
 	}
 	offs := make([]kafka.TopicPartition, 0, len(safe))
 	for tp, off := range safe {
+		// As Connect: only offsets of assigned partitions, and not beyond
+		// what was consumed.
+		if cur, ok := current[tp]; !ok || off > cur {
+			r.log.Warn("Ignoring invalid task provided offset", "partition", tp.String(), "offset", off, "current", cur)
+			continue
+		}
 		topic := tp.Topic
 		offs = append(offs, kafka.TopicPartition{Topic: &topic, Partition: tp.Partition, Offset: kafka.Offset(off)})
 	}
 	return offs, nil
+}
+
+// rewind seeks every partition back to its last committed offset, as
+// Connect does when preCommit fails: what follows is consumed again.
+func (r *SinkRunner) rewind() {
+	r.mu.Lock()
+	back := maps.Clone(r.committed)
+	for tp, off := range back {
+		r.current[tp] = off
+	}
+	r.mu.Unlock()
+	for tp, off := range back {
+		topic := tp.Topic
+		if err := r.consumer.Seek(kafka.TopicPartition{Topic: &topic, Partition: tp.Partition, Offset: kafka.Offset(off)}, 0); err != nil {
+			r.log.Warn("rewinding to the last committed offset", "partition", tp.String(), "offset", off, "error", err)
+		}
+	}
+}
+
+// committedOK records offsets Kafka took.
+func (r *SinkRunner) committedOK(offs []kafka.TopicPartition) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range offs {
+		if tp := tpOf(p); r.assignment[tp] {
+			r.committed[tp] = int64(p.Offset)
+		}
+	}
 }
 
 // startCommit asks the task for safe offsets and commits them in the
@@ -660,7 +705,7 @@ func (r *SinkRunner) startCommit(ctx context.Context, parts []connectors.TopicPa
 }
 
 func (r *SinkRunner) commitAsync(offs []kafka.TopicPartition) *commitJob {
-	job := &commitJob{done: make(chan struct{}), started: time.Now()}
+	job := &commitJob{done: make(chan struct{}), started: time.Now(), offs: offs}
 	go func() {
 		defer close(job.done)
 		if _, err := r.consumer.CommitOffsets(offs); err != nil {
@@ -686,6 +731,8 @@ func (r *SinkRunner) checkCommit() {
 		r.inflight = nil
 		if job.err != nil {
 			r.log.Error("offset commit failed", "error", job.err)
+		} else {
+			r.committedOK(job.offs)
 		}
 	default:
 		if !job.timedOut && time.Since(job.started) >= r.cfg.CommitTimeout {
@@ -713,6 +760,9 @@ func (r *SinkRunner) commitSync(ctx context.Context, parts []connectors.TopicPar
 	job := r.commitAsync(offs)
 	select {
 	case <-job.done:
+		if job.err == nil {
+			r.committedOK(offs)
+		}
 		return job.err
 	case <-ctx.Done():
 		r.inflight = job

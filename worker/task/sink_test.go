@@ -178,6 +178,44 @@ func TestSinkRunnerCommitsWhatPreCommitAllows(t *testing.T) {
 	}
 }
 
+// A failed preCommit rewinds to the last committed offsets: the records
+// after them are delivered again, and offsets beyond what was consumed
+// are not committed.
+func TestSinkRunnerPreCommitFailureRewinds(t *testing.T) {
+	const topic, n = "rewind", 5
+	bootstrap := fakeBroker(t, topic, 1)
+	produceTo(t, bootstrap, topic, 1, n)
+	sink := &memSink{
+		preCommitErr: func(call int) error {
+			if call == 1 {
+				return errors.New("flush failed")
+			}
+			return nil
+		},
+		safe: func(cur map[connectors.TopicPartition]int64) map[connectors.TopicPartition]int64 {
+			out := map[connectors.TopicPartition]int64{}
+			for tp, off := range cur {
+				out[tp] = off + 100 // beyond what was consumed: ignored
+			}
+			out[connectors.TopicPartition{Topic: "other", Partition: 0}] = 1 // not assigned: ignored
+			return out
+		},
+	}
+	waitDelivered := func(want int) {
+		waitFor(t, fmt.Sprintf("%d deliveries", want), 10*time.Second, func() bool { return sink.count() >= want })
+	}
+	run := startRunner(t, bootstrap, topic, "rw", 0, sink, 200*time.Millisecond)
+	waitDelivered(2 * n)
+	run.stop(t)
+	offs := sink.offsets()[connectors.TopicPartition{Topic: topic}]
+	if fmt.Sprint(offs[:2*n]) != "[0 1 2 3 4 0 1 2 3 4]" {
+		t.Fatalf("delivered %v, want the records twice", offs)
+	}
+	if got := groupOffsets(t, bootstrap, "connect-rw"); len(got) != 0 {
+		t.Fatalf("committed %v; only offsets beyond the consumed ones were offered", got)
+	}
+}
+
 // A retriable put failure pauses consumption and redelivers exactly the
 // same records; nothing is committed past them until the put succeeds.
 func TestSinkRunnerRedeliversAfterRetriablePut(t *testing.T) {
