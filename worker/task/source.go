@@ -119,7 +119,7 @@ func (r *SourceRunner) Run(ctx context.Context) (err error) {
 	done := make(chan struct{})
 	go r.acks(done)
 	// Close ends the events channel, which ends the acks goroutine.
-	defer func() { r.producer.Flush(10000); r.producer.Close(); <-done }()
+	defer func() { r.producer.Flush(int(r.cfg.ShutdownTimeout.Milliseconds())); r.producer.Close(); <-done }()
 	if err := r.cfg.Task.Start(ctx, r.cfg.TaskConfig, (*sourceContext)(r)); err != nil {
 		return fmt.Errorf("starting task %s: %w", r.cfg.ID, err)
 	}
