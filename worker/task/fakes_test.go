@@ -15,6 +15,7 @@ type memSink struct {
 	records   []connectors.SinkRecord
 	puts      int
 	attempts  [][]int64 // offsets given to every Put, failed ones too
+	tc        connectors.SinkTaskContext
 	opened    []connectors.TopicPartition
 	closed    []connectors.TopicPartition
 	preCommit []map[connectors.TopicPartition]int64
@@ -26,7 +27,8 @@ type memSink struct {
 }
 
 func (s *memSink) Version() string { return "test" }
-func (s *memSink) Start(context.Context, map[string]string, connectors.SinkTaskContext) error {
+func (s *memSink) Start(_ context.Context, _ map[string]string, tc connectors.SinkTaskContext) error {
+	s.tc = tc
 	return nil
 }
 func (s *memSink) Open(_ context.Context, tps []connectors.TopicPartition) error {

@@ -289,6 +289,33 @@ func TestSinkRunnerRedeliversAfterRetriablePut(t *testing.T) {
 	}
 }
 
+// A task that sets the context's timeout after a retriable failure gets
+// its records again after that timeout, not at the next offset commit.
+func TestSinkRunnerRedeliversAfterTaskTimeout(t *testing.T) {
+	const topic, n = "timeout", 3
+	bootstrap := fakeBroker(t, topic, 1)
+	produceTo(t, bootstrap, topic, 1, n)
+	sink := &memSink{}
+	sink.putErr = func(call int, _ []connectors.SinkRecord) error {
+		if call == 1 {
+			sink.tc.(interface{ Timeout(time.Duration) }).Timeout(200 * time.Millisecond)
+			return connectors.Retriable(errors.New("busy"))
+		}
+		return nil
+	}
+	startRunner(t, bootstrap, topic, "to", 0, sink, time.Hour)
+	waitFor(t, "the failed put", 10*time.Second, func() bool {
+		sink.mu.Lock()
+		defer sink.mu.Unlock()
+		return sink.puts > 0
+	})
+	start := time.Now()
+	waitFor(t, "redelivery", 10*time.Second, func() bool { return sink.count() == n })
+	if took := time.Since(start); took > 3*time.Second {
+		t.Fatalf("redelivered after %v with a 200 ms task timeout", took)
+	}
+}
+
 // When a second task joins, the first commits what it wrote for the
 // partitions it hands over, before closing them (no periodic commit runs).
 func TestSinkRunnerCommitsOnRevoke(t *testing.T) {
