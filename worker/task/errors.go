@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -132,18 +133,19 @@ func NewTolerance(connector string, task int, cfg map[string]string, bootstrap s
 		key string
 		to  *time.Duration
 		min int64
-	}{{connectorconfig.RetryTimeout, &t.retryTimeout, -1}, {connectorconfig.RetryDelayMax, &t.retryMaxDelay, 1}} {
+	}{{connectorconfig.RetryTimeout, &t.retryTimeout, math.MinInt64}, {connectorconfig.RetryDelayMax, &t.retryMaxDelay, 1}} {
 		v := strings.TrimSpace(cfg[kv.key])
 		if v == "" {
 			continue
 		}
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < kv.min {
-			return nil, fmt.Errorf("Invalid value %s for configuration %s: must be a number of milliseconds of at least %d", v, kv.key, kv.min)
+			// A zero maximum delay would make Connect's jittered backoff throw.
+			return nil, fmt.Errorf("Invalid value %s for configuration %s: must be a whole number of milliseconds of at least %d", v, kv.key, kv.min)
 		}
 		*kv.to = time.Duration(n) * time.Millisecond
 		if n < 0 {
-			*kv.to = -1
+			*kv.to = -1 // any negative timeout retries for ever, as in Connect
 		}
 	}
 	return t, nil

@@ -70,6 +70,7 @@ func TestToleranceRetryBackoff(t *testing.T) {
 		{name: "succeeds within the timeout", timeout: "10000", failFirst: 2, waits: ms(300, 600), attempts: 3},
 		{name: "capped delay with jitter", timeout: "-1", maxDelay: "1000", failFirst: 5, waits: ms(300, 600, 500, 500, 500), attempts: 6},
 		{name: "forever", timeout: "-1", failFirst: 8, waits: ms(300, 600, 1200, 2400, 4800, 9600, 19200, 38400), attempts: 9},
+		{name: "any negative is forever", timeout: "-5", failFirst: 3, waits: ms(300, 600, 1200), attempts: 4},
 		{name: "not retriable", timeout: "-1", fatal: true, attempts: 1, wantErr: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,7 +101,7 @@ func TestToleranceRetryBackoff(t *testing.T) {
 }
 
 func TestToleranceRefusesBadRetrySettings(t *testing.T) {
-	for _, cfg := range []map[string]string{{"errors.retry.timeout": "-2"}, {"errors.retry.timeout": "x"}, {"errors.retry.delay.max.ms": "0"}} {
+	for _, cfg := range []map[string]string{{"errors.retry.timeout": "x"}, {"errors.retry.delay.max.ms": "0"}} {
 		if _, err := NewTolerance("c", 0, cfg, "", nil, slog.Default()); err == nil {
 			t.Errorf("%v accepted", cfg)
 		}
