@@ -10,7 +10,6 @@ import (
 	"github.com/gonnect/gonnect/internal/logging"
 	"github.com/gonnect/gonnect/internal/version"
 	"github.com/gonnect/gonnect/restapi"
-	"github.com/gonnect/gonnect/schemas"
 	"github.com/gonnect/gonnect/schemas/converters"
 	"github.com/gonnect/gonnect/worker"
 	"github.com/gonnect/gonnect/worker/group"
@@ -83,15 +82,6 @@ func clientProps(workerCfg *worker.Config, connCfg map[string]string, prefix, ov
 	return out
 }
 
-// simpleHeader reads header bytes as text, like Connect's
-// SimpleHeaderConverter does for string headers.
-func simpleHeader(b []byte) schemas.SchemaAndValue {
-	if b == nil {
-		return schemas.SchemaAndValue{Schema: schemas.OptionalStringSchema}
-	}
-	return schemas.SchemaAndValue{Schema: schemas.OptionalStringSchema, Value: string(b)}
-}
-
 func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.OffsetStore) worker.TaskFactory {
 	bootstrap := cfg.Bootstrap()
 	interval := cfg.Millis(worker.OffsetFlushInterval)
@@ -105,6 +95,15 @@ func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.
 		if err != nil {
 			return nil, err
 		}
+		hdr, err := converters.HeaderFromConfig(cc)
+		if err != nil {
+			return nil, err
+		}
+		hdrClass := cc["header.converter"]
+		if hdrClass == "" {
+			hdrClass = cfg.Values.String(worker.HeaderConverter)
+		}
+		commitTimeout, shutdownTimeout := cfg.Millis(worker.OffsetFlushTimeout), cfg.Millis(worker.TaskShutdownTimeout)
 		conn := p.New()
 		log := loggers.Logger("org.apache.kafka.connect.runtime.WorkerTask").With("connector", id.Connector)
 		switch c := conn.(type) {
@@ -115,14 +114,17 @@ func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.
 				ProducerProps:   clientProps(cfg, connCfg, "producer.", "producer.override."),
 				ConnectorConfig: connCfg, TaskConfig: taskCfg, CommitInterval: interval,
 				KeyConverter: key, ValueConverter: val, KeyClass: cc["key.converter"], ValueClass: cc["value.converter"],
-				TaskClass: taskCfg["task.class"], Header: simpleHeader, Task: c.NewTask(), Listener: l, Logger: log,
+				TaskClass: taskCfg["task.class"], HeaderConverter: hdr, HeaderClass: hdrClass, Task: c.NewTask(), Listener: l, Logger: log,
+				CommitTimeout: commitTimeout, ShutdownTimeout: shutdownTimeout,
 			})
 		case connectors.SourceConnector:
 			return task.NewSourceRunner(task.SourceConfig{
 				ID: id, Bootstrap: bootstrap, ProducerProps: clientProps(cfg, connCfg, "producer.", "producer.override."),
-				TaskConfig: taskCfg, CommitInterval: interval, KeyConverter: key, ValueConverter: val,
+				ConnectorConfig: connCfg, TaskConfig: taskCfg, CommitInterval: interval, KeyConverter: key, ValueConverter: val,
+				HeaderConverter: hdr, KeyClass: cc["key.converter"], ValueClass: cc["value.converter"], HeaderClass: hdrClass,
+				CommitTimeout: commitTimeout, ShutdownTimeout: shutdownTimeout,
 				Task: c.NewTask(), Offsets: offsets, Listener: l, Logger: log,
-			}), nil
+			})
 		}
 		return nil, fmt.Errorf("connector class %s is neither a sink nor a source", p.Class)
 	}

@@ -12,9 +12,12 @@ import (
 // Sink consumers' defaults where the user set nothing: they bound what a
 // task holds in memory (librdkafka's defaults are tens of MiB per task).
 var sinkConsumerDefaults = kafka.ConfigMap{
-	"enable.auto.commit":            false,
-	"enable.auto.offset.store":      false,
-	"auto.offset.reset":             "earliest",
+	"enable.auto.commit":       false,
+	"enable.auto.offset.store": false,
+	"auto.offset.reset":        "earliest",
+	// The Java consumer's default, which Connect's sink consumers keep
+	// (librdkafka's is read_committed).
+	"isolation.level":               "read_uncommitted",
 	"partition.assignment.strategy": "cooperative-sticky",
 	"fetch.wait.max.ms":             100,
 	// Members learn of a rebalance at their next heartbeat; tasks of a

@@ -16,7 +16,7 @@ func TestSinkConsumerConfig(t *testing.T) {
 		err      string
 	}{
 		{name: "defaults keep memory bounds and accept any record",
-			want:    map[string]string{"fetch.message.max.bytes": "262144", "fetch.max.bytes": "1048576", "queued.max.messages.kbytes": "512", "receive.message.max.bytes": "2147483647", "message.max.bytes": ""},
+			want:    map[string]string{"fetch.message.max.bytes": "262144", "fetch.max.bytes": "1048576", "queued.max.messages.kbytes": "512", "receive.message.max.bytes": "2147483647", "message.max.bytes": "", "isolation.level": "read_uncommitted"},
 			maxPoll: 500},
 		{name: "java keys are translated",
 			user: map[string]string{"max.partition.fetch.bytes": "65536", "fetch.max.wait.ms": "250", "fetch.min.bytes": "10", "max.poll.records": "7",

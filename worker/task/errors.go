@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -75,6 +76,9 @@ type RecordError struct {
 }
 
 func (e *RecordError) Error() string {
+	if e.Offset < 0 {
+		return fmt.Sprintf("Error in stage %s (%s) for a record to topic %s: %v", e.Stage, e.Class, e.Topic, e.Err)
+	}
 	return fmt.Sprintf("Error in stage %s (%s) for record from topic %s partition %d offset %d: %v", e.Stage, e.Class, e.Topic, e.Partition, e.Offset, e.Err)
 }
 
@@ -129,18 +133,19 @@ func NewTolerance(connector string, task int, cfg map[string]string, bootstrap s
 		key string
 		to  *time.Duration
 		min int64
-	}{{connectorconfig.RetryTimeout, &t.retryTimeout, -1}, {connectorconfig.RetryDelayMax, &t.retryMaxDelay, 1}} {
+	}{{connectorconfig.RetryTimeout, &t.retryTimeout, math.MinInt64}, {connectorconfig.RetryDelayMax, &t.retryMaxDelay, 1}} {
 		v := strings.TrimSpace(cfg[kv.key])
 		if v == "" {
 			continue
 		}
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < kv.min {
-			return nil, fmt.Errorf("Invalid value %s for configuration %s: must be a number of milliseconds of at least %d", v, kv.key, kv.min)
+			// A zero maximum delay would make Connect's jittered backoff throw.
+			return nil, fmt.Errorf("Invalid value %s for configuration %s: must be a whole number of milliseconds of at least %d", v, kv.key, kv.min)
 		}
 		*kv.to = time.Duration(n) * time.Millisecond
 		if n < 0 {
-			*kv.to = -1
+			*kv.to = -1 // any negative timeout retries for ever, as in Connect
 		}
 	}
 	return t, nil
@@ -194,18 +199,27 @@ func (t *Tolerance) backoff(attempt int, start, now time.Time) time.Duration {
 // retriable failure that outlasted errors.retry.timeout skips the record
 // even with errors.tolerance=none; any other failure fails the task then.
 func (t *Tolerance) Execute(ctx context.Context, rec connectors.SinkRecord, stage, class string, op func() error) (skip bool, err error) {
+	return t.execute(ctx, sinkFailure(rec), stage, class, op)
+}
+
+// ExecuteSource is Execute for a source record's conversion.
+func (t *Tolerance) ExecuteSource(ctx context.Context, rec connectors.SourceRecord, stage, class string, op func() error) (skip bool, err error) {
+	return t.execute(ctx, sourceFailure(rec), stage, class, op)
+}
+
+func (t *Tolerance) execute(ctx context.Context, f failure, stage, class string, op func() error) (skip bool, err error) {
 	cause := t.retry(ctx, op)
 	if cause == nil {
 		return false, nil
 	}
 	if connectors.IsRetriable(cause) {
 		t.count()
-		if err := t.report(ctx, sinkFailure(rec), stage, class, cause); err != nil {
+		if err := t.report(ctx, f, stage, class, cause); err != nil {
 			return false, err
 		}
 		return true, nil
 	}
-	return true, t.Report(ctx, rec, stage, class, cause)
+	return true, t.fail(ctx, f, stage, class, cause)
 }
 
 // Report handles a record that failed (as Connect's executeFailed): it
@@ -220,7 +234,11 @@ func (t *Tolerance) Report(ctx context.Context, rec connectors.SinkRecord, stage
 // produce): logged, and with errors.tolerance=none the error that fails
 // the task. Connect has no dead letter queue for sources.
 func (t *Tolerance) ReportSource(ctx context.Context, rec connectors.SourceRecord, stage, class string, cause error) error {
-	return t.fail(ctx, failure{topic: rec.Topic, partition: -1, offset: -1, desc: describeSource(rec), source: true}, stage, class, cause)
+	return t.fail(ctx, sourceFailure(rec), stage, class, cause)
+}
+
+func sourceFailure(rec connectors.SourceRecord) failure {
+	return failure{topic: rec.Topic, partition: -1, offset: -1, desc: describeSource(rec)}
 }
 
 func (t *Tolerance) fail(ctx context.Context, f failure, stage, class string, cause error) error {
@@ -248,7 +266,6 @@ type failure struct {
 	offset    int64
 	desc      string // the record as errors.log.include.messages shows it
 	sink      *connectors.SinkRecord
-	source    bool
 }
 
 func sinkFailure(rec connectors.SinkRecord) failure {

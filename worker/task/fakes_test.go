@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/gonnect/gonnect/connectors"
+	"github.com/gonnect/gonnect/worker"
 )
 
 // memSink is a sink task that keeps what it was given; putErr, when set,
@@ -13,16 +14,21 @@ type memSink struct {
 	mu        sync.Mutex
 	records   []connectors.SinkRecord
 	puts      int
+	attempts  [][]int64 // offsets given to every Put, failed ones too
+	tc        connectors.SinkTaskContext
 	opened    []connectors.TopicPartition
 	closed    []connectors.TopicPartition
 	preCommit []map[connectors.TopicPartition]int64
 	putErr    func(call int, recs []connectors.SinkRecord) error
+	// preCommitErr, when set, decides the error of each PreCommit.
+	preCommitErr func(call int) error
 	// safe, when set, replaces what PreCommit returns.
 	safe func(current map[connectors.TopicPartition]int64) map[connectors.TopicPartition]int64
 }
 
 func (s *memSink) Version() string { return "test" }
-func (s *memSink) Start(context.Context, map[string]string, connectors.SinkTaskContext) error {
+func (s *memSink) Start(_ context.Context, _ map[string]string, tc connectors.SinkTaskContext) error {
+	s.tc = tc
 	return nil
 }
 func (s *memSink) Open(_ context.Context, tps []connectors.TopicPartition) error {
@@ -41,6 +47,11 @@ func (s *memSink) Put(_ context.Context, recs []connectors.SinkRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.puts++
+	offs := make([]int64, len(recs))
+	for i, r := range recs {
+		offs[i] = r.Offset
+	}
+	s.attempts = append(s.attempts, offs)
 	if s.putErr != nil {
 		if err := s.putErr(s.puts, recs); err != nil {
 			return err
@@ -57,6 +68,11 @@ func (s *memSink) PreCommit(_ context.Context, current map[connectors.TopicParti
 		cp[k] = v
 	}
 	s.preCommit = append(s.preCommit, cp)
+	if s.preCommitErr != nil {
+		if err := s.preCommitErr(len(s.preCommit)); err != nil {
+			return nil, err
+		}
+	}
 	if s.safe != nil {
 		return s.safe(cp), nil
 	}
@@ -80,4 +96,18 @@ func (s *memSink) offsets() map[connectors.TopicPartition][]int64 {
 		out[tp] = append(out[tp], r.Offset)
 	}
 	return out
+}
+
+// memOffsets is an in-memory OffsetStore.
+type memOffsets struct {
+	mu   sync.Mutex
+	sets [][]worker.ConnectorOffset
+}
+
+func (m *memOffsets) Get(string, map[string]any) map[string]any { return nil }
+func (m *memOffsets) Set(_ context.Context, _ string, offs []worker.ConnectorOffset) error {
+	m.mu.Lock()
+	m.sets = append(m.sets, offs)
+	m.mu.Unlock()
+	return nil
 }

@@ -34,11 +34,17 @@ type SinkConfig struct {
 	CommitInterval                  time.Duration
 	KeyConverter, ValueConverter    schemas.Converter
 	KeyClass, ValueClass, TaskClass string
-	// Header converts a header value; nil keeps headers as bytes.
-	Header   func([]byte) schemas.SchemaAndValue
-	Task     connectors.SinkTask
-	Listener worker.TaskListener
-	Logger   *slog.Logger
+	// HeaderConverter reads record headers (header.converter); nil keeps
+	// them as bytes.
+	HeaderConverter schemas.Converter
+	HeaderClass     string
+	// CommitTimeout bounds an offset commit (offset.flush.timeout.ms, 5 s
+	// by default); ShutdownTimeout the final commit when the task stops
+	// (task.shutdown.graceful.timeout.ms, 5 s by default).
+	CommitTimeout, ShutdownTimeout time.Duration
+	Task                           connectors.SinkTask
+	Listener                       worker.TaskListener
+	Logger                         *slog.Logger
 	// MaxBatch bounds the records given to one Put (max.poll.records).
 	MaxBatch int
 }
@@ -53,19 +59,41 @@ type SinkRunner struct {
 	tolerance   *Tolerance
 	consumer    *kafka.Consumer
 
-	mu            sync.Mutex
-	paused        bool // target state PAUSED
-	taskPaused    map[connectors.TopicPartition]bool
-	commitAsked   bool
-	resetTo       map[connectors.TopicPartition]int64
-	assignment    map[connectors.TopicPartition]bool
-	current       map[connectors.TopicPartition]int64 // next offset to consume, per delivered partition
+	mu          sync.Mutex
+	paused      bool // target state PAUSED
+	taskPaused  map[connectors.TopicPartition]bool
+	commitAsked bool
+	resetTo     map[connectors.TopicPartition]int64
+	assignment  map[connectors.TopicPartition]bool
+	current     map[connectors.TopicPartition]int64 // next offset to consume, per delivered partition
+	// committed is the last committed offset per partition (at first the
+	// first one consumed): where a failed preCommit rewinds to.
+	committed     map[connectors.TopicPartition]int64
 	seenTopics    map[string]bool
 	stateChanged  chan struct{}
 	reportedState string
 	runCtx        context.Context
 	// writers is set when the task decodes values itself (DirectSink).
 	writers schemas.WriterSchemaReader
+
+	// batch is the converted records awaiting a successful put, and
+	// batchNext the next offset per partition once it succeeds (records
+	// that failed conversion included), as Connect's messageBatch and
+	// origOffsets; redelivering is set while a retriable put failure has
+	// paused every partition.
+	batch        []connectors.SinkRecord
+	batchNext    map[connectors.TopicPartition]int64
+	redelivering bool
+	// timeout is the task's SinkTaskContext timeout: how long to wait
+	// before the next redelivery (0: until the next offset commit).
+	timeout time.Duration
+	// closing is set once the final commit and close are done;
+	// shutdownBy is when the stop's graceful timeout ends.
+	closing    bool
+	shutdownBy time.Time
+	// inflight is the offset commit under way, if any.
+	inflight   *commitJob
+	nextCommit time.Time
 }
 
 // NewSinkRunner validates the config and builds a runner.
@@ -86,13 +114,19 @@ func NewSinkRunner(cfg SinkConfig) (*SinkRunner, error) {
 	if cfg.CommitInterval <= 0 {
 		cfg.CommitInterval = time.Minute
 	}
+	if cfg.CommitTimeout <= 0 {
+		cfg.CommitTimeout = 5 * time.Second
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 5 * time.Second
+	}
 	tol, err := NewTolerance(cfg.ID.Connector, cfg.ID.Task, cfg.ConnectorConfig, cfg.Bootstrap, cfg.ProducerProps, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
 	r := &SinkRunner{cfg: cfg, consumerCfg: cm, log: cfg.Logger.With("task", cfg.ID.String()), tolerance: tol,
 		taskPaused: map[connectors.TopicPartition]bool{}, assignment: map[connectors.TopicPartition]bool{},
-		current: map[connectors.TopicPartition]int64{}, seenTopics: map[string]bool{}, stateChanged: make(chan struct{}, 1)}
+		current: map[connectors.TopicPartition]int64{}, committed: map[connectors.TopicPartition]int64{}, batchNext: map[connectors.TopicPartition]int64{}, seenTopics: map[string]bool{}, stateChanged: make(chan struct{}, 1)}
 	if ws, ok := cfg.ValueConverter.(schemas.WriterSchemaReader); ok {
 		if ds, ok := cfg.Task.(connectors.DirectSink); ok && ds.Direct(cfg.ValueConverter) {
 			r.writers = ws
@@ -154,20 +188,37 @@ func (r *SinkRunner) Run(ctx context.Context) (err error) {
 	if err := r.subscribe(); err != nil {
 		return err
 	}
-	defer r.consumer.Close()
+	defer func() {
+		// A commit still under way uses the consumer: librdkafka's request
+		// timeout ends it, and closing the consumer ends its wait.
+		if r.inflight != nil && !r.shutdownBy.IsZero() {
+			select {
+			case <-r.inflight.done:
+			case <-time.After(time.Until(r.shutdownBy)):
+			}
+		}
+		r.consumer.Close()
+	}()
 	r.reportState()
 	err = r.loop(ctx)
 	// Commit what the task has written before leaving, so the next owner
-	// starts after it; ctx has ended, the final context lasts until the
-	// worker abandons the task (task.shutdown.graceful.timeout.ms).
-	fctx, cancel := worker.FinalContext(ctx)
+	// starts after it. ctx has ended: the final context ends when the worker
+	// abandons the task, and at the latest task.shutdown.graceful.timeout.ms
+	// from now.
+	r.shutdownBy = time.Now().Add(r.cfg.ShutdownTimeout)
+	final, cancelFinal := worker.FinalContext(ctx)
+	defer cancelFinal()
+	fctx, cancel := context.WithDeadline(final, r.shutdownBy)
 	defer cancel()
-	if cerr := r.commit(fctx, r.ownedPartitions()); cerr != nil && err == nil {
+	if cerr := r.commitSync(fctx, r.ownedPartitions()); cerr != nil && err == nil {
 		r.log.Warn("final offset commit", "error", cerr)
 	}
 	if cerr := r.cfg.Task.Close(fctx, r.ownedPartitions()); cerr != nil && err == nil {
 		r.log.Warn("closing partitions", "error", cerr)
 	}
+	// Closing the consumer revokes its partitions once more: they are
+	// committed and closed already.
+	r.closing = true
 	return err
 }
 
@@ -252,19 +303,27 @@ func (r *SinkRunner) onRebalance(ctx context.Context, ev kafka.Event) error {
 		for i, p := range e.Partitions {
 			tps[i] = tpOf(p)
 		}
-		// Commit what the task wrote before another task takes over.
-		if !r.consumer.AssignmentLost() {
-			if err := r.commit(ctx, tps); err != nil {
+		// Commit what the task wrote before another task takes over (Java
+		// commits synchronously, bounded by default.api.timeout.ms).
+		if !r.closing && !r.consumer.AssignmentLost() {
+			cctx, cancel := context.WithTimeout(context.Background(), revokeCommitTimeout)
+			err := r.commitSync(cctx, tps)
+			cancel()
+			if err != nil {
 				r.log.Warn("committing revoked partitions", "error", err)
 			}
 		}
-		if err := r.cfg.Task.Close(ctx, tps); err != nil {
-			r.log.Warn("closing revoked partitions", "error", err)
+		r.dropBatch(tps)
+		if !r.closing {
+			if err := r.cfg.Task.Close(ctx, tps); err != nil {
+				r.log.Warn("closing revoked partitions", "error", err)
+			}
 		}
 		r.mu.Lock()
 		for _, tp := range tps {
 			delete(r.assignment, tp)
 			delete(r.current, tp)
+			delete(r.committed, tp)
 		}
 		r.mu.Unlock()
 		if err := r.consumer.IncrementalUnassign(e.Partitions); err != nil {
@@ -274,31 +333,54 @@ func (r *SinkRunner) onRebalance(ctx context.Context, ev kafka.Event) error {
 	return nil
 }
 
+// loop is Connect's WorkerSinkTask iteration: commit when due, poll
+// (or, while redelivering, wait), convert, put.
 func (r *SinkRunner) loop(ctx context.Context) error {
-	lastCommit := time.Now()
+	r.nextCommit = time.Now().Add(r.cfg.CommitInterval)
 	for ctx.Err() == nil {
 		r.applyControl()
-		batch, err := r.poll(ctx)
-		if err != nil {
-			return err
+		r.checkCommit()
+		r.mu.Lock()
+		asked := r.commitAsked
+		r.commitAsked = false
+		r.mu.Unlock()
+		if now := time.Now(); asked || !now.Before(r.nextCommit) {
+			if r.inflight == nil {
+				r.startCommit(ctx, r.ownedPartitions())
+			} else {
+				r.log.Warn("offset commit skipped: the previous one has not completed")
+			}
+			r.nextCommit = now.Add(r.cfg.CommitInterval)
 		}
-		if len(batch) > 0 {
-			if err := r.deliver(ctx, batch); err != nil {
+		if r.redelivering {
+			// Connect polls its paused consumer until the next commit (or
+			// for the task's timeout), then puts the same records again.
+			wait := time.Until(r.nextCommit)
+			r.mu.Lock()
+			if r.timeout > 0 {
+				wait, r.timeout = min(wait, r.timeout), 0
+			}
+			r.mu.Unlock()
+			if err := r.waitKeepingGroup(ctx, wait); err != nil {
+				return nil
+			}
+		} else if len(r.batch) == 0 {
+			msgs, err := r.poll()
+			if err != nil {
+				return err
+			}
+			if err := r.convertAll(ctx, msgs); err != nil {
 				if ctx.Err() != nil {
 					return nil
 				}
 				return err
 			}
 		}
-		r.mu.Lock()
-		asked := r.commitAsked
-		r.commitAsked = false
-		r.mu.Unlock()
-		if asked || time.Since(lastCommit) >= r.cfg.CommitInterval {
-			if err := r.commit(ctx, r.ownedPartitions()); err != nil {
-				r.log.Warn("committing offsets", "error", err)
+		if err := r.deliver(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
 			}
-			lastCommit = time.Now()
+			return err
 		}
 	}
 	return nil
@@ -309,19 +391,10 @@ func (r *SinkRunner) loop(ctx context.Context) error {
 func (r *SinkRunner) applyControl() {
 	select {
 	case <-r.stateChanged:
-		parts := r.kafkaAssignment()
 		if r.isPaused() {
-			_ = r.consumer.Pause(parts)
-		} else {
-			var resume []kafka.TopicPartition
-			r.mu.Lock()
-			for _, p := range parts {
-				if !r.taskPaused[tpOf(p)] {
-					resume = append(resume, p)
-				}
-			}
-			r.mu.Unlock()
-			_ = r.consumer.Resume(resume)
+			_ = r.consumer.Pause(r.kafkaAssignment())
+		} else if !r.redelivering {
+			r.resumeAll()
 		}
 		r.reportState()
 	default:
@@ -331,6 +404,12 @@ func (r *SinkRunner) applyControl() {
 	r.resetTo = nil
 	r.mu.Unlock()
 	for tp, off := range resets {
+		// As Connect's rewind: what is committed next starts there.
+		r.mu.Lock()
+		if r.assignment[tp] {
+			r.current[tp], r.committed[tp] = off, off
+		}
+		r.mu.Unlock()
 		topic := tp.Topic
 		if err := r.consumer.Seek(kafka.TopicPartition{Topic: &topic, Partition: tp.Partition, Offset: kafka.Offset(off)}, 0); err != nil {
 			r.log.Warn("seeking as the task asked", "partition", tp.String(), "offset", off, "error", err)
@@ -345,7 +424,7 @@ func (r *SinkRunner) kafkaAssignment() []kafka.TopicPartition {
 
 // poll gathers up to MaxBatch records: it waits up to 100 ms for the first
 // and then takes what is already fetched.
-func (r *SinkRunner) poll(ctx context.Context) ([]*kafka.Message, error) {
+func (r *SinkRunner) poll() ([]*kafka.Message, error) {
 	var batch []*kafka.Message
 	timeout := 100
 	for len(batch) < r.cfg.MaxBatch {
@@ -374,117 +453,188 @@ func (r *SinkRunner) poll(ctx context.Context) ([]*kafka.Message, error) {
 	return batch, nil
 }
 
-// convert turns a Kafka message into a SinkRecord.
-func (r *SinkRunner) convert(m *kafka.Message) (connectors.SinkRecord, string, error) {
-	rec := connectors.SinkRecord{Topic: *m.TopicPartition.Topic, Partition: m.TopicPartition.Partition, Offset: int64(m.TopicPartition.Offset),
-		Raw: &connectors.RawRecord{Key: m.Key, Value: m.Value}}
-	if m.TimestampType != kafka.TimestampNotAvailable {
-		rec.Timestamp = m.Timestamp
-	}
-	for _, h := range m.Headers {
-		rec.Raw.Headers = append(rec.Raw.Headers, connectors.RawHeader{Key: h.Key, Value: h.Value})
-		hv := schemas.SchemaAndValue{Schema: schemas.OptionalBytesSchema, Value: h.Value}
-		if r.cfg.Header != nil {
-			hv = r.cfg.Header(h.Value)
-		}
-		rec.Headers = append(rec.Headers, schemas.Header{Key: h.Key, Schema: hv.Schema, Value: hv.Value})
-	}
-	var err error
-	if rec.Key, err = r.cfg.KeyConverter.ToConnect(rec.Topic, m.Key); err != nil {
-		return rec, StageKeyConverter, err
-	}
-	if r.writers != nil && m.Value != nil {
-		// The task decodes the value; only its header is read here.
-		if rec.ValueWriter, err = r.writers.WriterSchema(rec.Topic, m.Value); err != nil {
-			return rec, StageValueConverter, err
-		}
-		return rec, "", nil
-	}
-	if rec.Value, err = r.cfg.ValueConverter.ToConnect(rec.Topic, m.Value); err != nil {
-		return rec, StageValueConverter, err
-	}
-	return rec, "", nil
-}
-
-// deliver converts a batch and puts it to the task, retrying retriable
-// failures with backoff until they succeed or the task stops.
-func (r *SinkRunner) deliver(ctx context.Context, msgs []*kafka.Message) error {
-	records := make([]connectors.SinkRecord, 0, len(msgs))
+// convertAll converts polled messages into the batch to put; records that
+// fail conversion are reported and skipped, or fail the task.
+func (r *SinkRunner) convertAll(ctx context.Context, msgs []*kafka.Message) error {
 	for _, m := range msgs {
-		rec, stage, err := r.convert(m)
+		rec, skip, err := r.convert(ctx, m)
 		if err != nil {
-			class := r.cfg.ValueClass
-			if stage == StageKeyConverter {
-				class = r.cfg.KeyClass
-			}
-			if rerr := r.tolerance.Report(ctx, rec, stage, class, err); rerr != nil {
-				return rerr
-			}
-			r.advance(rec)
+			return err
+		}
+		tp := connectors.TopicPartition{Topic: rec.Topic, Partition: rec.Partition}
+		r.batchNext[tp] = rec.Offset + 1
+		r.mu.Lock()
+		if _, ok := r.committed[tp]; !ok && r.assignment[tp] {
+			r.committed[tp] = rec.Offset
+		}
+		r.mu.Unlock()
+		if skip {
 			continue
 		}
 		if !r.seenTopics[rec.Topic] {
 			r.seenTopics[rec.Topic] = true
 			r.cfg.Listener.OnTopic(r.cfg.ID, rec.Topic)
 		}
-		records = append(records, rec)
-	}
-	if len(records) == 0 {
-		return nil
-	}
-	backoff := 100 * time.Millisecond
-	for {
-		err := r.cfg.Task.Put(ctx, records)
-		if err == nil {
-			break
-		}
-		if !connectors.IsRetriable(err) {
-			return fmt.Errorf("task %s threw an error in put and is being killed: %w", r.cfg.ID, err)
-		}
-		r.log.Warn("retriable error in put; pausing and retrying the same records", "error", err, "backoff", backoff)
-		parts := r.kafkaAssignment()
-		_ = r.consumer.Pause(parts)
-		if err := r.waitKeepingGroup(ctx, backoff); err != nil {
-			return err
-		}
-		if !r.isPaused() {
-			_ = r.consumer.Resume(parts)
-		}
-		backoff = min(backoff*2, 10*time.Second)
-	}
-	for _, rec := range records {
-		r.advance(rec)
+		r.batch = append(r.batch, rec)
 	}
 	return nil
 }
 
-// waitKeepingGroup sleeps while polling the (paused) consumer so the group
-// keeps the task's partitions.
+// convert turns a Kafka message into a SinkRecord through the key, value
+// and header converters, each run by the retry and tolerance operator.
+func (r *SinkRunner) convert(ctx context.Context, m *kafka.Message) (rec connectors.SinkRecord, skip bool, err error) {
+	rec = connectors.SinkRecord{Topic: *m.TopicPartition.Topic, Partition: m.TopicPartition.Partition, Offset: int64(m.TopicPartition.Offset),
+		Raw: &connectors.RawRecord{Key: m.Key, Value: m.Value}}
+	if m.TimestampType != kafka.TimestampNotAvailable {
+		rec.Timestamp = m.Timestamp
+	}
+	for _, h := range m.Headers {
+		rec.Raw.Headers = append(rec.Raw.Headers, connectors.RawHeader{Key: h.Key, Value: h.Value})
+	}
+	skip, err = r.tolerance.Execute(ctx, rec, StageKeyConverter, r.cfg.KeyClass, func() (err error) {
+		rec.Key, err = r.cfg.KeyConverter.ToConnect(rec.Topic, m.Key)
+		return err
+	})
+	if skip || err != nil {
+		return rec, skip, err
+	}
+	skip, err = r.tolerance.Execute(ctx, rec, StageValueConverter, r.cfg.ValueClass, func() (err error) {
+		if r.writers != nil && m.Value != nil {
+			// The task decodes the value; only its header is read here.
+			rec.ValueWriter, err = r.writers.WriterSchema(rec.Topic, m.Value)
+			return err
+		}
+		rec.Value, err = r.cfg.ValueConverter.ToConnect(rec.Topic, m.Value)
+		return err
+	})
+	if skip || err != nil || len(m.Headers) == 0 {
+		return rec, skip, err
+	}
+	skip, err = r.tolerance.Execute(ctx, rec, StageHeaderConverter, r.cfg.HeaderClass, func() error {
+		rec.Headers = rec.Headers[:0]
+		for _, h := range m.Headers {
+			hv := schemas.SchemaAndValue{Schema: schemas.OptionalBytesSchema, Value: h.Value}
+			if r.cfg.HeaderConverter != nil {
+				var err error
+				if hv, err = r.cfg.HeaderConverter.ToConnect(rec.Topic, h.Value); err != nil {
+					return fmt.Errorf("converting header %q: %w", h.Key, err)
+				}
+			}
+			rec.Headers = append(rec.Headers, schemas.Header{Key: h.Key, Schema: hv.Schema, Value: hv.Value})
+		}
+		return nil
+	})
+	return rec, skip, err
+}
+
+// deliver puts the batch to the task. A retriable failure pauses every
+// partition and keeps the batch for redelivery (as Connect's
+// WorkerSinkTask, without limit: errors.retry.timeout does not apply to
+// put); any other failure fails the task.
+func (r *SinkRunner) deliver(ctx context.Context) error {
+	if len(r.batch) > 0 {
+		if err := r.cfg.Task.Put(ctx, r.batch); err != nil {
+			if !connectors.IsRetriable(err) {
+				return fmt.Errorf("task %s threw an error in put and is being killed: %w", r.cfg.ID, err)
+			}
+			r.log.Error("retriable error from the task's put; pausing its partitions to redeliver the same records", "records", len(r.batch), "error", err)
+			if !r.redelivering {
+				r.redelivering = true
+				_ = r.consumer.Pause(r.kafkaAssignment())
+			}
+			return nil
+		}
+	}
+	r.mu.Lock()
+	for tp, off := range r.batchNext {
+		if r.assignment[tp] {
+			r.current[tp] = off
+		}
+	}
+	r.mu.Unlock()
+	r.batch, r.batchNext = r.batch[:0], map[connectors.TopicPartition]int64{}
+	if r.redelivering {
+		r.redelivering = false
+		r.resumeAll()
+	}
+	return nil
+}
+
+// dropBatch forgets records of revoked partitions: their next owner
+// consumes them from the committed offset.
+func (r *SinkRunner) dropBatch(tps []connectors.TopicPartition) {
+	gone := map[connectors.TopicPartition]bool{}
+	for _, tp := range tps {
+		gone[tp] = true
+		delete(r.batchNext, tp)
+	}
+	kept := r.batch[:0]
+	for _, rec := range r.batch {
+		if !gone[connectors.TopicPartition{Topic: rec.Topic, Partition: rec.Partition}] {
+			kept = append(kept, rec)
+		}
+	}
+	r.batch = kept
+}
+
+// resumeAll resumes the partitions that neither the target state nor the
+// task paused.
+func (r *SinkRunner) resumeAll() {
+	if r.isPaused() {
+		return
+	}
+	var resume []kafka.TopicPartition
+	r.mu.Lock()
+	for _, p := range r.kafkaAssignment() {
+		if !r.taskPaused[tpOf(p)] {
+			resume = append(resume, p)
+		}
+	}
+	r.mu.Unlock()
+	_ = r.consumer.Resume(resume)
+}
+
+// waitKeepingGroup polls the paused consumer for d so the group keeps the
+// task's partitions and rebalances are handled.
 func (r *SinkRunner) waitKeepingGroup(ctx context.Context, d time.Duration) error {
 	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
+	rewound := map[connectors.TopicPartition]bool{}
+	for {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		ev := r.consumer.Poll(50)
-		if m, ok := ev.(*kafka.Message); ok {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil
+		}
+		ev := r.consumer.Poll(int(min(left, 100*time.Millisecond).Milliseconds()) + 1)
+		if m, ok := ev.(*kafka.Message); ok && m.TopicPartition.Error == nil {
 			// A paused consumer may still return a prefetched record; seek
-			// back so it is delivered again later.
-			_ = r.consumer.Seek(m.TopicPartition, 0)
+			// back to the first so it is delivered again later.
+			if tp := tpOf(m.TopicPartition); !rewound[tp] {
+				rewound[tp] = true
+				_ = r.consumer.Seek(m.TopicPartition, 0)
+			}
 		}
 	}
-	return nil
 }
 
-func (r *SinkRunner) advance(rec connectors.SinkRecord) {
-	tp := connectors.TopicPartition{Topic: rec.Topic, Partition: rec.Partition}
-	r.mu.Lock()
-	r.current[tp] = rec.Offset + 1
-	r.mu.Unlock()
+// revokeCommitTimeout bounds the commit of revoked partitions, as the
+// Java consumer's default.api.timeout.ms bounds commitSync.
+const revokeCommitTimeout = time.Minute
+
+// commitJob is one offset commit to Kafka under way.
+type commitJob struct {
+	done     chan struct{}
+	err      error
+	started  time.Time
+	timedOut bool
+	offs     []kafka.TopicPartition
 }
 
-// commit asks the task which offsets are safe and commits them for parts.
-func (r *SinkRunner) commit(ctx context.Context, parts []connectors.TopicPartition) error {
+// offsetsToCommit asks the task which offsets are safe for parts (its
+// PreCommit, with what was delivered) and returns them for Kafka.
+func (r *SinkRunner) offsetsToCommit(ctx context.Context, parts []connectors.TopicPartition) ([]kafka.TopicPartition, error) {
 	r.mu.Lock()
 	current := make(map[connectors.TopicPartition]int64, len(parts))
 	for _, tp := range parts {
@@ -494,28 +644,133 @@ func (r *SinkRunner) commit(ctx context.Context, parts []connectors.TopicPartiti
 	}
 	r.mu.Unlock()
 	if len(current) == 0 {
-		return nil
+		return nil, nil
 	}
 	safe, err := r.cfg.Task.PreCommit(ctx, current)
 	if err != nil {
-		return fmt.Errorf("task %s preCommit: %w", r.cfg.ID, err)
+		r.rewind()
+		return nil, fmt.Errorf("task %s preCommit (rewound to the last committed offsets): %w", r.cfg.ID, err)
 	}
 	offs := make([]kafka.TopicPartition, 0, len(safe))
 	for tp, off := range safe {
+		// As Connect: only offsets of assigned partitions, and not beyond
+		// what was consumed.
+		if cur, ok := current[tp]; !ok || off > cur {
+			r.log.Warn("Ignoring invalid task provided offset", "partition", tp.String(), "offset", off, "current", cur)
+			continue
+		}
 		topic := tp.Topic
 		offs = append(offs, kafka.TopicPartition{Topic: &topic, Partition: tp.Partition, Offset: kafka.Offset(off)})
 	}
-	if len(offs) == 0 {
-		return nil
+	return offs, nil
+}
+
+// rewind seeks every partition back to its last committed offset, as
+// Connect does when preCommit fails: what follows is consumed again.
+func (r *SinkRunner) rewind() {
+	r.mu.Lock()
+	back := maps.Clone(r.committed)
+	for tp, off := range back {
+		r.current[tp] = off
 	}
-	if _, err := r.consumer.CommitOffsets(offs); err != nil {
-		var kerr kafka.Error
-		if errors.As(err, &kerr) && kerr.Code() == kafka.ErrNoOffset {
-			return nil
+	r.mu.Unlock()
+	for tp, off := range back {
+		topic := tp.Topic
+		if err := r.consumer.Seek(kafka.TopicPartition{Topic: &topic, Partition: tp.Partition, Offset: kafka.Offset(off)}, 0); err != nil {
+			r.log.Warn("rewinding to the last committed offset", "partition", tp.String(), "offset", off, "error", err)
 		}
-		return fmt.Errorf("committing offsets of task %s: %w", r.cfg.ID, err)
 	}
-	return nil
+}
+
+// committedOK records offsets Kafka took.
+func (r *SinkRunner) committedOK(offs []kafka.TopicPartition) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range offs {
+		if tp := tpOf(p); r.assignment[tp] {
+			r.committed[tp] = int64(p.Offset)
+		}
+	}
+}
+
+// startCommit asks the task for safe offsets and commits them in the
+// background; checkCommit collects the result.
+func (r *SinkRunner) startCommit(ctx context.Context, parts []connectors.TopicPartition) {
+	offs, err := r.offsetsToCommit(ctx, parts)
+	if err != nil {
+		// Connect logs a failed preCommit and tries again at the next interval.
+		r.log.Error("offset commit failed", "error", err)
+		return
+	}
+	if len(offs) > 0 {
+		r.inflight = r.commitAsync(offs)
+	}
+}
+
+func (r *SinkRunner) commitAsync(offs []kafka.TopicPartition) *commitJob {
+	job := &commitJob{done: make(chan struct{}), started: time.Now(), offs: offs}
+	go func() {
+		defer close(job.done)
+		if _, err := r.consumer.CommitOffsets(offs); err != nil {
+			var kerr kafka.Error
+			if !errors.As(err, &kerr) || kerr.Code() != kafka.ErrNoOffset {
+				job.err = fmt.Errorf("committing offsets %v of task %s: %w", offs, r.cfg.ID, err)
+			}
+		}
+	}()
+	return job
+}
+
+// checkCommit reports a finished commit, or one that outlasted
+// offset.flush.timeout.ms (as Connect: a warning, and the next interval
+// commits again).
+func (r *SinkRunner) checkCommit() {
+	job := r.inflight
+	if job == nil {
+		return
+	}
+	select {
+	case <-job.done:
+		r.inflight = nil
+		if job.err != nil {
+			r.log.Error("offset commit failed", "error", job.err)
+		} else {
+			r.committedOK(job.offs)
+		}
+	default:
+		if !job.timedOut && time.Since(job.started) >= r.cfg.CommitTimeout {
+			job.timedOut = true
+			r.log.Warn("Commit of offsets timed out", "timeout", r.cfg.CommitTimeout)
+		}
+	}
+}
+
+// commitSync commits the safe offsets of parts and waits for the result
+// as long as ctx allows.
+func (r *SinkRunner) commitSync(ctx context.Context, parts []connectors.TopicPartition) error {
+	if job := r.inflight; job != nil {
+		select {
+		case <-job.done:
+			r.inflight = nil
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for the previous offset commit of task %s: %w", r.cfg.ID, ctx.Err())
+		}
+	}
+	offs, err := r.offsetsToCommit(ctx, parts)
+	if err != nil || len(offs) == 0 {
+		return err
+	}
+	job := r.commitAsync(offs)
+	select {
+	case <-job.done:
+		if job.err == nil {
+			r.committedOK(offs)
+		}
+		return job.err
+	case <-ctx.Done():
+		r.inflight = job
+		return fmt.Errorf("commit of offsets of task %s timed out: %w", r.cfg.ID, ctx.Err())
+	}
 }
 
 // sinkContext is the SinkTaskContext the task sees.
@@ -557,6 +812,14 @@ func (c *sinkContext) Resume(parts ...connectors.TopicPartition) {
 	if !paused {
 		_ = c.consumer.Resume(toKafka(parts))
 	}
+}
+
+// Timeout is Connect's SinkTaskContext.timeout: after a retriable put
+// failure, redeliver after d rather than at the next offset commit.
+func (c *sinkContext) Timeout(d time.Duration) {
+	c.mu.Lock()
+	c.timeout = d
+	c.mu.Unlock()
 }
 
 func (c *sinkContext) RequestCommit() {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/schemas"
+	"github.com/gonnect/gonnect/schemas/converters"
 	"github.com/gonnect/gonnect/worker"
 	"github.com/gonnect/gonnect/worker/storage"
 )
@@ -24,24 +25,34 @@ type OffsetStore interface {
 
 // SourceConfig configures a source task runner.
 type SourceConfig struct {
-	ID                           worker.TaskID
-	Bootstrap                    string
-	ProducerProps                map[string]string
-	TaskConfig                   map[string]string
-	CommitInterval               time.Duration
-	KeyConverter, ValueConverter schemas.Converter
-	Task                         connectors.SourceTask
-	Offsets                      OffsetStore
-	Listener                     worker.TaskListener
-	Logger                       *slog.Logger
+	ID              worker.TaskID
+	Bootstrap       string
+	ProducerProps   map[string]string
+	ConnectorConfig map[string]string
+	TaskConfig      map[string]string
+	CommitInterval  time.Duration
+	// CommitTimeout bounds an offset flush (offset.flush.timeout.ms, 5 s
+	// by default); ShutdownTimeout the final one when the task stops
+	// (task.shutdown.graceful.timeout.ms, 5 s by default).
+	CommitTimeout, ShutdownTimeout time.Duration
+	KeyConverter, ValueConverter   schemas.Converter
+	// HeaderConverter writes record headers (header.converter); nil
+	// writes header values as their string form.
+	HeaderConverter                   schemas.Converter
+	KeyClass, ValueClass, HeaderClass string
+	Task                              connectors.SourceTask
+	Offsets                           OffsetStore
+	Listener                          worker.TaskListener
+	Logger                            *slog.Logger
 }
 
 // SourceRunner runs one source task: poll, convert, produce, and store
 // source offsets only once Kafka acknowledged their records.
 type SourceRunner struct {
-	cfg      SourceConfig
-	log      *slog.Logger
-	producer *kafka.Producer
+	cfg       SourceConfig
+	log       *slog.Logger
+	producer  *kafka.Producer
+	tolerance *Tolerance
 
 	mu       sync.Mutex
 	paused   bool
@@ -55,17 +66,30 @@ type SourceRunner struct {
 	cond   *sync.Cond
 }
 
-// NewSourceRunner builds a runner.
-func NewSourceRunner(cfg SourceConfig) *SourceRunner {
+// NewSourceRunner validates the config and builds a runner.
+func NewSourceRunner(cfg SourceConfig) (*SourceRunner, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.CommitInterval <= 0 {
 		cfg.CommitInterval = time.Minute
 	}
-	r := &SourceRunner{cfg: cfg, log: cfg.Logger.With("task", cfg.ID.String()), acked: map[string]worker.ConnectorOffset{}, topics: map[string]bool{}}
+	if cfg.CommitTimeout <= 0 {
+		cfg.CommitTimeout = 5 * time.Second
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 5 * time.Second
+	}
+	if cfg.HeaderConverter == nil {
+		cfg.HeaderConverter = &converters.SimpleHeaderConverter{}
+	}
+	tol, err := NewTolerance(cfg.ID.Connector, cfg.ID.Task, cfg.ConnectorConfig, cfg.Bootstrap, cfg.ProducerProps, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	r := &SourceRunner{cfg: cfg, log: cfg.Logger.With("task", cfg.ID.String()), tolerance: tol, acked: map[string]worker.ConnectorOffset{}, topics: map[string]bool{}}
 	r.cond = sync.NewCond(&r.mu)
-	return r
+	return r, nil
 }
 
 // SetTargetState implements worker.TaskRunner.
@@ -95,7 +119,7 @@ func (r *SourceRunner) Run(ctx context.Context) (err error) {
 	done := make(chan struct{})
 	go r.acks(done)
 	// Close ends the events channel, which ends the acks goroutine.
-	defer func() { r.producer.Flush(10000); r.producer.Close(); <-done }()
+	defer func() { r.producer.Flush(int(r.cfg.ShutdownTimeout.Milliseconds())); r.producer.Close(); <-done }()
 	if err := r.cfg.Task.Start(ctx, r.cfg.TaskConfig, (*sourceContext)(r)); err != nil {
 		return fmt.Errorf("starting task %s: %w", r.cfg.ID, err)
 	}
@@ -106,8 +130,11 @@ func (r *SourceRunner) Run(ctx context.Context) (err error) {
 	}()
 	lastFlush := time.Now()
 	defer func() {
-		// Bounded by the worker's shutdown timeout (task.shutdown.graceful.timeout.ms).
-		fctx, cancel := worker.FinalContext(ctx)
+		// ctx has ended: the last flush ends when the worker abandons the
+		// task, and at the latest after task.shutdown.graceful.timeout.ms.
+		final, cancelFinal := worker.FinalContext(ctx)
+		defer cancelFinal()
+		fctx, cancel := context.WithTimeout(final, r.cfg.ShutdownTimeout)
 		defer cancel()
 		if ferr := r.flushOffsets(fctx); ferr != nil && err == nil {
 			err = ferr
@@ -131,12 +158,18 @@ func (r *SourceRunner) Run(ctx context.Context) (err error) {
 			return fmt.Errorf("task %s poll: %w", r.cfg.ID, err)
 		}
 		for _, rec := range recs {
-			if err := r.send(rec); err != nil {
+			if err := r.send(ctx, rec); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
 				return err
 			}
 		}
 		if time.Since(lastFlush) >= r.cfg.CommitInterval {
-			if err := r.flushOffsets(ctx); err != nil {
+			fctx, cancel := context.WithTimeout(ctx, r.cfg.CommitTimeout)
+			err := r.flushOffsets(fctx)
+			cancel()
+			if err != nil {
 				return err
 			}
 			lastFlush = time.Now()
@@ -173,24 +206,59 @@ func (r *SourceRunner) report() {
 type pending struct {
 	key    string
 	offset worker.ConnectorOffset
+	rec    *connectors.SourceRecord // for the error log of a failed send
 }
 
-func (r *SourceRunner) send(rec connectors.SourceRecord) error {
-	key, err := r.cfg.KeyConverter.FromConnect(rec.Topic, rec.Key.Schema, rec.Key.Value)
-	if err != nil {
-		return fmt.Errorf("converting key of record for %s: %w", rec.Topic, err)
+// send converts a record (headers, key, value, each through the retry and
+// tolerance operator) and hands it to the producer.
+func (r *SourceRunner) send(ctx context.Context, rec connectors.SourceRecord) error {
+	var key, val []byte
+	var headers []kafka.Header
+	skip, err := r.tolerance.ExecuteSource(ctx, rec, StageHeaderConverter, r.cfg.HeaderClass, func() error {
+		headers = headers[:0]
+		for _, h := range rec.Headers {
+			b, err := r.cfg.HeaderConverter.FromConnect(rec.Topic, h.Schema, h.Value)
+			if err != nil {
+				return fmt.Errorf("converting header %q of a record for %s: %w", h.Key, rec.Topic, err)
+			}
+			headers = append(headers, kafka.Header{Key: h.Key, Value: b})
+		}
+		return nil
+	})
+	if !skip && err == nil {
+		skip, err = r.tolerance.ExecuteSource(ctx, rec, StageKeyConverter, r.cfg.KeyClass, func() (err error) {
+			if key, err = r.cfg.KeyConverter.FromConnect(rec.Topic, rec.Key.Schema, rec.Key.Value); err != nil {
+				return fmt.Errorf("converting key of a record for %s: %w", rec.Topic, err)
+			}
+			return nil
+		})
 	}
-	val, err := r.cfg.ValueConverter.FromConnect(rec.Topic, rec.Value.Schema, rec.Value.Value)
-	if err != nil {
-		return fmt.Errorf("converting value of record for %s: %w", rec.Topic, err)
+	if !skip && err == nil {
+		skip, err = r.tolerance.ExecuteSource(ctx, rec, StageValueConverter, r.cfg.ValueClass, func() (err error) {
+			if val, err = r.cfg.ValueConverter.FromConnect(rec.Topic, rec.Value.Schema, rec.Value.Value); err != nil {
+				return fmt.Errorf("converting value of a record for %s: %w", rec.Topic, err)
+			}
+			return nil
+		})
 	}
+	if err != nil {
+		return err
+	}
+	p := pending{key: canonicalKey(rec.SourcePartition), offset: worker.ConnectorOffset{Partition: rec.SourcePartition, Offset: rec.SourceOffset}}
+	if skip {
+		// As Connect: a dropped record's offset is committed like a written one.
+		r.mu.Lock()
+		r.acked[p.key] = p.offset
+		r.mu.Unlock()
+		return nil
+	}
+	p.rec = &rec
 	topic := rec.Topic
 	tp := kafka.TopicPartition{Topic: &topic, Partition: kafka.PartitionAny}
 	if rec.Partition != nil {
 		tp.Partition = *rec.Partition
 	}
-	msg := &kafka.Message{TopicPartition: tp, Key: key, Value: val, Opaque: pending{key: canonicalKey(rec.SourcePartition),
-		offset: worker.ConnectorOffset{Partition: rec.SourcePartition, Offset: rec.SourceOffset}}}
+	msg := &kafka.Message{TopicPartition: tp, Key: key, Value: val, Headers: headers, Opaque: p}
 	if !rec.Timestamp.IsZero() {
 		msg.Timestamp = rec.Timestamp
 	}
@@ -216,13 +284,22 @@ func (r *SourceRunner) send(rec connectors.SourceRecord) error {
 			r.producer.Flush(100)
 			continue
 		}
-		return fmt.Errorf("producing to %s: %w", topic, err)
+		r.mu.Lock()
+		r.inflight--
+		r.mu.Unlock()
+		if terr := r.tolerance.ReportSource(ctx, rec, StageKafkaProduce, "org.apache.kafka.clients.producer.KafkaProducer", err); terr != nil {
+			return fmt.Errorf("producing to %s: %w", topic, terr)
+		}
+		r.mu.Lock()
+		r.acked[p.key] = p.offset
+		r.mu.Unlock()
+		return nil
 	}
 }
 
-// acks records acknowledged offsets. librdkafka reports deliveries of one
-// partition in order, so the latest ack of a source partition covers the
-// earlier records of that partition.
+// acks records acknowledged offsets. A record that failed is, with
+// errors.tolerance=all, logged and counted as written (as Connect does);
+// otherwise it fails the task.
 func (r *SourceRunner) acks(done chan struct{}) {
 	defer close(done)
 	for ev := range r.producer.Events() {
@@ -231,10 +308,16 @@ func (r *SourceRunner) acks(done chan struct{}) {
 			continue
 		}
 		p, _ := m.Opaque.(pending)
+		var failed error
+		if m.TopicPartition.Error != nil && p.rec != nil {
+			failed = r.tolerance.ReportSource(context.Background(), *p.rec, StageKafkaProduce, "org.apache.kafka.clients.producer.KafkaProducer", m.TopicPartition.Error)
+		} else if m.TopicPartition.Error != nil {
+			failed = m.TopicPartition.Error
+		}
 		r.mu.Lock()
 		r.inflight--
-		if m.TopicPartition.Error != nil {
-			r.failed = fmt.Errorf("producing record to %s: %w", *m.TopicPartition.Topic, m.TopicPartition.Error)
+		if failed != nil {
+			r.failed = fmt.Errorf("producing record to %s: %w", *m.TopicPartition.Topic, failed)
 		} else if p.key != "" {
 			r.acked[p.key] = p.offset
 		}
@@ -243,9 +326,21 @@ func (r *SourceRunner) acks(done chan struct{}) {
 	}
 }
 
-// flushOffsets waits for in-flight records and stores their offsets.
+// flushOffsets waits, as long as ctx allows (offset.flush.timeout.ms), for
+// the records in flight and stores the offsets of acknowledged ones. As in
+// Connect, a flush that times out is logged and tried again at the next
+// interval; a record that could not be produced fails the task.
 func (r *SourceRunner) flushOffsets(ctx context.Context) error {
-	r.producer.Flush(int(time.Until(deadlineOr(ctx, 30*time.Second)).Milliseconds()))
+	if left := r.producer.Flush(int(time.Until(deadlineOr(ctx, r.cfg.CommitTimeout)).Milliseconds())); left > 0 {
+		r.mu.Lock()
+		failed := r.failed
+		r.mu.Unlock()
+		if failed != nil {
+			return failed
+		}
+		r.log.Error("Failed to flush, timed out while waiting for producer to flush outstanding messages", "outstanding", left, "timeout", r.cfg.CommitTimeout)
+		return nil
+	}
 	r.mu.Lock()
 	if r.failed != nil {
 		err := r.failed
@@ -253,6 +348,7 @@ func (r *SourceRunner) flushOffsets(ctx context.Context) error {
 		return err
 	}
 	offs := make([]worker.ConnectorOffset, 0, len(r.acked))
+	taken := r.acked
 	for _, o := range r.acked {
 		offs = append(offs, o)
 	}
@@ -262,7 +358,16 @@ func (r *SourceRunner) flushOffsets(ctx context.Context) error {
 		return nil
 	}
 	if err := r.cfg.Offsets.Set(ctx, r.cfg.ID.Connector, offs); err != nil {
-		return fmt.Errorf("storing offsets of task %s: %w", r.cfg.ID, err)
+		// Keep them for the next flush unless newer ones came meanwhile.
+		r.mu.Lock()
+		for k, o := range taken {
+			if _, newer := r.acked[k]; !newer {
+				r.acked[k] = o
+			}
+		}
+		r.mu.Unlock()
+		r.log.Error("Failed to commit offsets; will try again on next flush interval", "error", err)
+		return nil
 	}
 	return r.cfg.Task.Commit(ctx)
 }
