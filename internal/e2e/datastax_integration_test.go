@@ -538,6 +538,47 @@ func diffCases(avro *converters.AvroConverter) []diffCase {
 				jrec("1", 0, map[string]any{"id": 1, "n": 1, "tx": "a"}),
 				jrec("2", 1*time.Millisecond, map[string]any{"id": 2, "n": "abc", "tx": "b"}))},
 
+		// JSON text and plain text in String values, mapped whole.
+		{name: "string_raw", columns: "(k text PRIMARY KEY, tx text)", conn: map[string]string{"value.converter": stringClass, "ignoreErrors": "All",
+			"table.mapping": "k=key, tx=value"},
+			records: kvRows(
+				dsRecord{key: sptr("plain"), value: []byte("hello"), at: 0},
+				dsRecord{key: sptr("json"), value: []byte(`{"a": 1, "b": [true, null]}`), at: 1 * time.Millisecond},
+				dsRecord{key: sptr("empty"), value: []byte(""), at: 2 * time.Millisecond},
+				dsRecord{key: sptr("number"), value: []byte("42"), at: 3 * time.Millisecond},
+				dsRecord{key: sptr("gone"), value: []byte("x"), at: 4 * time.Millisecond},
+				dsRecord{key: sptr("gone"), at: 5 * time.Millisecond})},
+		// A JSON key: its fields map like the value's; a tombstone deletes by it.
+		{name: "json_key", columns: "(id int PRIMARY KEY, tx text)", conn: map[string]string{"key.converter": jsonClass, "key.converter.schemas.enable": "false",
+			"ignoreErrors": "All", "table.mapping": "id=key.id, tx=value.tx"},
+			records: kvRows(
+				jrec(`{"id":1}`, 0, map[string]any{"tx": "a"}),
+				jrec(`{"id":2}`, 1*time.Millisecond, map[string]any{"tx": "b"}),
+				jrec(`{"id":1}`, 2*time.Millisecond, nil))},
+		// Case-sensitive (quoted) column and field names.
+		{name: "quoted_names", columns: `(id int PRIMARY KEY, "Tx" text, "mixedCase" int)`, conn: map[string]string{"ignoreErrors": "All",
+			"table.mapping": `id=value.id, "Tx"=value.Tx, "mixedCase"=value.mixedCase`},
+			records: kvRows(jrec("1", 0, map[string]any{"id": 1, "Tx": "a", "mixedCase": 7}))},
+		// codec.* settings: zone, patterns, and numbers as units since the epoch.
+		{name: "codec_patterns", columns: "(id int PRIMARY KEY, ts timestamp, dt date, tm time)", conn: map[string]string{"ignoreErrors": "All",
+			"codec.timeZone": "Europe/Paris", "codec.timestamp": "yyyy-MM-dd HH:mm:ss", "codec.date": "dd/MM/yyyy", "codec.time": "HH:mm",
+			"table.mapping": "id=value.id, ts=value.ts, dt=value.dt, tm=value.tm"},
+			records: kvRows(
+				jrec("1", 0, map[string]any{"id": 1, "ts": "2026-03-04 05:06:07", "dt": "04/03/2026", "tm": "13:30"}),
+				jrec("2", 1*time.Millisecond, map[string]any{"id": 2, "ts": "2026-07-04 05:06:07", "dt": nil, "tm": nil}))},
+		{name: "codec_units", columns: "(id int PRIMARY KEY, ts timestamp)", conn: map[string]string{"ignoreErrors": "All",
+			"codec.timestamp": "UNITS_SINCE_EPOCH", "codec.unit": "SECONDS", "table.mapping": "id=value.id, ts=value.ts"},
+			records: kvRows(
+				jrec("1", 0, map[string]any{"id": 1, "ts": "1772600767"}),
+				jrec("2", 1*time.Millisecond, map[string]any{"id": 2, "ts": 1772600767}))},
+		// A custom query with named binds, its TTL and write time from fields.
+		{name: "custom_query", columns: kvTable, conn: map[string]string{"table.deletesEnabled": "false",
+			"table.query":   "INSERT INTO {ks}.{table} (id, tx, n) VALUES (:id, :tx, :n) USING TTL :ttl AND TIMESTAMP :wt",
+			"table.mapping": "id=value.id, tx=value.tx, n=value.n, ttl=value.ttl, wt=value.wt"},
+			records: kvRows(
+				jrec("1", 0, map[string]any{"id": 1, "tx": "a", "n": 1, "ttl": 3600, "wt": 1700000000123456}),
+				jrec("2", 1*time.Millisecond, map[string]any{"id": 2, "tx": nil, "n": 2, "ttl": 0, "wt": 1700000000123457}))},
+
 		// A counter table: the mapped value is added.
 		// ignoreErrors=All: DataStax fails every counter record that has a
 		// Kafka timestamp, and would retry it forever.
@@ -600,6 +641,7 @@ func (r *caseRun) connector(s side, name string) map[string]string {
 		if v == confluentAvroClass {
 			v = s.avroClass
 		}
+		v = strings.NewReplacer("{ks}", s.ks, "{table}", r.c.name).Replace(v)
 		cfg[k] = v
 	}
 	return cfg
@@ -1128,8 +1170,9 @@ func readTable(t *testing.T, sess *gocql.Session, ks, table string) (map[string]
 		return all[i].name < all[j].name
 	})
 	var sel, cols, pk []string
+	quote := func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 	for _, c := range all {
-		sel = append(sel, c.name)
+		sel = append(sel, quote(c.name))
 		cols = append(cols, c.name)
 		if c.kind != "regular" {
 			pk = append(pk, c.name)
@@ -1141,7 +1184,7 @@ func readTable(t *testing.T, sess *gocql.Session, ks, table string) (map[string]
 		base, _, _ := strings.Cut(c.typ, "<")
 		single := nativeTypes[c.typ] || base == "frozen" || base == "tuple" || base == "vector"
 		if c.kind == "regular" && single {
-			sel = append(sel, fmt.Sprintf("ttl(%s) AS ttl_%s", c.name, c.name), fmt.Sprintf("writetime(%s) AS wt_%s", c.name, c.name))
+			sel = append(sel, fmt.Sprintf("ttl(%s) AS %s", quote(c.name), quote("ttl_"+c.name)), fmt.Sprintf("writetime(%s) AS %s", quote(c.name), quote("wt_"+c.name)))
 			cols = append(cols, "ttl_"+c.name, "wt_"+c.name)
 		}
 	}
@@ -1151,9 +1194,17 @@ func readTable(t *testing.T, sess *gocql.Session, ks, table string) (map[string]
 	for it.Scan(&js) {
 		d := json.NewDecoder(strings.NewReader(js))
 		d.UseNumber()
-		m := map[string]any{}
-		if err := d.Decode(&m); err != nil {
+		raw := map[string]any{}
+		if err := d.Decode(&raw); err != nil {
 			t.Fatalf("row %s of %s.%s: %v", js, ks, table, err)
+		}
+		// SELECT JSON quotes the names that are case-sensitive.
+		m := map[string]any{}
+		for k, v := range raw {
+			if u, err := strconv.Unquote(k); err == nil && strings.HasPrefix(k, `"`) {
+				k = u
+			}
+			m[k] = v
 		}
 		var k []string
 		for _, p := range pk {
