@@ -145,6 +145,15 @@ var expectedDiffs = []expectedDiff{
 	// is not ignored: it is retried forever); gonnect took it for All.
 	{"errors_legacy_true", "dead letter queue records", "0", "1", "fixed on branch sink (then deliberate: the mapping failure goes to the dead letter queue)"},
 
+	// Schemaless JSON values DataStax converts and gonnect does not: the
+	// boolean word "yes" and the number 1 into a boolean, "1e-3" into a decimal.
+	{"json_coercions", "row id=13", "id=13 bo=true", "absent", "fixed on branch sink"},
+	{"json_coercions", "row id=14", "id=14 bo=true", "absent", "fixed on branch sink"},
+	{"json_coercions", "row id=18", "id=18 de=0.001", "absent", "fixed on branch sink"},
+	// A JSON object or array into a text column: DataStax writes its JSON text.
+	{"json_coercions", "row id=21", `id=21 tx="{\"a\":1}"`, "absent", "fixed on branch sink"},
+	{"json_coercions", "row id=22", `id=22 tx="[1,\"x\"]"`, "absent", "fixed on branch sink"},
+
 	// An empty blob: DataStax leaves the cell unset (null, no write time);
 	// gonnect writes an empty blob.
 	{"types_json_schema", "row id=200 bl", "null", `"0x"`, "fixed on branch sink"},
@@ -411,6 +420,39 @@ var errorRecords = kvRows(
 
 const kvTable = "(id int PRIMARY KEY, b bigint, tx text, n int)"
 
+// coercion is one schemaless JSON value written to a column of another type.
+type coercion struct {
+	col string
+	v   any
+}
+
+// coercions: JSON values that need converting, one row each (id = index + 1).
+var coercions = []coercion{
+	{"i", "42"}, {"i", 4.0}, {"i", 4.5}, {"i", "0x10"}, {"i", 3000000000}, {"i", true},
+	{"bi", "6000000042"}, {"bi", 1e3},
+	{"d", "2.5"}, {"d", 7}, {"d", "NaN"},
+	{"bo", "true"}, {"bo", "yes"}, {"bo", 1}, {"bo", "FALSE"},
+	{"de", 1.25}, {"de", 10}, {"de", "1e-3"},
+	{"tx", 12}, {"tx", false}, {"tx", map[string]any{"a": 1}}, {"tx", []any{1, "x"}},
+	{"ts", "2026-03-04T05:06:07+02:00"}, {"ts", "2026-03-04T05:06:07"}, {"ts", "2026-03-04"},
+	{"u", "8F14E45F-CEEA-467F-A0F0-8B9F3A9E5C11"},
+	{"li", []any{"1", "2"}}, {"li", "[3, 4]"},
+	{"mi", map[string]any{"1": "a", "2": "b"}},
+	{"ip", "::1"},
+}
+
+const coercionTable = "(id int PRIMARY KEY, i int, bi bigint, d double, bo boolean, de decimal, tx text, ts timestamp, u uuid, li list<int>, mi map<int, text>, ip inet)"
+
+func coercionRecords(string) []dsRecord {
+	var out []dsRecord
+	for i, c := range coercions {
+		v := map[string]any{"id": i + 1, "i": nil, "bi": nil, "d": nil, "bo": nil, "de": nil, "tx": nil, "ts": nil, "u": nil, "li": nil, "mi": nil, "ip": nil}
+		v[c.col] = c.v
+		out = append(out, jrec(fmt.Sprint(i+1), time.Duration(i)*time.Millisecond, v))
+	}
+	return out
+}
+
 func diffCases(avro *converters.AvroConverter) []diffCase {
 	typesJSON := func(string) []dsRecord {
 		var out []dsRecord
@@ -451,6 +493,11 @@ func diffCases(avro *converters.AvroConverter) []diffCase {
 				}
 				return out
 			}},
+
+		// Schemaless JSON values converted to other CQL types, one row each.
+		{name: "json_coercions", columns: coercionTable, conn: map[string]string{"ignoreErrors": "All",
+			"table.mapping": "id=value.id, i=value.i, bi=value.bi, d=value.d, bo=value.bo, de=value.de, tx=value.tx, ts=value.ts, u=value.u, li=value.li, mi=value.mi, ip=value.ip"},
+			records: coercionRecords},
 
 		// Nulls: left unset (the earlier cell stays) or written.
 		{name: "nulls_unset", columns: kvTable, conn: map[string]string{"table.nullToUnset": "true", "table.mapping": "id=value.id, b=value.b, tx=value.tx, n=value.n"},
@@ -877,7 +924,7 @@ func waitForSides(t *testing.T, sess *gocql.Session, sides [2]side, runs []*case
 		t.Fatal(err)
 	}
 	defer admin.Close()
-	deadline := time.Now().Add(150 * time.Second)
+	deadline := time.Now().Add(240 * time.Second)
 	var wg sync.WaitGroup
 	for _, r := range runs {
 		for si, s := range sides {
@@ -908,7 +955,7 @@ func waitForSides(t *testing.T, sess *gocql.Session, sides [2]side, runs []*case
 						do("DELETE", s.url+"/connectors/"+r.conns[si], nil)
 						return
 					}
-					time.Sleep(250 * time.Millisecond)
+					time.Sleep(time.Second) // 2 x 34 connectors polled: keep the load low
 				}
 			}()
 		}
