@@ -32,7 +32,8 @@ import (
 // (same table definitions). The tables are then compared row by row,
 // with TTL() and WRITETIME() of every single-cell column, together with
 // committed offsets, task states and dead letter queues. Every difference
-// must be listed in expectedDiffs.
+// must be listed in expectedDiffs. GONNECT_DIFF_DUMP=1 (with -v) logs every
+// row of both sides and gonnect's record errors.
 
 const (
 	datastaxClass = "com.datastax.oss.kafka.sink.CassandraSinkConnector"
