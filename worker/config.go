@@ -344,7 +344,7 @@ func (c *Config) AdvertisedURL(boundPort int) string {
 	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = defaultHost()
 	}
-	if c.Values[AdvertisedPort] != nil {
+	if c.Values.IsSet(AdvertisedPort) {
 		port = c.Values.Int(AdvertisedPort)
 	} else if port == 0 {
 		port = boundPort

@@ -95,7 +95,11 @@ func simpleHeader(b []byte) schemas.SchemaAndValue {
 func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.OffsetStore) worker.TaskFactory {
 	bootstrap := cfg.Bootstrap()
 	interval := cfg.Millis(worker.OffsetFlushInterval)
+	policy := cfg.OverridePolicy()
 	return func(id worker.TaskID, p connectors.Plugin, connCfg, taskCfg map[string]string, l worker.TaskListener) (worker.TaskRunner, error) {
+		if err := policy.Check(p.Type, connCfg); err != nil {
+			return nil, err
+		}
 		cc := converterConfig(cfg, connCfg)
 		key, err := converters.FromConfig(cc, "key.converter", true)
 		if err != nil {

@@ -2,6 +2,7 @@ package connectorconfig
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gonnect/gonnect/connectors"
@@ -95,5 +96,18 @@ func TestConfigActionReload(t *testing.T) {
 		if tt.wantErr == "" && len(errs) != 0 || tt.wantErr != "" && (len(errs) != 1 || errs[0] != tt.wantErr) {
 			t.Errorf("%s: errors %q, want %q", tt.value, errs, tt.wantErr)
 		}
+	}
+}
+
+func TestOverridePolicyCheck(t *testing.T) {
+	none, _ := ParseOverridePolicy("None")
+	all, _ := ParseOverridePolicy("All")
+	cfg := map[string]string{"consumer.override.max.poll.records": "5"}
+	if err := all.Check(connectors.TypeSink, cfg); err != nil {
+		t.Errorf("All: %v", err)
+	}
+	err := none.Check(connectors.TypeSink, cfg)
+	if err == nil || !strings.Contains(err.Error(), "Client Config Overrides not allowed") || !strings.Contains(err.Error(), "'max.poll.records'") {
+		t.Errorf("None: %v", err)
 	}
 }

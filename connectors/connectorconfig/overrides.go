@@ -96,3 +96,22 @@ func (p OverridePolicy) validatePrefix(prefix string, config map[string]string, 
 		infos.AddValue(k, config[k], errs)
 	}
 }
+
+// Check is the policy applied when a task's clients are built: a connector
+// stored under a more permissive policy (the worker restarted with another
+// one) fails its tasks instead of running with refused overrides, as
+// Connect's Worker does.
+func (p OverridePolicy) Check(typ connectors.PluginType, config map[string]string) error {
+	var infos configdef.Infos
+	p.ValidateOverrides(typ, config, &infos)
+	if infos.ErrorCount == 0 {
+		return nil
+	}
+	var refused []string
+	for _, c := range infos.Configs {
+		if len(c.Value.Errors) > 0 {
+			refused = append(refused, fmt.Sprintf("[%s,%s,[],%v,true]", c.Value.Name, *c.Value.Value, c.Value.Errors))
+		}
+	}
+	return fmt.Errorf("Client Config Overrides not allowed [%s]", strings.Join(refused, ", "))
+}
