@@ -213,7 +213,7 @@ func submitConnectorFiles(ctx context.Context, h *worker.Herder, files []string)
 			if err := json.Unmarshal(b, &req); err == nil && req.Config != nil {
 				cfg = req.Config
 				if req.Name != "" {
-					cfg["name"] = req.Name
+					cfg[connectorconfig.Name] = req.Name
 				}
 			} else if err := json.Unmarshal(b, &cfg); err != nil {
 				return fmt.Errorf("parsing connector file %s: %w", f, err)
@@ -224,7 +224,7 @@ func submitConnectorFiles(ctx context.Context, h *worker.Herder, files []string)
 				return err
 			}
 		}
-		name := cfg["name"]
+		name := cfg[connectorconfig.Name]
 		if name == "" {
 			return fmt.Errorf("connector file %s has no name", f)
 		}

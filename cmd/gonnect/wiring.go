@@ -60,7 +60,7 @@ func converterConfig(workerCfg *worker.Config, connCfg map[string]string) map[st
 	out := map[string]string{}
 	for _, src := range []map[string]string{workerCfg.Raw, connCfg} {
 		for k, v := range src {
-			if strings.HasPrefix(k, "key.converter") || strings.HasPrefix(k, "value.converter") || strings.HasPrefix(k, "header.converter") {
+			if strings.HasPrefix(k, worker.KeyConverter) || strings.HasPrefix(k, worker.ValueConverter) || strings.HasPrefix(k, worker.HeaderConverter) {
 				out[k] = v
 			}
 		}
@@ -101,11 +101,11 @@ func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.
 			return nil, err
 		}
 		cc := converterConfig(cfg, connCfg)
-		key, err := converters.FromConfig(cc, "key.converter", true)
+		key, err := converters.FromConfig(cc, worker.KeyConverter, true)
 		if err != nil {
 			return nil, err
 		}
-		val, err := converters.FromConfig(cc, "value.converter", false)
+		val, err := converters.FromConfig(cc, worker.ValueConverter, false)
 		if err != nil {
 			return nil, err
 		}
@@ -118,7 +118,7 @@ func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.
 				ConsumerProps:   clientProps(cfg, connCfg, "consumer.", "consumer.override."),
 				ProducerProps:   clientProps(cfg, connCfg, "producer.", "producer.override."),
 				ConnectorConfig: connCfg, TaskConfig: taskCfg, CommitInterval: interval,
-				KeyConverter: key, ValueConverter: val, KeyClass: cc["key.converter"], ValueClass: cc["value.converter"],
+				KeyConverter: key, ValueConverter: val, KeyClass: cc[worker.KeyConverter], ValueClass: cc[worker.ValueConverter],
 				TaskClass: taskCfg["task.class"], Header: simpleHeader, Task: c.NewTask(), Listener: l, Logger: log,
 			})
 		case connectors.SourceConnector:
