@@ -226,7 +226,7 @@ func ParseConfig(props map[string]string, distributed bool, log *slog.Logger) (*
 		return nil, fmt.Errorf("invalid worker configuration: %w", err)
 	}
 	if log != nil {
-		warnUnknown(log, def, props)
+		warnUnknown(log, def, workerDef(!distributed), props)
 	}
 	if distributed {
 		if err := distinctTopics(vals); err != nil {
@@ -246,7 +246,7 @@ func ParseConfig(props map[string]string, distributed bool, log *slog.Logger) (*
 // warnUnknown logs every key neither declared nor forwarded, as Connect
 // does; a key of Apache Connect's worker that this worker does not
 // implement says so, since the user may expect it to work.
-func warnUnknown(log *slog.Logger, def *configdef.ConfigDef, props map[string]string) {
+func warnUnknown(log *slog.Logger, def, otherMode *configdef.ConfigDef, props map[string]string) {
 	var unknown []string
 	for k := range props {
 		if _, ok := def.Key(k); ok || hasAnyPrefix(k, forwardedPrefixes) {
@@ -258,8 +258,10 @@ func warnUnknown(log *slog.Logger, def *configdef.ConfigDef, props map[string]st
 	apache := apacheWorkerKeys()
 	for _, k := range unknown {
 		if _, ok := apache[k]; ok {
-			log.Warn(fmt.Sprintf("The configuration '%s' is an Apache Kafka Connect worker setting this worker does not implement; it is ignored.", k), "key", k)
-			continue
+			if _, other := otherMode.Key(k); !other {
+				log.Warn(fmt.Sprintf("The configuration '%s' is an Apache Kafka Connect worker setting this worker does not implement; it is ignored.", k), "key", k)
+				continue
+			}
 		}
 		log.Warn(fmt.Sprintf("The configuration '%s' was supplied but isn't a known config.", k), "key", k)
 	}

@@ -116,6 +116,18 @@ func TestCheckBootstrap(t *testing.T) {
 	}
 }
 
+func TestStandaloneWarnsDistributedKeys(t *testing.T) {
+	var buf bytes.Buffer
+	p := map[string]string{"bootstrap.servers": "127.0.0.1:9092", "offset.storage.file.filename": "/tmp/x", "group.id": "g",
+		"key.converter": "StringConverter", "value.converter": "StringConverter"}
+	if _, err := ParseConfig(p, false, slog.New(slog.NewTextHandler(&buf, nil))); err != nil {
+		t.Fatal(err)
+	}
+	if want := "The configuration 'group.id' was supplied but isn't a known config."; !strings.Contains(buf.String(), want) {
+		t.Errorf("log %q, want %q", buf.String(), want)
+	}
+}
+
 func TestUnknownWorkerKeysAreWarned(t *testing.T) {
 	tests := []struct {
 		key  string
