@@ -73,6 +73,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 	}
 	var herder *worker.Herder
 	if cfg.Distributed {
+		herderCfg.SyncTimeout = cfg.Millis(worker.WorkerSyncTimeout)
 		logCfg := func(topic string, partitions, rf int) storage.LogConfig {
 			return storage.LogConfig{Bootstrap: bootstrap, Topic: topic, Partitions: partitions, Replication: rf, ClientProps: secProps,
 				Logger: loggers.Logger("org.apache.kafka.connect.util.KafkaBasedLog")}
