@@ -211,12 +211,17 @@ var partitionsValidator = configdef.ValidatorFunc{Desc: "Positive number, or -1 
 	return nil
 }}
 
-var listenersValidator = configdef.ValidatorFunc{Desc: "List of comma-separated URLs, ex: http://localhost:8080,https://localhost:8443.", Fn: func(_ string, v any) error {
+var listenersValidator = configdef.ValidatorFunc{Desc: "List of comma-separated URLs, ex: http://localhost:8080,https://localhost:8443.", Fn: func(name string, v any) error {
 	l, _ := v.([]string)
 	if len(l) == 0 {
-		return fmt.Errorf("Empty listeners list")
+		return &configdef.Error{Name: name, Message: "Invalid value for listeners, at least one URL is expected, ex: http://localhost:8080,https://localhost:8443."}
 	}
 	for _, s := range l {
+		if s == "" {
+			return &configdef.Error{Name: name, Message: "Empty URL found when parsing listeners list."}
+		}
+		// Connect accepts any text here and fails when the REST server
+		// starts; refusing it now names the key.
 		u, err := url.Parse(s)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 			return fmt.Errorf("Could not parse listener URL %s", s)
