@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -289,4 +290,66 @@ func TestIntegrationClientOverridePolicy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestIntegrationUnknownWorkerKeysWarned starts a worker with keys it does
+// not know: each is warned about in Connect's words while keys under the
+// prefixes handed to clients and converters are not, and the worker runs.
+func TestIntegrationUnknownWorkerKeysWarned(t *testing.T) {
+	stack.RequireKafka(t)
+	port := freeTCPPort(t)
+	f := workerProps(t, port, map[string]string{
+		"no.such.key": "1", "metrics.foo": "1", "topic.creation.enable": "false",
+		"consumer.max.poll.records": "100", "producer.linger.ms": "5", "value.converter.schemas.enable": "false",
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, gonnectBinary(t), "distributed", f)
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(out.String(), "worker started") {
+		if time.Now().After(deadline) {
+			t.Fatalf("worker did not start:\n%s", out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	log := out.String()
+	for _, want := range []string{
+		"The configuration 'no.such.key' was supplied but isn't a known config.",
+		"The configuration 'metrics.foo' was supplied but isn't a known config.",
+		"The configuration 'topic.creation.enable' is an Apache Kafka Connect worker setting this worker does not implement; it is ignored.",
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+	for _, key := range []string{"consumer.max.poll.records", "producer.linger.ms", "value.converter.schemas.enable"} {
+		if strings.Contains(log, "'"+key+"'") {
+			t.Errorf("forwarded key %s was warned about", key)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the process's writes and the
+// test's reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
