@@ -1,16 +1,22 @@
 package worker
 
 import (
+	"context"
+	_ "embed"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gonnect/gonnect/connectors/configdef"
+	"github.com/gonnect/gonnect/connectors/connectorconfig"
+	"github.com/gonnect/gonnect/schemas/converters"
 )
 
 // Worker property names, as Apache Connect spells them.
@@ -52,11 +58,13 @@ const (
 	ResponseHTTPHeaders       = "response.http.headers.config"
 )
 
-// Prefixes whose keys are passed through to clients rather than declared.
-var passThroughPrefixes = []string{
-	"consumer.", "producer.", "admin.", "key.converter.", "value.converter.", "header.converter.",
-	"listeners.https.", "ssl.", "sasl.", "security.", "config.providers", "metric", "inter.worker.",
-	"exactly.once.", "topic.creation.", "rest.extension.", "config.storage.", "offset.storage.", "status.storage.",
+// forwardedPrefixes are the prefixes of keys the worker hands to something
+// else (Kafka clients, converters, config providers) rather than declaring
+// them, so they are not warned about as unknown; ssl., sasl. and security.
+// are Connect's client security keys, which go to every Kafka client.
+var forwardedPrefixes = []string{
+	"producer.", "consumer.", "admin.", "key.converter.", "value.converter.", "header.converter.",
+	"config.providers.", "ssl.", "sasl.", "security.",
 }
 
 func positiveMillis() configdef.Validator { return configdef.AtLeast(0) }
@@ -65,18 +73,18 @@ func positiveMillis() configdef.Validator { return configdef.AtLeast(0) }
 // Apache Connect's WorkerConfig and DistributedConfig.
 func workerDef(distributed bool) *configdef.ConfigDef {
 	d := configdef.New().
-		Define(configdef.Key{Name: BootstrapServers, Type: configdef.List, Default: "localhost:9092", Importance: configdef.High,
+		Define(configdef.Key{Name: BootstrapServers, Type: configdef.List, Default: configdef.NoDefault, Importance: configdef.High, Validator: bootstrapValidator,
 			Doc: "A list of host/port pairs used to establish the initial connection to the Kafka cluster."}).
-		Define(configdef.Key{Name: KeyConverter, Type: configdef.Class, Default: configdef.NoDefault, Importance: configdef.High,
+		Define(configdef.Key{Name: KeyConverter, Type: configdef.Class, Default: configdef.NoDefault, Importance: configdef.High, Validator: converterClass,
 			Doc: "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka (record keys)."}).
-		Define(configdef.Key{Name: ValueConverter, Type: configdef.Class, Default: configdef.NoDefault, Importance: configdef.High,
+		Define(configdef.Key{Name: ValueConverter, Type: configdef.Class, Default: configdef.NoDefault, Importance: configdef.High, Validator: converterClass,
 			Doc: "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka (record values)."}).
-		Define(configdef.Key{Name: HeaderConverter, Type: configdef.Class, Default: "org.apache.kafka.connect.storage.SimpleHeaderConverter", Importance: configdef.Low,
+		Define(configdef.Key{Name: HeaderConverter, Type: configdef.Class, Default: "org.apache.kafka.connect.storage.SimpleHeaderConverter", Importance: configdef.Low, Validator: converterClass,
 			Doc: "HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka (record headers)."}).
 		Define(configdef.Key{Name: Listeners, Type: configdef.List, Default: "http://:8083", Importance: configdef.Low,
 			Doc: "List of comma-separated URIs the REST API will listen on, e.g. http://myhost:8083,http://:8084.", Validator: listenersValidator}).
-		Define(configdef.Key{Name: AdminListeners, Type: configdef.List, Default: nil, Importance: configdef.Low,
-			Doc: "List of comma-separated URIs the Admin REST API will listen on; unset means the main listener serves it."}).
+		Define(configdef.Key{Name: AdminListeners, Type: configdef.List, Default: nil, Importance: configdef.Low, Validator: notSupported("the admin endpoints are served on listeners"),
+			Doc: "Not supported: the Admin REST API is served on the main listeners. Connect's separate admin listeners (or none, to disable it) are refused rather than ignored."}).
 		Define(configdef.Key{Name: AdvertisedHost, Type: configdef.String, Default: nil, Importance: configdef.Low,
 			Doc: "If this is set, this is the hostname that will be given out to other workers to connect to."}).
 		Define(configdef.Key{Name: AdvertisedPort, Type: configdef.Int, Default: nil, Importance: configdef.Low,
@@ -91,18 +99,16 @@ func workerDef(distributed bool) *configdef.ConfigDef {
 			Doc: "Amount of time to wait for tasks to shutdown gracefully."}).
 		Define(configdef.Key{Name: ClientID, Type: configdef.String, Default: "", Importance: configdef.Low,
 			Doc: "An id string to pass to the server when making requests."}).
-		Define(configdef.Key{Name: ClientConfigOverride, Type: configdef.String, Default: "All", Importance: configdef.Medium,
-			Validator: configdef.In("All", "None", "Principal", "org.apache.kafka.connect.connector.policy.AllConnectorClientConfigOverridePolicy",
-				"org.apache.kafka.connect.connector.policy.NoneConnectorClientConfigOverridePolicy", "org.apache.kafka.connect.connector.policy.PrincipalConnectorClientConfigOverridePolicy"),
-			Doc: "Which client configurations connectors may override (All, None or Principal)."}).
-		Define(configdef.Key{Name: PluginPath, Type: configdef.List, Default: nil, Importance: configdef.Low,
+		Define(configdef.Key{Name: ClientConfigOverride, Type: configdef.String, Default: "All", Importance: configdef.Medium, Validator: overridePolicyValidator,
+			Doc: "Class name or alias of the ConnectorClientConfigOverridePolicy: which client configurations connectors may override (All, None or Principal)."}).
+		Define(configdef.Key{Name: PluginPath, Type: configdef.List, Default: nil, Importance: configdef.Low, Validator: configdef.NonEmptyList,
 			Doc: "Accepted for compatibility and ignored: gonnect's connectors are built in."}).
 		Define(configdef.Key{Name: AccessControlAllowOrigin, Type: configdef.String, Default: "", Importance: configdef.Low,
 			Doc: "Value to set the Access-Control-Allow-Origin header to for REST API requests; empty disables CORS."}).
 		Define(configdef.Key{Name: AccessControlAllowMethods, Type: configdef.String, Default: "", Importance: configdef.Low,
 			Doc: "Sets the methods supported for cross origin requests by setting the Access-Control-Allow-Methods header."}).
-		Define(configdef.Key{Name: ResponseHTTPHeaders, Type: configdef.String, Default: "", Importance: configdef.Low,
-			Doc: "Rules for REST API HTTP response headers, e.g. 'set X-Frame-Options: DENY'."})
+		Define(configdef.Key{Name: ResponseHTTPHeaders, Type: configdef.String, Default: "", Importance: configdef.Low, Validator: notSupported("REST responses carry no configured headers"),
+			Doc: "Not supported: rules for REST API HTTP response headers are refused rather than ignored."})
 	if distributed {
 		d.Define(configdef.Key{Name: GroupID, Type: configdef.String, Default: configdef.NoDefault, Importance: configdef.High, Validator: configdef.NonEmptyString,
 			Doc: "A unique string that identifies the Connect cluster group this worker belongs to."}).
@@ -135,13 +141,60 @@ func workerDef(distributed bool) *configdef.ConfigDef {
 			Define(configdef.Key{Name: ScheduledRebalanceDelay, Type: configdef.Int, Default: 300000, Importance: configdef.Low, Validator: configdef.AtLeast(0),
 				Doc: "The maximum delay that is scheduled in order to wait for the return of one or more departed workers before rebalancing and reassigning their connectors and tasks to the group."}).
 			Define(configdef.Key{Name: ConnectProtocol, Type: configdef.String, Default: "sessioned", Importance: configdef.Low,
-				Validator: configdef.InIgnoreCase("eager", "compatible", "sessioned"),
+				Validator: connectProtocolValidator,
 				Doc:       "Compatibility mode for Kafka Connect Protocol."})
 	} else {
 		d.Define(configdef.Key{Name: OffsetStorageFile, Type: configdef.String, Default: configdef.NoDefault, Importance: configdef.High,
 			Doc: "File to store source connector offsets."})
 	}
 	return d
+}
+
+// bootstrapValidator is Connect's: a non-empty list without empty entries.
+// Addresses are checked when the worker first connects (CheckBootstrap).
+var bootstrapValidator = configdef.NonEmptyList
+
+// converterClass refuses a converter class the worker does not have, as
+// Connect fails to load the class while parsing its config: otherwise every
+// connector created later would fail with the same error.
+var converterClass = configdef.ValidatorFunc{Desc: "A converter class of this worker", Fn: func(_ string, v any) error {
+	if s, _ := v.(string); s == "" || !converters.Known(s) {
+		return &configdef.ParseError{Msg: fmt.Sprintf("Class %s could not be found.", s)}
+	}
+	return nil
+}}
+
+var overridePolicyValidator = configdef.ValidatorFunc{Desc: "All, None or Principal", Fn: func(name string, v any) error {
+	s, _ := v.(string)
+	if _, err := connectorconfig.ParseOverridePolicy(s); err != nil {
+		return &configdef.Error{Name: name, Message: fmt.Sprintf("Invalid value %s for configuration %s: %v", s, name, err)}
+	}
+	return nil
+}}
+
+var connectProtocolValidator = configdef.ValidatorFunc{Desc: "[eager, compatible, sessioned]", Fn: func(_ string, v any) error {
+	switch s, _ := v.(string); strings.ToLower(s) {
+	case "eager", "compatible", "sessioned":
+		return nil
+	}
+	return errors.New("Invalid Connect protocol compatibility")
+}}
+
+// notSupported refuses any value but the default of a Connect key this
+// worker declares but does not implement, instead of accepting and
+// ignoring it.
+func notSupported(why string) configdef.Validator {
+	return configdef.ValidatorFunc{Desc: "unset (not supported)", Fn: func(_ string, v any) error {
+		switch x := v.(type) {
+		case nil:
+			return nil
+		case string:
+			if x == "" {
+				return nil
+			}
+		}
+		return fmt.Errorf("not supported by this worker (%s); remove the setting", why)
+	}}
 }
 
 var rfValidator = configdef.ValidatorFunc{Desc: "Positive number not larger than the number of brokers in the Kafka cluster, or -1 to use the broker's default", Fn: func(_ string, v any) error {
@@ -158,12 +211,17 @@ var partitionsValidator = configdef.ValidatorFunc{Desc: "Positive number, or -1 
 	return nil
 }}
 
-var listenersValidator = configdef.ValidatorFunc{Desc: "List of comma-separated URLs, ex: http://localhost:8080,https://localhost:8443.", Fn: func(_ string, v any) error {
+var listenersValidator = configdef.ValidatorFunc{Desc: "List of comma-separated URLs, ex: http://localhost:8080,https://localhost:8443.", Fn: func(name string, v any) error {
 	l, _ := v.([]string)
 	if len(l) == 0 {
-		return fmt.Errorf("Empty listeners list")
+		return &configdef.Error{Name: name, Message: "Invalid value for listeners, at least one URL is expected, ex: http://localhost:8080,https://localhost:8443."}
 	}
 	for _, s := range l {
+		if s == "" {
+			return &configdef.Error{Name: name, Message: "Empty URL found when parsing listeners list."}
+		}
+		// Connect accepts any text here and fails when the REST server
+		// starts; refusing it now names the key.
 		u, err := url.Parse(s)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 			return fmt.Errorf("Could not parse listener URL %s", s)
@@ -190,16 +248,11 @@ func ParseConfig(props map[string]string, distributed bool, log *slog.Logger) (*
 		return nil, fmt.Errorf("invalid worker configuration: %w", err)
 	}
 	if log != nil {
-		var unknown []string
-		for k := range props {
-			if _, ok := def.Key(k); ok || hasAnyPrefix(k, passThroughPrefixes) {
-				continue
-			}
-			unknown = append(unknown, k)
-		}
-		sort.Strings(unknown)
-		for _, k := range unknown {
-			log.Warn("unknown worker configuration key, ignored", "key", k)
+		warnUnknown(log, def, workerDef(!distributed), props)
+	}
+	if distributed {
+		if err := distinctTopics(vals); err != nil {
+			return nil, err
 		}
 	}
 	c := &Config{Distributed: distributed, Values: vals, Raw: props}
@@ -210,6 +263,46 @@ func ParseConfig(props map[string]string, distributed bool, log *slog.Logger) (*
 		}
 	}
 	return c, nil
+}
+
+// warnUnknown logs every key neither declared nor forwarded, as Connect
+// does; a key of Apache Connect's worker that this worker does not
+// implement says so, since the user may expect it to work.
+func warnUnknown(log *slog.Logger, def, otherMode *configdef.ConfigDef, props map[string]string) {
+	var unknown []string
+	for k := range props {
+		if _, ok := def.Key(k); ok || hasAnyPrefix(k, forwardedPrefixes) {
+			continue
+		}
+		unknown = append(unknown, k)
+	}
+	sort.Strings(unknown)
+	apache := apacheWorkerKeys()
+	for _, k := range unknown {
+		if _, ok := apache[k]; ok {
+			if _, other := otherMode.Key(k); !other {
+				log.Warn(fmt.Sprintf("The configuration '%s' is an Apache Kafka Connect worker setting this worker does not implement; it is ignored.", k), "key", k)
+				continue
+			}
+		}
+		log.Warn(fmt.Sprintf("The configuration '%s' was supplied but isn't a known config.", k), "key", k)
+	}
+}
+
+// distinctTopics refuses internal topics that share a name: the stores'
+// records would mix (Connect finds out only later, when the config topic
+// turns out to have several partitions, or never).
+func distinctTopics(vals configdef.Values) error {
+	keys := []string{ConfigStorageTopic, OffsetStorageTopic, StatusStorageTopic}
+	for i, a := range keys {
+		for _, b := range keys[i+1:] {
+			if vals.String(a) == vals.String(b) {
+				return fmt.Errorf("invalid worker configuration: %s and %s are both '%s'; the config, offset and status topics must be three different topics",
+					a, b, vals.String(a))
+			}
+		}
+	}
+	return nil
 }
 
 func hasAnyPrefix(k string, prefixes []string) bool {
@@ -275,7 +368,7 @@ func (c *Config) AdvertisedURL(boundPort int) string {
 	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = defaultHost()
 	}
-	if c.Values[AdvertisedPort] != nil {
+	if c.Values.IsSet(AdvertisedPort) {
 		port = c.Values.Int(AdvertisedPort)
 	} else if port == 0 {
 		port = boundPort
@@ -297,4 +390,89 @@ func defaultHost() string {
 		return h
 	}
 	return "localhost"
+}
+
+// apacheDistributedKeys is Apache Kafka Connect 4.3.1's DistributedConfig,
+// extracted from its runtime: name, type and default of every key.
+//
+//go:embed apache-connect-distributed-4.3.1.tsv
+var apacheDistributedKeys string
+
+// ApacheKey is one key of Apache Connect's worker configuration.
+type ApacheKey struct{ Name, Type, Default string }
+
+// apacheWorkerKeys parses apacheDistributedKeys, plus standalone's one key.
+func apacheWorkerKeys() map[string]ApacheKey {
+	out := map[string]ApacheKey{OffsetStorageFile: {OffsetStorageFile, "STRING", "<required>"}}
+	for _, line := range strings.Split(apacheDistributedKeys, "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 3 || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out[f[0]] = ApacheKey{f[0], f[1], f[2]}
+	}
+	return out
+}
+
+// clusterLookupTimeout bounds the first call to Kafka. Connect waits for
+// its admin client's default.api.timeout.ms (60 s) before failing; a
+// worker that cannot reach its brokers should say so within seconds.
+const clusterLookupTimeout = 10 * time.Second
+
+// CheckBootstrap checks bootstrap.servers as Connect's clients do before
+// connecting (host:port syntax, port range, at least one resolvable host)
+// with Connect's messages, so a typo stops start-up at once.
+func (c *Config) CheckBootstrap(ctx context.Context) error {
+	resolved := 0
+	for _, s := range c.Values.List(BootstrapServers) {
+		host, _, err := splitHostPort(s)
+		if err != nil {
+			return err
+		}
+		if _, err := net.DefaultResolver.LookupHost(ctx, host); err != nil {
+			continue // Connect warns and goes on with the others
+		}
+		resolved++
+	}
+	if resolved == 0 {
+		return fmt.Errorf("No resolvable bootstrap urls given in %s", BootstrapServers)
+	}
+	return nil
+}
+
+// splitHostPort parses host:port as Connect does (an optional scheme, an
+// optional [IPv6] host), with its messages.
+func splitHostPort(s string) (string, int, error) {
+	m := hostPort.FindStringSubmatch(s)
+	if m == nil {
+		return "", 0, fmt.Errorf("Invalid url in %s: %s", BootstrapServers, s)
+	}
+	port, err := strconv.Atoi(m[2])
+	if err != nil || port > 65535 {
+		return "", 0, fmt.Errorf("Invalid port in %s: %s", BootstrapServers, s)
+	}
+	return m[1], port, nil
+}
+
+var hostPort = regexp.MustCompile(`^(?:[0-9a-zA-Z\-%._]*://)?\[?([0-9a-zA-Z\-%._:]*)]?:([0-9]+)$`)
+
+// ClusterLookupContext bounds the worker's first call to Kafka.
+func ClusterLookupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, clusterLookupTimeout)
+}
+
+// ClusterUnreachable is the start-up error when Kafka does not answer,
+// naming bootstrap.servers and Connect's advice.
+func (c *Config) ClusterUnreachable(err error) error {
+	return fmt.Errorf("Failed to connect to and describe Kafka cluster at %s=%s within %s. Check worker's broker connection and security properties: %w",
+		BootstrapServers, c.Bootstrap(), clusterLookupTimeout, err)
+}
+
+// OverridePolicy is the parsed connector.client.config.override.policy.
+func (c *Config) OverridePolicy() connectorconfig.OverridePolicy {
+	p, err := connectorconfig.ParseOverridePolicy(c.Values.String(ClientConfigOverride))
+	if err != nil {
+		panic(err) // the validator refused it at parse time
+	}
+	return p
 }

@@ -32,12 +32,17 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 	began := time.Now()
 	bootstrap := cfg.Bootstrap()
 	secProps := clientSecurityProps(cfg)
-	sctx, cancel := context.WithTimeout(ctx, startTimeout)
-	defer cancel()
-	clusterID, err := storage.ClusterID(sctx, bootstrap, secProps)
-	if err != nil {
+	if err := cfg.CheckBootstrap(ctx); err != nil {
 		return err
 	}
+	lctx, lcancel := worker.ClusterLookupContext(ctx)
+	clusterID, err := storage.ClusterID(lctx, bootstrap, secProps)
+	lcancel()
+	if err != nil {
+		return cfg.ClusterUnreachable(err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
 	_, _, port, err := cfg.FirstListener()
 	if err != nil {
 		return err
@@ -45,6 +50,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 	url := cfg.AdvertisedURL(port)
 	workerID := worker.WorkerIDFromURL(url)
 	defaults := converterDefaults(cfg)
+	policy := cfg.OverridePolicy()
 
 	var (
 		configs worker.ConfigStore
@@ -62,7 +68,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 		Logger: loggers.Logger("org.apache.kafka.connect.runtime.Herder"), WorkerID: workerID, ClusterID: clusterID, Loggers: loggers,
 		StopTimeout: cfg.Millis(worker.TaskShutdownTimeout),
 		Validate: func(ctx context.Context, plugin string, config map[string]string) (configdef.Infos, error) {
-			return validateConnector(ctx, plugin, defaults, config)
+			return validateConnector(ctx, plugin, defaults, policy, config)
 		},
 	}
 	var herder *worker.Herder
@@ -175,7 +181,10 @@ func clientSecurityProps(cfg *worker.Config) map[string]string {
 	return out
 }
 
-func validateConnector(ctx context.Context, plugin string, defaults connectorconfig.Defaults, config map[string]string) (configdef.Infos, error) {
+// validateConnector validates a connector config as Connect's herder does:
+// the common and plugin keys, the connector's own checks, then the client
+// overrides against the worker's override policy.
+func validateConnector(ctx context.Context, plugin string, defaults connectorconfig.Defaults, policy connectorconfig.OverridePolicy, config map[string]string) (configdef.Infos, error) {
 	p, err := connectors.Lookup(plugin)
 	if err != nil {
 		return configdef.Infos{}, err
@@ -184,6 +193,7 @@ func validateConnector(ctx context.Context, plugin string, defaults connectorcon
 	if v, ok := conn.(connectors.ConfigValidator); ok && infos.ErrorCount == 0 {
 		v.ValidateConfig(ctx, config, &infos)
 	}
+	policy.ValidateOverrides(p.Type, config, &infos)
 	return infos, nil
 }
 
@@ -205,7 +215,7 @@ func submitConnectorFiles(ctx context.Context, h *worker.Herder, files []string)
 			if err := json.Unmarshal(b, &req); err == nil && req.Config != nil {
 				cfg = req.Config
 				if req.Name != "" {
-					cfg["name"] = req.Name
+					cfg[connectorconfig.Name] = req.Name
 				}
 			} else if err := json.Unmarshal(b, &cfg); err != nil {
 				return fmt.Errorf("parsing connector file %s: %w", f, err)
@@ -216,7 +226,7 @@ func submitConnectorFiles(ctx context.Context, h *worker.Herder, files []string)
 				return err
 			}
 		}
-		name := cfg["name"]
+		name := cfg[connectorconfig.Name]
 		if name == "" {
 			return fmt.Errorf("connector file %s has no name", f)
 		}

@@ -59,7 +59,7 @@ func converterConfig(workerCfg *worker.Config, connCfg map[string]string) map[st
 	out := map[string]string{}
 	for _, src := range []map[string]string{workerCfg.Raw, connCfg} {
 		for k, v := range src {
-			if strings.HasPrefix(k, "key.converter") || strings.HasPrefix(k, "value.converter") || strings.HasPrefix(k, "header.converter") {
+			if strings.HasPrefix(k, worker.KeyConverter) || strings.HasPrefix(k, worker.ValueConverter) || strings.HasPrefix(k, worker.HeaderConverter) {
 				out[k] = v
 			}
 		}
@@ -85,13 +85,17 @@ func clientProps(workerCfg *worker.Config, connCfg map[string]string, prefix, ov
 func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.OffsetStore) worker.TaskFactory {
 	bootstrap := cfg.Bootstrap()
 	interval := cfg.Millis(worker.OffsetFlushInterval)
+	policy := cfg.OverridePolicy()
 	return func(id worker.TaskID, p connectors.Plugin, connCfg, taskCfg map[string]string, l worker.TaskListener) (worker.TaskRunner, error) {
+		if err := policy.Check(p.Type, connCfg); err != nil {
+			return nil, err
+		}
 		cc := converterConfig(cfg, connCfg)
-		key, err := converters.FromConfig(cc, "key.converter", true)
+		key, err := converters.FromConfig(cc, worker.KeyConverter, true)
 		if err != nil {
 			return nil, err
 		}
-		val, err := converters.FromConfig(cc, "value.converter", false)
+		val, err := converters.FromConfig(cc, worker.ValueConverter, false)
 		if err != nil {
 			return nil, err
 		}
@@ -99,7 +103,7 @@ func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.
 		if err != nil {
 			return nil, err
 		}
-		hdrClass := cc["header.converter"]
+		hdrClass := cc[worker.HeaderConverter]
 		if hdrClass == "" {
 			hdrClass = cfg.Values.String(worker.HeaderConverter)
 		}
@@ -113,7 +117,7 @@ func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.
 				ConsumerProps:   clientProps(cfg, connCfg, "consumer.", "consumer.override."),
 				ProducerProps:   clientProps(cfg, connCfg, "producer.", "producer.override."),
 				ConnectorConfig: connCfg, TaskConfig: taskCfg, CommitInterval: interval,
-				KeyConverter: key, ValueConverter: val, KeyClass: cc["key.converter"], ValueClass: cc["value.converter"],
+				KeyConverter: key, ValueConverter: val, KeyClass: cc[worker.KeyConverter], ValueClass: cc[worker.ValueConverter],
 				TaskClass: taskCfg["task.class"], HeaderConverter: hdr, HeaderClass: hdrClass, Task: c.NewTask(), Listener: l, Logger: log,
 				CommitTimeout: commitTimeout, ShutdownTimeout: shutdownTimeout,
 			})
@@ -121,7 +125,7 @@ func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.
 			return task.NewSourceRunner(task.SourceConfig{
 				ID: id, Bootstrap: bootstrap, ProducerProps: clientProps(cfg, connCfg, "producer.", "producer.override."),
 				ConnectorConfig: connCfg, TaskConfig: taskCfg, CommitInterval: interval, KeyConverter: key, ValueConverter: val,
-				HeaderConverter: hdr, KeyClass: cc["key.converter"], ValueClass: cc["value.converter"], HeaderClass: hdrClass,
+				HeaderConverter: hdr, KeyClass: cc[worker.KeyConverter], ValueClass: cc[worker.ValueConverter], HeaderClass: hdrClass,
 				CommitTimeout: commitTimeout, ShutdownTimeout: shutdownTimeout,
 				Task: c.NewTask(), Offsets: offsets, Listener: l, Logger: log,
 			})

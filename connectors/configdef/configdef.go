@@ -340,26 +340,49 @@ func (s Secret) String() string { return "[hidden]" }
 // Value returns the secret text.
 func (s Secret) Value() string { return string(s) }
 
-// Values is a parsed configuration.
+// Values is a parsed configuration: every declared key is present (nil
+// when it has no value), so a key that is absent was never declared.
 type Values map[string]any
 
+// get returns the value of a declared key. Reading a key that was never
+// declared is a programming error (a mistyped constant), not a
+// configuration error, so it panics naming the key, as Connect's
+// AbstractConfig throws ConfigException "Unknown configuration 'x'". An
+// error return would be one more value callers could drop, and a silent
+// zero is how a mistyped key became a limit of 0 that blocked forever.
+func (v Values) get(name string) any {
+	x, ok := v[name]
+	if !ok {
+		panic(fmt.Sprintf("configdef: Unknown configuration '%s' (read but never declared)", name))
+	}
+	return x
+}
+
+// Has reports whether name is declared, for code that reads optional
+// keys of several definitions.
+func (v Values) Has(name string) bool { _, ok := v[name]; return ok }
+
+// IsSet reports whether a declared key has a non-null value.
+func (v Values) IsSet(name string) bool { return v.get(name) != nil }
+
 func (v Values) String(name string) string {
-	switch x := v[name].(type) {
+	switch x := v.get(name).(type) {
 	case string:
 		return x
 	case Secret:
 		return string(x)
 	case nil:
 		return ""
+	default:
+		return fmt.Sprint(x)
 	}
-	return fmt.Sprint(v[name])
 }
-func (v Values) Bool(name string) bool       { b, _ := v[name].(bool); return b }
-func (v Values) Int(name string) int         { return int(toInt64(v[name])) }
-func (v Values) Long(name string) int64      { return toInt64(v[name]) }
-func (v Values) Double(name string) float64  { f, _ := v[name].(float64); return f }
-func (v Values) List(name string) []string   { l, _ := v[name].([]string); return l }
-func (v Values) Password(name string) string { s, _ := v[name].(Secret); return string(s) }
+func (v Values) Bool(name string) bool       { b, _ := v.get(name).(bool); return b }
+func (v Values) Int(name string) int         { return int(toInt64(v.get(name))) }
+func (v Values) Long(name string) int64      { return toInt64(v.get(name)) }
+func (v Values) Double(name string) float64  { f, _ := v.get(name).(float64); return f }
+func (v Values) List(name string) []string   { l, _ := v.get(name).([]string); return l }
+func (v Values) Password(name string) string { s, _ := v.get(name).(Secret); return string(s) }
 
 func toInt64(x any) int64 {
 	switch n := x.(type) {

@@ -66,3 +66,57 @@ func TestValidateShape(t *testing.T) {
 		t.Errorf("tasks errors = %v", e)
 	}
 }
+
+func TestReadingAnUndeclaredKeyPanics(t *testing.T) {
+	v, err := testDef().Parse(map[string]string{"name": "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := map[string]func(string){
+		"String": func(k string) { v.String(k) }, "Int": func(k string) { v.Int(k) }, "Long": func(k string) { v.Long(k) },
+		"Bool": func(k string) { v.Bool(k) }, "Double": func(k string) { v.Double(k) }, "List": func(k string) { v.List(k) },
+		"Password": func(k string) { v.Password(k) }, "IsSet": func(k string) { v.IsSet(k) },
+	}
+	for name, f := range read {
+		func() {
+			defer func() {
+				r := recover()
+				if msg, _ := r.(string); !strings.Contains(msg, "Unknown configuration 'taks'") {
+					t.Errorf("%s of an undeclared key: recovered %v, want a panic naming the key", name, r)
+				}
+			}()
+			f("taks")
+		}()
+	}
+	// A declared key with a null default reads as its zero value.
+	d := New().Define(Key{Name: "opt", Type: Int, Default: nil, Importance: Low})
+	pv, err := d.Parse(map[string]string{})
+	if err != nil || pv.Int("opt") != 0 || pv.IsSet("opt") || !pv.Has("opt") || pv.Has("nope") {
+		t.Errorf("optional key: %v %v", pv, err)
+	}
+}
+
+func TestListValidators(t *testing.T) {
+	tests := []struct {
+		v       Validator
+		raw     string
+		wantErr string
+	}{
+		{NonEmptyList, "a,b", ""},
+		{NonEmptyList, "", "Configuration 'k' must not be empty. Valid values include: any non-empty value"},
+		{NonEmptyList, "a,,b", "Configuration 'k' values must not be empty."},
+		{NoEmptyElements, "", ""},
+		{NoEmptyElements, "a, ,b", "Configuration 'k' values must not be empty."},
+	}
+	for _, tt := range tests {
+		d := New().Define(Key{Name: "k", Type: List, Default: nil, Validator: tt.v, Importance: Low})
+		_, err := d.Parse(map[string]string{"k": tt.raw})
+		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr) {
+			t.Errorf("%q: err = %v, want %q", tt.raw, err, tt.wantErr)
+		}
+		infos := d.Validate(map[string]string{"k": tt.raw})
+		if want := map[bool]int{true: 0, false: 1}[tt.wantErr == ""]; infos.ErrorCount != want {
+			t.Errorf("%q: validate error_count = %d, want %d", tt.raw, infos.ErrorCount, want)
+		}
+	}
+}

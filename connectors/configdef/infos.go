@@ -134,3 +134,16 @@ func (in *Infos) AddError(name, msg string) {
 	in.Configs = append(in.Configs, Info{Value: &ValueInfo{Name: name, Errors: []string{msg}, RecommendedValues: []string{}, Visible: true}})
 	in.ErrorCount++
 }
+
+// AddValue appends a value without a definition (a key no ConfigDef of the
+// connector declares, such as a client override) with its errors.
+func (in *Infos) AddValue(name, value string, errs []string) {
+	if errs == nil {
+		errs = []string{}
+	}
+	v := value
+	in.Configs = append(in.Configs, Info{Value: &ValueInfo{Name: name, Value: &v, Errors: errs, RecommendedValues: []string{}, Visible: true}})
+	if len(errs) > 0 {
+		in.ErrorCount++
+	}
+}

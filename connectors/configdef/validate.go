@@ -117,3 +117,37 @@ var Regexp Validator = ValidatorFunc{Desc: "valid regex", Fn: func(_ string, v a
 	}
 	return nil
 }}
+
+// listV is Connect's ValidList without allowed values: no empty element,
+// and, unless emptyOK, at least one element. Its errors carry Connect's
+// whole message, which does not start with "Invalid value".
+type listV struct{ emptyOK bool }
+
+// NonEmptyList requires at least one element and no empty element.
+var NonEmptyList Validator = listV{}
+
+// NoEmptyElements allows an empty list but no empty element.
+var NoEmptyElements Validator = listV{emptyOK: true}
+
+func (l listV) Validate(name string, v any) error {
+	list, ok := v.([]string)
+	if !ok {
+		return nil // null is checked by the key being required
+	}
+	if len(list) == 0 && !l.emptyOK {
+		return &Error{Name: name, Message: fmt.Sprintf("Configuration '%s' must not be empty. Valid values include: any non-empty value", name)}
+	}
+	for _, e := range list {
+		if e == "" {
+			return &Error{Name: name, Message: fmt.Sprintf("Configuration '%s' values must not be empty.", name)}
+		}
+	}
+	return nil
+}
+
+func (l listV) String() string {
+	if l.emptyOK {
+		return ""
+	}
+	return "any non-empty value"
+}

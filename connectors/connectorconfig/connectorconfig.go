@@ -155,7 +155,7 @@ func Common(p connectors.Plugin, d Defaults) *configdef.ConfigDef {
 			Width: configdef.WidthLong, Display: "Predicates", Doc: "Aliases for the predicates used by transformations.",
 			Validator: noneSupported("predicates", "Predicates")}).
 		Define(configdef.Key{Name: "config.action.reload", Type: configdef.String, Default: "restart", Importance: configdef.Low, Group: groupCommon, Order: 14,
-			Width: configdef.WidthMedium, Display: "Reload Action", Validator: configdef.InIgnoreCase("none", "restart"),
+			Width: configdef.WidthMedium, Display: "Reload Action", Validator: configdef.In("none", "restart"), // case-sensitive, as Connect's ValidString
 			Doc: "The action that Connect should take on the connector when changes in external configuration providers result in a change in the connector's configuration properties. A value of 'none' indicates that Connect will do nothing. A value of 'restart' indicates that Connect should restart/reload the connector with the updated configuration properties.The restart may actually be scheduled in the future if the external configuration provider indicates that a configuration value will expire in the future."}).
 		Define(configdef.Key{Name: RetryTimeout, Type: configdef.Long, Default: 0, Importance: configdef.Medium, Group: groupErrors,
 			Width: configdef.WidthMedium, Display: "Retry Timeout for Errors",
