@@ -2,9 +2,9 @@ package restapi
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -94,73 +94,98 @@ func (s *Server) listConnectors(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-type createRequest struct {
-	Name         *string            `json:"name"`
-	Config       map[string]string  `json:"config"`
-	InitialState worker.TargetState `json:"initial_state"`
-}
-
-// decode reads a JSON body; Connect answers malformed JSON with a 500.
+// decode reads a JSON body of another entity (offsets, logger levels)
+// after the same syntax and UTF-8 checks as Connect's entities; Connect
+// answers malformed JSON with a 500.
 func decode(r *http.Request, v any) error {
+	if err := readBody(r, "java.util.Map", "", func(*jnode, int) *bodyError { return nil }); err != nil {
+		return err
+	}
 	body, err := bodyOf(r)
 	if err != nil {
 		return err
 	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return nil
+	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return newStatusError(http.StatusInternalServerError, jsonErrorMessage(err))
+		return newStatusError(http.StatusInternalServerError, err.Error())
 	}
 	return nil
 }
 
-func jsonErrorMessage(err error) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("Unexpected character at offset %d: %v", syn.Offset, err)
-	case errors.As(err, &typ):
-		return fmt.Sprintf("Cannot deserialize value of type `%s` from %s (field %q)", typ.Type, typ.Value, typ.Field)
+// splitNulls separates null values, which Connect refuses in a config it
+// writes, from the rest. A null name is no name: the connector's own is
+// put in its place, as in Connect.
+func splitNulls(cfg map[string]*string) (map[string]string, []string) {
+	out := make(map[string]string, len(cfg))
+	var nulls []string
+	for k, v := range cfg {
+		if v == nil {
+			if k == "name" {
+				continue
+			}
+			nulls = append(nulls, k)
+			continue
+		}
+		out[k] = *v
 	}
-	return err.Error()
+	sort.Strings(nulls)
+	return out, nulls
 }
 
 func (s *Server) createConnector(w http.ResponseWriter, r *http.Request) {
-	var req createRequest
-	if err := decode(r, &req); err != nil {
+	req, err := decodeCreate(r)
+	if err != nil {
 		writeError(w, err)
+		return
+	}
+	if req.null {
+		writeError(w, newStatusError(http.StatusInternalServerError, `Cannot invoke "org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest.name()" because "createRequest" is null`))
 		return
 	}
 	name := ""
-	if req.Name != nil {
-		name = strings.TrimSpace(*req.Name)
+	if req.name != nil {
+		name = strings.TrimSpace(*req.name)
 	}
-	if req.Config == nil {
+	if req.config == nil {
 		writeError(w, newStatusError(http.StatusInternalServerError, `Cannot invoke "java.util.Map.get(Object)" because "connectorConfig" is null`))
 		return
 	}
-	if err := checkName(name, req.Config); err != nil {
+	cfg, nulls := splitNulls(req.config)
+	if err := checkName(name, cfg); err != nil {
 		writeError(w, err)
 		return
 	}
-	switch req.InitialState {
-	case "", worker.TargetStopped, worker.TargetPaused:
-	case "RUNNING":
-		req.InitialState = worker.TargetStarted
-	default:
-		writeError(w, newStatusError(http.StatusBadRequest, fmt.Sprintf("Invalid initial state %s: must be one of RUNNING, PAUSED, STOPPED", req.InitialState)))
-		return
+	var initial worker.TargetState
+	if req.initialState != nil {
+		initial = worker.TargetState(*req.initialState)
+		if initial == "RUNNING" {
+			initial = worker.TargetStarted
+		}
 	}
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
-	_, info, err := s.cfg.Herder.PutConnectorConfig(ctx, name, req.Config, false, req.InitialState)
+	if err := s.refuseNulls(ctx, cfg, nulls); err != nil {
+		writeError(w, err)
+		return
+	}
+	_, info, err := s.cfg.Herder.PutConnectorConfig(ctx, name, cfg, false, initial)
 	if err == nil {
-		w.Header().Set("Location", "/connectors/"+name)
+		w.Header().Set("Location", connectorLocation(name))
 	}
 	s.reply(w, r, err, http.StatusCreated, info)
 }
 
+// connectorLocation is the Location of a created connector, its name
+// escaped as a path segment.
+func connectorLocation(name string) string {
+	return (&url.URL{Path: "/connectors/" + name}).EscapedPath()
+}
+
 // checkName injects the connector name into its config, or fails when
-// the config names another connector.
+// the config names another connector; a null name is replaced, as in
+// Connect.
 func checkName(name string, cfg map[string]string) error {
 	if n, ok := cfg["name"]; ok {
 		if n != name {
@@ -188,24 +213,30 @@ func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "connector")
-	var cfg map[string]string
-	if err := decode(r, &cfg); err != nil {
+	raw, err := decodeStringMap(r)
+	if err != nil {
 		writeError(w, err)
 		return
 	}
-	if cfg == nil {
-		cfg = map[string]string{}
+	if raw == nil {
+		writeError(w, newStatusError(http.StatusInternalServerError, `Cannot invoke "java.util.Map.get(Object)" because "connectorConfig" is null`))
+		return
 	}
+	cfg, nulls := splitNulls(raw)
 	if err := checkName(name, cfg); err != nil {
 		writeError(w, err)
 		return
 	}
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
+	if err := s.refuseNulls(ctx, cfg, nulls); err != nil {
+		writeError(w, err)
+		return
+	}
 	created, info, err := s.cfg.Herder.PutConnectorConfig(ctx, name, cfg, true, "")
 	status := http.StatusOK
 	if err == nil && created {
-		w.Header().Set("Location", "/connectors/"+name)
+		w.Header().Set("Location", connectorLocation(name))
 		status = http.StatusCreated
 	}
 	s.reply(w, r, err, status, info)
@@ -213,8 +244,8 @@ func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) patchConfig(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "connector")
-	var patch map[string]*string
-	if err := decode(r, &patch); err != nil {
+	patch, err := decodeStringMap(r)
+	if err != nil {
 		writeError(w, err)
 		return
 	}

@@ -77,7 +77,7 @@ func (s *Server) forwardIfNeeded(w http.ResponseWriter, r *http.Request, err err
 			q.Set(k, v)
 		}
 	}
-	target := strings.TrimSuffix(nl.URL, "/") + r.URL.Path + "?" + q.Encode()
+	target := strings.TrimSuffix(nl.URL, "/") + r.URL.EscapedPath() + "?" + q.Encode()
 	body, berr := bodyOf(r)
 	if berr != nil {
 		writeError(w, berr)

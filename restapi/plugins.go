@@ -1,9 +1,12 @@
 package restapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/configdef"
 	"github.com/gonnect/gonnect/connectors/connectorconfig"
+	"github.com/gonnect/gonnect/worker"
 )
 
 func (s *Server) listPlugins(w http.ResponseWriter, r *http.Request) {
@@ -62,10 +66,19 @@ func (s *Server) pluginConfig(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "plugin")
-	var cfg map[string]string
-	if err := decode(r, &cfg); err != nil {
+	raw, err := decodeStringMap(r)
+	if err != nil {
 		writeError(w, err)
 		return
+	}
+	if raw == nil {
+		writeError(w, newStatusError(http.StatusInternalServerError, `Cannot invoke "java.util.Map.get(Object)" because "connectorConfig" is null`))
+		return
+	}
+	cfg, nulls := splitNulls(raw)
+	// Validation does not fill in the name: a null one is an error here.
+	if v, ok := raw["name"]; ok && v == nil {
+		nulls = append(nulls, "name")
 	}
 	class := cfg[connectorconfig.ConnectorClass]
 	if class == "" {
@@ -94,7 +107,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, infos)
+	writeJSON(w, http.StatusOK, withNullErrors(infos, nulls))
 }
 
 func unknownPluginMessage(class string) string {
@@ -120,4 +133,69 @@ func fmtMap(m map[string]string) string {
 		parts[i] = k + "=" + m[k]
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+const nullValueError = "Null value can not be supplied as the configuration value."
+
+// withNullErrors adds Connect's error for every null value to a
+// validation result: on the key's entry when the key is defined, else as
+// an entry without definition, listed before the defined keys.
+func withNullErrors(infos configdef.Infos, nulls []string) configdef.Infos {
+	var undefined []configdef.Info
+	for _, k := range nulls {
+		found := false
+		for i, c := range infos.Configs {
+			if c.Definition != nil && c.Definition.Name == k {
+				if c.Value == nil {
+					c.Value = &configdef.ValueInfo{Name: k, RecommendedValues: []string{}, Visible: true}
+				} else {
+					v := *c.Value
+					c.Value = &v
+				}
+				c.Value.Value = nil
+				c.Value.Errors = append(slices.Clone(c.Value.Errors), nullValueError)
+				infos.Configs[i] = c
+				found = true
+				break
+			}
+		}
+		if !found {
+			undefined = append(undefined, configdef.Info{Value: &configdef.ValueInfo{Name: k, RecommendedValues: []string{}, Errors: []string{nullValueError}, Visible: true}})
+		}
+		infos.ErrorCount++
+	}
+	infos.Configs = append(undefined, infos.Configs...)
+	return infos
+}
+
+// refuseNulls answers a config with null values as Connect does: a 400
+// listing every validation error, the null ones included.
+func (s *Server) refuseNulls(ctx context.Context, cfg map[string]string, nulls []string) error {
+	if len(nulls) == 0 {
+		return nil
+	}
+	class := cfg[connectorconfig.ConnectorClass]
+	if class == "" {
+		shown := maps.Clone(cfg)
+		for _, k := range nulls {
+			shown[k] = "null"
+		}
+		return &worker.BadRequestError{Msg: "Connector config " + fmtMap(shown) + " contains no connector type"}
+	}
+	infos, err := s.cfg.Herder.ValidateConfig(ctx, class, cfg)
+	if err != nil {
+		return err
+	}
+	infos = withNullErrors(infos, nulls)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Connector configuration is invalid and contains the following %d error(s):", infos.ErrorCount)
+	for _, c := range infos.Configs {
+		if c.Value != nil {
+			for _, e := range c.Value.Errors {
+				b.WriteString("\n" + e)
+			}
+		}
+	}
+	b.WriteString("\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`")
+	return &worker.BadRequestError{Msg: b.String()}
 }

@@ -8,12 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -113,6 +115,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
+	// HEAD is answered as GET, as Jersey does, without the body.
 	r.Use(s.recoverer, s.cors, bufferBody)
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, newStatusError(http.StatusNotFound, "HTTP 404 Not Found"))
@@ -157,7 +160,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/{logger}", s.getLogger)
 		r.With(requireJSON).Put("/{logger}", s.setLogger)
 	})
-	return stripTrailingSlash(r)
+	return jettyPath(stripTrailingSlash(mediaTypes(r, r)))
 }
 
 // stripTrailingSlash serves "/connectors/" like "/connectors", as Jersey does.
@@ -199,16 +202,110 @@ func (s *Server) cors(next http.Handler) http.Handler {
 	})
 }
 
-// requireJSON answers 415 for a body that is not JSON, as JAX-RS does.
+func isJSON(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
+}
+
+// unsupportedMedia is Jersey's 415; the error body goes without a
+// Content-Type, as Connect's does.
+func unsupportedMedia(w http.ResponseWriter) {
+	w.Header()["Content-Type"] = nil
+	w.WriteHeader(http.StatusUnsupportedMediaType)
+	_, _ = w.Write([]byte(`{"error_code":415,"message":"HTTP 415 Unsupported Media Type"}`))
+}
+
+// mediaTypes refuses, on every existing route, a request whose
+// Content-Type is not JSON, body or not: every Connect resource consumes
+// application/json only. Unknown paths stay 404.
+func mediaTypes(routes chi.Routes, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// HEAD is answered as GET, as Jersey does (no route declares HEAD);
+		// the server drops the body since the original request still says
+		// HEAD.
+		if r.Method == http.MethodHead {
+			get := *r
+			get.Method = http.MethodGet
+			r = &get
+		}
+		if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
+			if routes.Match(chi.NewRouteContext(), r.Method, r.URL.Path) {
+				unsupportedMedia(w)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireJSON guards the routes that read an entity: a body without a
+// Content-Type is not JSON either (an empty one is no entity).
 func requireJSON(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ct := r.Header.Get("Content-Type")
-		if ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
-			writeError(w, newStatusError(http.StatusUnsupportedMediaType, "HTTP 415 Unsupported Media Type"))
+		if b, _ := bodyOf(r); r.Header.Get("Content-Type") == "" && len(b) > 0 {
+			unsupportedMedia(w)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// jettyPath decodes the request path segment by segment as Jetty does
+// before Connect sees it: a percent-encoded connector name is its decoded
+// name whatever the client chose to encode, ";" starts a segment's
+// parameters, and encodings Jetty finds ambiguous or invalid are a 400.
+func jettyPath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw := r.URL.RawPath
+		if raw == "" {
+			raw = r.URL.Path
+		}
+		segs := strings.Split(raw, "/")
+		for i, seg := range segs {
+			if j := strings.IndexByte(seg, ';'); j >= 0 {
+				seg = seg[:j]
+			}
+			lower := strings.ToLower(seg)
+			switch {
+			case strings.Contains(lower, "%2f"):
+				jettyError(w, "Ambiguous URI path separator", "/badURI")
+				return
+			case strings.Contains(lower, "%25"):
+				jettyError(w, "Ambiguous URI path encoding", "/badURI")
+				return
+			case strings.Contains(lower, "%5c"):
+				jettyError(w, "Suspicious Path Character", "/badURI")
+				return
+			case strings.Contains(lower, "%00"):
+				jettyError(w, "Bad Request", "/badMessage")
+				return
+			}
+			dec, err := url.PathUnescape(seg)
+			if err != nil {
+				jettyError(w, "Bad Request", "/badMessage")
+				return
+			}
+			if !utf8.ValidString(dec) {
+				jettyError(w, "Bad UTF-8 encoding", "/badURI")
+				return
+			}
+			segs[i] = dec
+		}
+		r.URL.Path = strings.Join(segs, "/")
+		// Routing and forwarding work on the decoded path from here on.
+		r.URL.RawPath = ""
+		next.ServeHTTP(w, r)
+	})
+}
+
+// jettyError is Jetty's own error page, which Connect answers with for a
+// request URI it refuses before routing.
+func jettyError(w http.ResponseWriter, msg, uri string) {
+	w.Header().Set("Content-Type", "text/html;charset=iso-8859-1")
+	w.Header().Set("Cache-Control", "must-revalidate,no-cache,no-store")
+	w.Header().Set("Connection", "close")
+	w.WriteHeader(http.StatusBadRequest)
+	_, _ = fmt.Fprintf(w, "<html>\n<head>\n<meta http-equiv=\"Content-Type\" content=\"text/html;charset=ISO-8859-1\"/>\n<title>Error 400 %s</title>\n</head>\n<body>\n<h2>HTTP ERROR 400 %s</h2>\n<table>\n<tr><th>URI:</th><td>%s</td></tr>\n<tr><th>STATUS:</th><td>400</td></tr>\n<tr><th>MESSAGE:</th><td>%s</td></tr>\n</table>\n\n</body>\n</html>\n", msg, msg, uri, msg)
 }
 
 // herderCtx bounds a herder-backed request like Connect's 90 s timeout.
