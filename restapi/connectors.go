@@ -1,7 +1,9 @@
 package restapi
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -41,12 +43,24 @@ type workerStatus struct {
 	Message string `json:"message"`
 }
 
-func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
-	if err := s.cfg.Herder.Ready(); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, workerStatus{Status: "starting", Message: err.Error()})
-		return
+// health answers GET /health as Connect 4 does (KIP-1017): healthy once a
+// no-op went through the herder's loop within the health timeout, else
+// starting (503) while the herder has not completed start-up, unhealthy
+// (500) after.
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.HealthTimeout)
+	defer cancel()
+	err := s.cfg.Herder.HealthCheck(ctx)
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusOK, workerStatus{Status: "healthy", Message: "Worker has completed startup and is ready to handle requests."})
+	case errors.Is(err, context.DeadlineExceeded) && s.cfg.Herder.Ready() != nil:
+		writeJSON(w, http.StatusServiceUnavailable, workerStatus{Status: "starting", Message: "Worker is still starting up."})
+	case errors.Is(err, context.DeadlineExceeded):
+		writeJSON(w, http.StatusInternalServerError, workerStatus{Status: "unhealthy", Message: "Worker was unable to handle this request and may be unable to handle other requests."})
+	default:
+		writeError(w, err)
 	}
-	writeJSON(w, http.StatusOK, workerStatus{Status: "healthy", Message: "Worker has completed startup and is ready to handle requests."})
 }
 
 type expanded struct {

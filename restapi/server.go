@@ -45,6 +45,8 @@ type Config struct {
 	ExtraPlugins []PluginInfo
 	// RequestTimeout bounds herder-backed requests (Connect: 90 s).
 	RequestTimeout time.Duration
+	// HealthTimeout bounds GET /health (Connect: 10 s).
+	HealthTimeout time.Duration
 	// AllowOrigin and AllowMethods configure CORS when AllowOrigin is set.
 	AllowOrigin, AllowMethods string
 }
@@ -70,6 +72,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 90 * time.Second
+	}
+	if cfg.HealthTimeout == 0 {
+		cfg.HealthTimeout = 10 * time.Second
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, client: &http.Client{Timeout: cfg.RequestTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}

@@ -6,8 +6,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gonnect/gonnect/connectors/configdef"
 	"github.com/gonnect/gonnect/worker"
@@ -19,12 +21,22 @@ type fakeHerder struct {
 	configs          map[string]map[string]string
 	leaderURL        string
 	isLeader         bool
+	notReady         error
+	// stuck makes HealthCheck wait for its deadline, as a busy loop does.
+	stuck bool
 }
 
 func (f *fakeHerder) ServerInfo(context.Context) worker.ServerInfo {
 	return worker.ServerInfo{Version: "v", Commit: "c", KafkaClusterID: "k"}
 }
-func (f *fakeHerder) Ready() error { return nil }
+func (f *fakeHerder) Ready() error { return f.notReady }
+func (f *fakeHerder) HealthCheck(ctx context.Context) error {
+	if f.stuck || f.notReady != nil {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return nil
+}
 func (f *fakeHerder) Connectors(context.Context) ([]string, error) {
 	var out []string
 	for n := range f.configs {
@@ -55,7 +67,7 @@ func (f *fakeHerder) ValidateConfig(context.Context, string, map[string]string) 
 }
 
 func serve(t *testing.T, h worker.Interface) *httptest.Server {
-	s, err := New(Config{Herder: h, Listener: "http://127.0.0.1:0"})
+	s, err := New(Config{Herder: h, Listener: "http://127.0.0.1:0", HealthTimeout: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,5 +150,26 @@ func TestForwardingToLeader(t *testing.T) {
 	code, body = call(t, "POST", fts.URL+"/connectors", "application/json", `{"name":"z","config":{"connector.class":"X"}}`)
 	if code != 409 || !strings.Contains(body, "no known leader URL") {
 		t.Fatalf("no leader: %d %s", code, body)
+	}
+}
+
+func TestHealth(t *testing.T) {
+	tests := []struct {
+		name string
+		h    *fakeHerder
+		code int
+		want string
+	}{
+		{"healthy", &fakeHerder{}, 200, `{"status":"healthy","message":"Worker has completed startup and is ready to handle requests."}`},
+		{"starting", &fakeHerder{notReady: errors.New("starting")}, 503, `{"status":"starting","message":"Worker is still starting up."}`},
+		{"unhealthy", &fakeHerder{stuck: true}, 500, `{"status":"unhealthy","message":"Worker was unable to handle this request and may be unable to handle other requests."}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := serve(t, tt.h)
+			if code, body := call(t, "GET", ts.URL+"/health", "", ""); code != tt.code || body != tt.want {
+				t.Fatalf("%d %s, want %d %s", code, body, tt.code, tt.want)
+			}
+		})
 	}
 }
