@@ -3,10 +3,10 @@ package restapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"errors"
 	"strings"
 	"testing"
 	"time"
