@@ -380,7 +380,16 @@ type activeTopics struct {
 	Topics []string `json:"topics"`
 }
 
+var (
+	errTopicTrackingDisabled = newStatusError(http.StatusForbidden, "Topic tracking is disabled.")
+	errTopicResetDisabled    = newStatusError(http.StatusForbidden, "Topic tracking reset is disabled.")
+)
+
 func (s *Server) topics(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.DisableTopicTracking {
+		writeError(w, errTopicTrackingDisabled)
+		return
+	}
 	name := chi.URLParam(r, "connector")
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
@@ -394,6 +403,14 @@ func (s *Server) topics(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) resetTopics(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case s.cfg.DisableTopicTracking:
+		writeError(w, errTopicTrackingDisabled)
+		return
+	case s.cfg.DisableTopicTrackingReset:
+		writeError(w, errTopicResetDisabled)
+		return
+	}
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
 	if err := s.cfg.Herder.ResetActiveTopics(ctx, chi.URLParam(r, "connector")); err != nil {

@@ -49,17 +49,29 @@ type Config struct {
 	HealthTimeout time.Duration
 	// AllowOrigin and AllowMethods configure CORS when AllowOrigin is set.
 	AllowOrigin, AllowMethods string
+	// AdminListeners is admin.listeners: nil serves the /admin endpoints
+	// on the main listener, empty serves them nowhere, otherwise they are
+	// served only on these listeners (which serve nothing else).
+	AdminListeners []string
+	// ResponseHeaders is response.http.headers.config, applied to every
+	// response of the main listener.
+	ResponseHeaders string
+	// DisableTopicTracking (topic.tracking.enable=false) and
+	// DisableTopicTrackingReset (topic.tracking.allow.reset=false) refuse
+	// the /topics endpoints as Connect does.
+	DisableTopicTracking, DisableTopicTrackingReset bool
 }
 
 // Server is the REST server.
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
-	srv     *http.Server
-	ln      net.Listener
 	client  *http.Client
-	errc    chan error
 	handler http.Handler
+	admin   http.Handler
+	servers []*http.Server
+	lns     []net.Listener
+	errc    chan error
 }
 
 // New builds a server; Start binds it.
@@ -76,49 +88,83 @@ func New(cfg Config) (*Server, error) {
 	if cfg.HealthTimeout == 0 {
 		cfg.HealthTimeout = 10 * time.Second
 	}
+	rules, err := parseHeaderRules(cfg.ResponseHeaders)
+	if err != nil {
+		return nil, fmt.Errorf("invalid worker configuration: %s: %w", worker.ResponseHTTPHeaders, err)
+	}
+	for _, l := range cfg.AdminListeners {
+		if strings.TrimSpace(l) == "" {
+			return nil, fmt.Errorf("invalid worker configuration: %s: Empty URL found when parsing admin.listeners list.", worker.AdminListeners)
+		}
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, client: &http.Client{Timeout: cfg.RequestTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	s.handler = s.routes()
+	s.handler = responseHeaders(rules, s.routes(true, cfg.AdminListeners == nil))
+	s.admin = s.routes(false, true)
 	return s, nil
 }
 
-// Handler returns the HTTP handler (for tests).
+// Handler returns the main listener's HTTP handler (for tests).
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Start binds the listener and serves in the background.
+// AdminHandler returns the admin listeners' HTTP handler (for tests).
+func (s *Server) AdminHandler() http.Handler { return s.admin }
+
+// Start binds the listeners and serves in the background.
 func (s *Server) Start() error {
-	u, err := url.Parse(s.cfg.Listener)
+	if err := s.listen(s.cfg.Listener, s.handler); err != nil {
+		return err
+	}
+	for _, l := range s.cfg.AdminListeners {
+		if err := s.listen(l, s.admin); err != nil {
+			return err
+		}
+		s.log.Info("REST admin endpoints listening", "address", s.lns[len(s.lns)-1].Addr().String())
+	}
+	return nil
+}
+
+func (s *Server) listen(listener string, h http.Handler) error {
+	u, err := url.Parse(listener)
 	if err != nil || (u.Scheme != "http") {
-		return fmt.Errorf("parsing listener %q: only http:// listeners are supported", s.cfg.Listener)
+		return fmt.Errorf("parsing listener %q: only http:// listeners are supported", listener)
 	}
 	ln, err := net.Listen("tcp", u.Host)
 	if err != nil {
 		return fmt.Errorf("binding REST listener %s: %w", u.Host, err)
 	}
-	s.ln = ln
-	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 30 * time.Second}
-	s.errc = make(chan error, 1)
-	go func() { s.errc <- s.srv.Serve(ln) }()
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}
+	if s.errc == nil {
+		s.errc = make(chan error, 1+len(s.cfg.AdminListeners))
+	}
+	s.lns, s.servers = append(s.lns, ln), append(s.servers, srv)
+	go func() { s.errc <- srv.Serve(ln) }()
 	s.log.Info("REST server listening", "address", ln.Addr().String())
 	return nil
 }
 
-// Addr is the bound address.
-func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+// Addr is the main listener's bound address.
+func (s *Server) Addr() net.Addr { return s.lns[0].Addr() }
 
 // Shutdown stops accepting requests and waits for in-flight ones until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error {
-	if s.srv == nil {
-		return nil
+	var err error
+	for _, srv := range s.servers {
+		if e := srv.Shutdown(ctx); e != nil && err == nil {
+			err = e
+		}
 	}
-	err := s.srv.Shutdown(ctx)
-	if serr := <-s.errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
-		err = serr
+	for range s.servers {
+		if serr := <-s.errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+			err = serr
+		}
 	}
 	return err
 }
 
-func (s *Server) routes() http.Handler {
+// routes builds the handler of a listener: the main API and/or the
+// /admin endpoints, as admin.listeners places them.
+func (s *Server) routes(main, admin bool) http.Handler {
 	r := chi.NewRouter()
 	// HEAD is answered as GET, as Jersey does, without the body.
 	r.Use(s.recoverer, s.cors, bufferBody)
@@ -128,6 +174,16 @@ func (s *Server) routes() http.Handler {
 	r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, newStatusError(http.StatusMethodNotAllowed, "HTTP 405 Method Not Allowed"))
 	})
+	if admin {
+		r.Route("/admin/loggers", func(r chi.Router) {
+			r.Get("/", s.listLoggers)
+			r.Get("/{logger}", s.getLogger)
+			r.With(requireJSON).Put("/{logger}", s.setLogger)
+		})
+	}
+	if !main {
+		return jettyPath(stripTrailingSlash(mediaTypes(r, r)))
+	}
 	r.Get("/", s.serverInfo)
 	r.Get("/health", s.health)
 	r.Route("/connectors", func(r chi.Router) {
@@ -159,11 +215,6 @@ func (s *Server) routes() http.Handler {
 		r.Get("/", s.listPlugins)
 		r.Get("/{plugin}/config", s.pluginConfig)
 		r.With(requireJSON).Put("/{plugin}/config/validate", s.validate)
-	})
-	r.Route("/admin/loggers", func(r chi.Router) {
-		r.Get("/", s.listLoggers)
-		r.Get("/{logger}", s.getLogger)
-		r.With(requireJSON).Put("/{logger}", s.setLogger)
 	})
 	return jettyPath(stripTrailingSlash(mediaTypes(r, r)))
 }

@@ -50,6 +50,8 @@ const (
 	AccessControlAllowOrigin  = "access.control.allow.origin"
 	AccessControlAllowMethods = "access.control.allow.methods"
 	ResponseHTTPHeaders       = "response.http.headers.config"
+	TopicTrackingEnable       = "topic.tracking.enable"
+	TopicTrackingAllowReset   = "topic.tracking.allow.reset"
 )
 
 // Prefixes whose keys are passed through to clients rather than declared.
@@ -102,7 +104,11 @@ func workerDef(distributed bool) *configdef.ConfigDef {
 		Define(configdef.Key{Name: AccessControlAllowMethods, Type: configdef.String, Default: "", Importance: configdef.Low,
 			Doc: "Sets the methods supported for cross origin requests by setting the Access-Control-Allow-Methods header."}).
 		Define(configdef.Key{Name: ResponseHTTPHeaders, Type: configdef.String, Default: "", Importance: configdef.Low,
-			Doc: "Rules for REST API HTTP response headers, e.g. 'set X-Frame-Options: DENY'."})
+			Doc: "Rules for REST API HTTP response headers, e.g. 'set X-Frame-Options: DENY'."}).
+		Define(configdef.Key{Name: TopicTrackingEnable, Type: configdef.Boolean, Default: true, Importance: configdef.Low,
+			Doc: "Enable tracking the set of active topics per connector during runtime."}).
+		Define(configdef.Key{Name: TopicTrackingAllowReset, Type: configdef.Boolean, Default: true, Importance: configdef.Low,
+			Doc: "If set to true, it allows user requests to reset the set of active topics per connector."})
 	if distributed {
 		d.Define(configdef.Key{Name: GroupID, Type: configdef.String, Default: configdef.NoDefault, Importance: configdef.High, Validator: configdef.NonEmptyString,
 			Doc: "A unique string that identifies the Connect cluster group this worker belongs to."}).

@@ -32,6 +32,7 @@ type Herder struct {
 	validate  func(ctx context.Context, plugin string, config map[string]string) (configdef.Infos, error)
 	syncWait  time.Duration
 	loggers   *logging.Registry
+	noTopics  bool
 
 	reqs    chan func()
 	changed chan struct{}
@@ -77,13 +78,16 @@ type HerderConfig struct {
 	SyncTimeout time.Duration
 	// Loggers receives cluster-scoped logger levels; nil ignores them.
 	Loggers *logging.Registry
+	// DisableTopicTracking (topic.tracking.enable=false): tasks record no
+	// active topics.
+	DisableTopicTracking bool
 }
 
 // NewHerder builds a herder; Run starts it.
 func NewHerder(c HerderConfig) *Herder {
 	h := &Herder{
 		log: c.Logger, workerID: c.WorkerID, clusterID: c.ClusterID, configs: c.Configs, status: c.Status,
-		offsets: c.Offsets, member: c.Member, validate: c.Validate, syncWait: c.SyncTimeout, loggers: c.Loggers,
+		offsets: c.Offsets, member: c.Member, validate: c.Validate, syncWait: c.SyncTimeout, loggers: c.Loggers, noTopics: c.DisableTopicTracking,
 		reqs: make(chan func()), changed: make(chan struct{}, 1), stopped: make(chan struct{}),
 		assignedConnectors: map[string]bool{}, assignedTasks: map[TaskID]bool{},
 	}
@@ -461,6 +465,9 @@ func (h *Herder) pluginVersion(name string) string {
 
 // TopicUsed implements StatusSink.
 func (h *Herder) TopicUsed(id TaskID, topic string) {
+	if h.noTopics {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := h.status.PutActiveTopic(ctx, id.Connector, topic, id.Task); err != nil {
