@@ -327,21 +327,6 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, err, http.StatusOK, tasks)
 }
 
-func (s *Server) tasksConfig(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := s.herderCtx(r)
-	defer cancel()
-	tasks, err := s.cfg.Herder.Tasks(ctx, chi.URLParam(r, "connector"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	out := make(map[string]map[string]string, len(tasks))
-	for _, t := range tasks {
-		out[t.ID.String()] = t.Config
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
 // taskID parses the task path parameter; a non-number is a 404, as JAX-RS
 // answers a path parameter it cannot convert.
 func taskID(r *http.Request) (worker.TaskID, error) {

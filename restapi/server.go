@@ -201,7 +201,6 @@ func (s *Server) routes(main, admin bool) http.Handler {
 			r.Put("/resume", s.targetState(worker.TargetStarted))
 			r.Put("/stop", s.targetState(worker.TargetStopped))
 			r.Get("/tasks", s.tasks)
-			r.Get("/tasks-config", s.tasksConfig)
 			r.Get("/tasks/{task}/status", s.taskStatus)
 			r.Post("/tasks/{task}/restart", s.restartTask)
 			r.Get("/topics", s.topics)

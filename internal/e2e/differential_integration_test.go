@@ -3,17 +3,20 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gonnect/gonnect/internal/stack"
+	"github.com/gonnect/gonnect/worker/storage"
 )
 
 // normalize drops what legitimately differs between runtimes: worker ids,
@@ -320,4 +323,117 @@ func firstDiff(path string, a, b any) (string, any, any) {
 		return path, a, b
 	}
 	return "", nil, nil
+}
+
+// TestIntegrationDifferentialEmptyClusterAndRESTSettings compares gonnect
+// with an Apache Connect worker of its own, both fresh clusters with the
+// same REST settings (admin.listeners on a separate port,
+// response.http.headers.config, topic.tracking.allow.reset=false): the
+// answers of an empty cluster and of a connector without tasks, where
+// lists and maps are empty and never null, and what the settings change.
+func TestIntegrationDifferentialEmptyClusterAndRESTSettings(t *testing.T) {
+	headers := "set X-Frame-Options: DENY, add X-Gonnect-Test: one"
+	settings := func(adminPort int) map[string]string {
+		return map[string]string{
+			"admin.listeners":              fmt.Sprintf("http://127.0.0.1:%d", adminPort),
+			"response.http.headers.config": headers,
+			"topic.tracking.allow.reset":   "false",
+		}
+	}
+	refAdmin, gAdmin := freePort(t), freePort(t)
+	ref := apacheConnect(t, settings(refAdmin))
+	g := newCluster(t, settings(gAdmin)).start()
+	n := fmt.Sprintf("empty-%d", rand.Uint32())
+	stopped := map[string]any{"name": n, "initial_state": "STOPPED",
+		"config": map[string]string{"connector.class": "FileStreamSink", "topics": n + "-in", "file": "/tmp/" + n + ".txt"}}
+	compareSteps(t, ref, g.url(), []step{
+		{name: "no connectors", method: "GET", path: "/connectors"},
+		{name: "no connectors with status", method: "GET", path: "/connectors?expand=status"},
+		{name: "no connectors with info", method: "GET", path: "/connectors?expand=info"},
+		{name: "no connectors with both", method: "GET", path: "/connectors?expand=status&expand=info"},
+		{name: "topics of unknown connector", method: "GET", path: "/connectors/" + n + "/topics"},
+		{name: "create stopped", method: "POST", path: "/connectors", body: stopped},
+		{name: "stopped status", method: "GET", path: "/connectors/" + n + "/status", waitFor: func(b string) bool {
+			return strings.Contains(b, `"state":"STOPPED"`)
+		}},
+		{name: "no tasks", method: "GET", path: "/connectors/" + n + "/tasks"},
+		{name: "no task configs", method: "GET", path: "/connectors/" + n + "/tasks-config"},
+		{name: "no offsets", method: "GET", path: "/connectors/" + n + "/offsets"},
+		{name: "no active topics", method: "GET", path: "/connectors/" + n + "/topics"},
+		{name: "info without tasks", method: "GET", path: "/connectors/" + n},
+		{name: "expanded without tasks", method: "GET", path: "/connectors?expand=status&expand=info"},
+		{name: "topic reset refused", method: "PUT", path: "/connectors/" + n + "/topics/reset"},
+		{name: "no admin on main listener", method: "GET", path: "/admin/loggers"},
+		{name: "no admin level on main listener", method: "PUT", path: "/admin/loggers/root", body: map[string]string{"level": "INFO"}},
+		{name: "delete", method: "DELETE", path: "/connectors/" + n},
+		{name: "empty again", method: "GET", path: "/connectors", waitFor: func(b string) bool { return b == "[]" }},
+	})
+	// The admin listener serves /admin, and only /admin.
+	for _, c := range []struct {
+		path string
+		code int
+	}{{"/admin/loggers/root", 200}, {"/connectors", 404}, {"/", 404}} {
+		rc, rb := get(fmt.Sprintf("http://127.0.0.1:%d%s", refAdmin, c.path))
+		gc, gb := get(fmt.Sprintf("http://127.0.0.1:%d%s", gAdmin, c.path))
+		if rc != c.code || gc != c.code {
+			t.Errorf("admin listener %s: reference %d %s, gonnect %d %s, want %d", c.path, rc, rb, gc, gb, c.code)
+		}
+	}
+	// Header rules apply to every response of the main listener.
+	for _, path := range []string{"/", "/connectors", "/nope"} {
+		_, _, rh := do("GET", ref+path, nil)
+		_, _, gh := do("GET", g.url()+path, nil)
+		for _, k := range []string{"X-Frame-Options", "X-Gonnect-Test"} {
+			if rh.Get(k) == "" || rh.Get(k) != gh.Get(k) {
+				t.Errorf("GET %s header %s: reference %q, gonnect %q", path, k, rh.Get(k), gh.Get(k))
+			}
+		}
+	}
+}
+
+// TestIntegrationTopicTrackingDisabled compares topic.tracking.enable=false
+// (with admin.listeners empty: no /admin anywhere) with Apache Connect, and
+// checks that tasks record no active topics meanwhile: a worker of the same
+// cluster with tracking on finds none, until its own task consumes again.
+func TestIntegrationTopicTrackingDisabled(t *testing.T) {
+	off := map[string]string{"topic.tracking.enable": "false", "admin.listeners": ""}
+	ref := apacheConnect(t, off)
+	c := newCluster(t, map[string]string{"topic.tracking.enable": "false", "admin.listeners": ""})
+	g := c.start()
+	n := fmt.Sprintf("notrack-%d", rand.Uint32())
+	topic := n + "-in"
+	if _, err := storage.EnsureTopic(context.Background(), stack.KafkaBootstrap(), nil, topic, 1, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	file := t.TempDir() + "/out.txt"
+	cfg := map[string]string{"connector.class": "FileStreamSink", "tasks.max": "1", "topics": topic, "file": file}
+	compareSteps(t, ref, g.url(), []step{
+		{name: "topics refused", method: "GET", path: "/connectors/" + n + "/topics"},
+		{name: "topic reset refused", method: "PUT", path: "/connectors/" + n + "/topics/reset"},
+		{name: "no admin", method: "GET", path: "/admin/loggers"},
+	})
+	if code, b, _ := do("PUT", g.url()+"/connectors/"+n+"/config", cfg); code != 201 {
+		t.Fatalf("create: %d %s", code, b)
+	}
+	produceLines(t, topic, 0, 5)
+	eventually(t, 60*time.Second, "records written", func() (bool, string) {
+		b, _ := os.ReadFile(file)
+		return strings.Count(string(b), "\n") >= 5, string(b)
+	})
+	g.stop(t)
+
+	c.extra["topic.tracking.enable"] = "true"
+	g2 := c.start()
+	want := func(topics string) func() (bool, string) {
+		return func() (bool, string) {
+			_, b := get(g2.url() + "/connectors/" + n + "/topics")
+			return string(b) == `{"`+n+`":{"topics":`+topics+`}}`, string(b)
+		}
+	}
+	eventually(t, 60*time.Second, "task running", func() (bool, string) { return allRunning(t, g2.url(), n, 1) })
+	if ok, b := want("[]")(); !ok {
+		t.Fatalf("active topics recorded while tracking was off: %s", b)
+	}
+	produceLines(t, topic, 5, 6)
+	eventually(t, 60*time.Second, "active topic recorded once tracking is on", want(`["`+topic+`"]`))
 }
