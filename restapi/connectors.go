@@ -76,12 +76,15 @@ func (s *Server) listConnectors(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	// Any expand parameter, even one naming nothing Connect knows, turns
+	// the list into a map, as in Connect.
+	expand, expanding := r.URL.Query()["expand"]
 	var wantStatus, wantInfo bool
-	for _, e := range r.URL.Query()["expand"] {
+	for _, e := range expand {
 		wantStatus = wantStatus || e == "status"
 		wantInfo = wantInfo || e == "info"
 	}
-	if !wantStatus && !wantInfo {
+	if !expanding {
 		writeJSON(w, http.StatusOK, names)
 		return
 	}

@@ -20,6 +20,10 @@ func (s *Server) listLoggers(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) getLogger(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "logger")
+	// Connect finds the root logger whatever its case.
+	if strings.EqualFold(name, "root") {
+		name = "root"
+	}
 	if s.cfg.Loggers != nil {
 		if l, ok := s.cfg.Loggers.Get(name); ok {
 			writeJSON(w, http.StatusOK, l)

@@ -46,6 +46,11 @@ func (s *Server) pluginConfig(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newStatusError(http.StatusNotFound, fmt.Sprintf("Unknown plugin %s.", name)))
 		return
 	}
+	// A plain version asks for exactly that one; built-in plugins have one.
+	if v := r.URL.Query().Get("version"); v != "" && !strings.ContainsAny(v, "[](),") && v != p.Version {
+		writeError(w, newStatusError(http.StatusBadRequest, fmt.Sprintf("Plugin %s not found that matches the version range [%s,%s], available versions: [%s]", p.Class, v, v, p.Version)))
+		return
+	}
 	// The bare definition: worker defaults only show up in validation.
 	def, _ := connectorconfig.Definition(p, connectorconfig.Defaults{})
 	// Connect lists the plugin's own keys first, then the common ones.

@@ -152,6 +152,10 @@ func TestIntegrationDifferentialWithApacheConnect(t *testing.T) {
 		{name: "logger worker scope", method: "PUT", path: "/admin/loggers/" + logNS + "?scope=worker", body: map[string]string{"level": "INFO"}},
 		{name: "unknown path", method: "GET", path: "/nope"},
 		{name: "unknown topics", method: "GET", path: "/connectors/" + n + "-nope/topics"},
+		{name: "plugin config of another version", method: "GET", path: "/connector-plugins/FileStreamSink/config?version=9.9"},
+		{name: "plugin config of its version", method: "GET", path: "/connector-plugins/FileStreamSink/config?version=4.3.1"},
+		{name: "root logger in capitals", method: "GET", path: "/admin/loggers/ROOT"},
+		{name: "tasks-config removed", method: "GET", path: "/connectors/" + n + "/tasks-config"},
 		{name: "wrong method", method: "PATCH", path: "/connectors"},
 		{name: "wrong content type", method: "POST", path: "/connectors", body: "{}", contentType: "text/plain"},
 	}
@@ -351,6 +355,7 @@ func TestIntegrationDifferentialEmptyClusterAndRESTSettings(t *testing.T) {
 		{name: "no connectors with status", method: "GET", path: "/connectors?expand=status"},
 		{name: "no connectors with info", method: "GET", path: "/connectors?expand=info"},
 		{name: "no connectors with both", method: "GET", path: "/connectors?expand=status&expand=info"},
+		{name: "no connectors with unknown expansion", method: "GET", path: "/connectors?expand=bogus"},
 		{name: "topics of unknown connector", method: "GET", path: "/connectors/" + n + "/topics"},
 		{name: "create stopped", method: "POST", path: "/connectors", body: stopped},
 		{name: "stopped status", method: "GET", path: "/connectors/" + n + "/status", waitFor: func(b string) bool {
@@ -362,6 +367,8 @@ func TestIntegrationDifferentialEmptyClusterAndRESTSettings(t *testing.T) {
 		{name: "no active topics", method: "GET", path: "/connectors/" + n + "/topics"},
 		{name: "info without tasks", method: "GET", path: "/connectors/" + n},
 		{name: "expanded without tasks", method: "GET", path: "/connectors?expand=status&expand=info"},
+		{name: "unknown expansion", method: "GET", path: "/connectors?expand=bogus"},
+		{name: "empty expansion", method: "GET", path: "/connectors?expand="},
 		{name: "topic reset refused", method: "PUT", path: "/connectors/" + n + "/topics/reset"},
 		{name: "no admin on main listener", method: "GET", path: "/admin/loggers"},
 		{name: "no admin level on main listener", method: "PUT", path: "/admin/loggers/root", body: map[string]string{"level": "INFO"}},
