@@ -2,7 +2,6 @@ package restapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -109,26 +108,6 @@ func (s *Server) listConnectors(w http.ResponseWriter, r *http.Request) {
 		out[n] = e
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-// decode reads a JSON body of another entity (offsets, logger levels)
-// after the same syntax and UTF-8 checks as Connect's entities; Connect
-// answers malformed JSON with a 500.
-func decode(r *http.Request, v any) error {
-	if err := readBody(r, "java.util.Map", "", func(*jnode, int) *bodyError { return nil }); err != nil {
-		return err
-	}
-	body, err := bodyOf(r)
-	if err != nil {
-		return err
-	}
-	if len(strings.TrimSpace(string(body))) == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return newStatusError(http.StatusInternalServerError, err.Error())
-	}
-	return nil
 }
 
 // splitNulls separates null values, which Connect refuses in a config it
@@ -420,9 +399,13 @@ func (s *Server) getOffsets(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) alterOffsets(w http.ResponseWriter, r *http.Request) {
-	var offs worker.ConnectorOffsets
-	if err := decode(r, &offs); err != nil {
+	offs, null, err := decodeOffsets(r)
+	if err != nil {
 		writeError(w, err)
+		return
+	}
+	if null {
+		writeError(w, newStatusError(http.StatusInternalServerError, `Cannot invoke "org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets.offsets()" because "offsets" is null`))
 		return
 	}
 	if offs.Offsets == nil {

@@ -1,10 +1,13 @@
 package restapi
 
 import (
+	stdjson "encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gonnect/gonnect/worker"
 )
 
 // Request bodies are read the way Connect's Jackson provider reads them, so
@@ -21,6 +24,7 @@ type jnode struct {
 	kind  byte // '{', '[', '"', '0' (number), 't', 'f', 'n'
 	text  string
 	start int // offset of the token's first byte
+	end   int // offset just past a scalar token
 	keys  []string
 	vals  []*jnode
 }
@@ -111,9 +115,10 @@ func (p *jparser) value(add func(*jnode)) {
 		p.array(n)
 	case c == '"':
 		s := p.str(false)
-		add(&jnode{kind: '"', text: s, start: start})
+		add(&jnode{kind: '"', text: s, start: start, end: p.i})
 	case c == '-' || c >= '0' && c <= '9':
-		add(&jnode{kind: '0', text: p.number(), start: start})
+		num := p.number()
+		add(&jnode{kind: '0', text: num, start: start, end: p.i})
 	case c == ']' || c == '}' || c == ',':
 		p.unexpected("expected a value")
 	case isIdentPart(c):
@@ -125,7 +130,7 @@ func (p *jparser) value(add func(*jnode)) {
 		for lit, kind := range map[string]byte{"true": 't', "false": 'f', "null": 'n'} {
 			if tok == lit {
 				p.i = j
-				add(&jnode{kind: kind, text: lit, start: start})
+				add(&jnode{kind: kind, text: lit, start: start, end: j})
 				return
 			}
 		}
@@ -623,4 +628,53 @@ func decodeCreate(r *http.Request) (createBody, error) {
 		return nil
 	})
 	return out, err
+}
+
+const (
+	offsetsType    = "org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets"
+	offsetListType = "java.util.ArrayList<org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset>"
+)
+
+// decodeOffsets reads a ConnectorOffsets body (PATCH offsets); null
+// reports that there was no entity.
+func decodeOffsets(r *http.Request) (worker.ConnectorOffsets, bool, error) {
+	var null bool
+	err := readBody(r, offsetsType, offsetsType, func(root *jnode, _ int) *bodyError {
+		if root == nil || root.kind == 'n' {
+			null = true
+			return nil
+		}
+		if root.kind != '{' {
+			return mismatch(offsetsType, root, "")
+		}
+		for i, k := range root.keys {
+			v := root.vals[i]
+			chain := fmt.Sprintf("%s[%q]", offsetsType, k)
+			if k != "offsets" {
+				// A plain bean judges a field as it reads its value's
+				// first token.
+				ptr := v.end
+				if v.kind == '{' || v.kind == '[' {
+					ptr = v.start + 1
+				}
+				return &bodyError{msg: fmt.Sprintf(`Unrecognized field %q (class %s), not marked as ignorable (one known property: "offsets")`, k, offsetsType), ptr: ptr, chain: chain}
+			}
+			if v.kind != '[' && v.kind != 'n' {
+				return mismatch(offsetListType, v, chain)
+			}
+		}
+		return nil
+	})
+	if err != nil || null {
+		return worker.ConnectorOffsets{}, null, err
+	}
+	b, err := bodyOf(r)
+	if err != nil {
+		return worker.ConnectorOffsets{}, false, err
+	}
+	var offs worker.ConnectorOffsets
+	if err := stdjson.Unmarshal(b, &offs); err != nil {
+		return worker.ConnectorOffsets{}, false, newStatusError(http.StatusInternalServerError, err.Error())
+	}
+	return offs, false, nil
 }

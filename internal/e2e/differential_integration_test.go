@@ -137,6 +137,9 @@ func TestIntegrationDifferentialWithApacheConnect(t *testing.T) {
 		}},
 		{name: "offsets", method: "GET", path: "/connectors/" + n + "/offsets"},
 		{name: "reset offsets", method: "DELETE", path: "/connectors/" + n + "/offsets"},
+		{name: "alter offsets unknown field", method: "PATCH", path: "/connectors/" + n + "/offsets", contentType: "application/json", body: `{"offsets":[],"foo":1}`},
+		{name: "alter offsets not a list", method: "PATCH", path: "/connectors/" + n + "/offsets", contentType: "application/json", body: `{"offsets":5}`},
+		{name: "alter offsets no body", method: "PATCH", path: "/connectors/" + n + "/offsets", contentType: "application/json", body: ""},
 		{name: "update config", method: "PUT", path: "/connectors/" + n + "/config", body: withName(valid, "tasks.max", "1")},
 		{name: "patch config", method: "PATCH", path: "/connectors/" + n + "/config", body: map[string]any{"file": nil, "tasks.max": "2"}},
 		{name: "delete", method: "DELETE", path: "/connectors/" + n},
@@ -144,6 +147,10 @@ func TestIntegrationDifferentialWithApacheConnect(t *testing.T) {
 		// Cluster-scoped logger levels (KIP-976) on a namespace of this run.
 		{name: "cluster logger without level", method: "PUT", path: "/admin/loggers/" + logNS + "?scope=cluster", body: map[string]string{}},
 		{name: "cluster logger invalid level", method: "PUT", path: "/admin/loggers/" + logNS + "?scope=cluster", body: map[string]string{"level": "LOUD"}},
+		{name: "logger no body", method: "PUT", path: "/admin/loggers/" + logNS, contentType: "application/json", body: ""},
+		{name: "logger number level", method: "PUT", path: "/admin/loggers/" + logNS, contentType: "application/json", body: `{"level":5}`},
+		{name: "logger null level", method: "PUT", path: "/admin/loggers/" + logNS, contentType: "application/json", body: `{"level":null}`},
+		{name: "logger array body", method: "PUT", path: "/admin/loggers/" + logNS, contentType: "application/json", body: `[]`},
 		{name: "cluster logger", method: "PUT", path: "/admin/loggers/" + logNS + "?scope=cluster", body: map[string]string{"level": "debug"}},
 		{name: "cluster logger applied", method: "GET", path: "/admin/loggers/" + logNS, waitFor: func(b string) bool {
 			return strings.Contains(b, `"level":"DEBUG"`)
