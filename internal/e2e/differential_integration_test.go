@@ -109,6 +109,7 @@ func TestIntegrationDifferentialWithApacheConnect(t *testing.T) {
 		{name: "unknown pause", method: "PUT", path: "/connectors/" + n + "/pause"},
 		{name: "unknown restart", method: "POST", path: "/connectors/" + n + "/restart"},
 		{name: "unknown offsets", method: "GET", path: "/connectors/" + n + "/offsets"},
+		{name: "unknown task restart", method: "POST", path: "/connectors/" + n + "/tasks/0/restart"},
 		{name: "create without class", method: "POST", path: "/connectors", body: map[string]any{"name": n, "config": map[string]string{}}},
 		{name: "create invalid", method: "POST", path: "/connectors", body: map[string]any{"name": n, "config": withName(valid, "topics", "")}},
 		{name: "create name mismatch", method: "POST", path: "/connectors", body: map[string]any{"name": n, "config": withName(valid, "name", "other")}},
@@ -121,6 +122,7 @@ func TestIntegrationDifferentialWithApacheConnect(t *testing.T) {
 		{name: "info", method: "GET", path: "/connectors/" + n},
 		{name: "tasks", method: "GET", path: "/connectors/" + n + "/tasks"},
 		{name: "task status", method: "GET", path: "/connectors/" + n + "/tasks/1/status"},
+		{name: "restart task beyond the last", method: "POST", path: "/connectors/" + n + "/tasks/7/restart"},
 		{name: "topics", method: "GET", path: "/connectors/" + n + "/topics"},
 		{name: "pause", method: "PUT", path: "/connectors/" + n + "/pause"},
 		{name: "status paused", method: "GET", path: "/connectors/" + n + "/status", waitFor: func(b string) bool {
