@@ -1,6 +1,7 @@
 package restapi
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -57,5 +58,19 @@ func TestConnectCompatibleRequests(t *testing.T) {
 		if code != tt.code || body != tt.want {
 			t.Errorf("%s: %s %s: %d %s\nwant %d %s", tt.name, tt.method, tt.path, code, body, tt.code, tt.want)
 		}
+	}
+}
+
+func TestCreatedLocationIsAbsolute(t *testing.T) {
+	ts := serve(t, &fakeHerder{configs: map[string]map[string]string{}, isLeader: true})
+	req, _ := http.NewRequest("PUT", ts.URL+"/connectors/a%20b/config", strings.NewReader(`{"connector.class":"X"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if want := ts.URL + "/connectors/a%20b"; resp.StatusCode != 201 || resp.Header.Get("Location") != want {
+		t.Fatalf("%d Location %q, want 201 %q", resp.StatusCode, resp.Header.Get("Location"), want)
 	}
 }

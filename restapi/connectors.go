@@ -168,15 +168,16 @@ func (s *Server) createConnector(w http.ResponseWriter, r *http.Request) {
 	}
 	_, info, err := s.cfg.Herder.PutConnectorConfig(ctx, name, cfg, false, initial)
 	if err == nil {
-		w.Header().Set("Location", connectorLocation(name))
+		w.Header().Set("Location", connectorLocation(r, name))
 	}
 	s.reply(w, r, err, http.StatusCreated, info)
 }
 
-// connectorLocation is the Location of a created connector, its name
-// escaped as a path segment.
-func connectorLocation(name string) string {
-	return (&url.URL{Path: "/connectors/" + name}).EscapedPath()
+// connectorLocation is the Location of a created connector: absolute,
+// against the host the client asked for, as Jersey resolves Connect's
+// relative one; the name escaped as a path segment.
+func connectorLocation(r *http.Request, name string) string {
+	return (&url.URL{Scheme: "http", Host: r.Host, Path: "/connectors/" + name}).String()
 }
 
 // checkName injects the connector name into its config, or fails when
@@ -232,7 +233,7 @@ func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
 	created, info, err := s.cfg.Herder.PutConnectorConfig(ctx, name, cfg, true, "")
 	status := http.StatusOK
 	if err == nil && created {
-		w.Header().Set("Location", connectorLocation(name))
+		w.Header().Set("Location", connectorLocation(r, name))
 		status = http.StatusCreated
 	}
 	s.reply(w, r, err, status, info)

@@ -114,8 +114,10 @@ func (s *Server) forwardIfNeeded(w http.ResponseWriter, r *http.Request, err err
 	}
 	// The leader's answer, status and body, is ours: it is what this worker
 	// would have answered had it been the leader.
-	if loc := resp.Header.Get("Location"); loc != "" {
-		w.Header().Set("Location", loc)
+	// The Location names this worker, as the client asked it.
+	if loc, err := url.Parse(resp.Header.Get("Location")); err == nil && loc.Path != "" {
+		loc.Scheme, loc.Host = "http", r.Host
+		w.Header().Set("Location", loc.String())
 	}
 	if len(respBody) > 0 {
 		w.Header().Set("Content-Type", "application/json")

@@ -168,6 +168,15 @@ func TestIntegrationDifferentialWithApacheConnect(t *testing.T) {
 		{name: "wrong method", method: "PATCH", path: "/connectors"},
 		{name: "wrong content type", method: "POST", path: "/connectors", body: "{}", contentType: "text/plain"},
 	}
+	// Location is absolute, against the host asked.
+	cfg := map[string]string{"connector.class": "FileStreamSink", "topics": topic, "file": "/tmp/" + n + ".txt"}
+	for _, base := range []string{ref, g.url()} {
+		code, b, h := do("PUT", base+"/connectors/"+n+"%20loc/config", cfg)
+		if want := base + "/connectors/" + n + "%20loc"; code != 201 || h.Get("Location") != want {
+			t.Errorf("create on %s: %d %s Location %q, want %q", base, code, b, h.Get("Location"), want)
+		}
+		do("DELETE", base+"/connectors/"+n+"%20loc", nil)
+	}
 	steps = append(steps, bodySteps(n, topic)...)
 	steps = append(steps, pathSteps(n, topic)...)
 	compareSteps(t, ref, g.url(), steps)
