@@ -74,3 +74,24 @@ func TestCreatedLocationIsAbsolute(t *testing.T) {
 		t.Fatalf("%d Location %q, want 201 %q", resp.StatusCode, resp.Header.Get("Location"), want)
 	}
 }
+
+func TestOptionsListsMethodsAsJersey(t *testing.T) {
+	ts := serve(t, &fakeHerder{configs: map[string]map[string]string{}, isLeader: true})
+	for path, want := range map[string]string{
+		"/connectors":                          "HEAD, POST, GET, OPTIONS",
+		"/connectors/x":                        "HEAD, DELETE, GET, OPTIONS",
+		"/connectors/x/config":                 "HEAD, GET, OPTIONS, PUT, PATCH",
+		"/connectors/x/restart":                "POST, OPTIONS",
+		"/connectors/x/offsets":                "HEAD, DELETE, GET, OPTIONS, PATCH",
+		"/":                                    "HEAD, GET, OPTIONS",
+		"/admin/loggers/x":                     "HEAD, GET, OPTIONS, PUT",
+		"/connector-plugins/x/config/validate": "OPTIONS, PUT",
+	} {
+		if code, body := call(t, "OPTIONS", ts.URL+path, "", ""); code != 200 || body != want {
+			t.Errorf("OPTIONS %s: %d %q, want 200 %q", path, code, body, want)
+		}
+	}
+	if code, _ := call(t, "OPTIONS", ts.URL+"/nope", "", ""); code != 404 {
+		t.Errorf("OPTIONS /nope: %d, want 404", code)
+	}
+}

@@ -182,7 +182,7 @@ func (s *Server) routes(main, admin bool) http.Handler {
 		})
 	}
 	if !main {
-		return jettyPath(stripTrailingSlash(mediaTypes(r, r)))
+		return jettyPath(stripTrailingSlash(s.mediaTypes(r, r)))
 	}
 	r.Get("/", s.serverInfo)
 	r.Get("/health", s.health)
@@ -215,7 +215,7 @@ func (s *Server) routes(main, admin bool) http.Handler {
 		r.Get("/{plugin}/config", s.pluginConfig)
 		r.With(requireJSON).Put("/{plugin}/config/validate", s.validate)
 	})
-	return jettyPath(stripTrailingSlash(mediaTypes(r, r)))
+	return jettyPath(stripTrailingSlash(s.mediaTypes(r, r)))
 }
 
 // stripTrailingSlash serves "/connectors/" like "/connectors", as Jersey does.
@@ -273,24 +273,100 @@ func unsupportedMedia(w http.ResponseWriter) {
 // mediaTypes refuses, on every existing route, a request whose
 // Content-Type is not JSON, body or not: every Connect resource consumes
 // application/json only. Unknown paths stay 404.
-func mediaTypes(routes chi.Routes, next http.Handler) http.Handler {
+func (s *Server) mediaTypes(r chi.Routes, next http.Handler) http.Handler {
+	routes := newRouteTable(r)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// HEAD is answered as GET, as Jersey does (no route declares HEAD);
 		// the server drops the body since the original request still says
 		// HEAD.
+		if r.Method == http.MethodOptions && s.cfg.AllowOrigin == "" {
+			if allowed := routes.allowedMethods(r.URL.Path); allowed != nil {
+				w.Header().Set("Allow", strings.Join(allowed, ","))
+				w.Header().Set("Content-Type", "text/plain")
+				_, _ = w.Write([]byte(strings.Join(allowed, ", ")))
+				return
+			}
+		}
 		if r.Method == http.MethodHead {
 			get := *r
 			get.Method = http.MethodGet
 			r = &get
 		}
 		if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
-			if routes.Match(chi.NewRouteContext(), r.Method, r.URL.Path) {
+			if routes.has(r.Method, r.URL.Path) {
 				unsupportedMedia(w)
 				return
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// routeTable is each route's method and path segments ("" for a
+// parameter), from chi.Walk: chi's own Match answers true for any method
+// on a subrouter's root.
+type routeTable []struct {
+	method string
+	segs   []string
+}
+
+func newRouteTable(r chi.Routes) routeTable {
+	var t routeTable
+	_ = chi.Walk(r, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		route = strings.TrimSuffix(strings.ReplaceAll(route, "/*/", "/"), "/")
+		segs := strings.Split(route, "/")
+		for i, sg := range segs {
+			if strings.HasPrefix(sg, "{") {
+				segs[i] = ""
+			}
+		}
+		t = append(t, struct {
+			method string
+			segs   []string
+		}{method, segs})
+		return nil
+	})
+	return t
+}
+
+// has reports whether method is routed for path.
+func (t routeTable) has(method, path string) bool {
+	segs := strings.Split(strings.TrimSuffix(path, "/"), "/")
+	for _, rt := range t {
+		if rt.method != method || len(rt.segs) != len(segs) {
+			continue
+		}
+		ok := true
+		for i, sg := range rt.segs {
+			if sg == "" && segs[i] == "" && i > 0 || sg != "" && sg != segs[i] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// allowedMethods is what Jersey answers OPTIONS with: the path's methods,
+// HEAD with GET, in the order of Jersey's method set; nil for no route.
+func (t routeTable) allowedMethods(path string) []string {
+	var out []string
+	for _, m := range []string{"HEAD", "DELETE", "POST", "GET", "OPTIONS", "PUT", "PATCH"} {
+		probe := m
+		if m == "HEAD" {
+			probe = "GET"
+		}
+		if m == "OPTIONS" || t.has(probe, path) {
+			out = append(out, m)
+		}
+	}
+	if len(out) == 1 {
+		return nil
+	}
+	return out
 }
 
 // requireJSON guards the routes that read an entity: a body without a

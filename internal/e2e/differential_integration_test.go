@@ -177,6 +177,14 @@ func TestIntegrationDifferentialWithApacheConnect(t *testing.T) {
 		}
 		do("DELETE", base+"/connectors/"+n+"%20loc", nil)
 	}
+	// OPTIONS lists a path's methods as Jersey does (plain text).
+	for _, p := range []string{"/connectors", "/connectors/" + n, "/connectors/" + n + "/config", "/connectors/" + n + "/offsets", "/connector-plugins/x/config/validate", "/nope"} {
+		rc, rb := rawRequest("OPTIONS", ref+p, "", "none")
+		gc, gb := rawRequest("OPTIONS", g.url()+p, "", "none")
+		if rc != gc || rc == 200 && rb != gb {
+			t.Errorf("OPTIONS %s: reference %d %q, gonnect %d %q", p, rc, rb, gc, gb)
+		}
+	}
 	steps = append(steps, bodySteps(n, topic)...)
 	steps = append(steps, pathSteps(n, topic)...)
 	compareSteps(t, ref, g.url(), steps)
