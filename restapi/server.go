@@ -172,7 +172,10 @@ func (s *Server) routes(main, admin bool) http.Handler {
 		writeError(w, newStatusError(http.StatusNotFound, "HTTP 404 Not Found"))
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
-		writeError(w, newStatusError(http.StatusMethodNotAllowed, "HTTP 405 Method Not Allowed"))
+		// Jersey writes its 405 without a Content-Type.
+		w.Header()["Content-Type"] = nil
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		_, _ = w.Write([]byte(`{"error_code":405,"message":"HTTP 405 Method Not Allowed"}`))
 	})
 	if admin {
 		r.Route("/admin/loggers", func(r chi.Router) {
