@@ -95,3 +95,22 @@ func TestOptionsListsMethodsAsJersey(t *testing.T) {
 		t.Errorf("OPTIONS /nope: %d, want 404", code)
 	}
 }
+
+func TestAcceptNegotiation(t *testing.T) {
+	ts := serve(t, &fakeHerder{configs: map[string]map[string]string{}, isLeader: true})
+	for accept, want := range map[string]int{
+		"text/plain": 406, "application/xml, text/html": 406, "application/json;q=0": 406,
+		"*/*": 200, "application/*": 200, "application/json;q=0.5, text/plain": 200, "text/html, application/json": 200,
+	} {
+		req, _ := http.NewRequest("GET", ts.URL+"/connectors", nil)
+		req.Header.Set("Accept", accept)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Accept %q: %d, want %d", accept, resp.StatusCode, want)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -265,6 +266,26 @@ func isJSON(ct string) bool {
 	return err == nil && mt == "application/json"
 }
 
+// acceptsJSON reports whether an Accept header admits application/json
+// (every Connect resource produces only that).
+func acceptsJSON(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		if q, ok := params["q"]; ok {
+			if f, err := strconv.ParseFloat(q, 64); err == nil && f <= 0 {
+				continue
+			}
+		}
+		if mt == "application/json" || mt == "application/*" || mt == "*/*" {
+			return true
+		}
+	}
+	return false
+}
+
 // unsupportedMedia is Jersey's 415; the error body goes without a
 // Content-Type, as Connect's does.
 func unsupportedMedia(w http.ResponseWriter) {
@@ -294,6 +315,12 @@ func (s *Server) mediaTypes(r chi.Routes, next http.Handler) http.Handler {
 			get := *r
 			get.Method = http.MethodGet
 			r = &get
+		}
+		if a := r.Header.Get("Accept"); a != "" && !acceptsJSON(a) && routes.has(r.Method, r.URL.Path) {
+			w.Header()["Content-Type"] = nil
+			w.WriteHeader(http.StatusNotAcceptable)
+			_, _ = w.Write([]byte(`{"error_code":406,"message":"HTTP 406 Not Acceptable"}`))
+			return
 		}
 		if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
 			if routes.has(r.Method, r.URL.Path) {

@@ -59,6 +59,8 @@ type step struct {
 	contentType string
 	// statusOnly compares only status codes (Jetty's HTML error pages).
 	statusOnly bool
+	// accept is sent as the Accept header.
+	accept string
 	// waitFor polls GET path on both until this holds (state changes are
 	// asynchronous in both runtimes).
 	waitFor func(body string) bool
@@ -207,6 +209,17 @@ func compareSteps(t *testing.T, ref, gonnect string, steps []step) {
 						time.Sleep(250 * time.Millisecond)
 					}
 				}
+				if s.accept != "" {
+					req, _ := http.NewRequest(s.method, base+s.path, nil)
+					req.Header.Set("Accept", s.accept)
+					resp, err := client.Do(req)
+					if err != nil {
+						return 0, err.Error()
+					}
+					defer resp.Body.Close()
+					b, _ := io.ReadAll(resp.Body)
+					return resp.StatusCode, string(b)
+				}
 				if s.contentType != "" {
 					body, _ := s.body.(string)
 					return rawRequest(s.method, base+s.path, body, s.contentType)
@@ -293,6 +306,10 @@ func bodySteps(n, topic string) []step {
 		{name: "put without content type", method: "PUT", path: "/connectors/" + n + "-x/config", contentType: "none", body: "{" + cfg + "}"},
 		{name: "get with text content type", method: "GET", path: "/connectors/" + n + "-x", contentType: "text/plain"},
 		{name: "delete with text content type", method: "DELETE", path: "/connectors/" + n + "-x", contentType: "text/plain", body: "x"},
+		{name: "accept text", method: "GET", path: "/connectors", accept: "text/plain"},
+		{name: "accept text on unknown connector", method: "GET", path: "/connectors/" + n + "-x", accept: "text/plain, application/xml"},
+		{name: "accept any", method: "GET", path: "/connectors/" + n + "-x", accept: "*/*"},
+		{name: "accept json among others", method: "GET", path: "/connectors/" + n + "-x", accept: "text/html, application/json;q=0.9"},
 		{name: "json with charset", method: "PUT", path: "/connectors/" + n + "-cs/config", contentType: "application/json; charset=UTF-8", body: "{" + cfg + "}"},
 		{name: "delete charset", method: "DELETE", path: "/connectors/" + n + "-cs"},
 	}
