@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"slices"
 	"sort"
 	"strings"
 
@@ -112,7 +111,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, withNullErrors(infos, nulls))
+	writeJSON(w, http.StatusOK, withNullErrors(infos, nulls, ownKeys(class)))
 }
 
 func unknownPluginMessage(class string) string {
@@ -143,26 +142,38 @@ func fmtMap(m map[string]string) string {
 const nullValueError = "Null value can not be supplied as the configuration value."
 
 // withNullErrors adds Connect's error for every null value to a
-// validation result: on the key's entry when the key is defined, else as
-// an entry without definition, listed before the defined keys.
-func withNullErrors(infos configdef.Infos, nulls []string) configdef.Infos {
+// validation result: on the key's entry when the key is defined (a null
+// key counts as given, so it is not also missing), else as an entry
+// without definition, listed before the defined keys. Keys in skip (the
+// plugin's own, which Connect's validation lets through) get none.
+func withNullErrors(infos configdef.Infos, nulls []string, skip map[string]bool) configdef.Infos {
 	var undefined []configdef.Info
 	for _, k := range nulls {
+		if skip[k] {
+			continue
+		}
 		found := false
 		for i, c := range infos.Configs {
-			if c.Definition != nil && c.Definition.Name == k {
-				if c.Value == nil {
-					c.Value = &configdef.ValueInfo{Name: k, RecommendedValues: []string{}, Visible: true}
-				} else {
-					v := *c.Value
-					c.Value = &v
-				}
-				c.Value.Value = nil
-				c.Value.Errors = append(slices.Clone(c.Value.Errors), nullValueError)
-				infos.Configs[i] = c
-				found = true
-				break
+			if c.Definition == nil || c.Definition.Name != k {
+				continue
 			}
+			v := configdef.ValueInfo{Name: k, RecommendedValues: []string{}, Visible: true}
+			if c.Value != nil {
+				v = *c.Value
+			}
+			var errs []string
+			for _, e := range v.Errors {
+				if strings.HasPrefix(e, "Missing required configuration") {
+					infos.ErrorCount--
+					continue
+				}
+				errs = append(errs, e)
+			}
+			v.Value, v.Errors = nil, append(errs, nullValueError)
+			c.Value = &v
+			infos.Configs[i] = c
+			found = true
+			break
 		}
 		if !found {
 			undefined = append(undefined, configdef.Info{Value: &configdef.ValueInfo{Name: k, RecommendedValues: []string{}, Errors: []string{nullValueError}, Visible: true}})
@@ -171,6 +182,19 @@ func withNullErrors(infos configdef.Infos, nulls []string) configdef.Infos {
 	}
 	infos.Configs = append(undefined, infos.Configs...)
 	return infos
+}
+
+// ownKeys are the keys a plugin defines itself.
+func ownKeys(class string) map[string]bool {
+	p, err := connectors.Lookup(class)
+	if err != nil {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, k := range p.New().Config().Keys() {
+		out[k.Name] = true
+	}
+	return out
 }
 
 // refuseNulls answers a config with null values as Connect does: a 400
@@ -191,7 +215,9 @@ func (s *Server) refuseNulls(ctx context.Context, cfg map[string]string, nulls [
 	if err != nil {
 		return err
 	}
-	infos = withNullErrors(infos, nulls)
+	// Connect writes a null for a plugin's own key and the connector then
+	// fails to start; refusing it here is the one deliberate difference.
+	infos = withNullErrors(infos, nulls, nil)
 	var b strings.Builder
 	fmt.Fprintf(&b, "Connector configuration is invalid and contains the following %d error(s):", infos.ErrorCount)
 	for _, c := range infos.Configs {

@@ -285,6 +285,8 @@ func bodySteps(n, topic string) []step {
 		{name: "put null name", method: "PUT", path: "/connectors/" + n + "-nullname/config", contentType: j, body: "{" + cfg + `,"name":null}`},
 		{name: "delete null name", method: "DELETE", path: "/connectors/" + n + "-nullname"},
 		{name: "validate null value", method: "PUT", path: "/connector-plugins/FileStreamSink/config/validate", contentType: j, body: "{" + cfg + `,"name":"` + n + `","x":null}`},
+		{name: "validate null name", method: "PUT", path: "/connector-plugins/FileStreamSink/config/validate", contentType: j, body: "{" + cfg + `,"name":null}`},
+		{name: "validate null plugin key", method: "PUT", path: "/connector-plugins/FileStreamSink/config/validate", contentType: j, body: `{"connector.class":"FileStreamSink","topics":"` + topic + `","name":"` + n + `","file":null}`},
 		{name: "create unknown field", method: "POST", path: "/connectors", contentType: j, body: create(n+"-unknown", cfg, `,"foo":1`)},
 		{name: "create bad initial state", method: "POST", path: "/connectors", contentType: j, body: create(n+"-state", cfg, `,"initial_state":"bogus"`)},
 		{name: "create array config", method: "POST", path: "/connectors", contentType: j, body: `{"name":"x","config":[]}`},
