@@ -36,6 +36,9 @@ type PluginInfo struct {
 type Config struct {
 	// Listener is the first of the worker's listeners, e.g. http://127.0.0.1:8083.
 	Listener string
+	// MoreListeners are the other listeners, served alike (Connect binds
+	// every entry of listeners).
+	MoreListeners []string
 	Herder   worker.Interface
 	Logger   *slog.Logger
 	Loggers  *logging.Registry
@@ -113,8 +116,10 @@ func (s *Server) AdminHandler() http.Handler { return s.admin }
 
 // Start binds the listeners and serves in the background.
 func (s *Server) Start() error {
-	if err := s.listen(s.cfg.Listener, s.handler); err != nil {
-		return err
+	for _, l := range append([]string{s.cfg.Listener}, s.cfg.MoreListeners...) {
+		if err := s.listen(l, s.handler); err != nil {
+			return err
+		}
 	}
 	for _, l := range s.cfg.AdminListeners {
 		if err := s.listen(l, s.admin); err != nil {
@@ -136,7 +141,7 @@ func (s *Server) listen(listener string, h http.Handler) error {
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}
 	if s.errc == nil {
-		s.errc = make(chan error, 1+len(s.cfg.AdminListeners))
+		s.errc = make(chan error, 1+len(s.cfg.MoreListeners)+len(s.cfg.AdminListeners))
 	}
 	s.lns, s.servers = append(s.lns, ln), append(s.servers, srv)
 	go func() { s.errc <- srv.Serve(ln) }()

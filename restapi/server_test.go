@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -171,5 +172,33 @@ func TestHealth(t *testing.T) {
 				t.Fatalf("%d %s, want %d %s", code, body, tt.code, tt.want)
 			}
 		})
+	}
+}
+
+func TestServesEveryListener(t *testing.T) {
+	free := func() string {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		return "http://" + l.Addr().String()
+	}
+	main, more, admin := free(), free(), free()
+	s, err := New(Config{Herder: &fakeHerder{configs: map[string]map[string]string{}}, Listener: main, MoreListeners: []string{more}, AdminListeners: []string{admin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Shutdown(context.Background()) }()
+	for _, c := range []struct {
+		url  string
+		code int
+	}{{main + "/connectors", 200}, {more + "/connectors", 200}, {admin + "/connectors", 404}, {admin + "/admin/loggers", 200}, {main + "/admin/loggers", 404}} {
+		if code, body := call(t, "GET", c.url, "", ""); code != c.code {
+			t.Errorf("GET %s: %d %s, want %d", c.url, code, body, c.code)
+		}
 	}
 }

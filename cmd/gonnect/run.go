@@ -114,7 +114,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 	}
 
 	rest, err := restapi.New(restapi.Config{
-		Listener: cfg.Values.List(worker.Listeners)[0], Herder: herder, Logger: loggers.Logger("org.apache.kafka.connect.runtime.rest.RestServer"),
+		Listener: cfg.Values.List(worker.Listeners)[0], MoreListeners: cfg.Values.List(worker.Listeners)[1:], Herder: herder, Logger: loggers.Logger("org.apache.kafka.connect.runtime.rest.RestServer"),
 		Loggers: loggers, Defaults: defaults, ExtraPlugins: converterPlugins(),
 		AllowOrigin: cfg.Values.String(worker.AccessControlAllowOrigin), AllowMethods: cfg.Values.String(worker.AccessControlAllowMethods),
 		AdminListeners: cfg.Values.List(worker.AdminListeners), ResponseHeaders: cfg.Values.String(worker.ResponseHTTPHeaders),
