@@ -39,9 +39,9 @@ type Config struct {
 	// MoreListeners are the other listeners, served alike (Connect binds
 	// every entry of listeners).
 	MoreListeners []string
-	Herder   worker.Interface
-	Logger   *slog.Logger
-	Loggers  *logging.Registry
+	Herder        worker.Interface
+	Logger        *slog.Logger
+	Loggers       *logging.Registry
 	// Defaults are the worker's converters, shown in plugin configs.
 	Defaults connectorconfig.Defaults
 	// ExtraPlugins are listed by /connector-plugins?connectorsOnly=false
