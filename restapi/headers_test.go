@@ -98,3 +98,34 @@ func TestWorkerSettingsOnREST(t *testing.T) {
 		})
 	}
 }
+
+func TestCORSAsJetty(t *testing.T) {
+	s, err := New(Config{Herder: &fakeHerder{configs: map[string]map[string]string{}}, AllowOrigin: "http://a.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		method, origin, preflight string
+		wantOrigin, wantMethods   string
+	}{
+		{"GET", "", "", "", ""},
+		{"GET", "http://a.example", "", "http://a.example", ""},
+		{"GET", "http://b.example", "", "", ""},
+		{"OPTIONS", "http://a.example", "PUT", "http://a.example", "GET,POST,HEAD"},
+	}
+	for _, tt := range tests {
+		req := httptest.NewRequest(tt.method, "/connectors", nil)
+		if tt.origin != "" {
+			req.Header.Set("Origin", tt.origin)
+		}
+		if tt.preflight != "" {
+			req.Header.Set("Access-Control-Request-Method", tt.preflight)
+		}
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		h := rec.Header()
+		if rec.Code != 200 || h.Get("Vary") != "Origin" || h.Get("Access-Control-Allow-Origin") != tt.wantOrigin || h.Get("Access-Control-Allow-Methods") != tt.wantMethods {
+			t.Errorf("%s origin %q: %d %v", tt.method, tt.origin, rec.Code, h)
+		}
+	}
+}

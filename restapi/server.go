@@ -173,7 +173,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) routes(main, admin bool) http.Handler {
 	r := chi.NewRouter()
 	// HEAD is answered as GET, as Jersey does, without the body.
-	r.Use(s.recoverer, s.cors, bufferBody)
+	r.Use(s.recoverer, bufferBody)
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, newStatusError(http.StatusNotFound, "HTTP 404 Not Found"))
 	})
@@ -224,7 +224,7 @@ func (s *Server) routes(main, admin bool) http.Handler {
 		r.Get("/{plugin}/config", s.pluginConfig)
 		r.With(requireJSON).Put("/{plugin}/config/validate", s.validate)
 	})
-	return jettyPath(stripTrailingSlash(s.mediaTypes(r, r)))
+	return jettyPath(stripTrailingSlash(s.cors(s.mediaTypes(r, r))))
 }
 
 // stripTrailingSlash serves "/connectors/" like "/connectors", as Jersey does.
@@ -250,16 +250,37 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
+// cors is Jetty's CrossOriginHandler as Connect configures it from
+// access.control.allow.origin (comma-separated origins, * for any) and
+// access.control.allow.methods (default GET, POST, HEAD): an allowed
+// Origin is echoed, a preflight also gets the methods, the Content-Type
+// header and a 60 s max age, and the request then goes on to be answered.
 func (s *Server) cors(next http.Handler) http.Handler {
+	if strings.TrimSpace(s.cfg.AllowOrigin) == "" {
+		return next
+	}
+	origins := map[string]bool{}
+	for _, o := range strings.Split(s.cfg.AllowOrigin, ",") {
+		origins[strings.TrimSpace(o)] = true
+	}
+	var methods []string
+	for _, m := range strings.Split(s.cfg.AllowMethods, ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			methods = append(methods, m)
+		}
+	}
+	if len(methods) == 0 {
+		methods = []string{"GET", "POST", "HEAD"}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.cfg.AllowOrigin != "" {
-			w.Header().Set("Access-Control-Allow-Origin", s.cfg.AllowOrigin)
-			if s.cfg.AllowMethods != "" {
-				w.Header().Set("Access-Control-Allow-Methods", s.cfg.AllowMethods)
-			}
-			if r.Method == http.MethodOptions {
-				w.WriteHeader(http.StatusOK)
-				return
+		h := w.Header()
+		h.Add("Vary", "Origin")
+		if o := r.Header.Get("Origin"); o != "" && (origins["*"] || origins[o]) {
+			h.Set("Access-Control-Allow-Origin", o)
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				h.Set("Access-Control-Allow-Methods", strings.Join(methods, ","))
+				h.Set("Access-Control-Allow-Headers", "Content-Type")
+				h.Set("Access-Control-Max-Age", "60")
 			}
 		}
 		next.ServeHTTP(w, r)
@@ -308,7 +329,7 @@ func (s *Server) mediaTypes(r chi.Routes, next http.Handler) http.Handler {
 		// HEAD is answered as GET, as Jersey does (no route declares HEAD);
 		// the server drops the body since the original request still says
 		// HEAD.
-		if r.Method == http.MethodOptions && s.cfg.AllowOrigin == "" {
+		if r.Method == http.MethodOptions {
 			if allowed := routes.allowedMethods(r.URL.Path); allowed != nil {
 				w.Header().Set("Allow", strings.Join(allowed, ","))
 				w.Header().Set("Content-Type", "text/plain")

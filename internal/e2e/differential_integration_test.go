@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -377,7 +378,7 @@ func firstDiff(path string, a, b any) (string, any, any) {
 // TestIntegrationDifferentialEmptyClusterAndRESTSettings compares gonnect
 // with an Apache Connect worker of its own, both fresh clusters with the
 // same REST settings (admin.listeners on a separate port,
-// response.http.headers.config, topic.tracking.allow.reset=false): the
+// response.http.headers.config, topic.tracking.allow.reset=false, CORS): the
 // answers of an empty cluster and of a connector without tasks, where
 // lists and maps are empty and never null, and what the settings change.
 func TestIntegrationDifferentialEmptyClusterAndRESTSettings(t *testing.T) {
@@ -387,6 +388,8 @@ func TestIntegrationDifferentialEmptyClusterAndRESTSettings(t *testing.T) {
 			"admin.listeners":              fmt.Sprintf("http://127.0.0.1:%d", adminPort),
 			"response.http.headers.config": headers,
 			"topic.tracking.allow.reset":   "false",
+			"access.control.allow.origin":  "http://ui.example, http://other-ui.example",
+			"access.control.allow.methods": "GET,POST,PUT,DELETE",
 		}
 	}
 	refAdmin, gAdmin := freePort(t), freePort(t)
@@ -429,6 +432,39 @@ func TestIntegrationDifferentialEmptyClusterAndRESTSettings(t *testing.T) {
 		gc, gb := get(fmt.Sprintf("http://127.0.0.1:%d%s", gAdmin, c.path))
 		if rc != c.code || gc != c.code {
 			t.Errorf("admin listener %s: reference %d %s, gonnect %d %s, want %d", c.path, rc, rb, gc, gb, c.code)
+		}
+	}
+	// CORS as Jetty's CrossOriginHandler answers: allowed origins echoed,
+	// preflights answered with methods, headers and max age.
+	for _, c := range []struct{ method, path, origin, reqMethod string }{
+		{"GET", "/connectors", "", ""}, {"GET", "/connectors", "http://ui.example", ""}, {"GET", "/connectors", "http://evil.example", ""},
+		{"OPTIONS", "/connectors", "http://other-ui.example", "PUT"}, {"OPTIONS", "/connectors/x/config", "http://ui.example", "PATCH"},
+		{"OPTIONS", "/connectors", "http://evil.example", "PUT"}, {"OPTIONS", "/connectors", "", ""}, {"GET", "/nope", "http://ui.example", ""},
+	} {
+		var got [2]string
+		for i, base := range []string{ref, g.url()} {
+			req, _ := http.NewRequest(c.method, base+c.path, nil)
+			if c.origin != "" {
+				req.Header.Set("Origin", c.origin)
+			}
+			if c.reqMethod != "" {
+				req.Header.Set("Access-Control-Request-Method", c.reqMethod)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			// Jetty lists the allowed methods from a set in no fixed order.
+			methods := strings.Split(resp.Header.Get("Access-Control-Allow-Methods"), ",")
+			sort.Strings(methods)
+			got[i] = fmt.Sprintf("%d %s|vary=%s|origin=%s|methods=%s|headers=%s|age=%s|allow=%s", resp.StatusCode, b, resp.Header.Get("Vary"),
+				resp.Header.Get("Access-Control-Allow-Origin"), strings.Join(methods, ","), resp.Header.Get("Access-Control-Allow-Headers"),
+				resp.Header.Get("Access-Control-Max-Age"), resp.Header.Get("Allow"))
+		}
+		if got[0] != got[1] {
+			t.Errorf("%s %s origin %q preflight %q:\nreference: %s\ngonnect:   %s", c.method, c.path, c.origin, c.reqMethod, got[0], got[1])
 		}
 	}
 	// Header rules apply to every response of the main listener.
