@@ -77,7 +77,7 @@ func (s *Server) forwardIfNeeded(w http.ResponseWriter, r *http.Request, err err
 			q.Set(k, v)
 		}
 	}
-	target := strings.TrimSuffix(nl.URL, "/") + r.URL.EscapedPath() + "?" + q.Encode()
+	target := strings.TrimSuffix(nl.URL, "/") + escapeSegments(r.URL.Path) + "?" + q.Encode()
 	body, berr := bodyOf(r)
 	if berr != nil {
 		writeError(w, berr)
@@ -125,4 +125,14 @@ func (s *Server) forwardIfNeeded(w http.ResponseWriter, r *http.Request, err err
 	w.WriteHeader(resp.StatusCode)
 	_, _ = w.Write(respBody)
 	return true
+}
+
+// escapeSegments escapes each path segment for forwarding, ";" included,
+// which the leader would otherwise take for segment parameters.
+func escapeSegments(path string) string {
+	segs := strings.Split(path, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
 }

@@ -202,3 +202,15 @@ func TestServesEveryListener(t *testing.T) {
 		}
 	}
 }
+
+func TestForwardingKeepsEncodedNames(t *testing.T) {
+	leader := &fakeHerder{configs: map[string]map[string]string{}, isLeader: true}
+	lts := serve(t, leader)
+	follower := &fakeHerder{configs: map[string]map[string]string{}, leaderURL: lts.URL + "/"}
+	fts := serve(t, follower)
+	for path, name := range map[string]string{"a%3Bb": "a;b", "a%20b": "a b", "a%3Ab": "a:b", "%C3%A9": "é", "a+b": "a+b", "a%2Bb": "a+b"} {
+		if code, body := call(t, "PUT", fts.URL+"/connectors/"+path+"/config", "application/json", `{"connector.class":"X"}`); code/100 != 2 || leader.configs[name] == nil {
+			t.Errorf("forwarded PUT %s: %d %s, leader has %v", path, code, body, leader.configs)
+		}
+	}
+}
