@@ -15,6 +15,10 @@ import (
 
 type bodyKey struct{}
 
+// maxBody bounds a request body held in memory (connector configs are
+// kilobytes).
+const maxBody = 64 << 20
+
 // bufferBody keeps the request body so a handler can both decode it and
 // forward it to the leader.
 func bufferBody(next http.Handler) http.Handler {
@@ -23,10 +27,15 @@ func bufferBody(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		b, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
+		b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 		r.Body.Close()
 		if err != nil {
 			writeError(w, fmt.Errorf("reading request body: %w", err))
+			return
+		}
+		// Refused rather than cut short, which would read as other JSON.
+		if len(b) > maxBody {
+			writeError(w, newStatusError(http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body larger than %d bytes", maxBody)))
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, b))
