@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/gonnect/gonnect/worker"
@@ -287,6 +288,27 @@ func (p *jparser) str(name bool) string {
 					r = r<<4 | rune(d)
 					p.i++
 				}
+				// A surrogate pair escaped as two \u escapes is one character.
+				if utf16.IsSurrogate(r) && r < 0xDC00 && p.i+6 <= len(p.b) && p.b[p.i] == '\\' && p.b[p.i+1] == 'u' {
+					var lo rune
+					ok := true
+					for _, h := range p.b[p.i+2 : p.i+6] {
+						switch {
+						case h >= '0' && h <= '9':
+							lo = lo<<4 | rune(h-'0')
+						case h >= 'a' && h <= 'f':
+							lo = lo<<4 | rune(h-'a'+10)
+						case h >= 'A' && h <= 'F':
+							lo = lo<<4 | rune(h-'A'+10)
+						default:
+							ok = false
+						}
+					}
+					if ok && lo >= 0xDC00 && lo <= 0xDFFF {
+						r = utf16.DecodeRune(r, lo)
+						p.i += 6
+					}
+				}
 				sb.WriteRune(r)
 			default:
 				p.fail(p.i-1, "Unrecognized character escape %s", charDesc(e))
@@ -389,6 +411,10 @@ func (p *jparser) number() string {
 // first syntax error, with whatever was read before it.
 func parseJSON(b []byte) (root *jnode, end int, perr *jsonError) {
 	p := &jparser{b: b}
+	// Jackson skips a UTF-8 byte order mark.
+	if len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
+		p.i = 3
+	}
 	p.ws()
 	if p.i >= len(b) {
 		return nil, 0, nil
