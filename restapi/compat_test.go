@@ -120,8 +120,8 @@ func TestBodyDecodingDetails(t *testing.T) {
 	ts := serve(t, h)
 	for body, want := range map[string]string{
 		"\xef\xbb\xbf{\"connector.class\":\"X\"}":      "X",
-		`{"connector.class":"\ud83d\ude00\u00e9"}`:      "😀é",
-		`{"connector.class":"a\/b\"c\\d\n"}`:            "a/b\"c\\d\n",
+		`{"connector.class":"\ud83d\ude00\u00e9"}`:     "😀é",
+		`{"connector.class":"a\/b\"c\\d\n"}`:           "a/b\"c\\d\n",
 		"{\r\n  \"connector.class\" :\t\"X\"\r\n}\r\n": "X",
 	} {
 		if code, resp := call(t, "PUT", ts.URL+"/connectors/d/config", "application/json", body); code/100 != 2 || h.configs["d"]["connector.class"] != want {
