@@ -129,3 +129,19 @@ func TestCORSAsJetty(t *testing.T) {
 		}
 	}
 }
+
+func TestVersionMatches(t *testing.T) {
+	tests := []struct {
+		req, shown string
+		ok         bool
+	}{
+		{"4.3.1", "[4.3.1,4.3.1]", true}, {"9.9", "[9.9,9.9]", false},
+		{"[1.0,2.0]", "[1.0,2.0]", false}, {"[4.0,5.0)", "[4.0,5.0)", true}, {"[4.3.1,)", "[4.3.1,)", true},
+		{"(4.3.1,)", "(4.3.1,)", false}, {"(,4.3.1]", "(,4.3.1]", true}, {"[1.0,2.0],[4.0,)", "[1.0,2.0],[4.0,)", true},
+	}
+	for _, tt := range tests {
+		if shown, ok := versionMatches(tt.req, "4.3.1"); shown != tt.shown || ok != tt.ok {
+			t.Errorf("%s: %s %v, want %s %v", tt.req, shown, ok, tt.shown, tt.ok)
+		}
+	}
+}

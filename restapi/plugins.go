@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -45,10 +46,12 @@ func (s *Server) pluginConfig(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newStatusError(http.StatusNotFound, fmt.Sprintf("Unknown plugin %s.", name)))
 		return
 	}
-	// A plain version asks for exactly that one; built-in plugins have one.
-	if v := r.URL.Query().Get("version"); v != "" && !strings.ContainsAny(v, "[](),") && v != p.Version {
-		writeError(w, newStatusError(http.StatusBadRequest, fmt.Sprintf("Plugin %s not found that matches the version range [%s,%s], available versions: [%s]", p.Class, v, v, p.Version)))
-		return
+	// Built-in plugins have one version: a request for others is refused.
+	if v := r.URL.Query().Get("version"); v != "" {
+		if shown, ok := versionMatches(v, p.Version); !ok {
+			writeError(w, newStatusError(http.StatusBadRequest, fmt.Sprintf("Plugin %s not found that matches the version range %s, available versions: [%s]", p.Class, shown, p.Version)))
+			return
+		}
 	}
 	// The bare definition: worker defaults only show up in validation.
 	def, _ := connectorconfig.Definition(p, connectorconfig.Defaults{})
@@ -229,4 +232,71 @@ func (s *Server) refuseNulls(ctx context.Context, cfg map[string]string, nulls [
 	}
 	b.WriteString("\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`")
 	return &worker.BadRequestError{Msg: b.String()}
+}
+
+// versionMatches checks a version against a Maven-style requirement as
+// Connect takes it: a plain version means exactly it, otherwise one or more
+// ranges such as [1.0,2.0) or [4.0,). It returns the requirement as
+// Connect shows it.
+func versionMatches(req, version string) (string, bool) {
+	req = strings.ReplaceAll(req, " ", "")
+	if !strings.ContainsAny(req, "[]()") {
+		return "[" + req + "," + req + "]", compareVersions(req, version) == 0
+	}
+	shown, ok := req, false
+	for rest := req; rest != ""; {
+		end := strings.IndexAny(rest, "])")
+		if end < 0 || (rest[0] != '[' && rest[0] != '(') {
+			return shown, false
+		}
+		lo, hi, _ := strings.Cut(rest[1:end], ",")
+		in := true
+		if lo != "" {
+			c := compareVersions(version, lo)
+			in = c > 0 || c == 0 && rest[0] == '['
+		}
+		if in && hi != "" {
+			c := compareVersions(version, hi)
+			in = c < 0 || c == 0 && rest[end] == ']'
+		}
+		ok = ok || in
+		rest = strings.TrimPrefix(rest[end+1:], ",")
+	}
+	return shown, ok
+}
+
+// compareVersions compares dotted versions numerically segment by segment
+// (text segments by text).
+func compareVersions(a, b string) int {
+	as, bs := strings.FieldsFunc(a, isVersionSep), strings.FieldsFunc(b, isVersionSep)
+	for i := 0; i < len(as) || i < len(bs); i++ {
+		x, y := "0", "0"
+		if i < len(as) {
+			x = as[i]
+		}
+		if i < len(bs) {
+			y = bs[i]
+		}
+		xn, xerr := strconv.Atoi(x)
+		yn, yerr := strconv.Atoi(y)
+		switch {
+		case xerr == nil && yerr == nil && xn != yn:
+			return cmpInt(xn, yn)
+		case (xerr != nil || yerr != nil) && x != y:
+			return strings.Compare(x, y)
+		}
+	}
+	return 0
+}
+
+func isVersionSep(r rune) bool { return r == '.' || r == '-' }
+
+func cmpInt(a, b int) int {
+	if a < b {
+		return -1
+	}
+	if a > b {
+		return 1
+	}
+	return 0
 }
