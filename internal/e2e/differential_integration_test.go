@@ -166,6 +166,8 @@ func TestIntegrationDifferentialWithApacheConnect(t *testing.T) {
 		{name: "unknown topics", method: "GET", path: "/connectors/" + n + "-nope/topics"},
 		{name: "plugin config of another version", method: "GET", path: "/connector-plugins/FileStreamSink/config?version=9.9"},
 		{name: "plugin config of its version", method: "GET", path: "/connector-plugins/FileStreamSink/config?version=4.3.1"},
+		{name: "plugin config of a range without it", method: "GET", path: "/connector-plugins/FileStreamSink/config?version=%5B1.0,2.0%5D"},
+		{name: "plugin config of a range with it", method: "GET", path: "/connector-plugins/FileStreamSink/config?version=%5B4.0,5.0)"},
 		{name: "root logger in capitals", method: "GET", path: "/admin/loggers/ROOT"},
 		{name: "tasks-config removed", method: "GET", path: "/connectors/" + n + "/tasks-config"},
 		{name: "wrong method", method: "PATCH", path: "/connectors"},
