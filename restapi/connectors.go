@@ -1,10 +1,11 @@
 package restapi
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,12 +42,24 @@ type workerStatus struct {
 	Message string `json:"message"`
 }
 
-func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
-	if err := s.cfg.Herder.Ready(); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, workerStatus{Status: "starting", Message: err.Error()})
-		return
+// health answers GET /health as Connect 4 does (KIP-1017): healthy once a
+// no-op went through the herder's loop within the health timeout, else
+// starting (503) while the herder has not completed start-up, unhealthy
+// (500) after.
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.HealthTimeout)
+	defer cancel()
+	err := s.cfg.Herder.HealthCheck(ctx)
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusOK, workerStatus{Status: "healthy", Message: "Worker has completed startup and is ready to handle requests."})
+	case errors.Is(err, context.DeadlineExceeded) && s.cfg.Herder.Ready() != nil:
+		writeJSON(w, http.StatusServiceUnavailable, workerStatus{Status: "starting", Message: "Worker is still starting up."})
+	case errors.Is(err, context.DeadlineExceeded):
+		writeJSON(w, http.StatusInternalServerError, workerStatus{Status: "unhealthy", Message: "Worker was unable to handle this request and may be unable to handle other requests."})
+	default:
+		writeError(w, err)
 	}
-	writeJSON(w, http.StatusOK, workerStatus{Status: "healthy", Message: "Worker has completed startup and is ready to handle requests."})
 }
 
 type expanded struct {
@@ -62,12 +75,15 @@ func (s *Server) listConnectors(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	// Any expand parameter, even one naming nothing Connect knows, turns
+	// the list into a map, as in Connect.
+	expand, expanding := r.URL.Query()["expand"]
 	var wantStatus, wantInfo bool
-	for _, e := range r.URL.Query()["expand"] {
+	for _, e := range expand {
 		wantStatus = wantStatus || e == "status"
 		wantInfo = wantInfo || e == "info"
 	}
-	if !wantStatus && !wantInfo {
+	if !expanding {
 		writeJSON(w, http.StatusOK, names)
 		return
 	}
@@ -94,73 +110,79 @@ func (s *Server) listConnectors(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-type createRequest struct {
-	Name         *string            `json:"name"`
-	Config       map[string]string  `json:"config"`
-	InitialState worker.TargetState `json:"initial_state"`
-}
-
-// decode reads a JSON body; Connect answers malformed JSON with a 500.
-func decode(r *http.Request, v any) error {
-	body, err := bodyOf(r)
-	if err != nil {
-		return err
+// splitNulls separates null values, which Connect refuses in a config it
+// writes, from the rest. A null name is no name: the connector's own is
+// put in its place, as in Connect.
+func splitNulls(cfg map[string]*string) (map[string]string, []string) {
+	out := make(map[string]string, len(cfg))
+	var nulls []string
+	for k, v := range cfg {
+		if v == nil {
+			if k == "name" {
+				continue
+			}
+			nulls = append(nulls, k)
+			continue
+		}
+		out[k] = *v
 	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return newStatusError(http.StatusInternalServerError, jsonErrorMessage(err))
-	}
-	return nil
-}
-
-func jsonErrorMessage(err error) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("Unexpected character at offset %d: %v", syn.Offset, err)
-	case errors.As(err, &typ):
-		return fmt.Sprintf("Cannot deserialize value of type `%s` from %s (field %q)", typ.Type, typ.Value, typ.Field)
-	}
-	return err.Error()
+	sort.Strings(nulls)
+	return out, nulls
 }
 
 func (s *Server) createConnector(w http.ResponseWriter, r *http.Request) {
-	var req createRequest
-	if err := decode(r, &req); err != nil {
+	req, err := decodeCreate(r)
+	if err != nil {
 		writeError(w, err)
+		return
+	}
+	if req.null {
+		writeError(w, newStatusError(http.StatusInternalServerError, `Cannot invoke "org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest.name()" because "createRequest" is null`))
 		return
 	}
 	name := ""
-	if req.Name != nil {
-		name = strings.TrimSpace(*req.Name)
+	if req.name != nil {
+		name = strings.TrimSpace(*req.name)
 	}
-	if req.Config == nil {
+	if req.config == nil {
 		writeError(w, newStatusError(http.StatusInternalServerError, `Cannot invoke "java.util.Map.get(Object)" because "connectorConfig" is null`))
 		return
 	}
-	if err := checkName(name, req.Config); err != nil {
+	cfg, nulls := splitNulls(req.config)
+	if err := checkName(name, cfg); err != nil {
 		writeError(w, err)
 		return
 	}
-	switch req.InitialState {
-	case "", worker.TargetStopped, worker.TargetPaused:
-	case "RUNNING":
-		req.InitialState = worker.TargetStarted
-	default:
-		writeError(w, newStatusError(http.StatusBadRequest, fmt.Sprintf("Invalid initial state %s: must be one of RUNNING, PAUSED, STOPPED", req.InitialState)))
-		return
+	var initial worker.TargetState
+	if req.initialState != nil {
+		initial = worker.TargetState(*req.initialState)
+		if initial == "RUNNING" {
+			initial = worker.TargetStarted
+		}
 	}
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
-	_, info, err := s.cfg.Herder.PutConnectorConfig(ctx, name, req.Config, false, req.InitialState)
+	if err := s.refuseNulls(ctx, cfg, nulls); err != nil {
+		writeError(w, err)
+		return
+	}
+	_, info, err := s.cfg.Herder.PutConnectorConfig(ctx, name, cfg, false, initial)
 	if err == nil {
-		w.Header().Set("Location", "/connectors/"+name)
+		w.Header().Set("Location", connectorLocation(r, name))
 	}
 	s.reply(w, r, err, http.StatusCreated, info)
 }
 
+// connectorLocation is the Location of a created connector: absolute,
+// against the host the client asked for, as Jersey resolves Connect's
+// relative one; the name escaped as a path segment.
+func connectorLocation(r *http.Request, name string) string {
+	return (&url.URL{Scheme: "http", Host: r.Host, Path: "/connectors/" + name}).String()
+}
+
 // checkName injects the connector name into its config, or fails when
-// the config names another connector.
+// the config names another connector; a null name is replaced, as in
+// Connect.
 func checkName(name string, cfg map[string]string) error {
 	if n, ok := cfg["name"]; ok {
 		if n != name {
@@ -188,24 +210,30 @@ func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "connector")
-	var cfg map[string]string
-	if err := decode(r, &cfg); err != nil {
+	raw, err := decodeStringMap(r)
+	if err != nil {
 		writeError(w, err)
 		return
 	}
-	if cfg == nil {
-		cfg = map[string]string{}
+	if raw == nil {
+		writeError(w, newStatusError(http.StatusInternalServerError, `Cannot invoke "java.util.Map.get(Object)" because "connectorConfig" is null`))
+		return
 	}
+	cfg, nulls := splitNulls(raw)
 	if err := checkName(name, cfg); err != nil {
 		writeError(w, err)
 		return
 	}
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
+	if err := s.refuseNulls(ctx, cfg, nulls); err != nil {
+		writeError(w, err)
+		return
+	}
 	created, info, err := s.cfg.Herder.PutConnectorConfig(ctx, name, cfg, true, "")
 	status := http.StatusOK
 	if err == nil && created {
-		w.Header().Set("Location", "/connectors/"+name)
+		w.Header().Set("Location", connectorLocation(r, name))
 		status = http.StatusCreated
 	}
 	s.reply(w, r, err, status, info)
@@ -213,8 +241,8 @@ func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) patchConfig(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "connector")
-	var patch map[string]*string
-	if err := decode(r, &patch); err != nil {
+	patch, err := decodeStringMap(r)
+	if err != nil {
 		writeError(w, err)
 		return
 	}
@@ -282,21 +310,6 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, err, http.StatusOK, tasks)
 }
 
-func (s *Server) tasksConfig(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := s.herderCtx(r)
-	defer cancel()
-	tasks, err := s.cfg.Herder.Tasks(ctx, chi.URLParam(r, "connector"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	out := make(map[string]map[string]string, len(tasks))
-	for _, t := range tasks {
-		out[t.ID.String()] = t.Config
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
 // taskID parses the task path parameter; a non-number is a 404, as JAX-RS
 // answers a path parameter it cannot convert.
 func taskID(r *http.Request) (worker.TaskID, error) {
@@ -335,7 +348,16 @@ type activeTopics struct {
 	Topics []string `json:"topics"`
 }
 
+var (
+	errTopicTrackingDisabled = newStatusError(http.StatusForbidden, "Topic tracking is disabled.")
+	errTopicResetDisabled    = newStatusError(http.StatusForbidden, "Topic tracking reset is disabled.")
+)
+
 func (s *Server) topics(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.DisableTopicTracking {
+		writeError(w, errTopicTrackingDisabled)
+		return
+	}
 	name := chi.URLParam(r, "connector")
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
@@ -349,6 +371,14 @@ func (s *Server) topics(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) resetTopics(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case s.cfg.DisableTopicTracking:
+		writeError(w, errTopicTrackingDisabled)
+		return
+	case s.cfg.DisableTopicTrackingReset:
+		writeError(w, errTopicResetDisabled)
+		return
+	}
 	ctx, cancel := s.herderCtx(r)
 	defer cancel()
 	if err := s.cfg.Herder.ResetActiveTopics(ctx, chi.URLParam(r, "connector")); err != nil {
@@ -370,9 +400,13 @@ func (s *Server) getOffsets(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) alterOffsets(w http.ResponseWriter, r *http.Request) {
-	var offs worker.ConnectorOffsets
-	if err := decode(r, &offs); err != nil {
+	offs, null, err := decodeOffsets(r)
+	if err != nil {
 		writeError(w, err)
+		return
+	}
+	if null {
+		writeError(w, newStatusError(http.StatusInternalServerError, `Cannot invoke "org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets.offsets()" because "offsets" is null`))
 		return
 	}
 	if offs.Offsets == nil {

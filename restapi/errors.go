@@ -2,9 +2,11 @@ package restapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/gonnect/gonnect/worker"
 )
@@ -57,10 +59,15 @@ func writeError(w http.ResponseWriter, err error) {
 	writeJSON(w, status, errorBody{ErrorCode: status, Message: msg})
 }
 
+// writeJSON writes every response body. Nil slices and maps are written
+// as [] and {} (never null, which clients such as kcctl cannot read), map
+// keys sorted, and <, > and & unescaped, as Jackson writes them.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	if v != nil {
-		_ = json.NewEncoder(w).Encode(v)
+		// Invalid UTF-8 already stored (e.g. by another runtime) is written
+		// replaced rather than failing the response halfway.
+		_ = json.MarshalWrite(w, v, json.Deterministic(true), jsontext.AllowInvalidUTF8(true))
 	}
 }

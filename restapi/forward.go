@@ -15,6 +15,10 @@ import (
 
 type bodyKey struct{}
 
+// maxBody bounds a request body held in memory (connector configs are
+// kilobytes).
+const maxBody = 64 << 20
+
 // bufferBody keeps the request body so a handler can both decode it and
 // forward it to the leader.
 func bufferBody(next http.Handler) http.Handler {
@@ -23,10 +27,15 @@ func bufferBody(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		b, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
+		b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 		r.Body.Close()
 		if err != nil {
 			writeError(w, fmt.Errorf("reading request body: %w", err))
+			return
+		}
+		// Refused rather than cut short, which would read as other JSON.
+		if len(b) > maxBody {
+			writeError(w, newStatusError(http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body larger than %d bytes", maxBody)))
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, b))
@@ -77,7 +86,7 @@ func (s *Server) forwardIfNeeded(w http.ResponseWriter, r *http.Request, err err
 			q.Set(k, v)
 		}
 	}
-	target := strings.TrimSuffix(nl.URL, "/") + r.URL.Path + "?" + q.Encode()
+	target := strings.TrimSuffix(nl.URL, "/") + escapeSegments(r.URL.Path) + "?" + q.Encode()
 	body, berr := bodyOf(r)
 	if berr != nil {
 		writeError(w, berr)
@@ -114,8 +123,10 @@ func (s *Server) forwardIfNeeded(w http.ResponseWriter, r *http.Request, err err
 	}
 	// The leader's answer, status and body, is ours: it is what this worker
 	// would have answered had it been the leader.
-	if loc := resp.Header.Get("Location"); loc != "" {
-		w.Header().Set("Location", loc)
+	// The Location names this worker, as the client asked it.
+	if loc, err := url.Parse(resp.Header.Get("Location")); err == nil && loc.Path != "" {
+		loc.Scheme, loc.Host = "http", r.Host
+		w.Header().Set("Location", loc.String())
 	}
 	if len(respBody) > 0 {
 		w.Header().Set("Content-Type", "application/json")
@@ -123,4 +134,14 @@ func (s *Server) forwardIfNeeded(w http.ResponseWriter, r *http.Request, err err
 	w.WriteHeader(resp.StatusCode)
 	_, _ = w.Write(respBody)
 	return true
+}
+
+// escapeSegments escapes each path segment for forwarding, ";" included,
+// which the leader would otherwise take for segment parameters.
+func escapeSegments(path string) string {
+	segs := strings.Split(path, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
 }

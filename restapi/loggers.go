@@ -20,6 +20,10 @@ func (s *Server) listLoggers(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) getLogger(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "logger")
+	// Connect finds the root logger whatever its case.
+	if strings.EqualFold(name, "root") {
+		name = "root"
+	}
 	if s.cfg.Loggers != nil {
 		if l, ok := s.cfg.Loggers.Get(name); ok {
 			writeJSON(w, http.StatusOK, l)
@@ -35,13 +39,19 @@ func (s *Server) getLogger(w http.ResponseWriter, r *http.Request) {
 // Like Connect, an unknown scope falls back to worker with a warning.
 func (s *Server) setLogger(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "logger")
-	var body map[string]string
-	if err := decode(r, &body); err != nil {
+	body, err := decodeStringMap(r)
+	if err != nil {
 		writeError(w, err)
 		return
 	}
-	lv, ok := body["level"]
-	if !ok {
+	if body == nil {
+		writeError(w, newStatusError(http.StatusInternalServerError, `Cannot invoke "java.util.Map.get(Object)" because "levelMap" is null`))
+		return
+	}
+	var lv string
+	if v := body["level"]; v != nil {
+		lv = *v
+	} else {
 		writeError(w, newStatusError(http.StatusBadRequest, "Desired 'level' parameter was not specified in request."))
 		return
 	}

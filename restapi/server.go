@@ -8,12 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -33,9 +36,12 @@ type PluginInfo struct {
 type Config struct {
 	// Listener is the first of the worker's listeners, e.g. http://127.0.0.1:8083.
 	Listener string
-	Herder   worker.Interface
-	Logger   *slog.Logger
-	Loggers  *logging.Registry
+	// MoreListeners are the other listeners, served alike (Connect binds
+	// every entry of listeners).
+	MoreListeners []string
+	Herder        worker.Interface
+	Logger        *slog.Logger
+	Loggers       *logging.Registry
 	// Defaults are the worker's converters, shown in plugin configs.
 	Defaults connectorconfig.Defaults
 	// ExtraPlugins are listed by /connector-plugins?connectorsOnly=false
@@ -43,19 +49,33 @@ type Config struct {
 	ExtraPlugins []PluginInfo
 	// RequestTimeout bounds herder-backed requests (Connect: 90 s).
 	RequestTimeout time.Duration
+	// HealthTimeout bounds GET /health (Connect: 10 s).
+	HealthTimeout time.Duration
 	// AllowOrigin and AllowMethods configure CORS when AllowOrigin is set.
 	AllowOrigin, AllowMethods string
+	// AdminListeners is admin.listeners: nil serves the /admin endpoints
+	// on the main listener, empty serves them nowhere, otherwise they are
+	// served only on these listeners (which serve nothing else).
+	AdminListeners []string
+	// ResponseHeaders is response.http.headers.config, applied to every
+	// response of the main listener.
+	ResponseHeaders string
+	// DisableTopicTracking (topic.tracking.enable=false) and
+	// DisableTopicTrackingReset (topic.tracking.allow.reset=false) refuse
+	// the /topics endpoints as Connect does.
+	DisableTopicTracking, DisableTopicTrackingReset bool
 }
 
 // Server is the REST server.
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
-	srv     *http.Server
-	ln      net.Listener
 	client  *http.Client
-	errc    chan error
 	handler http.Handler
+	admin   http.Handler
+	servers []*http.Server
+	lns     []net.Listener
+	errc    chan error
 }
 
 // New builds a server; Start binds it.
@@ -69,57 +89,110 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 90 * time.Second
 	}
+	if cfg.HealthTimeout == 0 {
+		cfg.HealthTimeout = 10 * time.Second
+	}
+	rules, err := parseHeaderRules(cfg.ResponseHeaders)
+	if err != nil {
+		return nil, fmt.Errorf("invalid worker configuration: %s: %w", worker.ResponseHTTPHeaders, err)
+	}
+	for _, l := range cfg.AdminListeners {
+		if strings.TrimSpace(l) == "" {
+			return nil, fmt.Errorf("invalid worker configuration: %s: Empty URL found when parsing admin.listeners list.", worker.AdminListeners)
+		}
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, client: &http.Client{Timeout: cfg.RequestTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	s.handler = s.routes()
+	s.handler = responseHeaders(rules, s.routes(true, cfg.AdminListeners == nil))
+	s.admin = s.routes(false, true)
 	return s, nil
 }
 
-// Handler returns the HTTP handler (for tests).
+// Handler returns the main listener's HTTP handler (for tests).
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Start binds the listener and serves in the background.
+// AdminHandler returns the admin listeners' HTTP handler (for tests).
+func (s *Server) AdminHandler() http.Handler { return s.admin }
+
+// Start binds the listeners and serves in the background.
 func (s *Server) Start() error {
-	u, err := url.Parse(s.cfg.Listener)
+	for _, l := range append([]string{s.cfg.Listener}, s.cfg.MoreListeners...) {
+		if err := s.listen(l, s.handler); err != nil {
+			return err
+		}
+	}
+	for _, l := range s.cfg.AdminListeners {
+		if err := s.listen(l, s.admin); err != nil {
+			return err
+		}
+		s.log.Info("REST admin endpoints listening", "address", s.lns[len(s.lns)-1].Addr().String())
+	}
+	return nil
+}
+
+func (s *Server) listen(listener string, h http.Handler) error {
+	u, err := url.Parse(listener)
 	if err != nil || (u.Scheme != "http") {
-		return fmt.Errorf("parsing listener %q: only http:// listeners are supported", s.cfg.Listener)
+		return fmt.Errorf("parsing listener %q: only http:// listeners are supported", listener)
 	}
 	ln, err := net.Listen("tcp", u.Host)
 	if err != nil {
 		return fmt.Errorf("binding REST listener %s: %w", u.Host, err)
 	}
-	s.ln = ln
-	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 30 * time.Second}
-	s.errc = make(chan error, 1)
-	go func() { s.errc <- s.srv.Serve(ln) }()
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}
+	if s.errc == nil {
+		s.errc = make(chan error, 1+len(s.cfg.MoreListeners)+len(s.cfg.AdminListeners))
+	}
+	s.lns, s.servers = append(s.lns, ln), append(s.servers, srv)
+	go func() { s.errc <- srv.Serve(ln) }()
 	s.log.Info("REST server listening", "address", ln.Addr().String())
 	return nil
 }
 
-// Addr is the bound address.
-func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+// Addr is the main listener's bound address.
+func (s *Server) Addr() net.Addr { return s.lns[0].Addr() }
 
 // Shutdown stops accepting requests and waits for in-flight ones until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error {
-	if s.srv == nil {
-		return nil
+	var err error
+	for _, srv := range s.servers {
+		if e := srv.Shutdown(ctx); e != nil && err == nil {
+			err = e
+		}
 	}
-	err := s.srv.Shutdown(ctx)
-	if serr := <-s.errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
-		err = serr
+	for range s.servers {
+		if serr := <-s.errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+			err = serr
+		}
 	}
 	return err
 }
 
-func (s *Server) routes() http.Handler {
+// routes builds the handler of a listener: the main API and/or the
+// /admin endpoints, as admin.listeners places them.
+func (s *Server) routes(main, admin bool) http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.recoverer, s.cors, bufferBody)
+	// HEAD is answered as GET, as Jersey does, without the body.
+	r.Use(s.recoverer, bufferBody)
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, newStatusError(http.StatusNotFound, "HTTP 404 Not Found"))
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
-		writeError(w, newStatusError(http.StatusMethodNotAllowed, "HTTP 405 Method Not Allowed"))
+		// Jersey writes its 405 without a Content-Type.
+		w.Header()["Content-Type"] = nil
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		_, _ = w.Write([]byte(`{"error_code":405,"message":"HTTP 405 Method Not Allowed"}`))
 	})
+	if admin {
+		r.Route("/admin/loggers", func(r chi.Router) {
+			r.Get("/", s.listLoggers)
+			r.Get("/{logger}", s.getLogger)
+			r.With(requireJSON).Put("/{logger}", s.setLogger)
+		})
+	}
+	if !main {
+		return jettyPath(stripTrailingSlash(s.mediaTypes(r, r)))
+	}
 	r.Get("/", s.serverInfo)
 	r.Get("/health", s.health)
 	r.Route("/connectors", func(r chi.Router) {
@@ -137,7 +210,6 @@ func (s *Server) routes() http.Handler {
 			r.Put("/resume", s.targetState(worker.TargetStarted))
 			r.Put("/stop", s.targetState(worker.TargetStopped))
 			r.Get("/tasks", s.tasks)
-			r.Get("/tasks-config", s.tasksConfig)
 			r.Get("/tasks/{task}/status", s.taskStatus)
 			r.Post("/tasks/{task}/restart", s.restartTask)
 			r.Get("/topics", s.topics)
@@ -152,12 +224,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/{plugin}/config", s.pluginConfig)
 		r.With(requireJSON).Put("/{plugin}/config/validate", s.validate)
 	})
-	r.Route("/admin/loggers", func(r chi.Router) {
-		r.Get("/", s.listLoggers)
-		r.Get("/{logger}", s.getLogger)
-		r.With(requireJSON).Put("/{logger}", s.setLogger)
-	})
-	return stripTrailingSlash(r)
+	return jettyPath(stripTrailingSlash(s.cors(s.mediaTypes(r, r))))
 }
 
 // stripTrailingSlash serves "/connectors/" like "/connectors", as Jersey does.
@@ -183,15 +250,107 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
+// cors is Jetty's CrossOriginHandler as Connect configures it from
+// access.control.allow.origin (comma-separated origins, * for any) and
+// access.control.allow.methods (default GET, POST, HEAD): an allowed
+// Origin is echoed, a preflight also gets the methods, the Content-Type
+// header and a 60 s max age, and the request then goes on to be answered.
 func (s *Server) cors(next http.Handler) http.Handler {
+	if strings.TrimSpace(s.cfg.AllowOrigin) == "" {
+		return next
+	}
+	origins := map[string]bool{}
+	for _, o := range strings.Split(s.cfg.AllowOrigin, ",") {
+		origins[strings.TrimSpace(o)] = true
+	}
+	var methods []string
+	for _, m := range strings.Split(s.cfg.AllowMethods, ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			methods = append(methods, m)
+		}
+	}
+	if len(methods) == 0 {
+		methods = []string{"GET", "POST", "HEAD"}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.cfg.AllowOrigin != "" {
-			w.Header().Set("Access-Control-Allow-Origin", s.cfg.AllowOrigin)
-			if s.cfg.AllowMethods != "" {
-				w.Header().Set("Access-Control-Allow-Methods", s.cfg.AllowMethods)
+		h := w.Header()
+		h.Add("Vary", "Origin")
+		if o := r.Header.Get("Origin"); o != "" && (origins["*"] || origins[o]) {
+			h.Set("Access-Control-Allow-Origin", o)
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				h.Set("Access-Control-Allow-Methods", strings.Join(methods, ","))
+				h.Set("Access-Control-Allow-Headers", "Content-Type")
+				h.Set("Access-Control-Max-Age", "60")
 			}
-			if r.Method == http.MethodOptions {
-				w.WriteHeader(http.StatusOK)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func isJSON(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
+}
+
+// acceptsJSON reports whether an Accept header admits application/json
+// (every Connect resource produces only that).
+func acceptsJSON(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		if q, ok := params["q"]; ok {
+			if f, err := strconv.ParseFloat(q, 64); err == nil && f <= 0 {
+				continue
+			}
+		}
+		if mt == "application/json" || mt == "application/*" || mt == "*/*" {
+			return true
+		}
+	}
+	return false
+}
+
+// unsupportedMedia is Jersey's 415; the error body goes without a
+// Content-Type, as Connect's does.
+func unsupportedMedia(w http.ResponseWriter) {
+	w.Header()["Content-Type"] = nil
+	w.WriteHeader(http.StatusUnsupportedMediaType)
+	_, _ = w.Write([]byte(`{"error_code":415,"message":"HTTP 415 Unsupported Media Type"}`))
+}
+
+// mediaTypes refuses, on every existing route, a request whose
+// Content-Type is not JSON, body or not: every Connect resource consumes
+// application/json only. Unknown paths stay 404.
+func (s *Server) mediaTypes(r chi.Routes, next http.Handler) http.Handler {
+	routes := newRouteTable(r)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// HEAD is answered as GET, as Jersey does (no route declares HEAD);
+		// the server drops the body since the original request still says
+		// HEAD.
+		if r.Method == http.MethodOptions {
+			if allowed := routes.allowedMethods(r.URL.Path); allowed != nil {
+				w.Header().Set("Allow", strings.Join(allowed, ","))
+				w.Header().Set("Content-Type", "text/plain")
+				_, _ = w.Write([]byte(strings.Join(allowed, ", ")))
+				return
+			}
+		}
+		if r.Method == http.MethodHead {
+			get := *r
+			get.Method = http.MethodGet
+			r = &get
+		}
+		if a := r.Header.Get("Accept"); a != "" && !acceptsJSON(a) && routes.has(r.Method, r.URL.Path) {
+			w.Header()["Content-Type"] = nil
+			w.WriteHeader(http.StatusNotAcceptable)
+			_, _ = w.Write([]byte(`{"error_code":406,"message":"HTTP 406 Not Acceptable"}`))
+			return
+		}
+		if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
+			if routes.has(r.Method, r.URL.Path) {
+				unsupportedMedia(w)
 				return
 			}
 		}
@@ -199,16 +358,141 @@ func (s *Server) cors(next http.Handler) http.Handler {
 	})
 }
 
-// requireJSON answers 415 for a body that is not JSON, as JAX-RS does.
+// routeTable is each route's method and path segments ("" for a
+// parameter), from chi.Walk: chi's own Match answers true for any method
+// on a subrouter's root.
+type routeTable []struct {
+	method string
+	segs   []string
+}
+
+func newRouteTable(r chi.Routes) routeTable {
+	var t routeTable
+	_ = chi.Walk(r, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		route = strings.TrimSuffix(strings.ReplaceAll(route, "/*/", "/"), "/")
+		segs := strings.Split(route, "/")
+		for i, sg := range segs {
+			if strings.HasPrefix(sg, "{") {
+				segs[i] = ""
+			}
+		}
+		t = append(t, struct {
+			method string
+			segs   []string
+		}{method, segs})
+		return nil
+	})
+	return t
+}
+
+// has reports whether method is routed for path.
+func (t routeTable) has(method, path string) bool {
+	segs := strings.Split(strings.TrimSuffix(path, "/"), "/")
+	for _, rt := range t {
+		if rt.method != method || len(rt.segs) != len(segs) {
+			continue
+		}
+		ok := true
+		for i, sg := range rt.segs {
+			if sg == "" && segs[i] == "" && i > 0 || sg != "" && sg != segs[i] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// allowedMethods is what Jersey answers OPTIONS with: the path's methods,
+// HEAD with GET, in the order of Jersey's method set; nil for no route.
+func (t routeTable) allowedMethods(path string) []string {
+	var out []string
+	for _, m := range []string{"HEAD", "DELETE", "POST", "GET", "OPTIONS", "PUT", "PATCH"} {
+		probe := m
+		if m == "HEAD" {
+			probe = "GET"
+		}
+		if m == "OPTIONS" || t.has(probe, path) {
+			out = append(out, m)
+		}
+	}
+	if len(out) == 1 {
+		return nil
+	}
+	return out
+}
+
+// requireJSON guards the routes that read an entity: a body without a
+// Content-Type is not JSON either (an empty one is no entity).
 func requireJSON(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ct := r.Header.Get("Content-Type")
-		if ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
-			writeError(w, newStatusError(http.StatusUnsupportedMediaType, "HTTP 415 Unsupported Media Type"))
+		if b, _ := bodyOf(r); r.Header.Get("Content-Type") == "" && len(b) > 0 {
+			unsupportedMedia(w)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// jettyPath decodes the request path segment by segment as Jetty does
+// before Connect sees it: a percent-encoded connector name is its decoded
+// name whatever the client chose to encode, ";" starts a segment's
+// parameters, and encodings Jetty finds ambiguous or invalid are a 400.
+func jettyPath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw := r.URL.RawPath
+		if raw == "" {
+			raw = r.URL.Path
+		}
+		segs := strings.Split(raw, "/")
+		for i, seg := range segs {
+			if j := strings.IndexByte(seg, ';'); j >= 0 {
+				seg = seg[:j]
+			}
+			lower := strings.ToLower(seg)
+			switch {
+			case strings.Contains(lower, "%2f"):
+				jettyError(w, "Ambiguous URI path separator", "/badURI")
+				return
+			case strings.Contains(lower, "%25"):
+				jettyError(w, "Ambiguous URI path encoding", "/badURI")
+				return
+			case strings.Contains(lower, "%5c"):
+				jettyError(w, "Suspicious Path Character", "/badURI")
+				return
+			case strings.Contains(lower, "%00"):
+				jettyError(w, "Bad Request", "/badMessage")
+				return
+			}
+			dec, err := url.PathUnescape(seg)
+			if err != nil {
+				jettyError(w, "Bad Request", "/badMessage")
+				return
+			}
+			if !utf8.ValidString(dec) {
+				jettyError(w, "Bad UTF-8 encoding", "/badURI")
+				return
+			}
+			segs[i] = dec
+		}
+		r.URL.Path = strings.Join(segs, "/")
+		// Routing and forwarding work on the decoded path from here on.
+		r.URL.RawPath = ""
+		next.ServeHTTP(w, r)
+	})
+}
+
+// jettyError is Jetty's own error page, which Connect answers with for a
+// request URI it refuses before routing.
+func jettyError(w http.ResponseWriter, msg, uri string) {
+	w.Header().Set("Content-Type", "text/html;charset=iso-8859-1")
+	w.Header().Set("Cache-Control", "must-revalidate,no-cache,no-store")
+	w.Header().Set("Connection", "close")
+	w.WriteHeader(http.StatusBadRequest)
+	_, _ = fmt.Fprintf(w, "<html>\n<head>\n<meta http-equiv=\"Content-Type\" content=\"text/html;charset=ISO-8859-1\"/>\n<title>Error 400 %s</title>\n</head>\n<body>\n<h2>HTTP ERROR 400 %s</h2>\n<table>\n<tr><th>URI:</th><td>%s</td></tr>\n<tr><th>STATUS:</th><td>400</td></tr>\n<tr><th>MESSAGE:</th><td>%s</td></tr>\n</table>\n\n</body>\n</html>\n", msg, msg, uri, msg)
 }
 
 // herderCtx bounds a herder-backed request like Connect's 90 s timeout.

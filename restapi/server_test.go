@@ -3,11 +3,14 @@ package restapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gonnect/gonnect/connectors/configdef"
 	"github.com/gonnect/gonnect/worker"
@@ -19,12 +22,22 @@ type fakeHerder struct {
 	configs          map[string]map[string]string
 	leaderURL        string
 	isLeader         bool
+	notReady         error
+	// stuck makes HealthCheck wait for its deadline, as a busy loop does.
+	stuck bool
 }
 
 func (f *fakeHerder) ServerInfo(context.Context) worker.ServerInfo {
 	return worker.ServerInfo{Version: "v", Commit: "c", KafkaClusterID: "k"}
 }
-func (f *fakeHerder) Ready() error { return nil }
+func (f *fakeHerder) Ready() error { return f.notReady }
+func (f *fakeHerder) HealthCheck(ctx context.Context) error {
+	if f.stuck || f.notReady != nil {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return nil
+}
 func (f *fakeHerder) Connectors(context.Context) ([]string, error) {
 	var out []string
 	for n := range f.configs {
@@ -55,7 +68,7 @@ func (f *fakeHerder) ValidateConfig(context.Context, string, map[string]string) 
 }
 
 func serve(t *testing.T, h worker.Interface) *httptest.Server {
-	s, err := New(Config{Herder: h, Listener: "http://127.0.0.1:0"})
+	s, err := New(Config{Herder: h, Listener: "http://127.0.0.1:0", HealthTimeout: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,5 +151,66 @@ func TestForwardingToLeader(t *testing.T) {
 	code, body = call(t, "POST", fts.URL+"/connectors", "application/json", `{"name":"z","config":{"connector.class":"X"}}`)
 	if code != 409 || !strings.Contains(body, "no known leader URL") {
 		t.Fatalf("no leader: %d %s", code, body)
+	}
+}
+
+func TestHealth(t *testing.T) {
+	tests := []struct {
+		name string
+		h    *fakeHerder
+		code int
+		want string
+	}{
+		{"healthy", &fakeHerder{}, 200, `{"status":"healthy","message":"Worker has completed startup and is ready to handle requests."}`},
+		{"starting", &fakeHerder{notReady: errors.New("starting")}, 503, `{"status":"starting","message":"Worker is still starting up."}`},
+		{"unhealthy", &fakeHerder{stuck: true}, 500, `{"status":"unhealthy","message":"Worker was unable to handle this request and may be unable to handle other requests."}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := serve(t, tt.h)
+			if code, body := call(t, "GET", ts.URL+"/health", "", ""); code != tt.code || body != tt.want {
+				t.Fatalf("%d %s, want %d %s", code, body, tt.code, tt.want)
+			}
+		})
+	}
+}
+
+func TestServesEveryListener(t *testing.T) {
+	free := func() string {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		return "http://" + l.Addr().String()
+	}
+	main, more, admin := free(), free(), free()
+	s, err := New(Config{Herder: &fakeHerder{configs: map[string]map[string]string{}}, Listener: main, MoreListeners: []string{more}, AdminListeners: []string{admin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Shutdown(context.Background()) }()
+	for _, c := range []struct {
+		url  string
+		code int
+	}{{main + "/connectors", 200}, {more + "/connectors", 200}, {admin + "/connectors", 404}, {admin + "/admin/loggers", 200}, {main + "/admin/loggers", 404}} {
+		if code, body := call(t, "GET", c.url, "", ""); code != c.code {
+			t.Errorf("GET %s: %d %s, want %d", c.url, code, body, c.code)
+		}
+	}
+}
+
+func TestForwardingKeepsEncodedNames(t *testing.T) {
+	leader := &fakeHerder{configs: map[string]map[string]string{}, isLeader: true}
+	lts := serve(t, leader)
+	follower := &fakeHerder{configs: map[string]map[string]string{}, leaderURL: lts.URL + "/"}
+	fts := serve(t, follower)
+	for path, name := range map[string]string{"a%3Bb": "a;b", "a%20b": "a b", "a%3Ab": "a:b", "%C3%A9": "é", "a+b": "a+b", "a%2Bb": "a+b"} {
+		if code, body := call(t, "PUT", fts.URL+"/connectors/"+path+"/config", "application/json", `{"connector.class":"X"}`); code/100 != 2 || leader.configs[name] == nil {
+			t.Errorf("forwarded PUT %s: %d %s, leader has %v", path, code, body, leader.configs)
+		}
 	}
 }

@@ -20,8 +20,8 @@ var notImplemented = []string{
 	"metrics.sample.window.ms", "plugin.discovery", "receive.buffer.bytes", "reconnect.backoff.max.ms",
 	"reconnect.backoff.ms", "request.timeout.ms", "rest.extension.classes", "retry.backoff.max.ms",
 	"retry.backoff.ms", "send.buffer.bytes", "socket.connection.setup.timeout.max.ms",
-	"socket.connection.setup.timeout.ms", "topic.creation.enable", "topic.tracking.allow.reset",
-	"topic.tracking.enable", "value.converter.plugin.version",
+	"socket.connection.setup.timeout.ms", "topic.creation.enable",
+	"value.converter.plugin.version",
 }
 
 // TestWorkerKeysMatchApacheConnect compares the declared worker keys with

@@ -155,6 +155,10 @@ type Interface interface {
 	// Ready reports whether the herder has joined its cluster and read its
 	// config; the REST API answers /health from it.
 	Ready() error
+	// HealthCheck runs a no-op through the herder's request loop (GET
+	// /health); it fails with ctx's error when the loop does not take it
+	// in time.
+	HealthCheck(ctx context.Context) error
 	Connectors(ctx context.Context) ([]string, error)
 	ConnectorInfo(ctx context.Context, name string) (ConnectorInfo, error)
 	ConnectorConfig(ctx context.Context, name string) (map[string]string, error)

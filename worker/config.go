@@ -56,6 +56,8 @@ const (
 	AccessControlAllowOrigin  = "access.control.allow.origin"
 	AccessControlAllowMethods = "access.control.allow.methods"
 	ResponseHTTPHeaders       = "response.http.headers.config"
+	TopicTrackingEnable       = "topic.tracking.enable"
+	TopicTrackingAllowReset   = "topic.tracking.allow.reset"
 )
 
 // forwardedPrefixes are the prefixes of keys the worker hands to something
@@ -83,8 +85,8 @@ func workerDef(distributed bool) *configdef.ConfigDef {
 			Doc: "HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka (record headers)."}).
 		Define(configdef.Key{Name: Listeners, Type: configdef.List, Default: "http://:8083", Importance: configdef.Low,
 			Doc: "List of comma-separated URIs the REST API will listen on, e.g. http://myhost:8083,http://:8084.", Validator: listenersValidator}).
-		Define(configdef.Key{Name: AdminListeners, Type: configdef.List, Default: nil, Importance: configdef.Low, Validator: notSupported("the admin endpoints are served on listeners"),
-			Doc: "Not supported: the Admin REST API is served on the main listeners. Connect's separate admin listeners (or none, to disable it) are refused rather than ignored."}).
+		Define(configdef.Key{Name: AdminListeners, Type: configdef.List, Default: nil, Importance: configdef.Low,
+			Doc: "List of comma-separated URIs the Admin REST API will listen on; unset means the main listener serves it, an empty list disables it."}).
 		Define(configdef.Key{Name: AdvertisedHost, Type: configdef.String, Default: nil, Importance: configdef.Low,
 			Doc: "If this is set, this is the hostname that will be given out to other workers to connect to."}).
 		Define(configdef.Key{Name: AdvertisedPort, Type: configdef.Int, Default: nil, Importance: configdef.Low,
@@ -107,8 +109,12 @@ func workerDef(distributed bool) *configdef.ConfigDef {
 			Doc: "Value to set the Access-Control-Allow-Origin header to for REST API requests; empty disables CORS."}).
 		Define(configdef.Key{Name: AccessControlAllowMethods, Type: configdef.String, Default: "", Importance: configdef.Low,
 			Doc: "Sets the methods supported for cross origin requests by setting the Access-Control-Allow-Methods header."}).
-		Define(configdef.Key{Name: ResponseHTTPHeaders, Type: configdef.String, Default: "", Importance: configdef.Low, Validator: notSupported("REST responses carry no configured headers"),
-			Doc: "Not supported: rules for REST API HTTP response headers are refused rather than ignored."})
+		Define(configdef.Key{Name: ResponseHTTPHeaders, Type: configdef.String, Default: "", Importance: configdef.Low,
+			Doc: "Rules for REST API HTTP response headers, e.g. 'set X-Frame-Options: DENY'."}).
+		Define(configdef.Key{Name: TopicTrackingEnable, Type: configdef.Boolean, Default: true, Importance: configdef.Low,
+			Doc: "Enable tracking the set of active topics per connector during runtime."}).
+		Define(configdef.Key{Name: TopicTrackingAllowReset, Type: configdef.Boolean, Default: true, Importance: configdef.Low,
+			Doc: "If set to true, it allows user requests to reset the set of active topics per connector."})
 	if distributed {
 		d.Define(configdef.Key{Name: GroupID, Type: configdef.String, Default: configdef.NoDefault, Importance: configdef.High, Validator: configdef.NonEmptyString,
 			Doc: "A unique string that identifies the Connect cluster group this worker belongs to."}).
@@ -179,23 +185,6 @@ var connectProtocolValidator = configdef.ValidatorFunc{Desc: "[eager, compatible
 	}
 	return errors.New("Invalid Connect protocol compatibility")
 }}
-
-// notSupported refuses any value but the default of a Connect key this
-// worker declares but does not implement, instead of accepting and
-// ignoring it.
-func notSupported(why string) configdef.Validator {
-	return configdef.ValidatorFunc{Desc: "unset (not supported)", Fn: func(_ string, v any) error {
-		switch x := v.(type) {
-		case nil:
-			return nil
-		case string:
-			if x == "" {
-				return nil
-			}
-		}
-		return fmt.Errorf("not supported by this worker (%s); remove the setting", why)
-	}}
-}
 
 var rfValidator = configdef.ValidatorFunc{Desc: "Positive number not larger than the number of brokers in the Kafka cluster, or -1 to use the broker's default", Fn: func(_ string, v any) error {
 	if n, _ := v.(int16); n < 1 && n != -1 {

@@ -48,8 +48,6 @@ func TestParseConfigErrorsNameTheKey(t *testing.T) {
 		{"protocol case-insensitive", func(m map[string]string) { m["connect.protocol"] = "EAGER" }, ""},
 		{"empty listeners", func(m map[string]string) { m["listeners"] = "" }, "Invalid value for listeners, at least one URL is expected, ex: http://localhost:8080,https://localhost:8443."},
 		{"empty listener", func(m map[string]string) { m["listeners"] = "http://:1,,http://:2" }, "Empty URL found when parsing listeners list."},
-		{"admin.listeners refused", func(m map[string]string) { m["admin.listeners"] = "http://:9093" }, "configuration admin.listeners: not supported by this worker"},
-		{"response headers refused", func(m map[string]string) { m["response.http.headers.config"] = "set X-Frame-Options: DENY" }, "configuration response.http.headers.config: not supported by this worker"},
 		{"empty plugin.path", func(m map[string]string) { m["plugin.path"] = "" }, "Configuration 'plugin.path' must not be empty."},
 	}
 	for _, tt := range tests {

@@ -36,6 +36,7 @@ type Herder struct {
 	unsyncBackoff  time.Duration
 	rebalanceDelay time.Duration
 	loggers        *logging.Registry
+	noTopics       bool
 
 	reqs    chan func()
 	changed chan struct{}
@@ -96,13 +97,16 @@ type HerderConfig struct {
 	ScheduledRebalanceDelay time.Duration
 	// Loggers receives cluster-scoped logger levels; nil ignores them.
 	Loggers *logging.Registry
+	// DisableTopicTracking (topic.tracking.enable=false): tasks record no
+	// active topics.
+	DisableTopicTracking bool
 }
 
 // NewHerder builds a herder; Run starts it.
 func NewHerder(c HerderConfig) *Herder {
 	h := &Herder{
 		log: c.Logger, workerID: c.WorkerID, clusterID: c.ClusterID, configs: c.Configs, status: c.Status,
-		offsets: c.Offsets, member: c.Member, validate: c.Validate, syncWait: c.SyncTimeout, loggers: c.Loggers,
+		offsets: c.Offsets, member: c.Member, validate: c.Validate, syncWait: c.SyncTimeout, loggers: c.Loggers, noTopics: c.DisableTopicTracking,
 		unsyncBackoff: c.UnsyncBackoff, rebalanceDelay: c.ScheduledRebalanceDelay, backoffRetries: unsyncRetries,
 		reqs: make(chan func()), changed: make(chan struct{}, 1), stopped: make(chan struct{}), restartKick: make(chan struct{}, 1),
 		assignedConnectors: map[string]bool{}, assignedTasks: map[TaskID]bool{},
@@ -595,6 +599,9 @@ func (h *Herder) pluginVersion(name string) string {
 
 // TopicUsed implements StatusSink.
 func (h *Herder) TopicUsed(id TaskID, topic string) {
+	if h.noTopics {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := h.status.PutActiveTopic(ctx, id.Connector, topic, id.Task); err != nil {

@@ -293,8 +293,11 @@ func (h *Herder) RestartTask(ctx context.Context, id TaskID) error {
 	}
 	return h.do(ctx, func() error {
 		snap := h.configs.Snapshot()
-		if snap.Connectors[id.Connector] == nil || id.Task >= len(snap.Tasks[id.Connector]) {
-			return &NotFoundError{Msg: fmt.Sprintf("Task %s not found", id)}
+		if snap.Connectors[id.Connector] == nil {
+			return &NotFoundError{Msg: "Unknown connector: " + id.Connector}
+		}
+		if id.Task < 0 || id.Task >= len(snap.Tasks[id.Connector]) {
+			return &NotFoundError{Msg: "Unknown task: " + id.String()}
 		}
 		if h.assignedTasks[id] {
 			// The task outlives this request: startTask gives it the

@@ -67,6 +67,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 	herderCfg := worker.HerderConfig{
 		Logger: loggers.Logger("org.apache.kafka.connect.runtime.Herder"), WorkerID: workerID, ClusterID: clusterID, Loggers: loggers,
 		StopTimeout: cfg.Millis(worker.TaskShutdownTimeout),
+		DisableTopicTracking: !cfg.Values.Bool(worker.TopicTrackingEnable),
 		Validate: func(ctx context.Context, plugin string, config map[string]string) (configdef.Infos, error) {
 			return validateConnector(ctx, plugin, defaults, policy, config)
 		},
@@ -121,9 +122,11 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 	}
 
 	rest, err := restapi.New(restapi.Config{
-		Listener: cfg.Values.List(worker.Listeners)[0], Herder: herder, Logger: loggers.Logger("org.apache.kafka.connect.runtime.rest.RestServer"),
+		Listener: cfg.Values.List(worker.Listeners)[0], MoreListeners: cfg.Values.List(worker.Listeners)[1:], Herder: herder, Logger: loggers.Logger("org.apache.kafka.connect.runtime.rest.RestServer"),
 		Loggers: loggers, Defaults: defaults, ExtraPlugins: converterPlugins(),
 		AllowOrigin: cfg.Values.String(worker.AccessControlAllowOrigin), AllowMethods: cfg.Values.String(worker.AccessControlAllowMethods),
+		AdminListeners: cfg.Values.List(worker.AdminListeners), ResponseHeaders: cfg.Values.String(worker.ResponseHTTPHeaders),
+		DisableTopicTracking: !cfg.Values.Bool(worker.TopicTrackingEnable), DisableTopicTrackingReset: !cfg.Values.Bool(worker.TopicTrackingAllowReset),
 	})
 	if err != nil {
 		return err

@@ -265,3 +265,81 @@ func rawDo(method, url, body, contentType string) (int, string) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+// apacheConnect starts an Apache Kafka Connect 4.3.1 worker (the reference
+// runtime's jars from the stack directory) in its own group with its own
+// internal topics, with extra worker properties, and returns its URL.
+// It fails the test when the jars are missing.
+func apacheConnect(t testing.TB, extra map[string]string) string {
+	t.Helper()
+	stack.RequireKafka(t)
+	dir := os.Getenv("GONNECT_STACK_DIR")
+	if dir == "" {
+		dir = filepath.Join(repoRoot(t), ".stack")
+	}
+	jars := filepath.Join(dir, "jars", "connect")
+	if _, err := os.Stat(filepath.Join(jars, "connect-runtime-4.3.1.jar")); err != nil {
+		t.Fatalf("Apache Kafka Connect jars missing in %s: run `REFERENCE=1 bash internal/stack/stack.sh up` (or set GONNECT_STACK_DIR): %v", jars, err)
+	}
+	tmp := t.TempDir()
+	id := fmt.Sprintf("e2e-ref-%d", rand.Uint32())
+	port := freePort(t)
+	p := map[string]string{
+		"bootstrap.servers": stack.KafkaBootstrap(), "group.id": id,
+		"listeners": fmt.Sprintf("http://127.0.0.1:%d", port), "rest.advertised.host.name": "127.0.0.1",
+		"config.storage.topic": id + "-configs", "offset.storage.topic": id + "-offsets", "status.storage.topic": id + "-status",
+		"config.storage.replication.factor": "1", "offset.storage.replication.factor": "1", "status.storage.replication.factor": "1",
+		"offset.storage.partitions": "3", "status.storage.partitions": "2",
+		"key.converter": "org.apache.kafka.connect.storage.StringConverter", "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+		"offset.flush.interval.ms": "1000",
+	}
+	for k, v := range extra {
+		p[k] = v
+	}
+	var b strings.Builder
+	for k, v := range p {
+		fmt.Fprintf(&b, "%s=%s\n", k, v)
+	}
+	props := filepath.Join(tmp, "connect.properties")
+	logFile := filepath.Join(tmp, "connect.log")
+	log4j := filepath.Join(tmp, "log4j2.yaml")
+	if err := os.WriteFile(props, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(log4j, []byte("Configuration:\n  Appenders:\n    File:\n      name: file\n      fileName: \""+logFile+
+		"\"\n      PatternLayout:\n        pattern: \"[%d] %p %m (%c)%n\"\n  Loggers:\n    Root:\n      level: WARN\n      AppenderRef:\n        - ref: file\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.Create(filepath.Join(tmp, "connect.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("java", "-Xms128m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
+		"-Dlog4j2.configurationFile="+log4j, "-cp", filepath.Join(jars, "*"), "org.apache.kafka.connect.cli.ConnectDistributed", props)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting Apache Kafka Connect: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); out.Close(); close(done) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-done })
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	deadline := time.Now().Add(180 * time.Second)
+	for {
+		if code, _ := get(url + "/health"); code == 200 {
+			return url
+		}
+		select {
+		case <-done:
+			b, _ := os.ReadFile(filepath.Join(tmp, "connect.out"))
+			l, _ := os.ReadFile(logFile)
+			t.Fatalf("Apache Kafka Connect exited during start-up:\n%s\n%s", b, l)
+		default:
+		}
+		if time.Now().After(deadline) {
+			l, _ := os.ReadFile(logFile)
+			t.Fatalf("Apache Kafka Connect not healthy within 180s:\n%s", l)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}

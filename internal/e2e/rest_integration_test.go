@@ -17,7 +17,7 @@ import (
 
 // TestIntegrationRESTContract covers what the differential test cannot
 // compare with Apache Connect: admin loggers (Connect lists its Java
-// loggers), expand=info, tasks-config and altering sink offsets.
+// loggers), expand=info, task configs and altering sink offsets.
 func TestIntegrationRESTContract(t *testing.T) {
 	c := newCluster(t, nil)
 	w := c.start()
@@ -45,11 +45,18 @@ func TestIntegrationRESTContract(t *testing.T) {
 	if err := json.Unmarshal(b, &exp); err != nil || exp[name].Info.Name != name || exp[name].Status.Connector.State != "RUNNING" {
 		t.Fatalf("expand: %s", b)
 	}
-	// tasks-config keys are <connector>-<task>.
-	_, b = get(u + "/connectors/" + name + "/tasks-config")
-	var tc map[string]map[string]string
-	if err := json.Unmarshal(b, &tc); err != nil || tc[name+"-1"]["task.class"] != "org.apache.kafka.connect.file.FileStreamSinkTask" {
-		t.Fatalf("tasks-config: %s", b)
+	// Task configs carry the task class; tasks-config is gone since
+	// Connect 4.0 (KIP-970).
+	_, b = get(u + "/connectors/" + name + "/tasks")
+	var tc []struct {
+		ID     struct{ Task int }
+		Config map[string]string
+	}
+	if err := json.Unmarshal(b, &tc); err != nil || len(tc) != 2 || tc[1].ID.Task != 1 || tc[1].Config["task.class"] != "org.apache.kafka.connect.file.FileStreamSinkTask" {
+		t.Fatalf("tasks: %s", b)
+	}
+	if code, b := get(u + "/connectors/" + name + "/tasks-config"); code != 404 {
+		t.Fatalf("tasks-config: %d %s, want 404 as in Connect 4", code, b)
 	}
 	// Loggers: set a level, read it back with last_modified, bad inputs.
 	code, b, _ := do("PUT", u+"/admin/loggers/org.apache.kafka.connect.runtime.WorkerTask", map[string]string{"level": "DEBUG"})
