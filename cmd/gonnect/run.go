@@ -66,7 +66,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 	}()
 	herderCfg := worker.HerderConfig{
 		Logger: loggers.Logger("org.apache.kafka.connect.runtime.Herder"), WorkerID: workerID, ClusterID: clusterID, Loggers: loggers,
-		StopTimeout: cfg.Millis(worker.TaskShutdownTimeout),
+		StopTimeout:          cfg.Millis(worker.TaskShutdownTimeout),
 		DisableTopicTracking: !cfg.Values.Bool(worker.TopicTrackingEnable),
 		Validate: func(ctx context.Context, plugin string, config map[string]string) (configdef.Infos, error) {
 			return validateConnector(ctx, plugin, defaults, policy, config)
