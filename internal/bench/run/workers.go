@@ -214,21 +214,33 @@ func (w *worker) stop(keep bool) {
 }
 
 // sinkConfig is the Cassandra sink of each system writing topic from into
-// table. now names a timeuuid column the write sets to Cassandra's now().
-// gonnect and DataStax take the same DataStax settings; datastax-tuned
-// sets what datastaxTuned says.
+// table. now names a timeuuid column the write sets to Cassandra's now(),
+// which the coordinator evaluates as it executes the write (the sink's
+// clock plays no part). gonnect and DataStax take the same DataStax
+// settings (datastax-tuned adds datastaxTuned), except how now() is asked
+// for: DataStax renders a mapping's now() into its INSERT, gonnect binds
+// the put's own time for it (which a timeuuid column refuses), so gonnect
+// is given the same INSERT as its custom query.
 func (w *worker) sinkConfig(from, table, now string) map[string]string {
 	host, port, _ := strings.Cut(stack.CassandraHosts()[0], ":")
-	mapping := workload.Mapping
-	if now != "" {
-		// Cassandra's coordinator evaluates now() as it executes the write:
-		// the sink's clock plays no part.
-		mapping += ", " + now + "=now()"
-	}
 	c := map[string]string{
 		"connector.class": "com.datastax.oss.kafka.sink.CassandraSinkConnector", "tasks.max": "6", "topics": from,
 		"contactPoints": host, "port": port, "loadBalancing.localDc": "datacenter1",
-		fmt.Sprintf("topic.%s.%s.%s.mapping", from, keyspace, table): mapping,
+	}
+	mappingKey := fmt.Sprintf("topic.%s.%s.%s.mapping", from, keyspace, table)
+	c[mappingKey] = workload.Mapping
+	switch {
+	case now != "" && w.system == "gonnect":
+		var marks []string
+		for _, col := range strings.Split(columns, ", ") {
+			marks = append(marks, ":"+col)
+		}
+		c[fmt.Sprintf("topic.%s.%s.%s.query", from, keyspace, table)] = fmt.Sprintf("INSERT INTO %s.%s (%s, %s) VALUES (%s, now())",
+			keyspace, table, columns, now, strings.Join(marks, ", "))
+		// As with the DataStax connector, a custom query cannot delete.
+		c[fmt.Sprintf("topic.%s.%s.%s.deletesEnabled", from, keyspace, table)] = "false"
+	case now != "":
+		c[mappingKey] += ", " + now + "=now()"
 	}
 	if w.system == "datastax-tuned" {
 		maps.Copy(c, datastaxTuned)
@@ -398,8 +410,8 @@ func (w *worker) awaitCommitted(ad *kafka.AdminClient, name string, want int64, 
 		}
 		if i%10 == 0 && w.logLimit > 0 {
 			if n := w.logBytes(); n > w.logLimit {
-				return fmt.Errorf("the %s worker logged %d MiB (over -log-limit %d MiB), a sign of records failing over and over; aborted, log in %s",
-					w.system, n>>20, w.logLimit>>20, w.dir)
+				return fmt.Errorf("the %s worker logged %d MiB (over -log-limit %d MiB), a sign of records failing over and over; aborted",
+					w.system, n>>20, w.logLimit>>20)
 			}
 		}
 		if time.Since(start) > timeout {
