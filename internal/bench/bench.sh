@@ -16,6 +16,7 @@
 #   DATASTAX_SINK_DIR  folder holding kafka-connect-cassandra-sink-1.5.0.jar
 #                (../shared/reference/datastax-kafka-sink beside the main checkout)
 #   LOG_LIMIT    MiB of worker log at which a run is aborted (64)
+#   BENCH_NOTE   a note written into the JSON (e.g. that the host was shared)
 #   RUNS         measurements of each system and scenario, taken in turns (1);
 #                the table, ratios and chart use the median, the JSON keeps every run
 #   LATENCY      0 skips the latency runs (1)

@@ -5,8 +5,10 @@ and a chart as SVG. Runs repeated (RUNS=k) are summarised by their median.
 Standard library only.
 
 usage: report.py RUNS.jsonl OUT.json OUT.svg
+BENCH_NOTE, when set, is written into the JSON as "note" (e.g. how busy the host was).
 """
 import json
+import os
 import sys
 from html import escape
 
@@ -191,7 +193,8 @@ def main():
     med, spread = medians(runs)
     present = [s for s in SYSTEMS if any(r["system"] == s for r in runs)]
     with open(json_path, "w") as f:
-        json.dump({"systems": {s: DESCRIPTIONS[s] for s in present},
+        note = {"note": os.environ["BENCH_NOTE"]} if os.environ.get("BENCH_NOTE") else {}
+        json.dump({**note, "systems": {s: DESCRIPTIONS[s] for s in present},
                    "created_at": sorted({r.get("created_at", "timestamp-millis") for r in runs}),
                    "ratios_of_medians": ratios(med), "runs": runs}, f, indent=2)
         f.write("\n")
