@@ -5,14 +5,29 @@ and a chart as SVG. Runs repeated (RUNS=k) are summarised by their median.
 Standard library only.
 
 usage: report.py RUNS.jsonl OUT.json OUT.svg
+BENCH_NOTE, when set, is written into the JSON as "note" (e.g. how busy the host was).
 """
 import json
+import os
 import sys
 from html import escape
 
-SYSTEMS = ["limit", "gonnect", "reference"]
-COLOURS = {"limit": "#9e9e9e", "gonnect": "#00add8", "reference": "#e76f00"}
-LABELS = {"limit": "limit (gocql loader)", "gonnect": "gonnect", "reference": "Apache Connect + reference sink"}
+SYSTEMS = ["limit", "gonnect", "datastax", "datastax-tuned"]
+COLOURS = {"limit": "#9e9e9e", "gonnect": "#00add8", "datastax": "#e76f00", "datastax-tuned": "#f4a261"}
+LABELS = {"limit": "limit (gocql loader)", "gonnect": "gonnect",
+          "datastax": "Apache Connect + DataStax 1.5.0 (defaults)",
+          "datastax-tuned": "Apache Connect + DataStax 1.5.0 (tuned to gonnect)"}
+# What each system is, written into the JSON beside the runs.
+DESCRIPTIONS = {
+    "limit": "gocql loader writing the decoded rows, best batching; no Kafka, no decoding",
+    "gonnect": "bin/gonnect distributed, its Cassandra sink with the DataStax settings' defaults, tasks.max=6",
+    "datastax": "Apache Kafka Connect 4.3.1 with the DataStax Apache Kafka Connector 1.5.0, its defaults "
+                "(maxConcurrentRequests=500, maxNumberOfRecordsInBatch=32, connectionPoolLocalSize=4), tasks.max=6",
+    "datastax-tuned": "the same with maxConcurrentRequests=3000 (one request per record of the six puts in flight, "
+                      "as gonnect's packed batches allow), maxNumberOfRecordsInBatch=32, connectionPoolLocalSize=4, tasks.max=6",
+}
+# The DataStax configurations gonnect's ratios and targets are taken against.
+REFERENCES = ["datastax", "datastax-tuned"]
 
 
 def load(path):
@@ -45,36 +60,66 @@ def medians(runs):
 
 
 def table(runs, spread=()):
-    head = f"{'system':10} {'mode':10} {'scen':4} {'records':>8} {'rec/s':>9} {'cpu s':>7} {'peak RSS MiB':>12} {'p50 ms':>8} {'p99 ms':>8}"
+    head = f"{'system':14} {'mode':10} {'scen':4} {'records':>8} {'rec/s':>9} {'cpu s':>7} {'peak RSS MiB':>12} {'p50 ms':>8} {'p99 ms':>8}"
     lines = [head, "-" * len(head)]
     for r in runs:
         p50 = f"{r['p50_ms']:.1f}" if r.get("p50_ms") else "-"
         p99 = f"{r['p99_ms']:.1f}" if r.get("p99_ms") else "-"
-        lines.append(f"{r['system']:10} {r.get('mode', 'throughput'):10} {r['scenario']:4} {r['records']:>8} "
+        lines.append(f"{r['system']:14} {r.get('mode', 'throughput'):10} {r['scenario']:4} {r['records']:>8} "
                      f"{r['records_per_sec']:>9.0f} {r['cpu_seconds']:>7.2f} {mib(r['peak_rss_bytes']):>12.0f} {p50:>8} {p99:>8}")
     lines.append("")
     if spread:
         lines += list(spread) + [""]
+    lines += ["ratios gonnect/other (median runs; target in brackets)"] + [format_ratio(r) for r in ratios(runs)]
+    return "\n".join(lines)
+
+
+def ratios(runs):
+    """The ratios gonnect/other with their targets: records/s, CPU seconds
+    and peak RSS per throughput scenario against the limit and each DataStax
+    configuration, p50 and p99 of the latency run against each DataStax one."""
+    out = []
+
+    def add(what, sc, other, g, o, target=None):
+        """target is ">= x" or "<= x" with x a number or a fraction."""
+        if not o:
+            return
+        v = g / o
+        r = {"what": what, "scenario": sc, "other": other, "ratio": round(v, 3)}
+        if target:
+            op, x = target.split()
+            num, _, den = x.partition("/")
+            bound = float(num) / float(den or 1)
+            r["target"], r["met"] = target, v >= bound if op == ">=" else v <= bound
+        out.append(r)
+
     for sc in sorted({r["scenario"] for r in runs if r.get("mode", "throughput") == "throughput"}):
         by = {r["system"]: r for r in runs if r["scenario"] == sc and r.get("mode", "throughput") == "throughput"}
         g = by.get("gonnect")
         if not g:
             continue
-        parts = []
         if "limit" in by:
-            parts.append(f"gonnect/limit rec/s {g['records_per_sec'] / by['limit']['records_per_sec']:.2f}")
-        if "reference" in by:
-            ref = by["reference"]
-            parts.append(f"gonnect/reference rec/s {g['records_per_sec'] / ref['records_per_sec']:.2f}")
-            parts.append(f"peak RSS {g['peak_rss_bytes'] / ref['peak_rss_bytes']:.2f}")
-            parts.append(f"CPU s {g['cpu_seconds'] / ref['cpu_seconds']:.2f}")
-        lines.append(f"scenario {sc}: " + ", ".join(parts))
+            add("records/s", sc, "limit", g["records_per_sec"], by["limit"]["records_per_sec"], ">= 0.85" if sc == "A" else None)
+        for ref in REFERENCES:
+            if ref in by:
+                o = by[ref]
+                add("records/s", sc, ref, g["records_per_sec"], o["records_per_sec"], ">= 3")
+                add("CPU s", sc, ref, g["cpu_seconds"], o["cpu_seconds"], "<= 1/10")
+                add("peak RSS", sc, ref, g["peak_rss_bytes"], o["peak_rss_bytes"], "<= 1/15")
     lat = {r["system"]: r for r in runs if r.get("mode") == "latency"}
-    if "gonnect" in lat and "reference" in lat:
-        g, ref = lat["gonnect"], lat["reference"]
-        lines.append(f"latency at {g['records_per_sec']:.0f} records/s: gonnect/reference p50 {g['p50_ms'] / ref['p50_ms']:.2f}, "
-                     f"p99 {g['p99_ms'] / ref['p99_ms']:.2f}, peak RSS {g['peak_rss_bytes'] / ref['peak_rss_bytes']:.2f}")
-    return "\n".join(lines)
+    if "gonnect" in lat:
+        g = lat["gonnect"]
+        for ref in REFERENCES:
+            if ref in lat:
+                for q in ("p50_ms", "p99_ms"):
+                    add(q.removesuffix("_ms") + f" at {g['records_per_sec']:.0f} rec/s", "latency", ref,
+                        g.get(q, 0), lat[ref].get(q, 0), "<= 1/4")
+    return out
+
+
+def format_ratio(r):
+    target = f" [{r['target']}: {'met' if r['met'] else 'MISSED'}]" if "target" in r else ""
+    return f"  {r['scenario']:7} gonnect/{r['other']:14} {r['what']:22} {r['ratio']:7.3f}{target}"
 
 
 def panel(x0, width, height, title, groups, fmt):
@@ -125,12 +170,15 @@ def chart(runs, title):
     svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
            f'<rect width="{width}" height="{height}" fill="white"/>',
            f'<text x="{width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">{escape(title)}</text>']
-    lx = 20
+    lx, ly = 20, 32
     for s in SYSTEMS:
         if any(r["system"] == s for r in runs):
-            svg.append(f'<rect x="{lx}" y="32" width="12" height="12" fill="{COLOURS[s]}"/>')
-            svg.append(f'<text x="{lx + 16}" y="42">{escape(LABELS[s])}</text>')
-            lx += 28 + 6.5 * len(LABELS[s])
+            w = 28 + 6.5 * len(LABELS[s])
+            if lx > 20 and lx + w > width:  # the legend wraps to a second row
+                lx, ly = 20, ly + 16
+            svg.append(f'<rect x="{lx}" y="{ly}" width="12" height="12" fill="{COLOURS[s]}"/>')
+            svg.append(f'<text x="{lx + 16}" y="{ly + 10}">{escape(LABELS[s])}</text>')
+            lx += w
     for i, (t, groups, fmt) in enumerate(panels):
         svg += panel(20 + i * pw, pw - 30, height, t, groups, fmt)
     svg.append("</svg>")
@@ -140,12 +188,16 @@ def chart(runs, title):
 def main():
     runs_path, json_path, svg_path = sys.argv[1:4]
     runs = [{k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()} for r in load(runs_path)]
-    with open(json_path, "w") as f:
-        json.dump({"runs": runs}, f, indent=2)
-        f.write("\n")
     n = max((r["records"] for r in runs if r.get("mode", "throughput") == "throughput"), default=0)
     day = json_path.rsplit("/", 1)[-1].removesuffix(".json")
     med, spread = medians(runs)
+    present = [s for s in SYSTEMS if any(r["system"] == s for r in runs)]
+    with open(json_path, "w") as f:
+        note = {"note": os.environ["BENCH_NOTE"]} if os.environ.get("BENCH_NOTE") else {}
+        json.dump({**note, "systems": {s: DESCRIPTIONS[s] for s in present},
+                   "created_at": sorted({r.get("created_at", "timestamp-millis") for r in runs}),
+                   "ratios_of_medians": ratios(med), "runs": runs}, f, indent=2)
+        f.write("\n")
     repeats = " (medians)" if spread else ""
     with open(svg_path, "w") as f:
         f.write(chart(med, f"gonnect benchmark {day}: {n:,} records, tasks.max=6{repeats}"))

@@ -55,6 +55,50 @@ var ConnectSchema = schemas.NewStruct("bench.Order", false,
 	schemas.Field{Name: "discount", Schema: schemas.OptionalFloat64Schema},
 )
 
+// CreatedAt is how an order value carries created_at. The table column is
+// a CQL timestamp either way.
+type CreatedAt string
+
+const (
+	// CreatedAtTimestamp is the workload's own: an Avro long with logical
+	// type timestamp-millis, a Connect Timestamp.
+	CreatedAtTimestamp CreatedAt = "timestamp-millis"
+	// CreatedAtLong is a plain Avro long of epoch milliseconds, a Connect
+	// int64: the DataStax connector 1.5.0 maps struct fields by their Connect
+	// type only and cannot write Connect's logical types (Timestamp, Date,
+	// Time, Decimal), so runs that include it use this variant for every system.
+	CreatedAtLong CreatedAt = "long"
+)
+
+// ParseCreatedAt reads a variant's name.
+func ParseCreatedAt(s string) (CreatedAt, error) {
+	switch c := CreatedAt(s); c {
+	case CreatedAtTimestamp, CreatedAtLong:
+		return c, nil
+	}
+	return "", fmt.Errorf("created_at variant %q: want %s or %s", s, CreatedAtTimestamp, CreatedAtLong)
+}
+
+// ConnectSchemaLong is ConnectSchema with created_at as CreatedAtLong.
+var ConnectSchemaLong = func() *schemas.Schema {
+	fs := make([]schemas.Field, len(ConnectSchema.Fields))
+	copy(fs, ConnectSchema.Fields)
+	for i := range fs {
+		if fs[i].Name == "created_at" {
+			fs[i].Schema = schemas.Int64Schema
+		}
+	}
+	return schemas.NewStruct(ConnectSchema.Name, false, fs...)
+}()
+
+// Schema is the value schema of the variant.
+func (c CreatedAt) Schema() *schemas.Schema {
+	if c == CreatedAtLong {
+		return ConnectSchemaLong
+	}
+	return ConnectSchema
+}
+
 // TableColumns is the CQL column list shared by both scenario tables.
 const TableColumns = `order_id text, customer_id bigint, sku text, quantity int, price double,
   currency text, status text, created_at timestamp, tags list<text>, attributes map<text,text>,
@@ -176,5 +220,15 @@ func (o Order) Struct() *schemas.Struct {
 	}
 	s.Values = []any{o.OrderID, o.CustomerID, o.SKU, o.Quantity, o.Price, o.Currency, o.Status, o.CreatedAt,
 		tags, attrs, note, discount}
+	return s
+}
+
+// StructAs returns the order as Connect data of the variant's schema.
+func (o Order) StructAs(c CreatedAt) *schemas.Struct {
+	s := o.Struct()
+	if c == CreatedAtLong {
+		s.Schema = ConnectSchemaLong
+		s.Values[7] = o.CreatedAt.UnixMilli()
+	}
 	return s
 }

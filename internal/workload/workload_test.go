@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/linkedin/goavro/v2"
+
+	"github.com/gonnect/gonnect/schemas"
 )
 
 func TestGeneratorIsDeterministic(t *testing.T) {
@@ -97,4 +99,36 @@ func toAnyMap(m map[string]string) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+func TestCreatedAtVariants(t *testing.T) {
+	o := Generator{Seed: 42}.Order(3)
+	for _, tc := range []struct {
+		variant CreatedAt
+		want    any
+		logical string
+	}{
+		{CreatedAtTimestamp, o.CreatedAt, "org.apache.kafka.connect.data.Timestamp"},
+		{CreatedAtLong, o.CreatedAt.UnixMilli(), ""},
+	} {
+		t.Run(string(tc.variant), func(t *testing.T) {
+			s := o.StructAs(tc.variant)
+			f, ok := s.Schema.Field("created_at")
+			if !ok {
+				t.Fatal("no created_at field")
+			}
+			if f.Schema.Name != tc.logical || !reflect.DeepEqual(s.Values[f.Index], tc.want) {
+				t.Fatalf("created_at is %v (%T, schema %q), want %v (schema %q)", s.Values[f.Index], s.Values[f.Index], f.Schema.Name, tc.want, tc.logical)
+			}
+			if f.Schema.Type != schemas.Int64 || len(s.Values) != len(s.Schema.Fields) {
+				t.Fatalf("created_at schema %v, %d values for %d fields", f.Schema.Type, len(s.Values), len(s.Schema.Fields))
+			}
+			if c, err := ParseCreatedAt(string(tc.variant)); err != nil || c != tc.variant {
+				t.Fatalf("ParseCreatedAt(%q) = %q, %v", tc.variant, c, err)
+			}
+		})
+	}
+	if _, err := ParseCreatedAt("date"); err == nil {
+		t.Fatal("an unknown variant was accepted")
+	}
 }

@@ -56,7 +56,7 @@ func freshLatencyTable(s *gocql.Session) error {
 	return nil
 }
 
-// workerLatency runs a gonnect or reference worker on the latency topic.
+// workerLatency runs a gonnect or DataStax worker on the latency topic.
 func workerLatency(system string, o options) (Result, error) {
 	r, err := newWorkerRun(system, o, func(s *gocql.Session) error {
 		if err := freshLatencyTable(s); err != nil {
@@ -158,7 +158,7 @@ func producePaced(to string, o options) (int, time.Time, error) {
 	total, start, err := paced(o, func(i int) error {
 		ord := g.Order(uint64(i))
 		ord.CreatedAt = time.Now()
-		val, err := conv.FromConnect(to, workload.ConnectSchema, ord.Struct())
+		val, err := conv.FromConnect(to, o.createdAt.Schema(), ord.StructAs(o.createdAt))
 		if err != nil {
 			return fmt.Errorf("encoding order %d: %w", i, err)
 		}

@@ -4,7 +4,8 @@
 //	run produce -n 100000                       # the workload into bench.orders
 //	run limit     -scenario A -n 100000         # gocql writing decoded rows, best batching
 //	run gonnect   -scenario A -n 100000         # a gonnect worker with the Cassandra sink, tasks.max=6
-//	run reference -scenario A -n 100000         # Apache Kafka Connect with the reference sink, tasks.max=6
+//	run datastax  -scenario A -n 100000         # Apache Kafka Connect with the DataStax connector 1.5.0, its defaults
+//	run datastax-tuned -scenario A -n 100000    # the same, batching and concurrency tuned to gonnect's (workers.go)
 //	run gonnect   -latency -rate 2000 -duration 30s   # end-to-end latency at a fixed rate
 //
 // Throughput runs count records per second from the start (loader start,
@@ -14,6 +15,10 @@
 // count(*) during the run would load Cassandra and slow the system under
 // test, so only the cheap committed offsets are polled. CPU seconds and peak
 // RSS are those of the worker process (the loader's own for limit).
+//
+// -created-at long (for produce and latency runs) carries created_at as a
+// plain Avro long, which the DataStax connector can write; the result says
+// which variant a run measured.
 //
 // Latency runs are described in latency.go.
 package main
@@ -54,6 +59,8 @@ type Result struct {
 	P50Ms         float64 `json:"p50_ms,omitempty"`
 	P99Ms         float64 `json:"p99_ms,omitempty"`
 	Window        int     `json:"window,omitempty"` // limit runs with -window
+	// CreatedAt is the workload variant the records carried (workload.CreatedAt).
+	CreatedAt string `json:"created_at,omitempty"`
 }
 
 // options are the command-line settings shared by every system.
@@ -62,18 +69,23 @@ type options struct {
 	seed     uint64
 	bin      string // gonnect binary
 	jars     string // Apache Connect's classpath directory
-	plugins  string // plugin.path of the reference worker
+	plugins  string // folder holding the Avro converter's plugin folder
+	datastax string // folder holding the DataStax connector's jar
 	latency  bool
 	rate     int
 	duration time.Duration
 	warmup   time.Duration
 	keep     bool // leave the worker's directory (properties, log)
 	window   int  // limit: group rows only within windows of this many records (0: all)
+	// createdAt is the variant produced (produce, latency runs) and recorded.
+	createdAt workload.CreatedAt
+	// logLimitMiB aborts a worker run whose directory (its logs) outgrows it.
+	logLimitMiB int
 }
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: run produce|limit|gonnect|reference [-scenario A|B] [-n N] [-latency -rate R -duration D]")
+		fmt.Fprintln(os.Stderr, "usage: run produce|limit|gonnect|datastax|datastax-tuned [-scenario A|B] [-n N] [-latency -rate R -duration D]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -83,7 +95,10 @@ func main() {
 	fs.Uint64Var(&o.seed, "seed", 42, "seed")
 	fs.StringVar(&o.bin, "bin", "bin/gonnect", "gonnect binary")
 	fs.StringVar(&o.jars, "jars", ".stack/jars/connect", "directory of Apache Kafka Connect's jars")
-	fs.StringVar(&o.plugins, "plugins", ".stack/reference-plugin", "plugin.path holding the reference Cassandra sink")
+	fs.StringVar(&o.plugins, "plugins", ".stack/bench-plugins", "folder holding the Avro converter's plugin folder avro-converter")
+	fs.StringVar(&o.datastax, "datastax", "../shared/reference/datastax-kafka-sink", "folder holding the DataStax connector's "+datastaxJar)
+	createdAt := fs.String("created-at", string(workload.CreatedAtTimestamp), "how values carry created_at: timestamp-millis or long (epoch milliseconds, no logical type)")
+	fs.IntVar(&o.logLimitMiB, "log-limit", 64, "abort a worker run once its logs exceed this many MiB")
 	fs.BoolVar(&o.latency, "latency", false, "measure end-to-end latency at a fixed rate instead of throughput")
 	fs.IntVar(&o.rate, "rate", 2000, "records per second of a latency run")
 	fs.DurationVar(&o.duration, "duration", 30*time.Second, "length of a latency run")
@@ -95,20 +110,24 @@ func main() {
 	fs.StringVar(&topic, "topic", topic, "workload topic; latency runs use <topic>.latency")
 	out := fs.String("out", "", "append the JSON result to this file")
 	_ = fs.Parse(os.Args[2:])
+	var err error
+	if o.createdAt, err = workload.ParseCreatedAt(*createdAt); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
 	sc := workload.ScenarioA
 	if strings.EqualFold(*scenario, "B") {
 		sc = workload.ScenarioB
 	}
 	var res Result
-	var err error
 	switch sys := os.Args[1]; {
 	case sys == "produce":
-		err = produceOrders(o.n, o.seed)
+		err = produceOrders(o.n, o.seed, o.createdAt)
 	case sys == "limit" && o.latency:
 		res, err = limitLatency(o)
 	case sys == "limit":
 		res, err = limit(sc, o.n, o.seed, o.window)
-	case sys == "gonnect" || sys == "reference":
+	case sys == "gonnect" || sys == "datastax" || sys == "datastax-tuned":
 		if o.latency {
 			res, err = workerLatency(sys, o)
 		} else {
@@ -124,6 +143,7 @@ func main() {
 	if os.Args[1] == "produce" {
 		return
 	}
+	res.CreatedAt = string(o.createdAt)
 	b, _ := json.Marshal(res)
 	fmt.Println(string(b))
 	if *out != "" {
@@ -234,15 +254,15 @@ func count(s *gocql.Session, sc workload.Scenario) (int, error) {
 }
 
 // produceOrders writes N workload records to the workload topic.
-func produceOrders(n int, seed uint64) error {
+func produceOrders(n int, seed uint64, createdAt workload.CreatedAt) error {
 	// A fresh topic holds exactly the N records the run counts.
 	if err := freshTopic(topic); err != nil {
 		return err
 	}
-	if err := produce.Orders(stack.KafkaBootstrap(), stack.SchemaRegistryURL(), topic, n, seed); err != nil {
+	if err := produce.OrdersAs(stack.KafkaBootstrap(), stack.SchemaRegistryURL(), topic, n, seed, createdAt); err != nil {
 		return fmt.Errorf("producing the workload: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "produced %d records to %s\n", n, topic)
+	fmt.Fprintf(os.Stderr, "produced %d records to %s (created_at %s)\n", n, topic, createdAt)
 	return nil
 }
 

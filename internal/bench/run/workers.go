@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -29,6 +30,8 @@ type worker struct {
 	dir    string
 	cmd    *exec.Cmd
 	exited chan struct{}
+	// logLimit aborts a run whose worker directory grows past it (bytes).
+	logLimit int64
 }
 
 // freePort asks the kernel for an unused port, so that a run never meets
@@ -61,7 +64,7 @@ func startWorker(system string, o options) (*worker, error) {
 			os.RemoveAll(dir)
 		}
 	}()
-	w := &worker{system: system, dir: dir, group: fmt.Sprintf("bench-%s-%d", system, time.Now().UnixNano())}
+	w := &worker{system: system, dir: dir, group: fmt.Sprintf("bench-%s-%d", system, time.Now().UnixNano()), logLimit: int64(o.logLimitMiB) << 20}
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -89,20 +92,30 @@ offset.flush.interval.ms=1000
 		props += "value.converter=io.confluent.connect.avro.AvroConverter\n"
 		args = []string{o.bin, "distributed", filepath.Join(dir, "worker.properties")}
 	} else {
-		plugins, err := filepath.Abs(o.plugins)
+		conv, err := filepath.Abs(o.plugins)
 		if err != nil {
 			return nil, fmt.Errorf("plugin path: %w", err)
 		}
-		if _, err := os.Stat(filepath.Join(plugins, "cassandra-sink")); err != nil {
-			return nil, fmt.Errorf("the reference sink is not built (bash internal/bench/bench.sh builds it): %w", err)
+		if _, err := os.Stat(filepath.Join(conv, "avro-converter")); err != nil {
+			return nil, fmt.Errorf("the Avro converter is not built (bash internal/bench/bench.sh builds it): %w", err)
 		}
-		// Confluent's AvroConverter is not on Maven Central; the plugin's
-		// converter reads the same wire format from the same registry.
+		dsx, err := filepath.Abs(o.datastax)
+		if err != nil {
+			return nil, fmt.Errorf("DataStax connector folder: %w", err)
+		}
+		if _, err := os.Stat(filepath.Join(dsx, datastaxJar)); err != nil {
+			return nil, fmt.Errorf("the DataStax connector is missing (set DATASTAX_SINK_DIR to the folder holding %s): %w", datastaxJar, err)
+		}
+		// The connector's folder is on the plugin path as it is (its jar is
+		// one plugin); Confluent's AvroConverter is not on Maven Central and
+		// not in the connector's jar, so the harness' converter, reading the
+		// same wire format from the same registry, sits beside it. The jar has
+		// no ServiceLoader manifests: plugins are found by scanning.
 		props += "value.converter=gonnect.bench.reference.AvroConverter\n" +
-			"plugin.path=" + plugins + "\n" +
-			"plugin.discovery=service_load\n"
+			"plugin.path=" + conv + "," + dsx + "\n" +
+			"plugin.discovery=only_scan\n"
 		log4j := filepath.Join(dir, "log4j2.properties")
-		if err := os.WriteFile(log4j, []byte(log4jConfig), 0o644); err != nil {
+		if err := os.WriteFile(log4j, []byte(fmt.Sprintf(log4jConfig, filepath.Join(dir, "connect.log"), filepath.Join(dir, "connect.log"))), 0o644); err != nil {
 			return nil, fmt.Errorf("writing %s: %w", log4j, err)
 		}
 		args = append([]string{"java"}, referenceJVM...)
@@ -143,14 +156,41 @@ offset.flush.interval.ms=1000
 	}
 }
 
+// datastaxJar is the DataStax Apache Kafka Connector's jar in its folder.
+const datastaxJar = "kafka-connect-cassandra-sink-1.5.0.jar"
+
+// log4jConfig logs Apache Connect to a file of at most 4 MiB plus one
+// rolled-over file: a sink that logs a warning per record it keeps
+// retrying (the DataStax connector on a type it cannot write) must not
+// fill the disk. The run also aborts once the worker's directory outgrows
+// -log-limit. Arguments: the file, and its rolled-over name's stem.
 const log4jConfig = `status = warn
-appender.out.type = Console
-appender.out.name = out
-appender.out.layout.type = PatternLayout
-appender.out.layout.pattern = [%d] %p %m (%c)%n
+appender.file.type = RollingFile
+appender.file.name = file
+appender.file.fileName = %s
+appender.file.filePattern = %s.%%i
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%%d] %%p %%m (%%c)%%n
+appender.file.policies.type = Policies
+appender.file.policies.size.type = SizeBasedTriggeringPolicy
+appender.file.policies.size.size = 4MB
+appender.file.strategy.type = DefaultRolloverStrategy
+appender.file.strategy.max = 1
 rootLogger.level = info
-rootLogger.appenderRef.out.ref = out
+rootLogger.appenderRef.file.ref = file
 `
+
+// logBytes is the size of the worker's directory: its properties and logs.
+func (w *worker) logBytes() int64 {
+	var n int64
+	entries, _ := os.ReadDir(w.dir)
+	for _, e := range entries {
+		if fi, err := e.Info(); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}
 
 func (w *worker) pid() int { return w.cmd.Process.Pid }
 
@@ -174,33 +214,55 @@ func (w *worker) stop(keep bool) {
 }
 
 // sinkConfig is the Cassandra sink of each system writing topic from into
-// table. now names a timeuuid column the write sets to Cassandra's now().
+// table. now names a timeuuid column the write sets to Cassandra's now(),
+// which the coordinator evaluates as it executes the write (the sink's
+// clock plays no part). gonnect and DataStax take the same DataStax
+// settings (datastax-tuned adds datastaxTuned), except how now() is asked
+// for: DataStax renders a mapping's now() into its INSERT, gonnect binds
+// the put's own time for it (which a timeuuid column refuses), so gonnect
+// is given the same INSERT as its custom query.
 func (w *worker) sinkConfig(from, table, now string) map[string]string {
 	host, port, _ := strings.Cut(stack.CassandraHosts()[0], ":")
-	if w.system == "gonnect" {
-		c := map[string]string{
-			"connector.class": "com.datastax.oss.kafka.sink.CassandraSinkConnector", "tasks.max": "6", "topics": from,
-			"contactPoints": host, "port": port, "loadBalancing.localDc": "datacenter1",
-			fmt.Sprintf("topic.%s.%s.%s.mapping", from, keyspace, table): workload.Mapping,
-		}
-		if now != "" {
-			// The coordinator's now(), not the sink's clock, marks when the row was written.
-			var marks []string
-			for _, col := range strings.Split(columns, ", ") {
-				marks = append(marks, ":"+col)
-			}
-			c[fmt.Sprintf("topic.%s.%s.%s.query", from, keyspace, table)] = fmt.Sprintf("INSERT INTO %s.%s (%s, %s) VALUES (%s, now())",
-				keyspace, table, columns, now, strings.Join(marks, ", "))
-			// As with the DataStax connector, a custom query cannot delete.
-			c[fmt.Sprintf("topic.%s.%s.%s.deletesEnabled", from, keyspace, table)] = "false"
-		}
-		return c
+	c := map[string]string{
+		"connector.class": "com.datastax.oss.kafka.sink.CassandraSinkConnector", "tasks.max": "6", "topics": from,
+		"contactPoints": host, "port": port, "loadBalancing.localDc": "datacenter1",
 	}
-	return map[string]string{
-		"connector.class": "gonnect.bench.reference.CassandraSinkConnector", "tasks.max": "6", "topics": from,
-		"cassandra.contact.points": host + ":" + port, "cassandra.local.datacenter": "datacenter1",
-		"cassandra.keyspace": keyspace, "cassandra.table": table, "cassandra.now.columns": now,
+	mappingKey := fmt.Sprintf("topic.%s.%s.%s.mapping", from, keyspace, table)
+	c[mappingKey] = workload.Mapping
+	switch {
+	case now != "" && w.system == "gonnect":
+		var marks []string
+		for _, col := range strings.Split(columns, ", ") {
+			marks = append(marks, ":"+col)
+		}
+		c[fmt.Sprintf("topic.%s.%s.%s.query", from, keyspace, table)] = fmt.Sprintf("INSERT INTO %s.%s (%s, %s) VALUES (%s, now())",
+			keyspace, table, columns, now, strings.Join(marks, ", "))
+		// As with the DataStax connector, a custom query cannot delete.
+		c[fmt.Sprintf("topic.%s.%s.%s.deletesEnabled", from, keyspace, table)] = "false"
+	case now != "":
+		c[mappingKey] += ", " + now + "=now()"
 	}
+	if w.system == "datastax-tuned" {
+		maps.Copy(c, datastaxTuned)
+	}
+	return c
+}
+
+// datastaxTuned is the DataStax connector with its batching and
+// concurrency set to what gonnect's sink does with the same settings.
+// Both default to tasks.max=6 here, maxNumberOfRecordsInBatch=32,
+// connectionPoolLocalSize=4 and maxConcurrentRequests=500 per connector,
+// but a gonnect request is a batch packing up to 10 partitions and 32
+// records, while DataStax batches only rows of one partition key found in
+// one put: on these tables (one row per order id; 10,000 customers against
+// 500 records a put) nearly every DataStax request is one record, so its
+// 500 requests in flight hold about 500 records where gonnect's hold every
+// record of its six puts. Tuned, DataStax may have one request in flight
+// per record of the six puts (6 x 500 = 3000, a bound gonnect never
+// reaches), which the pool of 4 connections carries (the driver's 1024
+// requests per connection); batch size, pool and tasks stay gonnect's.
+var datastaxTuned = map[string]string{
+	"maxConcurrentRequests": "3000", "maxNumberOfRecordsInBatch": "32", "connectionPoolLocalSize": "4",
 }
 
 // createSink creates a connector and returns its name; its consumer group
@@ -316,6 +378,9 @@ func throughput(system string, sc workload.Scenario, o options) (Result, error) 
 	if c, err := count(s, sc); err != nil || c != o.n {
 		return Result{}, fmt.Errorf("%s committed all offsets but %d of %d rows are readable: %v", system, c, o.n, err)
 	}
+	if err := checkRows(s, sc, o); err != nil {
+		return Result{}, fmt.Errorf("%s: %w", system, err)
+	}
 	ok = true
 	return Result{System: system, Mode: "throughput", Scenario: sc.Name, Records: o.n,
 		RecordsPerSec: float64(o.n) / elapsed.Seconds(), CPUSeconds: cpu, PeakRSSBytes: rss}, nil
@@ -343,6 +408,12 @@ func (w *worker) awaitCommitted(ad *kafka.AdminClient, name string, want int64, 
 				return err
 			}
 		}
+		if i%10 == 0 && w.logLimit > 0 {
+			if n := w.logBytes(); n > w.logLimit {
+				return fmt.Errorf("the %s worker logged %d MiB (over -log-limit %d MiB), a sign of records failing over and over; aborted",
+					w.system, n>>20, w.logLimit>>20)
+			}
+		}
 		if time.Since(start) > timeout {
 			return fmt.Errorf("sink %s committed %d of %d offsets after %s", name, got, want, timeout)
 		}
@@ -352,4 +423,32 @@ func (w *worker) awaitCommitted(ad *kafka.AdminClient, name string, want int64, 
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// checkRows reads back the first and the last order and compares the
+// columns a sink could get wrong without failing (created_at's unit in the
+// long variant, above all) with the generated order.
+func checkRows(s *gocql.Session, sc workload.Scenario, o options) error {
+	g := workload.Generator{Seed: o.seed}
+	for _, i := range []uint64{0, uint64(o.n - 1)} {
+		want := g.Order(i)
+		q := "SELECT customer_id, created_at, quantity, sku FROM " + keyspace + "." + sc.Table + " WHERE order_id = ?"
+		args := []any{want.OrderID}
+		if sc.Name == "B" {
+			q += " AND customer_id = ?"
+			args = append(args, want.CustomerID)
+		}
+		var cust int64
+		var created time.Time
+		var qty int32
+		var sku string
+		if err := s.Query(q, args...).Scan(&cust, &created, &qty, &sku); err != nil {
+			return fmt.Errorf("reading order %d (%s) back: %w", i, want.OrderID, err)
+		}
+		if cust != want.CustomerID || !created.Equal(want.CreatedAt) || qty != want.Quantity || sku != want.SKU {
+			return fmt.Errorf("order %d reads back as customer %d, created_at %s, quantity %d, sku %s; want %d, %s, %d, %s",
+				i, cust, created.UTC().Format(time.RFC3339Nano), qty, sku, want.CustomerID, want.CreatedAt.Format(time.RFC3339Nano), want.Quantity, want.SKU)
+		}
+	}
+	return nil
 }

@@ -16,6 +16,11 @@ import (
 // Record timestamps stay "now": the orders' own dates are months old and
 // would fall to the topic's time-based retention.
 func Orders(bootstrap, registryURL, topic string, n int, seed uint64) error {
+	return OrdersAs(bootstrap, registryURL, topic, n, seed, workload.CreatedAtTimestamp)
+}
+
+// OrdersAs is Orders with created_at carried as the variant says.
+func OrdersAs(bootstrap, registryURL, topic string, n int, seed uint64, createdAt workload.CreatedAt) error {
 	conv := &converters.AvroConverter{}
 	if err := conv.Configure(map[string]string{"schema.registry.url": registryURL}, false); err != nil {
 		return err
@@ -29,7 +34,7 @@ func Orders(bootstrap, registryURL, topic string, n int, seed uint64) error {
 	g := workload.Generator{Seed: seed}
 	for i := range uint64(n) {
 		o := g.Order(i)
-		val, err := conv.FromConnect(topic, workload.ConnectSchema, o.Struct())
+		val, err := conv.FromConnect(topic, createdAt.Schema(), o.StructAs(createdAt))
 		if err != nil {
 			return err
 		}
