@@ -56,15 +56,8 @@ go build -o bin/bench-run ./internal/bench/run
 
 if [ $datastax = 1 ]; then
   bash internal/stack/stack.sh resolve connect
-  # The Avro converter beside the DataStax jar is rebuilt only when its sources change.
-  src=internal/bench/reference plugin=$state/bench-plugins/avro-converter
-  if [ ! -f "$plugin/.built" ] || [ -n "$(find "$src/pom.xml" "$src/src" -newer "$plugin/.built" | head -1)" ]; then
-    echo "bench: building the Avro converter"
-    mvn -q -B -f "$src/pom.xml" clean package
-    rm -rf "$plugin" && mkdir -p "$(dirname "$plugin")"
-    cp -r "$src/target/plugin" "$plugin"
-    touch "$plugin/.built"
-  fi
+  # The Avro converter beside the DataStax jar, rebuilt only when its sources change.
+  bash internal/stack/stack.sh avro-converter
 fi
 
 mkdir -p bench/results
@@ -76,7 +69,7 @@ failed=0
 # run ARGS...: one measurement; a failed one is reported and the rest go on.
 run() {
   echo "bench: [$((SECONDS - t0)) s] $*"
-  bin/bench-run "$@" "${names[@]}" -created-at "$created_at" -jars "$state/jars/connect" -plugins "$state/bench-plugins" \
+  bin/bench-run "$@" "${names[@]}" -created-at "$created_at" -jars "$state/jars/connect" -plugins "$state/avro-plugin" \
     -datastax "$dsx" -log-limit "${LOG_LIMIT:-64}" -out "$tmp" >/dev/null ||
     { echo "bench: failed: $*" >&2; failed=1; }
 }

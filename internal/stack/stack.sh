@@ -10,6 +10,7 @@
 #   stack.sh resolve NAME   only resolve the jars of poms/NAME (kafka, cassandra, connect)
 #   stack.sh reference-plugins   only lay out the reference Connect's plugin.path:
 #                     the DataStax sink from $DATASTAX_SINK_DIR and the Avro converter
+#   stack.sh avro-converter   only build the Confluent-wire Avro converter plugin
 #
 # State, jars, logs and pids live under $GONNECT_STACK_DIR (default .stack/).
 set -euo pipefail
@@ -184,11 +185,12 @@ start_registry() {
   start schema-registry "$STATE/bin/schema-registry" -listen "$sr_hostport"
 }
 
-# reference_plugin: builds internal/bench/reference (the benchmark's
-# reference sink and its Confluent-wire Avro converter) into
-# $STATE/reference-plugin/cassandra-sink, only when its sources changed.
-reference_plugin() {
-  local src="$repo/internal/bench/reference" plugin="$STATE/reference-plugin/cassandra-sink"
+# avro_converter: builds internal/bench/reference (a Confluent-wire Avro
+# converter for Apache Connect, which Maven Central lacks) into
+# $STATE/avro-plugin/avro-converter, only when its sources changed; the
+# reference Connect and the benchmark's Connect load it from there.
+avro_converter() {
+  local src="$repo/internal/bench/reference" plugin="$STATE/avro-plugin/avro-converter"
   if [ -f "$plugin/.built" ] && [ -z "$(find "$src/pom.xml" "$src/src" -newer "$plugin/.built" | head -1)" ]; then return 0; fi
   command -v mvn >/dev/null || die "mvn is not installed (needed to build $src)"
   say "building the reference plugin (Avro converter) from $src"
@@ -207,10 +209,10 @@ reference_plugin() {
 reference_plugins() {
   local jar="$DATASTAX_SINK_DIR/$DATASTAX_SINK_JAR" dir="$STATE/reference-plugins"
   [ -f "$jar" ] || die "the DataStax Apache Kafka Connector is missing: no $jar (set DATASTAX_SINK_DIR to the folder holding $DATASTAX_SINK_JAR)"
-  reference_plugin
+  avro_converter
   mkdir -p "$dir/datastax-kafka-sink"
   cmp -s "$jar" "$dir/datastax-kafka-sink/$DATASTAX_SINK_JAR" || cp "$jar" "$dir/datastax-kafka-sink/$DATASTAX_SINK_JAR"
-  rm -rf "$dir/avro-converter" && cp -r "$STATE/reference-plugin/cassandra-sink" "$dir/avro-converter"
+  rm -rf "$dir/avro-converter" && cp -r "$STATE/avro-plugin/avro-converter" "$dir/avro-converter"
 }
 
 start_reference() {
@@ -285,5 +287,6 @@ case "${1:-}" in
   status) status ;;
   resolve) [ -f "$here/poms/${2:-}/pom.xml" ] || die "usage: $0 resolve kafka|cassandra|connect"; resolve "$2" ;;
   reference-plugins) reference_plugins ;;
-  *) echo "usage: $0 up|down|status|resolve NAME|reference-plugins" >&2; exit 2 ;;
+  avro-converter) avro_converter ;;
+  *) echo "usage: $0 up|down|status|resolve NAME|reference-plugins|avro-converter" >&2; exit 2 ;;
 esac

@@ -95,7 +95,7 @@ func main() {
 	fs.Uint64Var(&o.seed, "seed", 42, "seed")
 	fs.StringVar(&o.bin, "bin", "bin/gonnect", "gonnect binary")
 	fs.StringVar(&o.jars, "jars", ".stack/jars/connect", "directory of Apache Kafka Connect's jars")
-	fs.StringVar(&o.plugins, "plugins", ".stack/bench-plugins", "folder holding the Avro converter's plugin folder avro-converter")
+	fs.StringVar(&o.plugins, "plugins", ".stack/avro-plugin", "folder holding the Avro converter's plugin folder avro-converter")
 	fs.StringVar(&o.datastax, "datastax", "../shared/reference/datastax-kafka-sink", "folder holding the DataStax connector's "+datastaxJar)
 	createdAt := fs.String("created-at", string(workload.CreatedAtTimestamp), "how values carry created_at: timestamp-millis or long (epoch milliseconds, no logical type)")
 	fs.IntVar(&o.logLimitMiB, "log-limit", 64, "abort a worker run once its logs exceed this many MiB")
