@@ -445,10 +445,7 @@ func valuesConvert(s string, target schemas.Type) (any, error) {
 		}
 		return castValue(nil, f, target)
 	}
-	if target == schemas.Float32 || target == schemas.Float64 {
-		return castValue(nil, d, target)
-	}
-	return castValue(nil, d, target)
+	return castValue(schemas.NewDecimal(int(d.Scale()), false), d, target)
 }
 
 func toSet(l []string) map[string]bool {
