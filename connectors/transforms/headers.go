@@ -1,12 +1,11 @@
 package transforms
 
 import (
-	"math"
-	"strconv"
 	"strings"
 
 	"github.com/gonnect/gonnect/connectors/configdef"
 	"github.com/gonnect/gonnect/schemas"
+	"github.com/gonnect/gonnect/schemas/converters"
 )
 
 func withHeader(hs []schemas.Header, h schemas.Header) []schemas.Header {
@@ -26,39 +25,33 @@ func (t *insertHeader) Apply(r Record) (Record, bool, error) {
 	return r, true, nil
 }
 
-// parseLiteral infers a value from text as Connect's Values.parseString
-// does for scalars: booleans, then the smallest integer type that holds
-// the number, then floating point, else the string itself.
+// parseLiteral infers a value from text as Connect's Values.parseString.
+// An array of scalars of one type ("[1, 2]") becomes an ARRAY of that
+// type; other arrays and maps are kept as text (not yet parsed).
 func parseLiteral(s string) schemas.SchemaAndValue {
-	switch t := strings.TrimSpace(s); {
-	case t == "":
-		return schemas.SchemaAndValue{Schema: schemas.StringSchema, Value: s}
-	case t == "true":
-		return schemas.SchemaAndValue{Schema: schemas.BooleanSchema, Value: true}
-	case t == "false":
-		return schemas.SchemaAndValue{Schema: schemas.BooleanSchema, Value: false}
-	default:
-		if n, err := strconv.ParseInt(t, 10, 64); err == nil {
-			switch {
-			case n >= math.MinInt8 && n <= math.MaxInt8:
-				return schemas.SchemaAndValue{Schema: schemas.Int8Schema, Value: int8(n)}
-			case n >= math.MinInt16 && n <= math.MaxInt16:
-				return schemas.SchemaAndValue{Schema: schemas.Int16Schema, Value: int16(n)}
-			case n >= math.MinInt32 && n <= math.MaxInt32:
-				return schemas.SchemaAndValue{Schema: schemas.Int32Schema, Value: int32(n)}
+	t := strings.TrimSpace(s)
+	if len(t) >= 2 && t[0] == '[' && t[len(t)-1] == ']' && !strings.ContainsAny(t[1:len(t)-1], "[]{}\"") {
+		var elems []any
+		var elem *schemas.Schema
+		inner := strings.TrimSpace(t[1 : len(t)-1])
+		ok := inner != ""
+		for _, part := range strings.Split(inner, ",") {
+			if !ok {
+				break
 			}
-			return schemas.SchemaAndValue{Schema: schemas.Int64Schema, Value: n}
+			sv := converters.ParseHeaderString(strings.TrimSpace(part))
+			if sv.Schema == nil || (elem != nil && elem.Type != sv.Schema.Type) {
+				ok = false
+				break
+			}
+			elem = sv.Schema
+			elems = append(elems, sv.Value)
 		}
-		if strings.ContainsAny(t, ".eE") && !strings.ContainsAny(t, "nN") {
-			if f, err := strconv.ParseFloat(t, 64); err == nil {
-				if f32 := float32(f); float64(f32) == f {
-					return schemas.SchemaAndValue{Schema: schemas.Float32Schema, Value: f32}
-				}
-				return schemas.SchemaAndValue{Schema: schemas.Float64Schema, Value: f}
-			}
+		if ok {
+			return schemas.SchemaAndValue{Schema: schemas.NewArray(elem, false), Value: elems}
 		}
 	}
-	return schemas.SchemaAndValue{Schema: schemas.StringSchema, Value: s}
+	return converters.ParseHeaderString(s)
 }
 
 // DropHeaders.

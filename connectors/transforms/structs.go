@@ -219,7 +219,7 @@ func (t *insertField) Apply(r Record) (Record, bool, error) {
 		add(t.topic, schemas.OptionalStringSchema, schemas.StringSchema)
 		add(t.partition, schemas.OptionalInt32Schema, schemas.Int32Schema)
 		add(t.offset, schemas.OptionalInt64Schema, schemas.Int64Schema)
-		add(t.timestamp, schemas.NewTimestamp(true), schemas.NewTimestamp(false))
+		add(t.timestamp, timestampSchema(true), timestampSchema(false))
 		add(t.staticName, schemas.OptionalStringSchema, schemas.StringSchema)
 		up = structLike(st.Schema, false, fs)
 		t.cache.put(st.Schema, up)

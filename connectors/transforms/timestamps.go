@@ -40,11 +40,11 @@ func (t *timestampConverter) typeSchema(optional bool) *schemas.Schema {
 		}
 		return schemas.Int64Schema
 	case tsDate:
-		return schemas.NewDate(optional)
+		return dateSchema(optional)
 	case tsTime:
-		return schemas.NewTime(optional)
+		return timeSchema(optional)
 	}
-	return schemas.NewTimestamp(optional)
+	return timestampSchema(optional)
 }
 
 func (t *timestampConverter) toRaw(kind string, v any) (time.Time, error) {

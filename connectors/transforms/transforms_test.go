@@ -62,7 +62,7 @@ func TestJavaNumberStrings(t *testing.T) {
 	}{
 		{1, false, "1.0"}, {1e10, false, "1.0E10"}, {1.5e-5, false, "1.5E-5"}, {123.456, false, "123.456"},
 		{1e7, false, "1.0E7"}, {9999999, false, "9999999.0"}, {0.001, false, "0.001"}, {0.0001, false, "1.0E-4"},
-		{-0.0, false, "0.0"}, {1.7976931348623157e308, false, "1.7976931348623157E308"}, {0.1, true, "0.1"}, {3.4028235e38, true, "3.4028235E38"},
+		{-0.0, false, "0.0"}, {1.7976931348623157e308, false, "1.7976931348623157E308"}, {0.1, true, "0.1"}, {3.4028235e38, true, "3.4028235E38"}, {4.9e-324, false, "4.9E-324"}, {1.4e-45, true, "1.4E-45"}, {2e22, false, "2.0E22"},
 	} {
 		var got string
 		if c.f32 {
@@ -256,7 +256,7 @@ func TestInsertReplaceMask(t *testing.T) {
 	rec := valueRec(orderSch, order(1, "n", nil, 2, nil))
 	out := apply(t, mustT(t, "InsertField$Value", map[string]string{"topic.field": "t!", "partition.field": "p", "offset.field": "o", "timestamp.field": "ts", "static.field": "s", "static.value": "v"}), rec)
 	s := out.Value.Schema
-	if len(s.Fields) != 10 || s.Fields[5].Schema.Optional || !s.Fields[6].Schema.Optional || s.Fields[8].Schema.Name != schemas.TimestampName || s.Optional {
+	if len(s.Fields) != 10 || s.Fields[5].Schema.Optional || !s.Fields[6].Schema.Optional || s.Fields[8].Schema.Name != schemas.TimestampName || *s.Fields[8].Schema.Version != 1 || s.Optional {
 		t.Fatalf("schema %v", s)
 	}
 	if v := out.Value.Value.(*schemas.Struct).Values; v[2] != int32(7) || v[5] != "orders" || v[6] != int32(3) || v[7] != int64(42) || !v[8].(time.Time).Equal(rec.Timestamp) || v[9] != "v" {
@@ -391,6 +391,10 @@ func TestHeadersAndSchemaMetadata(t *testing.T) {
 	out = apply(t, mustT(t, "HeaderFrom$Value", map[string]string{"fields": "id,qty", "headers": "hid,hq", "operation": "move"}), rec)
 	if len(out.Headers) != 5 || out.Headers[3].Value != int64(1) || out.Headers[4].Value != int32(7) || len(out.Value.Schema.Fields) != 3 {
 		t.Errorf("header from %v %v", out.Headers, out.Value.Schema)
+	}
+	out = apply(t, mustT(t, "InsertHeader", map[string]string{"header": "h", "value.literal": "[1, 2]"}), rec)
+	if h := out.Headers[3]; h.Schema.Type != schemas.Array || !reflect.DeepEqual(h.Value, []any{int8(1), int8(2)}) {
+		t.Errorf("array literal %#v", h)
 	}
 	for lit, want := range map[string]any{"true": true, "300": int16(300), "1.5": float32(1.5), "hello": "hello", "3000000000": int64(3000000000)} {
 		out = apply(t, mustT(t, "InsertHeader", map[string]string{"header": "h", "value.literal": lit}), rec)

@@ -216,10 +216,12 @@ func javaFloat(f float64, bits int) string {
 		return s
 	}
 	s := strconv.FormatFloat(f, 'e', -1, bits)
-	mant, exp, _ := strings.Cut(s, "e")
-	if !strings.Contains(mant, ".") {
-		mant += ".0"
+	if mant, _, _ := strings.Cut(s, "e"); !strings.Contains(mant, ".") {
+		// Java prints at least two significant digits here and picks the
+		// two closest to the exact value: 4.9E-324, not 5.0E-324.
+		s = strconv.FormatFloat(f, 'e', 1, bits)
 	}
+	mant, exp, _ := strings.Cut(s, "e")
 	neg := strings.HasPrefix(exp, "-")
 	exp = strings.TrimLeft(exp, "+-0")
 	if neg {
@@ -279,3 +281,15 @@ const replaceNullDoc = "Whether to replace fields that have a default value and 
 func replaceNullKey() configdef.Key {
 	return configdef.Key{Name: "replace.null.with.default", Type: configdef.Boolean, Default: true, Importance: configdef.Medium, Doc: replaceNullDoc}
 }
+
+var one = int32(1)
+
+// Connect's logical schemas carry version 1 (Timestamp.SCHEMA and friends);
+// derived schemas show it, so converters write it.
+func logicalSchema(s *schemas.Schema) *schemas.Schema { s.Version = &one; return s }
+
+func timestampSchema(optional bool) *schemas.Schema {
+	return logicalSchema(schemas.NewTimestamp(optional))
+}
+func dateSchema(optional bool) *schemas.Schema { return logicalSchema(schemas.NewDate(optional)) }
+func timeSchema(optional bool) *schemas.Schema { return logicalSchema(schemas.NewTime(optional)) }
