@@ -116,6 +116,9 @@ func NewPredicate(class string, props map[string]string) (Predicate, error) {
 // transformation's own, as Connect reports it.
 type Error struct {
 	Alias string
+	// Class is the transformation's class name (the stage's class in
+	// error reports).
+	Class string
 	Err   error
 }
 
@@ -141,6 +144,7 @@ func dataErr(format string, args ...any) error { return &DataError{Msg: fmt.Spri
 
 type stage struct {
 	alias     string
+	class     string
 	t         Transformation
 	predicate Predicate
 	negate    bool
@@ -169,7 +173,7 @@ func (c *Chain) Apply(r Record) (Record, bool, error) {
 		}
 		out, keep, err := s.t.Apply(r)
 		if err != nil {
-			return r, false, &Error{Alias: s.alias, Err: err}
+			return r, false, &Error{Alias: s.alias, Class: s.class, Err: err}
 		}
 		if !keep {
 			return out, false, nil
@@ -236,7 +240,7 @@ func NewChain(config map[string]string) (*Chain, error) {
 		if err != nil {
 			return nil, fmt.Errorf("transformation %s: %w", a, err)
 		}
-		s := stage{alias: a, t: t}
+		s := stage{alias: a, class: strings.TrimSpace(props["type"]), t: t}
 		if pa, ok := props["predicate"]; ok && strings.TrimSpace(pa) != "" {
 			p, ok := preds[strings.TrimSpace(pa)]
 			if !ok {
