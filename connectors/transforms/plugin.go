@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gonnect/gonnect/connectors/configdef"
+	"github.com/gonnect/gonnect/internal/version"
 )
 
 // Transformation is one configured transform (Connect's Transformation).
@@ -276,6 +278,14 @@ func enrichKind(def *configdef.ConfigDef, config map[string]string, aliasKey, gr
 		if _, dup := def.Key(typeKey); dup {
 			continue
 		}
+		versionKey := prefix + "plugin.version"
+		versionErr := func() error {
+			raw, ok := config[versionKey]
+			if !ok || strings.TrimSpace(raw) == "" {
+				return nil
+			}
+			return versionMismatch(strings.TrimSpace(config[typeKey]), strings.TrimSpace(raw))
+		}
 		def.Define(configdef.Key{Name: typeKey, Type: configdef.Class, Default: configdef.NoDefault, Importance: configdef.High,
 			Doc: "Class for the '" + a + "' " + lower + ".", Group: g, Width: configdef.WidthLong, Display: kind + " type for " + a,
 			Validator: configdef.ValidatorFunc{Desc: "valid configs for " + a + " " + lower, Fn: func(name string, v any) error {
@@ -290,35 +300,81 @@ func enrichKind(def *configdef.ConfigDef, config map[string]string, aliasKey, gr
 				if p, ok := registry[s]; !ok || p.Type != typ {
 					return &configdef.ParseError{Msg: "Class " + s + " could not be found."}
 				}
-				return nil
+				return versionErr()
 			}},
 			Recommender: func(string, map[string]any) ([]any, bool) { return classesOf(typ), true },
 		})
-		order := 1
-		if typ == TypeTransformation {
-			def.Define(configdef.Key{Name: prefix + "predicate", Type: configdef.String, Importance: configdef.Medium,
-				Doc: "The alias of a predicate used to determine whether to apply this transformation.", Group: g, Order: order})
-			order++
-			def.Define(configdef.Key{Name: prefix + "negate", Type: configdef.Boolean, Default: false, Importance: configdef.Medium,
-				Doc: "Whether the configured predicate should be negated.", Group: g, Order: order})
-			order++
+		// Connect orders the type key 0 in its group.
+		tk, _ := def.Key(typeKey)
+		tk.Order = 0
+		// The version key defaults to the class's version, when it exists.
+		_, exists := registry[strings.TrimSpace(config[typeKey])]
+		var versionDefault any
+		if exists {
+			versionDefault = version.ConnectAPI
 		}
-		p, ok := registry[strings.TrimSpace(config[typeKey])]
-		if !ok || p.Type != typ {
+		def.Define(configdef.Key{Name: versionKey, Type: configdef.String, Default: versionDefault, Importance: configdef.High,
+			Doc: "Version of the '" + a + "' " + lower + ".", Group: g, Order: 1, Width: configdef.WidthLong, Display: kind + " version for " + a,
+			Validator: configdef.ValidatorFunc{Desc: "plugin version", Fn: func(string, any) error {
+				if _, ok := registry[strings.TrimSpace(config[typeKey])]; !ok {
+					return nil
+				}
+				return versionErr()
+			}},
+			Recommender: func(string, map[string]any) ([]any, bool) {
+				if !exists {
+					return nil, true
+				}
+				return []any{version.ConnectAPI}, true
+			},
+		})
+		if versionErr() != nil {
 			continue
+		}
+		// The transformation's implicit keys and the class's own follow,
+		// only for a class that exists.
+		p, known := registry[strings.TrimSpace(config[typeKey])]
+		if !known || p.Type != typ {
+			continue
+		}
+		var keys []configdef.Key
+		if typ == TypeTransformation {
+			keys = append(keys,
+				configdef.Key{Name: "predicate", Type: configdef.String, Importance: configdef.Medium,
+					Doc: "The alias of a predicate used to determine whether to apply this transformation."},
+				configdef.Key{Name: "negate", Type: configdef.Boolean, Default: false, Importance: configdef.Medium,
+					Doc: "Whether the configured predicate should be negated."})
 		}
 		for _, k := range p.Config.Keys() {
 			if typ == TypeTransformation && (k.Name == "predicate" || k.Name == "negate") {
 				continue
 			}
-			kk := *k
+			keys = append(keys, *k)
+		}
+		// Connect embeds them in ConfigDef's sorted order: required keys
+		// first, then by importance, then by name.
+		rank := map[configdef.Importance]int{configdef.High: 0, configdef.Medium: 1, configdef.Low: 2}
+		sort.SliceStable(keys, func(i, j int) bool {
+			a, b := keys[i], keys[j]
+			if a.Required() != b.Required() {
+				return a.Required()
+			}
+			if rank[a.Importance] != rank[b.Importance] {
+				return rank[a.Importance] < rank[b.Importance]
+			}
+			return a.Name < b.Name
+		})
+		for i, k := range keys {
+			kk := k
 			kk.Name = prefix + k.Name
+			if kk.Display == "" {
+				kk.Display = k.Name
+			}
 			if k.Validator != nil {
 				kk.Validator = embedded(prefix, k.Validator)
 			}
 			kk.Group = g
-			kk.Order = order
-			order++
+			kk.Order = i + 2
 			deps := make([]string, len(k.Dependents))
 			for i, d := range k.Dependents {
 				deps[i] = prefix + d
@@ -327,6 +383,48 @@ func enrichKind(def *configdef.ConfigDef, config map[string]string, aliasKey, gr
 			def.Define(kk)
 		}
 	}
+}
+
+// versionMismatch is Connect's answer to a plugin.version that names no
+// version gonnect has: its transformations and predicates are all of the
+// Connect version it implements.
+func versionMismatch(class, want string) error {
+	lo, hi, loIncl, hiIncl := want, want, true, true
+	if n := len(want); n >= 2 && (want[0] == '[' || want[0] == '(') && (want[n-1] == ']' || want[n-1] == ')') {
+		a, b, _ := strings.Cut(want[1:n-1], ",")
+		lo, hi, loIncl, hiIncl = strings.TrimSpace(a), strings.TrimSpace(b), want[0] == '[', want[n-1] == ']'
+	}
+	have := version.ConnectAPI
+	ok := (lo == "" || cmpVersion(have, lo) > 0 || (loIncl && cmpVersion(have, lo) == 0)) &&
+		(hi == "" || cmpVersion(have, hi) < 0 || (hiIncl && cmpVersion(have, hi) == 0))
+	if ok {
+		return nil
+	}
+	rng := want
+	if lo == hi && loIncl && hiIncl {
+		rng = "[" + lo + "," + hi + "]"
+	}
+	return &configdef.Error{Message: "Plugin " + class + " not found that matches the version range " + rng + ", available versions: [" + have + "]"}
+}
+
+func cmpVersion(a, b string) int {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) || i < len(bs); i++ {
+		var x, y int
+		if i < len(as) {
+			x, _ = strconv.Atoi(as[i])
+		}
+		if i < len(bs) {
+			y, _ = strconv.Atoi(bs[i])
+		}
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
 }
 
 // embedded runs a plugin's validator as Connect's ConfigDef.embed does:

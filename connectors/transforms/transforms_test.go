@@ -155,7 +155,7 @@ func TestConfigErrors(t *testing.T) {
 		{"Cast$Value", map[string]string{"spec": "int8,a:int8"}, "Cast transformations that specify a type to cast the entire value to may only specify a single cast in their spec"},
 		{"Cast$Value", map[string]string{}, `Missing required configuration "spec" which has no default value.`},
 		{"ReplaceField$Value", map[string]string{"renames": "a:b:c"}, "Invalid value [a:b:c] for configuration renames: Invalid rename mapping: a:b:c"},
-		{"ValueToKey", map[string]string{"fields": ""}, "Invalid value [] for configuration fields: Empty list"},
+		{"ValueToKey", map[string]string{"fields": ""}, "Configuration 'fields' must not be empty. Valid values include: any non-empty value"},
 		{"InsertField$Value", map[string]string{}, "No field insertion configured"},
 		{"InsertField$Value", map[string]string{"static.field": "s"}, "Invalid value null for configuration static.value: No value specified for static field: s"},
 		{"MaskField$Value", map[string]string{"fields": "a", "replacement": ""}, "Invalid value  for configuration replacement: String must be non-empty"},

@@ -263,7 +263,7 @@ func javaBigDecimal(d *inf.Dec) string {
 
 var nonEmptyList configdef.Validator = configdef.ValidatorFunc{Desc: "non-empty list", Fn: func(name string, v any) error {
 	if l, _ := v.([]string); len(l) == 0 {
-		return configError(name, v, "Empty list")
+		return configError("", nil, "Configuration '"+name+"' must not be empty. Valid values include: any non-empty value")
 	}
 	return nil
 }}
