@@ -1,6 +1,7 @@
 package transforms
 
 import (
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -62,7 +63,7 @@ func TestJavaNumberStrings(t *testing.T) {
 	}{
 		{1, false, "1.0"}, {1e10, false, "1.0E10"}, {1.5e-5, false, "1.5E-5"}, {123.456, false, "123.456"},
 		{1e7, false, "1.0E7"}, {9999999, false, "9999999.0"}, {0.001, false, "0.001"}, {0.0001, false, "1.0E-4"},
-		{-0.0, false, "0.0"}, {1.7976931348623157e308, false, "1.7976931348623157E308"}, {0.1, true, "0.1"}, {3.4028235e38, true, "3.4028235E38"}, {4.9e-324, false, "4.9E-324"}, {1.4e-45, true, "1.4E-45"}, {2e22, false, "2.0E22"},
+		{math.Copysign(0, -1), false, "-0.0"}, {0, false, "0.0"}, {1.7976931348623157e308, false, "1.7976931348623157E308"}, {0.1, true, "0.1"}, {3.4028235e38, true, "3.4028235E38"}, {4.9e-324, false, "4.9E-324"}, {1.4e-45, true, "1.4E-45"}, {2e22, false, "2.0E22"},
 	} {
 		var got string
 		if c.f32 {
