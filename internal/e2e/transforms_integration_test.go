@@ -69,24 +69,24 @@ var transformChains = map[string]map[string]string{
 	"timestamp-zones": {
 		"transforms": "t,d,s", "transforms.t.type": smt + "TimestampConverter$Value", "transforms.t.target.type": "Timestamp",
 		"transforms.t.format": "yyyy-MM-dd'T'HH:mm:ssXXX",
-		"transforms.d.type": smt + "TimestampConverter$Value", "transforms.d.target.type": "unix", "transforms.d.unix.precision": "microseconds",
+		"transforms.d.type":   smt + "TimestampConverter$Value", "transforms.d.target.type": "unix", "transforms.d.unix.precision": "microseconds",
 		"transforms.s.type": smt + "Cast$Value", "transforms.s.spec": "string",
 	},
 	"timestamp-strings": {
 		"transforms": "t,s", "transforms.t.type": smt + "TimestampConverter$Value", "transforms.t.target.type": "Timestamp",
 		"transforms.t.format": "yyyy-MM-dd HH:mm:ss.SSS",
-		"transforms.s.type": smt + "TimestampConverter$Value", "transforms.s.target.type": "string",
+		"transforms.s.type":   smt + "TimestampConverter$Value", "transforms.s.target.type": "string",
 		"transforms.s.format": "EEE, d MMM yy hh:mm:ss.S a z (D) 'x''y'",
 	},
 	"timestamp-date-time": {
 		"transforms": "h,t,c,d", "transforms.h.type": smt + "HoistField$Value", "transforms.h.field": "a",
 		"transforms.t.type": smt + "TimestampConverter$Value", "transforms.t.field": "a", "transforms.t.target.type": "Time",
 		"transforms.t.format": "yyyy-MM-dd HH:mm:ss.SSS",
-		"transforms.c.type": smt + "Cast$Value", "transforms.c.spec": "a:int64",
+		"transforms.c.type":   smt + "Cast$Value", "transforms.c.spec": "a:int64",
 		"transforms.d.type": smt + "InsertField$Value", "transforms.d.static.field": "k!", "transforms.d.static.value": "é",
 	},
 	"structure": {
-		"transforms": "h1,h2,fl,ins,ren,vtk,ex,meta,hdr,from,drop,mask",
+		"transforms":         "h1,h2,fl,ins,ren,vtk,ex,meta,hdr,from,drop,mask",
 		"transforms.h1.type": smt + "HoistField$Value", "transforms.h1.field": "s",
 		"transforms.h2.type": smt + "HoistField$Value", "transforms.h2.field": "outer",
 		"transforms.fl.type": smt + "Flatten$Value", "transforms.fl.delimiter": "__",
@@ -113,7 +113,7 @@ var transformChains = map[string]map[string]string{
 		"predicates.hasN.type": smt + "predicates.HasHeaderKey", "predicates.hasN.name": "n",
 		"transforms.r.type": smt + "RegexRouter", "transforms.r.regex": "smt-(\\d+)-(.*)-in", "transforms.r.replacement": "smt-$1-$2-out",
 		"transforms.r.predicate": "isIn",
-		"transforms.skip.type": smt + "Filter", "transforms.skip.predicate": "tomb",
+		"transforms.skip.type":   smt + "Filter", "transforms.skip.predicate": "tomb",
 		"transforms.keep.type": smt + "Filter", "transforms.keep.predicate": "hasN",
 		"transforms.hk.type": smt + "InsertHeader", "transforms.hk.header": "n", "transforms.hk.value.literal": "[1, 2]",
 	},
@@ -281,4 +281,155 @@ func consumeAll(t *testing.T, topics []string) []producedRecord {
 		})
 	}
 	return got
+}
+
+// TestIntegrationTransformsRuntimeMatchesApacheConnect runs the chains in
+// gonnect's own worker (a FileStreamSource task, transformations before
+// conversion) and in the reference worker, and compares what both produce,
+// and what both answer to validating transformation settings.
+func TestIntegrationTransformsRuntimeMatchesApacheConnect(t *testing.T) {
+	stack.RequireReferenceConnect(t)
+	ref := stack.ReferenceConnectURL()
+	g := newCluster(t, nil).start()
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	input := filepath.Join(dir, "input.txt")
+	if err := os.WriteFile(input, []byte(strings.Join(transformInput, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := rand.Uint32() % 1000000
+	for name, chain := range transformChains {
+		if strings.Contains(fmt.Sprint(chain), "Header") {
+			continue // the source runner does not write headers yet
+		}
+		t.Run(name, func(t *testing.T) {
+			// gonnect's source runner fails its task on a failing
+			// transformation (no errors.tolerance there yet), so both
+			// runtimes read only the lines the chain accepts.
+			c, err := transforms.NewChain(chain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var lines []string
+			for _, l := range transformInput {
+				if _, _, err := c.Apply(transforms.Record{Topic: "x", Value: schemas.SchemaAndValue{Schema: schemas.StringSchema, Value: l}, Timestamp: time.Now()}); err == nil {
+					lines = append(lines, l)
+				}
+			}
+			input := filepath.Join(dir, name+".txt")
+			if err := os.WriteFile(input, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var results [2][]producedRecord
+			for i, rt := range []string{ref, g.url()} {
+				base := fmt.Sprintf("smt-%d-%s-%d", run, name, i)
+				cfg := map[string]string{
+					"connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector", "tasks.max": "1",
+					"file": input, "topic": base + "-in",
+					"key.converter": "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable": "true",
+					"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "true",
+				}
+				for k, v := range chain {
+					cfg[k] = v
+				}
+				code, body, _ := do("PUT", rt+"/connectors/"+base+"/config", cfg)
+				if code/100 != 2 {
+					t.Fatalf("create %s on %s: %d %s", base, rt, code, body)
+				}
+				rt := rt
+				t.Cleanup(func() { do("DELETE", rt+"/connectors/"+base, nil) })
+				got := consumeAll(t, []string{base + "-in", base + "-out"})
+				for j := range got {
+					got[j].Topic = strings.Replace(got[j].Topic, base, "BASE", 1)
+					got[j].timestamp = time.Time{}
+					if v, ok := got[j].Value.(map[string]any); ok {
+						if p, ok := v["payload"].(map[string]any); ok {
+							delete(p, "ts") // stamped with the time each source read the line
+						}
+					}
+				}
+				results[i] = got
+			}
+			if len(results[0]) != len(lines) || len(results[0]) != len(results[1]) {
+				t.Fatalf("from %d lines the reference produced %d records, gonnect %d", len(lines), len(results[0]), len(results[1]))
+			}
+			for j := range results[0] {
+				if !reflect.DeepEqual(results[0][j], results[1][j]) {
+					t.Errorf("record %d:\n reference %s\n gonnect   %s", j, show(results[0][j]), show(results[1][j]))
+				}
+			}
+		})
+	}
+	t.Run("validate", func(t *testing.T) {
+		n := 0
+		base := map[string]string{"connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector", "name": fmt.Sprintf("smt-%d-v", run), "topic": "x", "file": input}
+		for _, extra := range []map[string]string{
+			transformChains["structure"],
+			transformChains["route-predicates"],
+			{"transforms": "a,b", "transforms.a.type": "com.example.Nope", "transforms.b.type": smt + "Cast$Value", "transforms.b.spec": "x:map"},
+			{"transforms": "a", "transforms.a.type": smt + "RegexRouter", "transforms.a.regex": "x", "transforms.a.replacement": "y", "transforms.a.negate": "true"},
+			{"transforms": "a", "transforms.a.type": smt + "Filter", "transforms.a.plugin.version": "[1.0,2.0)"},
+			{"transforms": "a,a", "transforms.a.type": smt + "Filter", "predicates": "p", "predicates.p.type": smt + "predicates.TopicNameMatches", "predicates.p.pattern": ""},
+			{"transforms": "m", "transforms.m.type": smt + "MaskField$Value", "transforms.m.fields": "", "transforms.m.replacement": ""},
+		} {
+			n++
+			cfg := map[string]string{}
+			for k, v := range base {
+				cfg[k] = v
+			}
+			for k, v := range extra {
+				cfg[k] = v
+			}
+			var answers [2]any
+			for i, rt := range []string{ref, g.url()} {
+				code, body, _ := do("PUT", rt+"/connector-plugins/FileStreamSource/config/validate", cfg)
+				if code != 200 {
+					t.Fatalf("validate on %s: %d %s", rt, code, body)
+				}
+				answers[i] = transformInfos(t, body)
+			}
+			if !reflect.DeepEqual(answers[0], answers[1]) {
+				a, _ := json.Marshal(answers[0])
+				b, _ := json.Marshal(answers[1])
+				t.Errorf("validate %v:\n reference %s\n gonnect   %s", extra, a, b)
+				_ = os.WriteFile(fmt.Sprintf("%s/smt-validate-%d-ref.json", os.TempDir(), n), a, 0o644)
+				_ = os.WriteFile(fmt.Sprintf("%s/smt-validate-%d-gonnect.json", os.TempDir(), n), b, 0o644)
+			}
+		}
+	})
+}
+
+// transformInfos keeps the groups, the error count and the configs of the
+// transformation and predicate groups of a validate answer.
+func transformInfos(t *testing.T, body []byte) any {
+	var infos struct {
+		ErrorCount int      `json:"error_count"`
+		Groups     []string `json:"groups"`
+		Configs    []struct {
+			Definition map[string]any `json:"definition"`
+			Value      map[string]any `json:"value"`
+		} `json:"configs"`
+	}
+	if err := json.Unmarshal(body, &infos); err != nil {
+		t.Fatalf("decode %s: %v", body, err)
+	}
+	var configs []any
+	for _, c := range infos.Configs {
+		g, _ := c.Definition["group"].(string)
+		name, _ := c.Definition["name"].(string)
+		if strings.HasPrefix(g, "Transforms") || strings.HasPrefix(g, "Predicates") || strings.HasPrefix(name, "transforms") || strings.HasPrefix(name, "predicates") {
+			configs = append(configs, c)
+		}
+	}
+	// Only the groups transformations and predicates add: other groups
+	// are the connector config's.
+	var groups []string
+	for _, g := range infos.Groups {
+		if strings.HasPrefix(g, "Transforms: ") || strings.HasPrefix(g, "Predicates: ") {
+			groups = append(groups, g)
+		}
+	}
+	return map[string]any{"groups": groups, "configs": configs}
 }

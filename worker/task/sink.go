@@ -19,6 +19,7 @@ import (
 
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/connectorconfig"
+	"github.com/gonnect/gonnect/connectors/transforms"
 	"github.com/gonnect/gonnect/schemas"
 	"github.com/gonnect/gonnect/worker"
 )
@@ -66,6 +67,7 @@ type SinkRunner struct {
 	runCtx        context.Context
 	// writers is set when the task decodes values itself (DirectSink).
 	writers schemas.WriterSchemaReader
+	chain   *transforms.Chain
 }
 
 // NewSinkRunner validates the config and builds a runner.
@@ -93,7 +95,12 @@ func NewSinkRunner(cfg SinkConfig) (*SinkRunner, error) {
 	r := &SinkRunner{cfg: cfg, consumerCfg: cm, log: cfg.Logger.With("task", cfg.ID.String()), tolerance: tol,
 		taskPaused: map[connectors.TopicPartition]bool{}, assignment: map[connectors.TopicPartition]bool{},
 		current: map[connectors.TopicPartition]int64{}, seenTopics: map[string]bool{}, stateChanged: make(chan struct{}, 1)}
-	if ws, ok := cfg.ValueConverter.(schemas.WriterSchemaReader); ok {
+	if r.chain, err = transforms.NewChain(cfg.ConnectorConfig); err != nil {
+		return nil, fmt.Errorf("transformations of task %s: %w", cfg.ID, err)
+	}
+	// Transformations need the converted value, so a task decodes values
+	// itself only when there are none.
+	if ws, ok := cfg.ValueConverter.(schemas.WriterSchemaReader); ok && r.chain.Len() == 0 {
 		if ds, ok := cfg.Task.(connectors.DirectSink); ok && ds.Direct(cfg.ValueConverter) {
 			r.writers = ws
 		}
@@ -410,6 +417,9 @@ func (r *SinkRunner) convert(m *kafka.Message) (connectors.SinkRecord, string, e
 // failures with backoff until they succeed or the task stops.
 func (r *SinkRunner) deliver(ctx context.Context, msgs []*kafka.Message) error {
 	records := make([]connectors.SinkRecord, 0, len(msgs))
+	// consumed are the records as read, whose offsets advance after Put
+	// (a transformation may change the topic or partition).
+	consumed := make([]connectors.SinkRecord, 0, len(msgs))
 	for _, m := range msgs {
 		rec, stage, err := r.convert(m)
 		if err != nil {
@@ -427,7 +437,27 @@ func (r *SinkRunner) deliver(ctx context.Context, msgs []*kafka.Message) error {
 			r.seenTopics[rec.Topic] = true
 			r.cfg.Listener.OnTopic(r.cfg.ID, rec.Topic)
 		}
-		records = append(records, rec)
+		out := rec
+		if r.chain.Len() > 0 {
+			tr, keep, err := r.chain.Apply(transforms.FromSink(&rec))
+			if err != nil {
+				var te *transforms.Error
+				class := ""
+				if errors.As(err, &te) {
+					class = te.Class
+				}
+				if rerr := r.tolerance.Report(ctx, rec, StageTransformation, class, err); rerr != nil {
+					return rerr
+				}
+			}
+			if err != nil || !keep {
+				r.advance(rec)
+				continue
+			}
+			out = tr.ToSink(rec)
+		}
+		records = append(records, out)
+		consumed = append(consumed, rec)
 	}
 	if len(records) == 0 {
 		return nil
@@ -452,7 +482,7 @@ func (r *SinkRunner) deliver(ctx context.Context, msgs []*kafka.Message) error {
 		}
 		backoff = min(backoff*2, 10*time.Second)
 	}
-	for _, rec := range records {
+	for _, rec := range consumed {
 		r.advance(rec)
 	}
 	return nil

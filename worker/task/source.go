@@ -10,6 +10,7 @@ import (
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/gonnect/gonnect/connectors"
+	"github.com/gonnect/gonnect/connectors/transforms"
 	"github.com/gonnect/gonnect/schemas"
 	"github.com/gonnect/gonnect/worker"
 	"github.com/gonnect/gonnect/worker/storage"
@@ -34,6 +35,9 @@ type SourceConfig struct {
 	Offsets                      OffsetStore
 	Listener                     worker.TaskListener
 	Logger                       *slog.Logger
+	// Transforms run on each polled record before conversion; a failing
+	// transformation fails the task, a dropped record is not produced.
+	Transforms *transforms.Chain
 }
 
 // SourceRunner runs one source task: poll, convert, produce, and store
@@ -131,6 +135,16 @@ func (r *SourceRunner) Run(ctx context.Context) (err error) {
 			return fmt.Errorf("task %s poll: %w", r.cfg.ID, err)
 		}
 		for _, rec := range recs {
+			if r.cfg.Transforms.Len() > 0 {
+				out, keep, err := r.cfg.Transforms.Apply(transforms.FromSource(&rec))
+				if err != nil {
+					return fmt.Errorf("task %s: error in stage %s: %w", r.cfg.ID, StageTransformation, err)
+				}
+				if !keep {
+					continue
+				}
+				rec = out.ToSource(rec)
+			}
 			if err := r.send(rec); err != nil {
 				return err
 			}
