@@ -15,6 +15,7 @@ import (
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/configdef"
 	"github.com/gonnect/gonnect/connectors/connectorconfig"
+	"github.com/gonnect/gonnect/connectors/transforms"
 	"github.com/gonnect/gonnect/worker"
 )
 
@@ -42,6 +43,14 @@ func (s *Server) listPlugins(w http.ResponseWriter, r *http.Request) {
 func (s *Server) pluginConfig(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "plugin")
 	p, err := connectors.Lookup(name)
+	if tp, ok := transforms.Lookup(name); err != nil && ok {
+		out := []configdef.KeyInfo{}
+		for _, k := range tp.Config.Keys() {
+			out = append(out, configdef.KeyInfoOf(k))
+		}
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
 	if err != nil {
 		writeError(w, newStatusError(http.StatusNotFound, fmt.Sprintf("Unknown plugin %s.", name)))
 		return

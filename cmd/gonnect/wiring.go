@@ -7,6 +7,7 @@ import (
 
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/connectorconfig"
+	"github.com/gonnect/gonnect/connectors/transforms"
 	"github.com/gonnect/gonnect/internal/logging"
 	"github.com/gonnect/gonnect/internal/version"
 	"github.com/gonnect/gonnect/restapi"
@@ -30,6 +31,14 @@ func converterDefaults(cfg *worker.Config) connectorconfig.Defaults {
 
 func converterPlugins() []restapi.PluginInfo {
 	var out []restapi.PluginInfo
+	// Connect lists transformations, then predicates, then converters.
+	for _, typ := range []string{transforms.TypeTransformation, transforms.TypePredicate} {
+		for _, p := range transforms.Plugins() {
+			if p.Type == typ {
+				out = append(out, restapi.PluginInfo{Class: p.Class, Type: p.Type, Version: version.ConnectAPI})
+			}
+		}
+	}
 	for _, c := range converters.Classes() {
 		out = append(out, restapi.PluginInfo{Class: c, Type: string(connectors.TypeConverter), Version: version.ConnectAPI})
 	}
@@ -122,12 +131,16 @@ func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.
 				CommitTimeout: commitTimeout, ShutdownTimeout: shutdownTimeout,
 			})
 		case connectors.SourceConnector:
+			chain, err := transforms.NewChain(connCfg)
+			if err != nil {
+				return nil, fmt.Errorf("transformations of task %s: %w", id, err)
+			}
 			return task.NewSourceRunner(task.SourceConfig{
 				ID: id, Bootstrap: bootstrap, ProducerProps: clientProps(cfg, connCfg, "producer.", "producer.override."),
 				ConnectorConfig: connCfg, TaskConfig: taskCfg, CommitInterval: interval, KeyConverter: key, ValueConverter: val,
 				HeaderConverter: hdr, KeyClass: cc[worker.KeyConverter], ValueClass: cc[worker.ValueConverter], HeaderClass: hdrClass,
 				CommitTimeout: commitTimeout, ShutdownTimeout: shutdownTimeout,
-				Task: c.NewTask(), Offsets: offsets, Listener: l, Logger: log,
+				Task: c.NewTask(), Offsets: offsets, Listener: l, Logger: log, Transforms: chain,
 			})
 		}
 		return nil, fmt.Errorf("connector class %s is neither a sink nor a source", p.Class)

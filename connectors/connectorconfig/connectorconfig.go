@@ -12,6 +12,7 @@ import (
 
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/configdef"
+	"github.com/gonnect/gonnect/connectors/transforms"
 )
 
 // Common key names.
@@ -150,10 +151,10 @@ func Common(p connectors.Plugin, d Defaults) *configdef.ConfigDef {
 		Define(hv).
 		Define(configdef.Key{Name: "transforms", Type: configdef.List, Default: "", Importance: configdef.Low, Group: groupTransforms, Order: 12,
 			Width: configdef.WidthLong, Display: "Transforms", Doc: "Aliases for the transformations to be applied to records.",
-			Validator: noneSupported("transforms", "Transformations")}).
+			Validator: uniqueAliases("transformation")}).
 		Define(configdef.Key{Name: "predicates", Type: configdef.List, Default: "", Importance: configdef.Low, Group: groupPredicates, Order: 13,
 			Width: configdef.WidthLong, Display: "Predicates", Doc: "Aliases for the predicates used by transformations.",
-			Validator: noneSupported("predicates", "Predicates")}).
+			Validator: uniqueAliases("predicate")}).
 		Define(configdef.Key{Name: "config.action.reload", Type: configdef.String, Default: "restart", Importance: configdef.Low, Group: groupCommon, Order: 14,
 			Width: configdef.WidthMedium, Display: "Reload Action", Validator: configdef.In("none", "restart"), // case-sensitive, as Connect's ValidString
 			Doc: "The action that Connect should take on the connector when changes in external configuration providers result in a change in the connector's configuration properties. A value of 'none' indicates that Connect will do nothing. A value of 'restart' indicates that Connect should restart/reload the connector with the updated configuration properties.The restart may actually be scheduled in the future if the external configuration provider indicates that a configuration value will expire in the future."}).
@@ -191,12 +192,17 @@ func Common(p connectors.Plugin, d Defaults) *configdef.ConfigDef {
 	return def
 }
 
-// noneSupported rejects transformations and predicates, which gonnect does
-// not run yet, instead of silently ignoring them.
-func noneSupported(key, what string) configdef.Validator {
-	return configdef.ValidatorFunc{Desc: "empty", Fn: func(_ string, v any) error {
-		if l, _ := v.([]string); len(l) > 0 {
-			return fmt.Errorf("%s are not supported by this worker yet", what)
+// uniqueAliases refuses an alias listed twice, as Connect does; the keys
+// of each alias are added by transforms.Enrich.
+func uniqueAliases(kind string) configdef.Validator {
+	return configdef.ValidatorFunc{Desc: "unique " + kind + " aliases", Fn: func(name string, v any) error {
+		l, _ := v.([]string)
+		seen := map[string]bool{}
+		for _, a := range l {
+			if seen[a] {
+				return &configdef.Error{Name: name, Value: "[" + strings.Join(l, ", ") + "]", Message: "Duplicate alias provided."}
+			}
+			seen[a] = true
 		}
 		return nil
 	}}
@@ -230,7 +236,7 @@ func Definition(p connectors.Plugin, d Defaults) (*configdef.ConfigDef, connecto
 func Validate(p connectors.Plugin, d Defaults, config map[string]string) (configdef.Infos, connectors.Connector) {
 	d.config = config
 	def, conn := Definition(p, d)
-	infos := def.Validate(config)
+	infos := transforms.Enrich(def, config).Validate(config)
 	infos.Name = config[ConnectorClass]
 	if p.Type == connectors.TypeSink {
 		validateSink(config, &infos)

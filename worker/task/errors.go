@@ -24,6 +24,7 @@ const (
 	StageKeyConverter    = "KEY_CONVERTER"
 	StageValueConverter  = "VALUE_CONVERTER"
 	StageHeaderConverter = "HEADER_CONVERTER"
+	StageTransformation  = "TRANSFORMATION"
 	StageTaskPut         = "TASK_PUT"
 	StageTaskPoll        = "TASK_POLL"
 	StageKafkaProduce    = "KAFKA_PRODUCE"

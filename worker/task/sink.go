@@ -19,6 +19,7 @@ import (
 
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/connectorconfig"
+	"github.com/gonnect/gonnect/connectors/transforms"
 	"github.com/gonnect/gonnect/schemas"
 	"github.com/gonnect/gonnect/worker"
 )
@@ -94,6 +95,9 @@ type SinkRunner struct {
 	// inflight is the offset commit under way, if any.
 	inflight   *commitJob
 	nextCommit time.Time
+	// chain is the connector's transformations (transforms), applied
+	// after conversion.
+	chain *transforms.Chain
 }
 
 // NewSinkRunner validates the config and builds a runner.
@@ -127,7 +131,12 @@ func NewSinkRunner(cfg SinkConfig) (*SinkRunner, error) {
 	r := &SinkRunner{cfg: cfg, consumerCfg: cm, log: cfg.Logger.With("task", cfg.ID.String()), tolerance: tol,
 		taskPaused: map[connectors.TopicPartition]bool{}, assignment: map[connectors.TopicPartition]bool{},
 		current: map[connectors.TopicPartition]int64{}, committed: map[connectors.TopicPartition]int64{}, batchNext: map[connectors.TopicPartition]int64{}, seenTopics: map[string]bool{}, stateChanged: make(chan struct{}, 1)}
-	if ws, ok := cfg.ValueConverter.(schemas.WriterSchemaReader); ok {
+	if r.chain, err = transforms.NewChain(cfg.ConnectorConfig); err != nil {
+		return nil, fmt.Errorf("transformations of task %s: %w", cfg.ID, err)
+	}
+	// Transformations need the converted value, so a task decodes values
+	// itself only when there are none.
+	if ws, ok := cfg.ValueConverter.(schemas.WriterSchemaReader); ok && r.chain.Len() == 0 {
 		if ds, ok := cfg.Task.(connectors.DirectSink); ok && ds.Direct(cfg.ValueConverter) {
 			r.writers = ws
 		}
@@ -475,7 +484,28 @@ func (r *SinkRunner) convertAll(ctx context.Context, msgs []*kafka.Message) erro
 			r.seenTopics[rec.Topic] = true
 			r.cfg.Listener.OnTopic(r.cfg.ID, rec.Topic)
 		}
-		r.batch = append(r.batch, rec)
+		out := rec
+		if r.chain.Len() > 0 {
+			tr, keep, err := r.chain.Apply(transforms.FromSink(&rec))
+			if err != nil {
+				var te *transforms.Error
+				class := ""
+				if errors.As(err, &te) {
+					class = te.Class
+				}
+				if rerr := r.tolerance.Report(ctx, rec, StageTransformation, class, err); rerr != nil {
+					return rerr
+				}
+			}
+			if err != nil || !keep {
+				// Skipped or dropped: its offset still advances (batchNext).
+				continue
+			}
+			// Offsets count against the record as read (batchNext above),
+			// whatever topic or partition the chain gives it.
+			out = tr.ToSink(rec)
+		}
+		r.batch = append(r.batch, out)
 	}
 	return nil
 }

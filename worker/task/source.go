@@ -10,6 +10,7 @@ import (
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/gonnect/gonnect/connectors"
+	"github.com/gonnect/gonnect/connectors/transforms"
 	"github.com/gonnect/gonnect/schemas"
 	"github.com/gonnect/gonnect/schemas/converters"
 	"github.com/gonnect/gonnect/worker"
@@ -44,6 +45,9 @@ type SourceConfig struct {
 	Offsets                           OffsetStore
 	Listener                          worker.TaskListener
 	Logger                            *slog.Logger
+	// Transforms run on each polled record before conversion; a record a
+	// transformation drops is not produced, its offset is committed.
+	Transforms *transforms.Chain
 }
 
 // SourceRunner runs one source task: poll, convert, produce, and store
@@ -209,22 +213,46 @@ type pending struct {
 	rec    *connectors.SourceRecord // for the error log of a failed send
 }
 
+// transform applies the connector's transformations (stage
+// TRANSFORMATION, under the retry and tolerance operator); skip is set when
+// a transformation dropped the record or it was skipped after failing.
+func (r *SourceRunner) transform(ctx context.Context, rec *connectors.SourceRecord) (skip bool, err error) {
+	if r.cfg.Transforms.Len() == 0 {
+		return false, nil
+	}
+	keep := true
+	skip, err = r.tolerance.ExecuteSource(ctx, *rec, StageTransformation, "", func() error {
+		out, k, err := r.cfg.Transforms.Apply(transforms.FromSource(rec))
+		if err != nil {
+			return err
+		}
+		if keep = k; k {
+			*rec = out.ToSource(*rec)
+		}
+		return nil
+	})
+	return skip || !keep, err
+}
+
 // send converts a record (headers, key, value, each through the retry and
 // tolerance operator) and hands it to the producer.
 func (r *SourceRunner) send(ctx context.Context, rec connectors.SourceRecord) error {
 	var key, val []byte
 	var headers []kafka.Header
-	skip, err := r.tolerance.ExecuteSource(ctx, rec, StageHeaderConverter, r.cfg.HeaderClass, func() error {
-		headers = headers[:0]
-		for _, h := range rec.Headers {
-			b, err := r.cfg.HeaderConverter.FromConnect(rec.Topic, h.Schema, h.Value)
-			if err != nil {
-				return fmt.Errorf("converting header %q of a record for %s: %w", h.Key, rec.Topic, err)
+	skip, err := r.transform(ctx, &rec)
+	if !skip && err == nil {
+		skip, err = r.tolerance.ExecuteSource(ctx, rec, StageHeaderConverter, r.cfg.HeaderClass, func() error {
+			headers = headers[:0]
+			for _, h := range rec.Headers {
+				b, err := r.cfg.HeaderConverter.FromConnect(rec.Topic, h.Schema, h.Value)
+				if err != nil {
+					return fmt.Errorf("converting header %q of a record for %s: %w", h.Key, rec.Topic, err)
+				}
+				headers = append(headers, kafka.Header{Key: h.Key, Value: b})
 			}
-			headers = append(headers, kafka.Header{Key: h.Key, Value: b})
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	if !skip && err == nil {
 		skip, err = r.tolerance.ExecuteSource(ctx, rec, StageKeyConverter, r.cfg.KeyClass, func() (err error) {
 			if key, err = r.cfg.KeyConverter.FromConnect(rec.Topic, rec.Key.Schema, rec.Key.Value); err != nil {
