@@ -19,6 +19,7 @@ import (
 
 	"github.com/gonnect/gonnect/connectors/connectorconfig"
 	"github.com/gonnect/gonnect/internal/logging"
+	"github.com/gonnect/gonnect/restapi/console"
 	"github.com/gonnect/gonnect/worker"
 )
 
@@ -157,7 +158,8 @@ func (s *Server) routes() http.Handler {
 		r.Get("/{logger}", s.getLogger)
 		r.With(requireJSON).Put("/{logger}", s.setLogger)
 	})
-	return stripTrailingSlash(r)
+	// The web console (/ui/) is served before slashes are stripped.
+	return console.Wrap(stripTrailingSlash(r))
 }
 
 // stripTrailingSlash serves "/connectors/" like "/connectors", as Jersey does.
