@@ -34,6 +34,11 @@ const $ = (sel, root = document) => root.querySelector(sel);
 function badge(state) { return h('span', { class: `badge s-${state || 'UNASSIGNED'}`, dataset: { state: state || '' } }, state || 'UNKNOWN'); }
 function typeBadge(type) { return h('span', { class: `badge plain t-${type}` }, type || '?'); }
 function shortClass(cls) { return (cls || '').split('.').pop(); }
+// plainText drops the HTML markup some plugins put in their documentation.
+function plainText(html) {
+  if (!html || !html.includes('<')) return html || '';
+  return new DOMParser().parseFromString(html, 'text/html').body.textContent;
+}
 function debounce(fn, ms) { let t; return (...a) => { clearTimeout(t); t = setTimeout(() => fn(...a), ms); }; }
 function ago(ts) {
   const s = Math.round((Date.now() - ts) / 1000);
@@ -137,9 +142,7 @@ function renderChrome() {
   if (i) {
     append(cl, [
       h('span', { title: 'Worker version' }, 'version ', h('b', { id: 'worker-version' }, i.version)),
-      h('span', { title: 'Worker commit' }, 'commit ', h('b', { class: 'mono' }, (i.commit || '').slice(0, 12))),
       h('span', { title: 'Kafka cluster id' }, 'Kafka cluster ', h('b', { class: 'mono', id: 'kafka-cluster-id' }, i.kafka_cluster_id)),
-      h('span', { title: 'Workers that report a connector or task' }, 'workers ', h('b', {}, workersSeen().length)),
     ]);
   }
   const b = $('#banner');
@@ -253,7 +256,7 @@ function listView() {
       card('Connectors', all.length, breakdown(count)),
       card('Tasks', ntasks, breakdown(tcount)),
       card('Workers', workersSeen().length, h('a', { href: '#/workers' }, 'see where work runs')),
-      card('Kafka cluster', h('span', { class: 'mono', style: 'font-size:14px' }, store.info ? store.info.kafka_cluster_id : '\u2026'), store.info ? store.info.version : ''));
+      card('This worker', h('span', { class: 'mono', style: 'font-size:14px' }, location.host), store.info ? `${store.info.version} \u00b7 ${(store.info.commit || '').slice(0, 12)}` : ''));
     const q = filter.value.trim().toLowerCase();
     const rows = all.filter(([name, c]) => {
       if (!q) return true;
@@ -507,7 +510,7 @@ function configForm({ cls, initial, lockName, submitLabel, onSubmit }) {
         const rec = val.recommended_values || [];
         const input = inputFor(def, rec);
         const err = h('div', { class: 'err', id: `e-${def.name}` });
-        const doc = h('div', { class: 'doc', title: 'Click to expand', onclick: () => doc.classList.toggle('open') }, def.documentation || '');
+        const doc = h('div', { class: 'doc', title: 'Click to expand', onclick: () => doc.classList.toggle('open') }, plainText(def.documentation));
         const meta = h('div', { class: 'meta' }, h('span', {}, def.type), h('span', {}, def.importance),
           def.required && def.default_value == null ? h('span', { class: 'req' }, 'REQUIRED') : null);
         const wrap = h('div', { class: 'field', dataset: { field: def.name } },
@@ -661,7 +664,7 @@ function workersView() {
       h('td', { class: 'mono' }, w.id, w.id === self ? h('span', { class: 'muted' }, '  (this worker)') : null),
       h('td', {}, w.connectors), h('td', {}, w.tasks),
       h('td', {}, h('div', { class: 'tasks' }, STATES.filter(s => w.states[s]).map(s => h('span', { class: `badge s-${s}` }, `${w.states[s]} ${s}`)))),
-      h('td', {}, w.id !== self ? h('a', { href: `http://${w.id}/ui/`, rel: 'noopener' }, 'open its console') : null))));
+      h('td', {}, w.id !== self ? h('a', { href: `${location.protocol}//${w.id}/ui/`, rel: 'noopener' }, 'open its console') : null))));
   }
   return { el, update, nav: 'workers' };
 }
