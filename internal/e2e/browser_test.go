@@ -63,12 +63,14 @@ func jsString(s string) string {
 	return string(b)
 }
 
-// waitJS polls a JavaScript expression in the page until it is truthy.
+// waitJS polls a JavaScript expression in the page until it is truthy (20 s at most).
 func waitJS(t testing.TB, ctx context.Context, what, expr string) {
 	t.Helper()
-	_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(20*time.Second), chromedp.WithPollingInterval(100*time.Millisecond)))
+	// An element not rendered yet throws: that is "not yet", not a failure.
+	guarded := `(() => { try { return !!(` + expr + `); } catch (e) { return false; } })()`
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](guarded, chromedp.WithPollingTimeout(20*time.Second), chromedp.WithPollingInterval(100*time.Millisecond)))
 	if err != nil {
-		body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('main') ? document.querySelector('main').innerText.slice(0, 2000) : ''`))
+		body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector('main') ? document.querySelector('main').innerText.slice(0, 2000) : '') + '\n[toasts] ' + (document.querySelector('#toasts') || {}).innerText`))
 		t.Fatalf("waiting in the browser for %s (%s): %v\npage text:\n%s", what, expr, err, body)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // TestIntegrationConsole drives the web console at /ui/ in headless Chromium
@@ -32,6 +33,7 @@ func TestIntegrationConsole(t *testing.T) {
 	suffix := fmt.Sprintf("%d", rand.Uint32())
 	topic := "console-" + suffix
 	source, sink := "orders-source-"+suffix, "orders-sink-"+suffix
+	dlq := topic + "-dlq"
 
 	// A source connector made over the API, so the list holds two connectors.
 	in := filepath.Join(c.dir, "in.txt")
@@ -100,6 +102,11 @@ func TestIntegrationConsole(t *testing.T) {
 	if code, _ := get(base + "/connectors/" + sink); code != 404 {
 		t.Fatalf("an invalid form created the connector: GET %s = %d", sink, code)
 	}
+	// A MEDIUM setting, hidden until the filter finds it.
+	run(t, ctx, "filter and fill the DLQ", chromedp.SendKeys(chromedp.CSS(`input[aria-label="Filter settings"]`), "deadletterqueue.topic.name"),
+		chromedp.WaitVisible(chromedp.CSS(`[id="f-errors.deadletterqueue.topic.name"]`)),
+		chromedp.SendKeys(chromedp.CSS(`[id="f-errors.deadletterqueue.topic.name"]`), dlq),
+		chromedp.SendKeys(chromedp.CSS(`input[aria-label="Filter settings"]`), strings.Repeat(kb.Backspace, len("deadletterqueue.topic.name"))))
 	run(t, ctx, "fill topics", chromedp.SendKeys(chromedp.CSS("#f-topics"), topic))
 	waitJS(t, ctx, "the error gone", `document.querySelector('[data-field="topics"] .err').textContent === '' && document.querySelector('#cfg-status').dataset.errors === '0'`)
 	run(t, ctx, "create", chromedp.Click(chromedp.CSS("#cfg-submit")))
@@ -107,6 +114,15 @@ func TestIntegrationConsole(t *testing.T) {
 	waitJS(t, ctx, sink+" RUNNING on its page", `(document.querySelector('#connector-state .badge') || {}).dataset?.state === 'RUNNING'`)
 	eventually(t, 20*time.Second, sink+" running", func() (bool, string) { return allRunning(t, base, sink, 1) })
 	waitJS(t, ctx, "task 0 on its worker", `document.querySelector('#tasks tr[data-task="0"]').textContent.includes(`+jsString(fmt.Sprintf("127.0.0.1:%d", w.port))+`)`)
+
+	// The source's three lines reach the sink, whose offsets are committed.
+	eventually(t, 20*time.Second, sink+" offsets committed", func() (bool, string) {
+		code, b := get(base + "/connectors/" + sink + "/offsets")
+		return code == 200 && strings.Contains(string(b), `"kafka_offset":3`), fmt.Sprintf("%d %s", code, b)
+	})
+	run(t, ctx, "reload the active topics", chromedp.Click(chromedp.CSS(`#topics button`)))
+	waitJS(t, ctx, "the active topic", `[...document.querySelectorAll('#topics .chip')].some(e => e.textContent === `+jsString(topic)+`)`)
+	waitJS(t, ctx, "the DLQ topic from the config", `document.querySelector('#dlq-topic').textContent === `+jsString(dlq))
 
 	// The list with both connectors: the README's picture.
 	run(t, ctx, "back to the list", chromedp.Navigate(base+"/ui/#/"))
@@ -150,6 +166,34 @@ func TestIntegrationConsole(t *testing.T) {
 		return ok && len(s.Tasks) == 1 && s.Tasks[0].State == "PAUSED", fmt.Sprintf("%+v", s)
 	})
 
+	// The config editor: an invalid tasks.max shown next to the field, then saved.
+	tasksMax := `[id="f-tasks.max"]`
+	run(t, ctx, "edit tasks.max", chromedp.Click(chromedp.CSS(`.tabs a[data-tab="config"]`)),
+		chromedp.WaitVisible(chromedp.CSS(tasksMax)), chromedp.SendKeys(chromedp.CSS(tasksMax), "x"))
+	waitJS(t, ctx, "the tasks.max error", `document.querySelector('[data-field="tasks.max"] .err').textContent.includes('tasks.max')`)
+	run(t, ctx, "fix tasks.max", chromedp.SendKeys(chromedp.CSS(tasksMax), kb.Backspace+"2"))
+	waitJS(t, ctx, "the config valid", `document.querySelector('#cfg-status').dataset.errors === '0'`)
+	run(t, ctx, "save", chromedp.Click(chromedp.CSS("#cfg-submit")))
+	eventually(t, 10*time.Second, "tasks.max=2 over REST", func() (bool, string) {
+		code, b := get(base + "/connectors/" + sink + "/config")
+		var cfg map[string]string
+		_ = json.Unmarshal(b, &cfg)
+		return code == 200 && cfg["tasks.max"] == "2" && cfg["topics"] == topic, fmt.Sprintf("%d %s", code, b)
+	})
+
+	// Stop, then the committed offsets and their reset.
+	run(t, ctx, "stop", chromedp.Click(chromedp.CSS(`.head button[data-action="stop"]`)))
+	waitJS(t, ctx, sink+" STOPPED on its page", `(document.querySelector('#connector-state .badge') || {}).dataset?.state === 'STOPPED'`)
+	run(t, ctx, "open the offsets", chromedp.Click(chromedp.CSS(`.tabs a[data-tab="offsets"]`)))
+	waitJS(t, ctx, "the committed offset", `!!document.querySelector('#offsets') && document.querySelector('#offsets').textContent.includes(`+jsString(topic)+`) && !document.querySelector('#reset-offsets').disabled`)
+	run(t, ctx, "reset the offsets", chromedp.Click(chromedp.CSS("#reset-offsets")),
+		chromedp.WaitVisible(chromedp.CSS(`#dialog button[data-role="confirm"]`)),
+		chromedp.Click(chromedp.CSS(`#dialog button[data-role="confirm"]`)))
+	waitJS(t, ctx, "no offsets left", `!document.querySelector('#offsets') && document.querySelector('main').textContent.includes('No committed offsets.')`)
+	if code, b := get(base + "/connectors/" + sink + "/offsets"); code != 200 || strings.TrimSpace(string(b)) != `{"offsets":[]}` {
+		t.Fatalf("offsets after the reset: %d %s", code, b)
+	}
+
 	// Delete, confirmed in the dialog.
 	run(t, ctx, "delete", chromedp.Click(chromedp.CSS(`.head button[data-action="delete"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#dialog button[data-role="confirm"]`)),
@@ -159,5 +203,16 @@ func TestIntegrationConsole(t *testing.T) {
 		code, b := get(base + "/connectors/" + sink)
 		return code == 404, fmt.Sprintf("%d %s", code, b)
 	})
+	// Logger levels.
+	logger := "org.gonnect.console" + suffix
+	run(t, ctx, "set a logger level", chromedp.Navigate(base+"/ui/#/loggers"),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-logger="root"]`)),
+		chromedp.SendKeys(chromedp.CSS("#logger-name"), logger),
+		chromedp.SetValue(chromedp.CSS("#logger-name + select"), "DEBUG"),
+		chromedp.Click(chromedp.CSS(`#logger-name ~ button`)))
+	waitJS(t, ctx, "the logger at DEBUG", `(document.querySelector(`+jsString(`tr[data-logger=`+jsString(logger)+`] select`)+`) || {}).value === 'DEBUG'`)
+	if code, b := get(base + "/admin/loggers/" + logger); code != 200 || !strings.Contains(string(b), `"level":"DEBUG"`) {
+		t.Fatalf("GET /admin/loggers/%s: %d %s", logger, code, b)
+	}
 	t.Logf("console end to end in %s (screenshot %s)", time.Since(start).Round(100*time.Millisecond), shot)
 }

@@ -242,7 +242,13 @@ function listView() {
     table);
 
   function card(title, n, sub) { return h('div', { class: 'card' }, h('h3', {}, title), h('div', { class: 'n' }, n), h('div', { class: 'sub' }, sub)); }
+  let lastSig = null;
   function update() {
+    // Unchanged data leaves the DOM alone: no flicker, and a button under
+    // the pointer stays the same element between polls.
+    const sig = JSON.stringify([store.connectors, store.info, filter.value]);
+    if (sig === lastSig) return;
+    lastSig = sig;
     const all = Object.entries(store.connectors || {}).sort(([a], [b]) => a.localeCompare(b));
     const count = {}, tcount = {};
     let ntasks = 0;
@@ -300,7 +306,7 @@ function connectorView(name, tab) {
     h('div', { class: 'tabs' }, tabs.map(t => h('a', { href: `#/c/${enc(name)}/${t}`, class: t === tab ? 'active' : '', dataset: { tab: t } }, labels[t]))),
     body);
   let built = false;
-  let lastState = null;
+  let lastState = null, lastSig = null, lastHead = null;
   let overview = null;
 
   function conn() { return (store.connectors || {})[name]; }
@@ -311,11 +317,18 @@ function connectorView(name, tab) {
       return;
     }
     const st = c.status || {}, cs = st.connector || {};
-    head.replaceChildren(h('div', { class: 'head' },
+    const sig = JSON.stringify(c);
+    if (sig === lastSig) return;
+    lastSig = sig;
+    const headSig = JSON.stringify([cs.state, st.type, c.info.config['connector.class']]);
+    if (headSig !== lastHead) {
+      lastHead = headSig;
+      head.replaceChildren(h('div', { class: 'head' },
       h('h1', {}, name), typeBadge(st.type || c.info.type), h('span', { id: 'connector-state' }, badge(cs.state)),
       h('span', { class: 'muted mono' }, c.info.config['connector.class']),
       h('span', { class: 'grow', style: 'flex:1' }),
       actionButtons(name, cs.state, { small: false })));
+    }
     if (!built) { built = true; build(c); }
     if (overview) overview(c);
     if (lastState !== null && lastState !== cs.state && tab === 'offsets') build(c);
