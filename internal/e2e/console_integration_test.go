@@ -124,9 +124,18 @@ func TestIntegrationConsole(t *testing.T) {
 	waitJS(t, ctx, "the active topic", `[...document.querySelectorAll('#topics .chip')].some(e => e.textContent === `+jsString(topic)+`)`)
 	waitJS(t, ctx, "the DLQ topic from the config", `document.querySelector('#dlq-topic').textContent === `+jsString(dlq))
 
-	// The list with both connectors: the README's picture.
+	// The list with both connectors.
 	run(t, ctx, "back to the list", chromedp.Navigate(base+"/ui/#/"))
 	waitJS(t, ctx, "both RUNNING", stateIs(sink, "RUNNING")+" && "+stateIs(source, "RUNNING"))
+	// Pause from the list.
+	run(t, ctx, "pause", chromedp.Click(chromedp.CSS(row(sink)+` button[data-action="pause"]`)))
+	waitJS(t, ctx, sink+" and its task PAUSED in the list", stateIs(sink, "PAUSED")+` && document.querySelector(`+jsString(row(sink)+` .task`)+`).dataset.state === 'PAUSED'`)
+	eventually(t, 10*time.Second, sink+" paused over REST", func() (bool, string) {
+		s, ok := statusOf(t, base, sink)
+		return ok && s.Connector.State == "PAUSED", fmt.Sprintf("%+v", s)
+	})
+
+	// The list with one connector running and one paused: the README's picture.
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatal(err)
@@ -141,14 +150,6 @@ func TestIntegrationConsole(t *testing.T) {
 	if err := os.WriteFile(shot, png, 0o644); err != nil {
 		t.Fatal(err)
 	}
-
-	// Pause from the list.
-	run(t, ctx, "pause", chromedp.Click(chromedp.CSS(row(sink)+` button[data-action="pause"]`)))
-	waitJS(t, ctx, sink+" PAUSED in the list", stateIs(sink, "PAUSED"))
-	eventually(t, 10*time.Second, sink+" paused over REST", func() (bool, string) {
-		s, ok := statusOf(t, base, sink)
-		return ok && s.Connector.State == "PAUSED", fmt.Sprintf("%+v", s)
-	})
 
 	// Restart task 0 from the connector's page.
 	run(t, ctx, "open the connector", chromedp.Click(chromedp.CSS(row(sink)+` td.name a`)),

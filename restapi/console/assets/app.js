@@ -292,7 +292,7 @@ function listView() {
         h('td', {}, actionButtons(name, cs.state)));
     }));
   }
-  return { el, update, nav: 'connectors', focus: () => {} };
+  return { el, update, nav: 'connectors' };
 }
 
 function connectorView(name, tab) {
@@ -422,7 +422,19 @@ function offsetsPanel(name, c) {
         : 'The source offsets are deleted: when resumed, the connector starts from the beginning of its source.'),
     });
     if (!ok) return;
-    try { const r = await api('DELETE', connPath(name, '/offsets')); toast((r && r.message) || 'Offsets reset'); } catch (e) { toast(`Reset failed: ${e.message}`, true); }
+    // Right after a stop the tasks may still be leaving the consumer group;
+    // Connect then says the reset "can be safely retried", so retry a while.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const r = await api('DELETE', connPath(name, '/offsets'));
+        toast((r && r.message) || 'Offsets reset');
+        break;
+      } catch (e) {
+        if (attempt < 8 && /safely retried/.test(e.message)) { await new Promise(r => setTimeout(r, 1000)); continue; }
+        toast(`Reset failed: ${e.message}`, true);
+        break;
+      }
+    }
     load();
   }
   load();
@@ -438,12 +450,15 @@ function configForm({ cls, initial, lockName, submitLabel, onSubmit }) {
   if (!values['connector.class']) values['connector.class'] = cls;
   const fields = new Map(); // name -> {wrap, input, err, def, group}
   const groups = new Map(); // group -> {fs, link}
-  let last = null, seq = 0, showAll = false, jsonMode = false;
+  let last = null, seq = 0, showAll = false, jsonMode = false, focused = false, loaded = false;
 
   const status = h('span', { class: 'cfg-status', id: 'cfg-status', 'aria-live': 'polite' }, 'Validating\u2026');
   const formError = h('div', { class: 'form-error', id: 'form-error', role: 'alert' });
   const side = h('nav', { class: 'cfg-side' });
   const groupsEl = h('div', {}, h('div', { class: 'panel muted' }, 'Loading the settings of the plugin\u2026'));
+  const moreCount = h('span');
+  const more = h('div', { class: 'muted', style: 'padding:4px 2px 10px', hidden: true }, moreCount, ' more settings of MEDIUM and LOW importance: ',
+    h('a', { href: '#', onclick: e => { e.preventDefault(); allToggle.checked = true; showAll = true; layout(); } }, 'show all'));
   const json = h('textarea', { rows: 24, spellcheck: 'false', hidden: true, 'aria-label': 'Configuration as JSON', oninput: debounce(onJSON, 300) });
   const filter = h('input', { type: 'search', class: 'search', placeholder: 'Filter settings', 'aria-label': 'Filter settings', oninput: () => layout() });
   const allToggle = h('input', { type: 'checkbox', onchange: () => { showAll = allToggle.checked; layout(); } });
@@ -511,6 +526,7 @@ function configForm({ cls, initial, lockName, submitLabel, onSubmit }) {
   }
 
   function apply(r) {
+    if (!loaded) { loaded = true; groupsEl.replaceChildren(); }
     last = r;
     // Common first, then the plugin's own (ungrouped) settings, then the rest as Connect orders them.
     const order = ['Common', 'Connector', ...(r.groups || []).filter(g => g !== 'Common')];
@@ -545,6 +561,11 @@ function configForm({ cls, initial, lockName, submitLabel, onSubmit }) {
     status.textContent = errs ? `${errs} error${errs > 1 ? 's' : ''}` : '\u2713 Valid';
     status.dataset.errors = errs;
     layout(order);
+    if (!focused && !lockName) {
+      focused = true; // once, as the fields first appear: never steal focus later
+      const n = fields.get('name');
+      if (n) n.input.focus();
+    }
   }
 
   let groupOrder = [];
@@ -564,24 +585,34 @@ function configForm({ cls, initial, lockName, submitLabel, onSubmit }) {
     }
     const names = [...byGroup.keys()].sort((a, b) => rank(a) - rank(b));
     function rank(g) { const i = groupOrder.indexOf(g); return i < 0 ? 1000 : i; }
-    groupsEl.replaceChildren();
-    side.replaceChildren();
+    let prevGroup = null, prevLink = null;
     for (const g of names) {
       const gr = groupOf(g);
       const fs = byGroup.get(g).sort((a, b) => a.order - b.order || a.idx - b.idx);
-      for (const f of fs) gr.fs.append(f.wrap);
+      let prev = gr.fs.firstChild; // the legend
+      for (const f of fs) { prev = place(gr.fs, prev, f.wrap); }
       const shown = fs.filter(f => !f.wrap.hidden).length;
       const errs = fs.filter(f => f.errors.length).length;
       gr.fs.hidden = shown === 0;
+      gr.link.hidden = shown === 0;
       $('.errs', gr.link).textContent = errs ? String(errs) : '';
-      groupsEl.append(gr.fs);
-      if (shown) side.append(gr.link);
+      prevGroup = place(groupsEl, prevGroup, gr.fs);
+      prevLink = place(side, prevLink, gr.link);
     }
+    for (const [g, gr] of groups) if (!byGroup.has(g)) { gr.fs.remove(); gr.link.remove(); }
     const hiddenCount = [...fields.values()].filter(f => f.wrap.hidden && f.visible).length;
-    if (hiddenCount && !showAll && !q) {
-      groupsEl.append(h('div', { class: 'muted', style: 'padding:4px 2px 10px' }, `${hiddenCount} more settings of MEDIUM and LOW importance: `,
-        h('a', { href: '#', onclick: e => { e.preventDefault(); allToggle.checked = true; showAll = true; layout(); } }, 'show all')));
-    }
+    more.hidden = !(hiddenCount && !showAll && !q);
+    moreCount.textContent = String(hiddenCount);
+    place(groupsEl, prevGroup, more);
+  }
+
+  // place puts node right after prev (first when prev is null) only when it
+  // is not there already: moving a node would take the focus from an input
+  // the user is typing in.
+  function place(parent, prev, node) {
+    const want = prev ? prev.nextSibling : parent.firstChild;
+    if (want !== node) parent.insertBefore(node, want);
+    return node;
   }
 
   function setJSON(on) {
@@ -658,7 +689,7 @@ function newView(plugin) {
       },
     }),
   ]);
-  return { el, nav: 'connectors', focus: () => setTimeout(() => { const n = $('#f-name'); if (n) n.focus(); }, 400) };
+  return { el, nav: 'connectors' };
 }
 
 function workersView() {
