@@ -56,10 +56,27 @@ func TestIntegrationConsole(t *testing.T) {
 	var mu sync.Mutex
 	taskRestarts := map[int64]int{} // status -> count, of POST .../tasks/0/restart seen by the browser
 	// Listen starts the browser: its context must outlive the test's steps.
+	methods := map[network.RequestID]string{}
+	var calls []string // the browser's writes to the REST API, for a failure's log
 	err := chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*network.EventResponseReceived); ok && strings.HasSuffix(e.Response.URL, "/connectors/"+sink+"/tasks/0/restart") {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			methods[e.RequestID] = e.Request.Method
+		case *network.EventResponseReceived:
+			if m := methods[e.RequestID]; m != "GET" && m != "" {
+				calls = append(calls, fmt.Sprintf("%s %s %s -> %d", time.Now().Format("15:04:05.000"), m, e.Response.URL, e.Response.Status))
+			}
+			if strings.HasSuffix(e.Response.URL, "/connectors/"+sink+"/tasks/0/restart") {
+				taskRestarts[e.Response.Status]++
+			}
+		}
+	})
+	t.Cleanup(func() {
+		if t.Failed() {
 			mu.Lock()
-			taskRestarts[e.Response.Status]++
+			t.Logf("REST writes from the browser:\n%s", strings.Join(calls, "\n"))
 			mu.Unlock()
 		}
 	})
@@ -162,25 +179,31 @@ func TestIntegrationConsole(t *testing.T) {
 	if restarted != 1 {
 		t.Fatalf("POST tasks/0/restart answers seen by the browser: %v, want one 204", taskRestarts)
 	}
-	eventually(t, 10*time.Second, "task 0 back to PAUSED", func() (bool, string) {
+	eventually(t, 10*time.Second, "task 0 PAUSED after its restart", func() (bool, string) {
 		s, ok := statusOf(t, base, sink)
 		return ok && len(s.Tasks) == 1 && s.Tasks[0].State == "PAUSED", fmt.Sprintf("%+v", s)
 	})
+
+	// Resume from the connector's page.
+	run(t, ctx, "resume", chromedp.Click(chromedp.CSS(`.head button[data-action="resume"]`)))
+	waitJS(t, ctx, sink+" RUNNING again", `(document.querySelector('#connector-state .badge') || {}).dataset?.state === 'RUNNING'`)
+	eventually(t, 10*time.Second, sink+" running over REST", func() (bool, string) { return allRunning(t, base, sink, 1) })
 
 	// The config editor: an invalid tasks.max shown next to the field, then saved.
 	tasksMax := `[id="f-tasks.max"]`
 	run(t, ctx, "edit tasks.max", chromedp.Click(chromedp.CSS(`.tabs a[data-tab="config"]`)),
 		chromedp.WaitVisible(chromedp.CSS(tasksMax)), chromedp.SendKeys(chromedp.CSS(tasksMax), "x"))
 	waitJS(t, ctx, "the tasks.max error", `document.querySelector('[data-field="tasks.max"] .err').textContent.includes('tasks.max')`)
-	run(t, ctx, "fix tasks.max", chromedp.SendKeys(chromedp.CSS(tasksMax), kb.Backspace+"2"))
+	run(t, ctx, "fix tasks.max", chromedp.SendKeys(chromedp.CSS(tasksMax), kb.Backspace+"1"))
 	waitJS(t, ctx, "the config valid", `document.querySelector('#cfg-status').dataset.errors === '0'`)
 	run(t, ctx, "save", chromedp.Click(chromedp.CSS("#cfg-submit")))
-	eventually(t, 10*time.Second, "tasks.max=2 over REST", func() (bool, string) {
+	eventually(t, 10*time.Second, "tasks.max=1 saved over REST", func() (bool, string) {
 		code, b := get(base + "/connectors/" + sink + "/config")
 		var cfg map[string]string
 		_ = json.Unmarshal(b, &cfg)
-		return code == 200 && cfg["tasks.max"] == "2" && cfg["topics"] == topic, fmt.Sprintf("%d %s", code, b)
+		return code == 200 && cfg["tasks.max"] == "1" && cfg["topics"] == topic, fmt.Sprintf("%d %s", code, b)
 	})
+	eventually(t, 20*time.Second, sink+" running after the update", func() (bool, string) { return allRunning(t, base, sink, 1) })
 
 	// Stop, then the committed offsets and their reset.
 	run(t, ctx, "stop", chromedp.Click(chromedp.CSS(`.head button[data-action="stop"]`)))
