@@ -74,7 +74,7 @@ func TestIntegrationConsole(t *testing.T) {
 		}
 	})
 	t.Cleanup(func() {
-		if t.Failed() {
+		if t.Failed() || time.Since(start) > 40*time.Second {
 			mu.Lock()
 			t.Logf("REST writes from the browser:\n%s", strings.Join(calls, "\n"))
 			mu.Unlock()
