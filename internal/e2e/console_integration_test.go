@@ -22,9 +22,11 @@ import (
 // TestIntegrationConsole drives the web console at /ui/ in headless Chromium
 // against a real worker: cluster facts in the header, a FileStreamSink created
 // from the generated form (a validation error shown next to its field first,
-// then fixed), RUNNING, paused, a task restarted, deleted; each step is also
-// checked through the REST API. CONSOLE_SCREENSHOT=docs/console.png
-// keeps the screenshot of the connector list (README's picture).
+// then fixed), RUNNING, paused, a task restarted, resumed, its config edited,
+// stopped, its offsets reset, deleted; the same console from a second worker;
+// logger levels. Each step is also checked through the REST API.
+// CONSOLE_SCREENSHOT=docs/console.png keeps the screenshot of the connector
+// list (README's picture).
 func TestIntegrationConsole(t *testing.T) {
 	start := time.Now()
 	c := newCluster(t, nil)
@@ -227,9 +229,15 @@ func TestIntegrationConsole(t *testing.T) {
 		code, b := get(base + "/connectors/" + sink)
 		return code == 404, fmt.Sprintf("%d %s", code, b)
 	})
+	// A second worker serves the same console over the same cluster.
+	w2 := c.start()
+	run(t, ctx, "open the second worker's console", chromedp.Navigate(w2.url()+"/ui/"), chromedp.WaitVisible(chromedp.CSS("#kafka-cluster-id")))
+	waitJS(t, ctx, source+" RUNNING from the second worker", stateIs(source, "RUNNING")+` && document.querySelector('#kafka-cluster-id').textContent === `+jsString(info.ClusterID)+
+		` && document.querySelectorAll('#connectors tbody tr[data-connector]').length === 1`)
+
 	// Logger levels.
 	logger := "org.gonnect.console" + suffix
-	run(t, ctx, "set a logger level", chromedp.Navigate(base+"/ui/#/loggers"),
+	run(t, ctx, "set a logger level", chromedp.Navigate(w.url()+"/ui/#/loggers"),
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-logger="root"]`)),
 		chromedp.SendKeys(chromedp.CSS("#logger-name"), logger),
 		chromedp.SetValue(chromedp.CSS("#logger-name + select"), "DEBUG"),
