@@ -22,6 +22,7 @@ import (
 
 	"github.com/gonnect/gonnect/connectors/connectorconfig"
 	"github.com/gonnect/gonnect/internal/logging"
+	"github.com/gonnect/gonnect/restapi/console"
 	"github.com/gonnect/gonnect/worker"
 )
 
@@ -224,7 +225,9 @@ func (s *Server) routes(main, admin bool) http.Handler {
 		r.Get("/{plugin}/config", s.pluginConfig)
 		r.With(requireJSON).Put("/{plugin}/config/validate", s.validate)
 	})
-	return jettyPath(stripTrailingSlash(s.cors(s.mediaTypes(r, r))))
+	// The web console (/ui/) is outermost: its pages are not JSON, so the
+	// API's media-type checks must not see them.
+	return console.Wrap(jettyPath(stripTrailingSlash(s.cors(s.mediaTypes(r, r)))))
 }
 
 // stripTrailingSlash serves "/connectors/" like "/connectors", as Jersey does.
