@@ -61,9 +61,14 @@ const (
 	kindBytes
 	kindInt
 	kindLong
-	kindTimestamp // long, timestamp-millis
+	kindTimestamp // long (timestamp-millis or plain: epoch milliseconds)
 	kindDouble
 	kindFloat
+	kindIntBig       // int into bigint
+	kindIntTimestamp // int into timestamp: epoch milliseconds
+	kindIntVarint    // int into varint
+	kindLongVarint   // long into varint
+	kindFloatDouble  // float into double
 	kindBool
 	kindArray
 	kindMap
@@ -152,16 +157,36 @@ func directBinding(a *converters.AvroType, c gocql.TypeInfo, pk bool) (directKin
 		return 0, false
 	}
 	ct := c.Type()
+	// A number into a timestamp is epoch milliseconds, as the general
+	// path (and DataStax, with the default codec.unit) reads it; plans
+	// exist only without codec settings.
 	switch a.Kind {
 	case "string":
 		return kindText, ct == gocql.TypeText || ct == gocql.TypeVarchar
 	case "int":
-		return kindInt, ct == gocql.TypeInt
-	case "long":
-		if a.Logical == "timestamp-millis" {
-			return kindTimestamp, ct == gocql.TypeTimestamp
+		switch ct {
+		case gocql.TypeInt:
+			return kindInt, true
+		case gocql.TypeBigInt:
+			return kindIntBig, true
+		case gocql.TypeTimestamp:
+			return kindIntTimestamp, true
+		case gocql.TypeVarint:
+			return kindIntVarint, true
 		}
-		return kindLong, ct == gocql.TypeBigInt
+		return 0, false
+	case "long":
+		switch {
+		case ct == gocql.TypeTimestamp:
+			return kindTimestamp, true
+		case a.Logical != "":
+			return 0, false
+		case ct == gocql.TypeBigInt:
+			return kindLong, true
+		case ct == gocql.TypeVarint:
+			return kindLongVarint, true
+		}
+		return 0, false
 	}
 	if pk {
 		return 0, false
@@ -170,6 +195,9 @@ func directBinding(a *converters.AvroType, c gocql.TypeInfo, pk bool) (directKin
 	case "double":
 		return kindDouble, ct == gocql.TypeDouble
 	case "float":
+		if ct == gocql.TypeDouble {
+			return kindFloatDouble, true
+		}
 		return kindFloat, ct == gocql.TypeFloat
 	case "boolean":
 		return kindBool, ct == gocql.TypeBoolean
@@ -314,7 +342,7 @@ func (w *tableWriter) bindDirect(t *Task, p *directPlan, rec *connectors.SinkRec
 				switch f.kind {
 				case kindText:
 					keyText[ci] = v
-				case kindTimestamp:
+				case kindTimestamp, kindIntTimestamp:
 					keyNum[ci], keyIsNum[ci] = time.UnixMilli(num).UnixNano(), true // a time.Time's key
 				default:
 					keyNum[ci], keyIsNum[ci] = num, true
@@ -393,20 +421,38 @@ func (f *directField) decode(cur *converters.AvroCursor, slab, body []byte) ([]b
 			b = body[:0] // an empty value, not a null
 		}
 		return slab, b, 0, true
-	case kindInt:
+	case kindInt, kindIntBig, kindIntTimestamp, kindIntVarint:
 		x, err := cur.Int()
 		if err != nil {
 			return slab, nil, 0, false
 		}
-		slab = binary.BigEndian.AppendUint32(slab, uint32(x))
+		switch f.kind {
+		case kindInt:
+			slab = binary.BigEndian.AppendUint32(slab, uint32(x))
+		case kindIntVarint:
+			slab = appendVarint(slab, int64(x))
+		default:
+			slab = binary.BigEndian.AppendUint64(slab, uint64(int64(x)))
+		}
 		return slab, slab[a:], int64(x), true
-	case kindLong, kindTimestamp:
+	case kindLong, kindTimestamp, kindLongVarint:
 		x, err := cur.Long()
 		if err != nil {
 			return slab, nil, 0, false
 		}
-		slab = binary.BigEndian.AppendUint64(slab, uint64(x))
+		if f.kind == kindLongVarint {
+			slab = appendVarint(slab, x)
+		} else {
+			slab = binary.BigEndian.AppendUint64(slab, uint64(x))
+		}
 		return slab, slab[a:], x, true
+	case kindFloatDouble:
+		b, err := cur.Fixed(4)
+		if err != nil {
+			return slab, nil, 0, false
+		}
+		d := float64(math.Float32frombits(binary.LittleEndian.Uint32(b)))
+		slab = binary.BigEndian.AppendUint64(slab, math.Float64bits(d))
 	case kindDouble, kindFloat:
 		size := int64(8)
 		if f.kind == kindFloat {
@@ -460,4 +506,18 @@ func (f *directField) decode(cur *converters.AvroCursor, slab, body []byte) ([]b
 		binary.BigEndian.PutUint32(slab[a:], uint32(count))
 	}
 	return slab, slab[a:], 0, true
+}
+
+// appendVarint appends n as a CQL varint: the shortest big-endian two's
+// complement, as the driver encodes a big.Int.
+func appendVarint(b []byte, n int64) []byte {
+	var full [8]byte
+	binary.BigEndian.PutUint64(full[:], uint64(n))
+	i := 0
+	// A leading byte is redundant when it only repeats the sign bit of
+	// the next one.
+	for i < 7 && ((full[i] == 0 && full[i+1]&0x80 == 0) || (full[i] == 0xff && full[i+1]&0x80 != 0)) {
+		i++
+	}
+	return append(b, full[i:]...)
 }

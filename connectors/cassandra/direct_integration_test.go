@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -39,6 +40,20 @@ const directSchema = `{"type":"record","name":"R","namespace":"t","fields":[
  {"name":"e","type":{"type":"enum","name":"E","symbols":["X","Y"]}}
 ]}`
 
+// widenSchema's numbers go into wider CQL types: int into bigint, varint
+// and timestamp, long into timestamp and varint, float into double.
+const widenSchema = `{"type":"record","name":"W","namespace":"t","fields":[
+ {"name":"pi","type":"int"},
+ {"name":"pl","type":"long"},
+ {"name":"pv","type":"long"},
+ {"name":"iv","type":"int"},
+ {"name":"lv","type":["null","long"]},
+ {"name":"fd","type":"float"},
+ {"name":"it","type":["int","null"]},
+ {"name":"lt","type":["null","long"]},
+ {"name":"ib","type":["null","int"]}
+]}`
+
 // Inner2 is defined before use inside Inner's array: a named reference.
 var directSchemaFull = strings.Replace(directSchema, `"items":"Inner2"`,
 	`"items":{"type":"record","name":"Inner2","fields":[{"name":"q","type":{"type":"fixed","name":"Inner2Fixed","size":3}},{"name":"z","type":["null","Inner2Fixed"]}]}`, 1)
@@ -54,6 +69,8 @@ func TestIntegrationDirectBindingMatchesGeneral(t *testing.T) {
 		`CREATE TABLE IF NOT EXISTS direct.t (cust bigint, id text, i int, d double, f float, ok boolean, ts timestamp, bl blob,
 		  l list<text>, s set<text>, m map<text,text>, n text, PRIMARY KEY ((cust), id, ts))`,
 		`CREATE TABLE IF NOT EXISTS direct.k (id text PRIMARY KEY, e text)`,
+		`CREATE TABLE IF NOT EXISTS direct.widen (pi bigint, pl timestamp, pv varint, iv varint, lv varint, fd double, it timestamp,
+		  lt timestamp, ib bigint, PRIMARY KEY ((pi), pl, pv))`,
 	} {
 		if err := s.Query(q).Exec(); err != nil {
 			t.Fatal(err)
@@ -73,15 +90,24 @@ func TestIntegrationDirectBindingMatchesGeneral(t *testing.T) {
 	if err := conv.Configure(map[string]string{"schema.registry.url": reg.URL()}, false); err != nil {
 		t.Fatal(err)
 	}
-	wire := func(native map[string]any) []byte {
+	wsch, err := srclient.NewSchemaRegistryClient(reg.URL()).CreateSchema("w-value", widenSchema, srclient.Avro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wcodec, err := goavro.NewCodec(widenSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wireOf := func(codec *goavro.Codec, id int, native map[string]any) []byte {
 		body, err := codec.BinaryFromNative(nil, native)
 		if err != nil {
 			t.Fatal(err)
 		}
 		out := []byte{0, 0, 0, 0, 0}
-		binary.BigEndian.PutUint32(out[1:], uint32(sch.ID()))
+		binary.BigEndian.PutUint32(out[1:], uint32(id))
 		return append(out, body...)
 	}
+	wire := func(native map[string]any) []byte { return wireOf(codec, sch.ID(), native) }
 	base := func() map[string]any {
 		return map[string]any{"id": "a-1", "cust": int64(42), "skipme": map[string]any{"a": []any{
 			map[string]any{"z": nil, "q": []byte("abc")}, map[string]any{"z": goavro.Union("t.Inner2Fixed", []byte("xyz")), "q": []byte("def")}}},
@@ -124,36 +150,76 @@ func TestIntegrationDirectBindingMatchesGeneral(t *testing.T) {
 			m["l"], m["m"] = l, mm
 		}},
 	}
+	// bothWays binds one record directly and through Connect data.
+	bothWays := func(t *testing.T, w *tableWriter, topic string, raw []byte) {
+		t.Helper()
+		task := &Task{lastStamp: map[connectors.TopicPartition]*int64{}, values: conv}
+		ws, err := conv.WriterSchema(topic, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := connectors.SinkRecord{Topic: topic, Offset: 1, Timestamp: time.UnixMilli(1000), Raw: &connectors.RawRecord{Value: raw}, ValueWriter: ws}
+		p := w.planFor(ws)
+		if p == nil {
+			t.Fatal("no direct plan for a schema of direct types")
+		}
+		direct, ok := w.bindDirect(task, p, &rec)
+		if !ok {
+			t.Fatal("record left the direct path")
+		}
+		gen := rec
+		if gen.Value, err = conv.ToConnect(topic, raw); err != nil {
+			t.Fatal(err)
+		}
+		general, err := w.bind(task, &gen, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		compareOps(t, w, direct, general)
+	}
 	for _, nullToUnset := range []bool{true, false} {
 		w := writer(t, mapping, nullToUnset, "t")
 		for _, v := range variants {
 			t.Run(fmt.Sprintf("%s/nullToUnset=%v", v.name, nullToUnset), func(t *testing.T) {
 				native := base()
 				v.change(native)
-				raw := wire(native)
-				task := &Task{lastStamp: map[connectors.TopicPartition]*int64{}, values: conv}
-				ws, err := conv.WriterSchema("t", raw)
-				if err != nil {
-					t.Fatal(err)
-				}
-				rec := connectors.SinkRecord{Topic: "t", Offset: 1, Timestamp: time.UnixMilli(1000), Raw: &connectors.RawRecord{Value: raw}, ValueWriter: ws}
-				p := w.planFor(ws)
-				if p == nil {
-					t.Fatal("no direct plan for a schema of direct types")
-				}
-				direct, ok := w.bindDirect(task, p, &rec)
-				if !ok {
-					t.Fatal("record left the direct path")
-				}
-				gen := rec
-				if gen.Value, err = conv.ToConnect("t", raw); err != nil {
-					t.Fatal(err)
-				}
-				general, err := w.bind(task, &gen, time.Now())
-				if err != nil {
-					t.Fatal(err)
-				}
-				compareOps(t, w, direct, general)
+				bothWays(t, w, "t", wire(native))
+			})
+		}
+	}
+
+	// Numbers into wider types, keys included.
+	widenBase := func() map[string]any {
+		return map[string]any{"pi": int32(-3), "pl": int64(1_700_000_000_123), "pv": int64(-129), "iv": int32(255),
+			"lv": goavro.Union("long", int64(-1)), "fd": float32(-2.25), "it": goavro.Union("int", int32(86_400_000)),
+			"lt": goavro.Union("long", int64(-5)), "ib": goavro.Union("int", int32(-7))}
+	}
+	widenVariants := []struct {
+		name   string
+		change func(map[string]any)
+	}{
+		{"all set", func(map[string]any) {}},
+		{"nulls", func(m map[string]any) { m["lv"], m["it"], m["lt"], m["ib"] = nil, nil, nil, nil }},
+		{"zeros", func(m map[string]any) {
+			m["pi"], m["pl"], m["pv"], m["iv"], m["fd"] = int32(0), int64(0), int64(0), int32(0), float32(0)
+		}},
+		{"extremes", func(m map[string]any) {
+			m["pi"], m["pl"], m["pv"], m["iv"] = int32(math.MinInt32), int64(math.MaxInt64), int64(math.MinInt64), int32(math.MaxInt32)
+			m["lv"], m["fd"] = goavro.Union("long", int64(math.MaxInt64)), float32(math.MaxFloat32)
+			m["it"], m["lt"], m["ib"] = goavro.Union("int", int32(math.MinInt32)), goavro.Union("long", int64(math.MinInt64)), goavro.Union("int", int32(math.MaxInt32))
+		}},
+		{"odd floats", func(m map[string]any) { m["fd"] = float32(math.SmallestNonzeroFloat32) }},
+		{"infinite float", func(m map[string]any) { m["fd"] = float32(math.Inf(-1)) }},
+		{"NaN", func(m map[string]any) { m["fd"] = float32(math.NaN()) }},
+	}
+	widenMapping := "pi=value.pi, pl=value.pl, pv=value.pv, iv=value.iv, lv=value.lv, fd=value.fd, it=value.it, lt=value.lt, ib=value.ib"
+	for _, nullToUnset := range []bool{true, false} {
+		w := writer(t, widenMapping, nullToUnset, "widen")
+		for _, v := range widenVariants {
+			t.Run(fmt.Sprintf("widen/%s/nullToUnset=%v", v.name, nullToUnset), func(t *testing.T) {
+				native := widenBase()
+				v.change(native)
+				bothWays(t, w, "w", wireOf(wcodec, wsch.ID(), native))
 			})
 		}
 	}
