@@ -151,7 +151,7 @@ func TestIntegrationDirectBindingMatchesGeneral(t *testing.T) {
 		}},
 	}
 	// bothWays binds one record directly and through Connect data.
-	bothWays := func(t *testing.T, w *tableWriter, topic string, raw []byte) {
+	bothWays := func(t *testing.T, w *tableWriter, topic string, raw []byte) op {
 		t.Helper()
 		task := &Task{lastStamp: map[connectors.TopicPartition]*int64{}, values: conv}
 		ws, err := conv.WriterSchema(topic, raw)
@@ -176,6 +176,7 @@ func TestIntegrationDirectBindingMatchesGeneral(t *testing.T) {
 			t.Fatal(err)
 		}
 		compareOps(t, w, direct, general)
+		return direct
 	}
 	for _, nullToUnset := range []bool{true, false} {
 		w := writer(t, mapping, nullToUnset, "t")
@@ -219,7 +220,24 @@ func TestIntegrationDirectBindingMatchesGeneral(t *testing.T) {
 			t.Run(fmt.Sprintf("widen/%s/nullToUnset=%v", v.name, nullToUnset), func(t *testing.T) {
 				native := widenBase()
 				v.change(native)
-				bothWays(t, w, "w", wireOf(wcodec, wsch.ID(), native))
+				direct := bothWays(t, w, "w", wireOf(wcodec, wsch.ID(), native))
+				if v.name != "all set" {
+					return
+				}
+				// What Cassandra stores: numbers into timestamps are epoch
+				// milliseconds.
+				if err := s.Query(direct.stmt, direct.args...).Exec(); err != nil {
+					t.Fatal(err)
+				}
+				var it, lt time.Time
+				var iv, lv int64
+				var fd float64
+				if err := s.Query("SELECT it, lt, iv, lv, fd FROM direct.widen WHERE pi = -3 AND pl = 1700000000123 AND pv = -129").Scan(&it, &lt, &iv, &lv, &fd); err != nil {
+					t.Fatal(err)
+				}
+				if !it.Equal(time.UnixMilli(86_400_000)) || !lt.Equal(time.UnixMilli(-5)) || iv != 255 || lv != -1 || fd != -2.25 {
+					t.Errorf("stored it=%v lt=%v iv=%d lv=%d fd=%v, want %v %v 255 -1 -2.25", it, lt, iv, lv, fd, time.UnixMilli(86_400_000), time.UnixMilli(-5))
+				}
 			})
 		}
 	}
@@ -231,6 +249,19 @@ func TestIntegrationDirectBindingMatchesGeneral(t *testing.T) {
 		task := &Task{lastStamp: map[connectors.TopicPartition]*int64{}, values: conv}
 		if p := writer(t, "id=value.id, e=value.e", true, "k").planFor(ws); p != nil {
 			t.Error("an enum column got a direct plan")
+		}
+		// A number into a timestamp is milliseconds only without codec
+		// settings: with codec.unit=SECONDS the general path reads it.
+		wraw := wireOf(wcodec, wsch.ID(), widenBase())
+		wws, err := conv.WriterSchema("w", wraw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seconds := writer(t, widenMapping, true, "widen")
+		seconds.ts.codec = defaultCodec()
+		seconds.ts.codec.unit = time.Second
+		if p := seconds.planFor(wws); p != nil {
+			t.Error("a table with codec.unit=SECONDS got a direct plan")
 		}
 		nulls := base()
 		nulls["d"], nulls["f"], nulls["n"] = nil, nil, nil
