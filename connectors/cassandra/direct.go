@@ -16,14 +16,17 @@ import (
 
 // Direct binding: for Avro values whose fields map one to one onto columns
 // of natural types (string→text, long→bigint, timestamp-millis→timestamp,
-// array of string→list<text>, ...), the task reads the Avro body straight
+// a plain long→timestamp as epoch milliseconds, int→bigint, float→double,
+// array of string→list<text>, ...), plus now() into uuid and timeuuid
+// columns, the task reads the Avro body straight
 // into the driver's wire encoding, with no Connect Struct, no boxed values
 // and no per-value encoding by the driver: three allocations per record
 // instead of about fifty. Anything else (other types, nested paths, key or
 // header mappings, codecs, custom queries, counters, tuples, a null primary
 // key, a record that is a delete, a body that does not decode) takes the
 // general path, which decodes with the converter and binds as before, so
-// both paths write the same bytes (direct_test.go compares them).
+// both paths write the same bytes (direct_integration_test.go compares
+// them).
 
 // Direct implements connectors.DirectSink: Avro values are bound directly.
 func (t *Task) Direct(vc schemas.Converter) bool {
@@ -41,6 +44,7 @@ const maxDirectCols, maxDirectKey = 64, 8
 type directPlan struct {
 	writer *converters.AvroWriter
 	fields []directField // the writer's fields, in order
+	now    []int         // columns of now(): a new time UUID each
 }
 
 type directField struct {
@@ -106,6 +110,15 @@ func (w *tableWriter) compilePlan(aw *converters.AvroWriter) *directPlan {
 	}
 	for ci, c := range w.cols {
 		m := c.mapping
+		if m.src == fromNow {
+			// The general path reports now() into other types, and a now()
+			// key groups by the UUID's own bytes there.
+			if t := c.meta.Type.Type(); ci < w.pkCount || (t != gocql.TypeUUID && t != gocql.TypeTimeUUID) {
+				return nil
+			}
+			p.now = append(p.now, ci)
+			continue
+		}
 		if m.src != fromValue || len(m.path) != 1 || m.path[0].isIdx || m.path[0].key != nil {
 			return nil
 		}
@@ -290,7 +303,7 @@ func (w *tableWriter) bindDirect(t *Task, p *directPlan, rec *connectors.SinkRec
 	}
 	// An Avro value never takes more than a quarter of its CQL form (an
 	// empty string in a list: 1 byte against 4), numbers at most 8 bytes.
-	slab, vals, args := t.arena.take(4*len(body)+8*n+12, n+2)
+	slab, vals, args := t.arena.take(4*len(body)+8*n+16*len(p.now)+12, n+2)
 	var nullArr [maxDirectCols]bool
 	// The primary key's parts: text, or a number written in decimal.
 	var keyText [maxDirectKey][]byte
@@ -359,6 +372,15 @@ func (w *tableWriter) bindDirect(t *Task, p *directPlan, rec *connectors.SinkRec
 	}
 	if cur.Left() != 0 {
 		return op{}, false
+	}
+	for _, ci := range p.now {
+		// As the general path: not a value of the record, so no write of
+		// its own (nonNull), and never a key column.
+		u := gocql.TimeUUID()
+		a := len(slab)
+		slab = append(slab, u[:]...)
+		vals[ci] = slab[a:]
+		size += 16
 	}
 	if w.deletable && nonNull == 0 {
 		return op{}, false // a delete: the general path decides it

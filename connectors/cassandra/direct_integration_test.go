@@ -69,6 +69,7 @@ func TestIntegrationDirectBindingMatchesGeneral(t *testing.T) {
 		`CREATE TABLE IF NOT EXISTS direct.t (cust bigint, id text, i int, d double, f float, ok boolean, ts timestamp, bl blob,
 		  l list<text>, s set<text>, m map<text,text>, n text, PRIMARY KEY ((cust), id, ts))`,
 		`CREATE TABLE IF NOT EXISTS direct.k (id text PRIMARY KEY, e text)`,
+		`CREATE TABLE IF NOT EXISTS direct.nowt (cust bigint, id text, n text, tu timeuuid, u uuid, PRIMARY KEY (cust, id))`,
 		`CREATE TABLE IF NOT EXISTS direct.widen (pi bigint, pl timestamp, pv varint, iv varint, lv varint, fd double, it timestamp,
 		  lt timestamp, ib bigint, PRIMARY KEY ((pi), pl, pv))`,
 	} {
@@ -187,6 +188,35 @@ func TestIntegrationDirectBindingMatchesGeneral(t *testing.T) {
 				bothWays(t, w, "t", wire(native))
 			})
 		}
+	}
+
+	// now() columns: a time UUID of its own on either path.
+	for _, nullToUnset := range []bool{true, false} {
+		w := writer(t, "cust=value.cust, id=value.id, n=value.n, tu=now(), u=now()", nullToUnset, "nowt")
+		t.Run(fmt.Sprintf("now/nullToUnset=%v", nullToUnset), func(t *testing.T) {
+			direct := bothWays(t, w, "t", wire(base()))
+			if err := s.Query(direct.stmt, direct.args...).Exec(); err != nil {
+				t.Fatal(err)
+			}
+			var tu, u gocql.UUID
+			if err := s.Query("SELECT tu, u FROM direct.nowt WHERE cust = 42 AND id = 'a-1'").Scan(&tu, &u); err != nil {
+				t.Fatal(err)
+			}
+			if tu.Version() != 1 || u.Version() != 1 || tu == u {
+				t.Errorf("stored tu=%v u=%v, want two time UUIDs", tu, u)
+			}
+			// now() is no value of the record: with n null it is a delete,
+			// which the general path decides.
+			native := base()
+			native["n"] = nil
+			raw := wire(native)
+			ws, _ := conv.WriterSchema("t", raw)
+			rec := connectors.SinkRecord{Topic: "t", Raw: &connectors.RawRecord{Value: raw}, ValueWriter: ws}
+			task := &Task{lastStamp: map[connectors.TopicPartition]*int64{}, values: conv}
+			if _, ok := w.bindDirect(task, w.planFor(ws), &rec); ok {
+				t.Error("a delete with a now() column stayed on the direct path")
+			}
+		})
 	}
 
 	// Numbers into wider types, keys included.
@@ -331,6 +361,20 @@ func compareOps(t *testing.T, w *tableWriter, direct, general op) {
 		if i < n {
 			name = w.cols[i].meta.Name
 		}
+		if i < n && w.cols[i].mapping.src == fromNow {
+			// A new time UUID on each path: both of the moment of the bind.
+			var du, gu gocql.UUID
+			if err := gocql.Unmarshal(types[i], mustMarshal(t, types[i], direct.args[i]), &du); err != nil {
+				t.Fatalf("column %s: direct: %v", name, err)
+			}
+			if err := gocql.Unmarshal(types[i], mustMarshal(t, types[i], general.args[i]), &gu); err != nil {
+				t.Fatalf("column %s: general: %v", name, err)
+			}
+			if du.Version() != 1 || gu.Version() != 1 || du == gu || time.Since(du.Time()) > time.Minute || time.Since(gu.Time()) > time.Minute {
+				t.Errorf("column %s: direct %v, general %v; want two recent time UUIDs", name, du, gu)
+			}
+			continue
+		}
 		du, gu := direct.args[i] == gocql.UnsetValue, general.args[i] == gocql.UnsetValue
 		if du || gu {
 			if du != gu {
@@ -356,6 +400,15 @@ func compareOps(t *testing.T, w *tableWriter, direct, general op) {
 			t.Errorf("column %s: direct %x, general %x", name, db, gb)
 		}
 	}
+}
+
+func mustMarshal(t *testing.T, typ gocql.TypeInfo, v any) []byte {
+	t.Helper()
+	b, err := gocql.Marshal(typ, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // sortedMapEntries rewrites an encoded map with its entries in key order,
