@@ -35,10 +35,19 @@ func benchWriter(b *testing.B) *tableWriter {
 	return w
 }
 
+// createdAts are the workload's variants of created_at: both bind directly.
+var createdAts = []workload.CreatedAt{workload.CreatedAtTimestamp, workload.CreatedAtLong}
+
 // BenchmarkDecodeAndBind is the per-record hot path of the sink on the
 // benchmark workload: Avro decode to Connect data, then mapping to bound values.
 func BenchmarkDecodeAndBind(b *testing.B) {
-	dec, raw := workloadValues(b)
+	for _, c := range createdAts {
+		b.Run("created_at="+string(c), func(b *testing.B) { benchDecodeAndBind(b, c) })
+	}
+}
+
+func benchDecodeAndBind(b *testing.B, c workload.CreatedAt) {
+	dec, raw := workloadValues(b, c)
 	const n = len(raw)
 	w := benchWriter(b)
 	t := &Task{lastStamp: map[connectors.TopicPartition]*int64{}}
@@ -61,7 +70,13 @@ func BenchmarkDecodeAndBind(b *testing.B) {
 // Avro header read as the worker reads it, then the body bound straight to
 // wire values.
 func BenchmarkDirectBind(b *testing.B) {
-	dec, raw := workloadValues(b)
+	for _, c := range createdAts {
+		b.Run("created_at="+string(c), func(b *testing.B) { benchDirectBind(b, c) })
+	}
+}
+
+func benchDirectBind(b *testing.B, c workload.CreatedAt) {
+	dec, raw := workloadValues(b, c)
 	const n = len(raw)
 	w := benchWriter(b)
 	t := &Task{lastStamp: map[connectors.TopicPartition]*int64{}, values: dec}
@@ -92,9 +107,10 @@ func BenchmarkDirectBind(b *testing.B) {
 	}
 }
 
-// workloadValues returns 1024 workload values in the Confluent wire format
-// and a converter that reads them (the registry is a fake).
-func workloadValues(b *testing.B) (*converters.AvroConverter, [1024][]byte) {
+// workloadValues returns 1024 workload values of a created_at variant in
+// the Confluent wire format and a converter that reads them (the registry
+// is a fake).
+func workloadValues(b *testing.B, c workload.CreatedAt) (*converters.AvroConverter, [1024][]byte) {
 	reg := srfake.New()
 	b.Cleanup(reg.Close)
 	enc := &converters.AvroConverter{}
@@ -107,7 +123,7 @@ func workloadValues(b *testing.B) (*converters.AvroConverter, [1024][]byte) {
 	g := workload.Generator{Seed: 42}
 	var raw [1024][]byte
 	for i := range raw {
-		v, err := enc.FromConnect(workload.Topic, workload.ConnectSchema, g.Order(uint64(i)).Struct())
+		v, err := enc.FromConnect(workload.Topic, c.Schema(), g.Order(uint64(i)).StructAs(c))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -16,14 +16,17 @@ import (
 
 // Direct binding: for Avro values whose fields map one to one onto columns
 // of natural types (string→text, long→bigint, timestamp-millis→timestamp,
-// array of string→list<text>, ...), the task reads the Avro body straight
+// a plain long→timestamp as epoch milliseconds, int→bigint, float→double,
+// array of string→list<text>, ...), plus now() into uuid and timeuuid
+// columns, the task reads the Avro body straight
 // into the driver's wire encoding, with no Connect Struct, no boxed values
 // and no per-value encoding by the driver: three allocations per record
 // instead of about fifty. Anything else (other types, nested paths, key or
 // header mappings, codecs, custom queries, counters, tuples, a null primary
 // key, a record that is a delete, a body that does not decode) takes the
 // general path, which decodes with the converter and binds as before, so
-// both paths write the same bytes (direct_test.go compares them).
+// both paths write the same bytes (direct_integration_test.go compares
+// them).
 
 // Direct implements connectors.DirectSink: Avro values are bound directly.
 func (t *Task) Direct(vc schemas.Converter) bool {
@@ -41,6 +44,7 @@ const maxDirectCols, maxDirectKey = 64, 8
 type directPlan struct {
 	writer *converters.AvroWriter
 	fields []directField // the writer's fields, in order
+	now    []int         // columns of now(): a new time UUID each
 }
 
 type directField struct {
@@ -61,9 +65,14 @@ const (
 	kindBytes
 	kindInt
 	kindLong
-	kindTimestamp // long, timestamp-millis
+	kindTimestamp // long (timestamp-millis or plain: epoch milliseconds)
 	kindDouble
 	kindFloat
+	kindIntBig       // int into bigint
+	kindIntTimestamp // int into timestamp: epoch milliseconds
+	kindIntVarint    // int into varint
+	kindLongVarint   // long into varint
+	kindFloatDouble  // float into double
 	kindBool
 	kindArray
 	kindMap
@@ -101,6 +110,15 @@ func (w *tableWriter) compilePlan(aw *converters.AvroWriter) *directPlan {
 	}
 	for ci, c := range w.cols {
 		m := c.mapping
+		if m.src == fromNow {
+			// The general path reports now() into other types, and a now()
+			// key groups by the UUID's own bytes there.
+			if t := c.meta.Type.Type(); ci < w.pkCount || (t != gocql.TypeUUID && t != gocql.TypeTimeUUID) {
+				return nil
+			}
+			p.now = append(p.now, ci)
+			continue
+		}
 		if m.src != fromValue || len(m.path) != 1 || m.path[0].isIdx || m.path[0].key != nil {
 			return nil
 		}
@@ -152,16 +170,36 @@ func directBinding(a *converters.AvroType, c gocql.TypeInfo, pk bool) (directKin
 		return 0, false
 	}
 	ct := c.Type()
+	// A number into a timestamp is epoch milliseconds, as the general
+	// path (and DataStax, with the default codec.unit) reads it; plans
+	// exist only without codec settings.
 	switch a.Kind {
 	case "string":
 		return kindText, ct == gocql.TypeText || ct == gocql.TypeVarchar
 	case "int":
-		return kindInt, ct == gocql.TypeInt
-	case "long":
-		if a.Logical == "timestamp-millis" {
-			return kindTimestamp, ct == gocql.TypeTimestamp
+		switch ct {
+		case gocql.TypeInt:
+			return kindInt, true
+		case gocql.TypeBigInt:
+			return kindIntBig, true
+		case gocql.TypeTimestamp:
+			return kindIntTimestamp, true
+		case gocql.TypeVarint:
+			return kindIntVarint, true
 		}
-		return kindLong, ct == gocql.TypeBigInt
+		return 0, false
+	case "long":
+		switch {
+		case ct == gocql.TypeTimestamp:
+			return kindTimestamp, true
+		case a.Logical != "":
+			return 0, false
+		case ct == gocql.TypeBigInt:
+			return kindLong, true
+		case ct == gocql.TypeVarint:
+			return kindLongVarint, true
+		}
+		return 0, false
 	}
 	if pk {
 		return 0, false
@@ -170,6 +208,9 @@ func directBinding(a *converters.AvroType, c gocql.TypeInfo, pk bool) (directKin
 	case "double":
 		return kindDouble, ct == gocql.TypeDouble
 	case "float":
+		if ct == gocql.TypeDouble {
+			return kindFloatDouble, true
+		}
 		return kindFloat, ct == gocql.TypeFloat
 	case "boolean":
 		return kindBool, ct == gocql.TypeBoolean
@@ -262,7 +303,7 @@ func (w *tableWriter) bindDirect(t *Task, p *directPlan, rec *connectors.SinkRec
 	}
 	// An Avro value never takes more than a quarter of its CQL form (an
 	// empty string in a list: 1 byte against 4), numbers at most 8 bytes.
-	slab, vals, args := t.arena.take(4*len(body)+8*n+12, n+2)
+	slab, vals, args := t.arena.take(4*len(body)+8*n+16*len(p.now)+12, n+2)
 	var nullArr [maxDirectCols]bool
 	// The primary key's parts: text, or a number written in decimal.
 	var keyText [maxDirectKey][]byte
@@ -314,7 +355,7 @@ func (w *tableWriter) bindDirect(t *Task, p *directPlan, rec *connectors.SinkRec
 				switch f.kind {
 				case kindText:
 					keyText[ci] = v
-				case kindTimestamp:
+				case kindTimestamp, kindIntTimestamp:
 					keyNum[ci], keyIsNum[ci] = time.UnixMilli(num).UnixNano(), true // a time.Time's key
 				default:
 					keyNum[ci], keyIsNum[ci] = num, true
@@ -331,6 +372,15 @@ func (w *tableWriter) bindDirect(t *Task, p *directPlan, rec *connectors.SinkRec
 	}
 	if cur.Left() != 0 {
 		return op{}, false
+	}
+	for _, ci := range p.now {
+		// As the general path: not a value of the record, so no write of
+		// its own (nonNull), and never a key column.
+		u := gocql.TimeUUID()
+		a := len(slab)
+		slab = append(slab, u[:]...)
+		vals[ci] = slab[a:]
+		size += 16
 	}
 	if w.deletable && nonNull == 0 {
 		return op{}, false // a delete: the general path decides it
@@ -393,20 +443,38 @@ func (f *directField) decode(cur *converters.AvroCursor, slab, body []byte) ([]b
 			b = body[:0] // an empty value, not a null
 		}
 		return slab, b, 0, true
-	case kindInt:
+	case kindInt, kindIntBig, kindIntTimestamp, kindIntVarint:
 		x, err := cur.Int()
 		if err != nil {
 			return slab, nil, 0, false
 		}
-		slab = binary.BigEndian.AppendUint32(slab, uint32(x))
+		switch f.kind {
+		case kindInt:
+			slab = binary.BigEndian.AppendUint32(slab, uint32(x))
+		case kindIntVarint:
+			slab = appendVarint(slab, int64(x))
+		default:
+			slab = binary.BigEndian.AppendUint64(slab, uint64(int64(x)))
+		}
 		return slab, slab[a:], int64(x), true
-	case kindLong, kindTimestamp:
+	case kindLong, kindTimestamp, kindLongVarint:
 		x, err := cur.Long()
 		if err != nil {
 			return slab, nil, 0, false
 		}
-		slab = binary.BigEndian.AppendUint64(slab, uint64(x))
+		if f.kind == kindLongVarint {
+			slab = appendVarint(slab, x)
+		} else {
+			slab = binary.BigEndian.AppendUint64(slab, uint64(x))
+		}
 		return slab, slab[a:], x, true
+	case kindFloatDouble:
+		b, err := cur.Fixed(4)
+		if err != nil {
+			return slab, nil, 0, false
+		}
+		d := float64(math.Float32frombits(binary.LittleEndian.Uint32(b)))
+		slab = binary.BigEndian.AppendUint64(slab, math.Float64bits(d))
 	case kindDouble, kindFloat:
 		size := int64(8)
 		if f.kind == kindFloat {
@@ -460,4 +528,18 @@ func (f *directField) decode(cur *converters.AvroCursor, slab, body []byte) ([]b
 		binary.BigEndian.PutUint32(slab[a:], uint32(count))
 	}
 	return slab, slab[a:], 0, true
+}
+
+// appendVarint appends n as a CQL varint: the shortest big-endian two's
+// complement, as the driver encodes a big.Int.
+func appendVarint(b []byte, n int64) []byte {
+	var full [8]byte
+	binary.BigEndian.PutUint64(full[:], uint64(n))
+	i := 0
+	// A leading byte is redundant when it only repeats the sign bit of
+	// the next one.
+	for i < 7 && ((full[i] == 0 && full[i+1]&0x80 == 0) || (full[i] == 0xff && full[i+1]&0x80 != 0)) {
+		i++
+	}
+	return append(b, full[i:]...)
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -39,6 +40,20 @@ const directSchema = `{"type":"record","name":"R","namespace":"t","fields":[
  {"name":"e","type":{"type":"enum","name":"E","symbols":["X","Y"]}}
 ]}`
 
+// widenSchema's numbers go into wider CQL types: int into bigint, varint
+// and timestamp, long into timestamp and varint, float into double.
+const widenSchema = `{"type":"record","name":"W","namespace":"t","fields":[
+ {"name":"pi","type":"int"},
+ {"name":"pl","type":"long"},
+ {"name":"pv","type":"long"},
+ {"name":"iv","type":"int"},
+ {"name":"lv","type":["null","long"]},
+ {"name":"fd","type":"float"},
+ {"name":"it","type":["int","null"]},
+ {"name":"lt","type":["null","long"]},
+ {"name":"ib","type":["null","int"]}
+]}`
+
 // Inner2 is defined before use inside Inner's array: a named reference.
 var directSchemaFull = strings.Replace(directSchema, `"items":"Inner2"`,
 	`"items":{"type":"record","name":"Inner2","fields":[{"name":"q","type":{"type":"fixed","name":"Inner2Fixed","size":3}},{"name":"z","type":["null","Inner2Fixed"]}]}`, 1)
@@ -54,6 +69,9 @@ func TestIntegrationDirectBindingMatchesGeneral(t *testing.T) {
 		`CREATE TABLE IF NOT EXISTS direct.t (cust bigint, id text, i int, d double, f float, ok boolean, ts timestamp, bl blob,
 		  l list<text>, s set<text>, m map<text,text>, n text, PRIMARY KEY ((cust), id, ts))`,
 		`CREATE TABLE IF NOT EXISTS direct.k (id text PRIMARY KEY, e text)`,
+		`CREATE TABLE IF NOT EXISTS direct.nowt (cust bigint, id text, n text, tu timeuuid, u uuid, PRIMARY KEY (cust, id))`,
+		`CREATE TABLE IF NOT EXISTS direct.widen (pi bigint, pl timestamp, pv varint, iv varint, lv varint, fd double, it timestamp,
+		  lt timestamp, ib bigint, PRIMARY KEY ((pi), pl, pv))`,
 	} {
 		if err := s.Query(q).Exec(); err != nil {
 			t.Fatal(err)
@@ -73,15 +91,24 @@ func TestIntegrationDirectBindingMatchesGeneral(t *testing.T) {
 	if err := conv.Configure(map[string]string{"schema.registry.url": reg.URL()}, false); err != nil {
 		t.Fatal(err)
 	}
-	wire := func(native map[string]any) []byte {
+	wsch, err := srclient.NewSchemaRegistryClient(reg.URL()).CreateSchema("w-value", widenSchema, srclient.Avro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wcodec, err := goavro.NewCodec(widenSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wireOf := func(codec *goavro.Codec, id int, native map[string]any) []byte {
 		body, err := codec.BinaryFromNative(nil, native)
 		if err != nil {
 			t.Fatal(err)
 		}
 		out := []byte{0, 0, 0, 0, 0}
-		binary.BigEndian.PutUint32(out[1:], uint32(sch.ID()))
+		binary.BigEndian.PutUint32(out[1:], uint32(id))
 		return append(out, body...)
 	}
+	wire := func(native map[string]any) []byte { return wireOf(codec, sch.ID(), native) }
 	base := func() map[string]any {
 		return map[string]any{"id": "a-1", "cust": int64(42), "skipme": map[string]any{"a": []any{
 			map[string]any{"z": nil, "q": []byte("abc")}, map[string]any{"z": goavro.Union("t.Inner2Fixed", []byte("xyz")), "q": []byte("def")}}},
@@ -124,36 +151,123 @@ func TestIntegrationDirectBindingMatchesGeneral(t *testing.T) {
 			m["l"], m["m"] = l, mm
 		}},
 	}
+	// bothWays binds one record directly and through Connect data.
+	bothWays := func(t *testing.T, w *tableWriter, topic string, raw []byte) op {
+		t.Helper()
+		task := &Task{lastStamp: map[connectors.TopicPartition]*int64{}, values: conv}
+		ws, err := conv.WriterSchema(topic, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := connectors.SinkRecord{Topic: topic, Offset: 1, Timestamp: time.UnixMilli(1000), Raw: &connectors.RawRecord{Value: raw}, ValueWriter: ws}
+		p := w.planFor(ws)
+		if p == nil {
+			t.Fatal("no direct plan for a schema of direct types")
+		}
+		direct, ok := w.bindDirect(task, p, &rec)
+		if !ok {
+			t.Fatal("record left the direct path")
+		}
+		gen := rec
+		if gen.Value, err = conv.ToConnect(topic, raw); err != nil {
+			t.Fatal(err)
+		}
+		general, err := w.bind(task, &gen, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		compareOps(t, w, direct, general)
+		return direct
+	}
 	for _, nullToUnset := range []bool{true, false} {
 		w := writer(t, mapping, nullToUnset, "t")
 		for _, v := range variants {
 			t.Run(fmt.Sprintf("%s/nullToUnset=%v", v.name, nullToUnset), func(t *testing.T) {
 				native := base()
 				v.change(native)
-				raw := wire(native)
-				task := &Task{lastStamp: map[connectors.TopicPartition]*int64{}, values: conv}
-				ws, err := conv.WriterSchema("t", raw)
-				if err != nil {
+				bothWays(t, w, "t", wire(native))
+			})
+		}
+	}
+
+	// now() columns: a time UUID of its own on either path.
+	for _, nullToUnset := range []bool{true, false} {
+		w := writer(t, "cust=value.cust, id=value.id, n=value.n, tu=now(), u=now()", nullToUnset, "nowt")
+		t.Run(fmt.Sprintf("now/nullToUnset=%v", nullToUnset), func(t *testing.T) {
+			direct := bothWays(t, w, "t", wire(base()))
+			if err := s.Query(direct.stmt, direct.args...).Exec(); err != nil {
+				t.Fatal(err)
+			}
+			var tu, u gocql.UUID
+			if err := s.Query("SELECT tu, u FROM direct.nowt WHERE cust = 42 AND id = 'a-1'").Scan(&tu, &u); err != nil {
+				t.Fatal(err)
+			}
+			if tu.Version() != 1 || u.Version() != 1 || tu == u {
+				t.Errorf("stored tu=%v u=%v, want two time UUIDs", tu, u)
+			}
+			// now() is no value of the record: with n null it is a delete,
+			// which the general path decides.
+			native := base()
+			native["n"] = nil
+			raw := wire(native)
+			ws, _ := conv.WriterSchema("t", raw)
+			rec := connectors.SinkRecord{Topic: "t", Raw: &connectors.RawRecord{Value: raw}, ValueWriter: ws}
+			task := &Task{lastStamp: map[connectors.TopicPartition]*int64{}, values: conv}
+			if _, ok := w.bindDirect(task, w.planFor(ws), &rec); ok {
+				t.Error("a delete with a now() column stayed on the direct path")
+			}
+		})
+	}
+
+	// Numbers into wider types, keys included.
+	widenBase := func() map[string]any {
+		return map[string]any{"pi": int32(-3), "pl": int64(1_700_000_000_123), "pv": int64(-129), "iv": int32(255),
+			"lv": goavro.Union("long", int64(-1)), "fd": float32(-2.25), "it": goavro.Union("int", int32(86_400_000)),
+			"lt": goavro.Union("long", int64(-5)), "ib": goavro.Union("int", int32(-7))}
+	}
+	widenVariants := []struct {
+		name   string
+		change func(map[string]any)
+	}{
+		{"all set", func(map[string]any) {}},
+		{"nulls", func(m map[string]any) { m["lv"], m["it"], m["lt"], m["ib"] = nil, nil, nil, nil }},
+		{"zeros", func(m map[string]any) {
+			m["pi"], m["pl"], m["pv"], m["iv"], m["fd"] = int32(0), int64(0), int64(0), int32(0), float32(0)
+		}},
+		{"extremes", func(m map[string]any) {
+			m["pi"], m["pl"], m["pv"], m["iv"] = int32(math.MinInt32), int64(math.MaxInt64), int64(math.MinInt64), int32(math.MaxInt32)
+			m["lv"], m["fd"] = goavro.Union("long", int64(math.MaxInt64)), float32(math.MaxFloat32)
+			m["it"], m["lt"], m["ib"] = goavro.Union("int", int32(math.MinInt32)), goavro.Union("long", int64(math.MinInt64)), goavro.Union("int", int32(math.MaxInt32))
+		}},
+		{"odd floats", func(m map[string]any) { m["fd"] = float32(math.SmallestNonzeroFloat32) }},
+		{"infinite float", func(m map[string]any) { m["fd"] = float32(math.Inf(-1)) }},
+		{"NaN", func(m map[string]any) { m["fd"] = float32(math.NaN()) }},
+	}
+	widenMapping := "pi=value.pi, pl=value.pl, pv=value.pv, iv=value.iv, lv=value.lv, fd=value.fd, it=value.it, lt=value.lt, ib=value.ib"
+	for _, nullToUnset := range []bool{true, false} {
+		w := writer(t, widenMapping, nullToUnset, "widen")
+		for _, v := range widenVariants {
+			t.Run(fmt.Sprintf("widen/%s/nullToUnset=%v", v.name, nullToUnset), func(t *testing.T) {
+				native := widenBase()
+				v.change(native)
+				direct := bothWays(t, w, "w", wireOf(wcodec, wsch.ID(), native))
+				if v.name != "all set" {
+					return
+				}
+				// What Cassandra stores: numbers into timestamps are epoch
+				// milliseconds.
+				if err := s.Query(direct.stmt, direct.args...).Exec(); err != nil {
 					t.Fatal(err)
 				}
-				rec := connectors.SinkRecord{Topic: "t", Offset: 1, Timestamp: time.UnixMilli(1000), Raw: &connectors.RawRecord{Value: raw}, ValueWriter: ws}
-				p := w.planFor(ws)
-				if p == nil {
-					t.Fatal("no direct plan for a schema of direct types")
-				}
-				direct, ok := w.bindDirect(task, p, &rec)
-				if !ok {
-					t.Fatal("record left the direct path")
-				}
-				gen := rec
-				if gen.Value, err = conv.ToConnect("t", raw); err != nil {
+				var it, lt time.Time
+				var iv, lv int64
+				var fd float64
+				if err := s.Query("SELECT it, lt, iv, lv, fd FROM direct.widen WHERE pi = -3 AND pl = 1700000000123 AND pv = -129").Scan(&it, &lt, &iv, &lv, &fd); err != nil {
 					t.Fatal(err)
 				}
-				general, err := w.bind(task, &gen, time.Now())
-				if err != nil {
-					t.Fatal(err)
+				if !it.Equal(time.UnixMilli(86_400_000)) || !lt.Equal(time.UnixMilli(-5)) || iv != 255 || lv != -1 || fd != -2.25 {
+					t.Errorf("stored it=%v lt=%v iv=%d lv=%d fd=%v, want %v %v 255 -1 -2.25", it, lt, iv, lv, fd, time.UnixMilli(86_400_000), time.UnixMilli(-5))
 				}
-				compareOps(t, w, direct, general)
 			})
 		}
 	}
@@ -165,6 +279,19 @@ func TestIntegrationDirectBindingMatchesGeneral(t *testing.T) {
 		task := &Task{lastStamp: map[connectors.TopicPartition]*int64{}, values: conv}
 		if p := writer(t, "id=value.id, e=value.e", true, "k").planFor(ws); p != nil {
 			t.Error("an enum column got a direct plan")
+		}
+		// A number into a timestamp is milliseconds only without codec
+		// settings: with codec.unit=SECONDS the general path reads it.
+		wraw := wireOf(wcodec, wsch.ID(), widenBase())
+		wws, err := conv.WriterSchema("w", wraw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seconds := writer(t, widenMapping, true, "widen")
+		seconds.ts.codec = defaultCodec()
+		seconds.ts.codec.unit = time.Second
+		if p := seconds.planFor(wws); p != nil {
+			t.Error("a table with codec.unit=SECONDS got a direct plan")
 		}
 		nulls := base()
 		nulls["d"], nulls["f"], nulls["n"] = nil, nil, nil
@@ -234,6 +361,20 @@ func compareOps(t *testing.T, w *tableWriter, direct, general op) {
 		if i < n {
 			name = w.cols[i].meta.Name
 		}
+		if i < n && w.cols[i].mapping.src == fromNow {
+			// A new time UUID on each path: both of the moment of the bind.
+			var du, gu gocql.UUID
+			if err := gocql.Unmarshal(types[i], mustMarshal(t, types[i], direct.args[i]), &du); err != nil {
+				t.Fatalf("column %s: direct: %v", name, err)
+			}
+			if err := gocql.Unmarshal(types[i], mustMarshal(t, types[i], general.args[i]), &gu); err != nil {
+				t.Fatalf("column %s: general: %v", name, err)
+			}
+			if du.Version() != 1 || gu.Version() != 1 || du == gu || time.Since(du.Time()) > time.Minute || time.Since(gu.Time()) > time.Minute {
+				t.Errorf("column %s: direct %v, general %v; want two recent time UUIDs", name, du, gu)
+			}
+			continue
+		}
 		du, gu := direct.args[i] == gocql.UnsetValue, general.args[i] == gocql.UnsetValue
 		if du || gu {
 			if du != gu {
@@ -259,6 +400,15 @@ func compareOps(t *testing.T, w *tableWriter, direct, general op) {
 			t.Errorf("column %s: direct %x, general %x", name, db, gb)
 		}
 	}
+}
+
+func mustMarshal(t *testing.T, typ gocql.TypeInfo, v any) []byte {
+	t.Helper()
+	b, err := gocql.Marshal(typ, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // sortedMapEntries rewrites an encoded map with its entries in key order,

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/schemas"
 )
@@ -347,4 +349,36 @@ func (m *mapping) extract(rec *connectors.SinkRecord, now time.Time) (any, error
 		}
 	}
 	return v, nil
+}
+
+// classCodecNotFound is the Java driver's failure for a value it has no
+// codec for, such as now()'s UUID into a column that is not a UUID.
+const classCodecNotFound = driverErrors + "type.codec.CodecNotFoundException"
+
+// nowValue is now()'s value for a column of type t. As in the DataStax
+// connector, now() is a time-based UUID generated for each column of each
+// record (two now() columns of a record differ), so it fits only uuid and
+// timeuuid columns: any other type fails the record, as DataStax's driver
+// finds no codec for a UUID into it.
+func nowValue(t gocql.TypeInfo) (gocql.UUID, error) {
+	switch t.Type() {
+	case gocql.TypeUUID, gocql.TypeTimeUUID:
+		return gocql.TimeUUID(), nil
+	}
+	name, ok := javaTypeNames[t.Type()]
+	if !ok {
+		name = typeName(t)
+	}
+	return gocql.UUID{}, &mappingError{class: classCodecNotFound,
+		msg: fmt.Sprintf("Codec not found for requested operation: [%s <-> java.util.UUID]", name)}
+}
+
+// javaTypeNames are the Java driver's names of the native CQL types, as
+// its messages print them.
+var javaTypeNames = map[gocql.Type]string{
+	gocql.TypeAscii: "ASCII", gocql.TypeBigInt: "BIGINT", gocql.TypeBlob: "BLOB", gocql.TypeBoolean: "BOOLEAN",
+	gocql.TypeCounter: "COUNTER", gocql.TypeDecimal: "DECIMAL", gocql.TypeDouble: "DOUBLE", gocql.TypeFloat: "FLOAT",
+	gocql.TypeInt: "INT", gocql.TypeText: "TEXT", gocql.TypeVarchar: "TEXT", gocql.TypeTimestamp: "TIMESTAMP",
+	gocql.TypeVarint: "VARINT", gocql.TypeInet: "INET", gocql.TypeDate: "DATE", gocql.TypeTime: "TIME",
+	gocql.TypeSmallInt: "SMALLINT", gocql.TypeTinyInt: "TINYINT", gocql.TypeDuration: "DURATION",
 }

@@ -116,6 +116,14 @@ func (w *tableWriter) queryArgs(rec *connectors.SinkRecord, now time.Time, ttl, 
 		case timestampColumn:
 			v = stamp
 		default:
+			if a.mapping.src == fromNow {
+				u, err := nowValue(a.typ)
+				if err != nil {
+					return nil, "", 0, a.name, err
+				}
+				v = u
+				break
+			}
 			raw, err := a.mapping.extract(rec, now)
 			var missing *errMissing
 			switch {

@@ -364,6 +364,12 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 				unmapped = append(unmapped, c.name)
 			}
 			cv = gocql.UnsetValue
+		} else if c.mapping.src == fromNow {
+			u, err := nowValue(c.meta.Type)
+			if err != nil {
+				return fail(c.meta.Name, err)
+			}
+			cv = u
 		} else {
 			var err error
 			if w.ts.codec != nil {
