@@ -96,6 +96,9 @@ type HerderConfig struct {
 	ScheduledRebalanceDelay time.Duration
 	// Loggers receives cluster-scoped logger levels; nil ignores them.
 	Loggers *logging.Registry
+	// ConfigTransform resolves config provider placeholders of connector
+	// and task configs when they start; stored configs keep them.
+	ConfigTransform func(map[string]string) (map[string]string, error)
 }
 
 // NewHerder builds a herder; Run starts it.
@@ -111,6 +114,7 @@ func NewHerder(c HerderConfig) *Herder {
 		h.syncWait = 3 * time.Second
 	}
 	h.rt = newRuntime(c.Logger, h, c.NewTask, c.StopTimeout)
+	h.rt.transform = c.ConfigTransform
 	return h
 }
 
