@@ -74,6 +74,9 @@ func run(args []string) error {
 		return err
 	}
 	applyEnv(props, os.Environ())
+	if props, err = resolveWorkerProps(props); err != nil {
+		return err
+	}
 	cfg, err := worker.ParseConfig(props, mode == "distributed", log)
 	if err != nil {
 		return err

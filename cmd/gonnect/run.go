@@ -19,6 +19,7 @@ import (
 	"github.com/gonnect/gonnect/internal/properties"
 	"github.com/gonnect/gonnect/restapi"
 	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/worker/clientsecurity"
 	"github.com/gonnect/gonnect/worker/storage"
 )
 
@@ -31,9 +32,24 @@ const startTimeout = 2 * time.Minute
 func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry, cfg *worker.Config, connectorFiles []string) error {
 	began := time.Now()
 	bootstrap := cfg.Bootstrap()
-	secProps := clientSecurityProps(cfg)
+	sec, err := clientsecurity.Parse(clientSecurityProps(cfg))
+	if err != nil {
+		return fmt.Errorf("invalid worker configuration: %w", err)
+	}
+	providers, err := workerProviders(cfg)
+	if err != nil {
+		return err
+	}
+	secProps := sec.Librdkafka()
 	sctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
+	// librdkafka retries refused connections quietly: a wrong password or
+	// an untrusted certificate is reported here, at once.
+	if sec.Protocol != "PLAINTEXT" {
+		if err := sec.Check(sctx, cfg.Values.List(worker.BootstrapServers)); err != nil {
+			return err
+		}
+	}
 	clusterID, err := storage.ClusterID(sctx, bootstrap, secProps)
 	if err != nil {
 		return err
@@ -62,8 +78,13 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 		Logger: loggers.Logger("org.apache.kafka.connect.runtime.Herder"), WorkerID: workerID, ClusterID: clusterID, Loggers: loggers,
 		StopTimeout: cfg.Millis(worker.TaskShutdownTimeout),
 		Validate: func(ctx context.Context, plugin string, config map[string]string) (configdef.Infos, error) {
-			return validateConnector(ctx, plugin, defaults, config)
+			resolved, err := providers.Transform(config)
+			if err != nil {
+				return configdef.Infos{}, fmt.Errorf("resolving config provider placeholders: %w", err)
+			}
+			return validateConnector(ctx, plugin, defaults, resolved)
 		},
+		ConfigTransform: providers.Transform,
 	}
 	var herder *worker.Herder
 	if cfg.Distributed {
@@ -87,7 +108,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 		configs, status = cs, ss
 		offsets = &storage.OffsetAdmin{Bootstrap: bootstrap, ClientProps: secProps, Source: ofs}
 		herderCfg.NewTask = newTaskFactory(cfg, loggers, ofs)
-		m, err := newGroupMember(cfg, url, loggers)
+		m, err := newGroupMember(cfg, url, loggers, sec.FranzOpts())
 		if err != nil {
 			return err
 		}
@@ -160,8 +181,9 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 	}
 }
 
-// clientSecurityProps passes the worker's client security settings
-// (security.protocol, sasl.*, ssl.*) to every Kafka client it creates.
+// clientSecurityProps are the worker's client security settings
+// (security.protocol, sasl.*, ssl.*) every Kafka client it creates starts
+// from, in the Java clients' spelling.
 func clientSecurityProps(cfg *worker.Config) map[string]string {
 	out := map[string]string{}
 	for k, v := range cfg.Raw {

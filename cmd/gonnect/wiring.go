@@ -15,6 +15,7 @@ import (
 	"github.com/gonnect/gonnect/worker"
 	"github.com/gonnect/gonnect/worker/group"
 	"github.com/gonnect/gonnect/worker/task"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	// Built-in connectors register themselves.
 	_ "github.com/gonnect/gonnect/connectors/cassandra"
@@ -40,7 +41,7 @@ func converterPlugins() []restapi.PluginInfo {
 	return out
 }
 
-func newGroupMember(cfg *worker.Config, url string, loggers *logging.Registry) (*worker.GroupMembership, error) {
+func newGroupMember(cfg *worker.Config, url string, loggers *logging.Registry, clientOpts []kgo.Opt) (*worker.GroupMembership, error) {
 	v := cfg.Values
 	protocol := strings.ToLower(v.String(worker.ConnectProtocol))
 	if protocol == "eager" {
@@ -50,7 +51,8 @@ func newGroupMember(cfg *worker.Config, url string, loggers *logging.Registry) (
 		Brokers: v.List(worker.BootstrapServers), GroupID: v.String(worker.GroupID), WorkerURL: url, Protocol: protocol,
 		SessionTimeout: cfg.Millis(worker.SessionTimeout), HeartbeatInterval: cfg.Millis(worker.HeartbeatInterval),
 		RebalanceTimeout: cfg.Millis(worker.RebalanceTimeout), ScheduledRebalanceMaxDelay: cfg.Millis(worker.ScheduledRebalanceDelay),
-		Logger: loggers.Logger("org.apache.kafka.connect.runtime.distributed.WorkerCoordinator"),
+		Logger:     loggers.Logger("org.apache.kafka.connect.runtime.distributed.WorkerCoordinator"),
+		ClientOpts: clientOpts,
 	})
 }
 
@@ -69,8 +71,8 @@ func converterConfig(workerCfg *worker.Config, connCfg map[string]string) map[st
 }
 
 // clientProps merges worker client settings (prefix) with the connector's
-// overrides (override prefix).
-func clientProps(workerCfg *worker.Config, connCfg map[string]string, prefix, override string) map[string]string {
+// overrides (override prefix), then translates them for librdkafka.
+func clientProps(workerCfg *worker.Config, connCfg map[string]string, prefix, override string) (map[string]string, error) {
 	out := clientSecurityProps(workerCfg)
 	for k, v := range workerCfg.WithPrefix(prefix) {
 		out[k] = v
@@ -80,7 +82,11 @@ func clientProps(workerCfg *worker.Config, connCfg map[string]string, prefix, ov
 			out[strings.TrimPrefix(k, override)] = v
 		}
 	}
-	return out
+	lib, err := librdkafkaProps(out)
+	if err != nil {
+		return nil, fmt.Errorf("%s client settings (worker %s*, connector %s*): %w", strings.TrimSuffix(prefix, "."), prefix, override, err)
+	}
+	return lib, nil
 }
 
 // simpleHeader reads header bytes as text, like Connect's
@@ -105,21 +111,29 @@ func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.
 		if err != nil {
 			return nil, err
 		}
+		producerProps, err := clientProps(cfg, connCfg, "producer.", "producer.override.")
+		if err != nil {
+			return nil, err
+		}
 		conn := p.New()
 		log := loggers.Logger("org.apache.kafka.connect.runtime.WorkerTask").With("connector", id.Connector)
 		switch c := conn.(type) {
 		case connectors.SinkConnector:
+			consumerProps, err := clientProps(cfg, connCfg, "consumer.", "consumer.override.")
+			if err != nil {
+				return nil, err
+			}
 			return task.NewSinkRunner(task.SinkConfig{
 				ID: id, Bootstrap: bootstrap,
-				ConsumerProps:   clientProps(cfg, connCfg, "consumer.", "consumer.override."),
-				ProducerProps:   clientProps(cfg, connCfg, "producer.", "producer.override."),
+				ConsumerProps:   consumerProps,
+				ProducerProps:   producerProps,
 				ConnectorConfig: connCfg, TaskConfig: taskCfg, CommitInterval: interval,
 				KeyConverter: key, ValueConverter: val, KeyClass: cc["key.converter"], ValueClass: cc["value.converter"],
 				TaskClass: taskCfg["task.class"], Header: simpleHeader, Task: c.NewTask(), Listener: l, Logger: log,
 			})
 		case connectors.SourceConnector:
 			return task.NewSourceRunner(task.SourceConfig{
-				ID: id, Bootstrap: bootstrap, ProducerProps: clientProps(cfg, connCfg, "producer.", "producer.override."),
+				ID: id, Bootstrap: bootstrap, ProducerProps: producerProps,
 				TaskConfig: taskCfg, CommitInterval: interval, KeyConverter: key, ValueConverter: val,
 				Task: c.NewTask(), Offsets: offsets, Listener: l, Logger: log,
 			}), nil

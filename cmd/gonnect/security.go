@@ -1,0 +1,43 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/worker/clientsecurity"
+	"github.com/gonnect/gonnect/worker/configprovider"
+)
+
+// resolveWorkerProps replaces the config provider placeholders of the
+// worker's own properties, as Connect's WorkerConfig does when it is built.
+func resolveWorkerProps(props map[string]string) (map[string]string, error) {
+	ps, err := configprovider.FromConfig(props)
+	if err != nil {
+		return nil, fmt.Errorf("invalid worker configuration: %w", err)
+	}
+	out, err := ps.Transform(props)
+	if err != nil {
+		return nil, fmt.Errorf("resolving the worker configuration: %w", err)
+	}
+	return out, nil
+}
+
+// workerProviders are the config providers the worker declares, applied
+// to connector configurations when connectors and tasks start.
+func workerProviders(cfg *worker.Config) (configprovider.Providers, error) {
+	ps, err := configprovider.FromConfig(cfg.Raw)
+	if err != nil {
+		return nil, fmt.Errorf("invalid worker configuration: %w", err)
+	}
+	return ps, nil
+}
+
+// librdkafkaProps translates a client property set written as for Java's
+// clients into librdkafka's; what cannot be honoured is an error naming it.
+func librdkafkaProps(props map[string]string) (map[string]string, error) {
+	s, err := clientsecurity.Parse(props)
+	if err != nil {
+		return nil, err
+	}
+	return s.Librdkafka(), nil
+}
