@@ -36,6 +36,9 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 	if err != nil {
 		return fmt.Errorf("invalid worker configuration: %w", err)
 	}
+	for _, k := range sec.Unknown {
+		log.Warn("worker setting is no Kafka client security setting, ignored", "key", k)
+	}
 	providers, err := workerProviders(cfg)
 	if err != nil {
 		return err

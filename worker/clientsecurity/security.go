@@ -65,6 +65,18 @@ var unsupported = map[string]string{
 	"sasl.login.class":                   "Java login classes cannot run in this worker",
 }
 
+// known are the Java client's other security keys that Parse reads; keys
+// under inertPrefixes act only for mechanisms gonnect refuses (GSSAPI,
+// OAUTHBEARER), so with PLAIN and SCRAM they change nothing, in Java as here.
+var known = map[string]bool{
+	SecurityProtocol: true, SASLMechanism: true, SASLJAASConfig: true, SSLProtocol: true, SSLEnabledProtocols: true,
+	SSLEndpointAlgorithm: true, SSLTruststoreType: true, SSLTruststoreLocation: true, SSLTruststorePassword: true,
+	SSLTruststoreCerts: true, SSLKeystoreType: true, SSLKeystoreLocation: true, SSLKeystorePassword: true, SSLKeystoreKey: true,
+	SSLKeystoreCertChain: true, SSLKeyPassword: true, SSLKeyManagerAlgorithm: true, SSLTrustManagerAlgoritm: true,
+}
+
+var inertPrefixes = []string{"sasl.kerberos.", "sasl.login.", "sasl.oauthbearer."}
+
 // librdkafkaOnly are librdkafka's own spellings of what the Java keys
 // say: refused, since the group-membership client would not see them.
 var librdkafkaOnly = map[string]string{
@@ -87,6 +99,10 @@ type Settings struct {
 	Key            any // crypto.PrivateKey of Chain[0]
 	VerifyHostname bool
 	MinTLS, MaxTLS uint16
+	// Unknown are security-looking keys that are no Java client setting
+	// (e.g. a server's ssl.client.auth): ignored, as Java's clients do,
+	// for the caller to warn about.
+	Unknown []string
 	// rest are the non-security properties, passed to librdkafka as given.
 	rest map[string]string
 }
@@ -100,6 +116,15 @@ func (s *Settings) Describe() string {
 		return fmt.Sprintf("security.protocol=%s, sasl.mechanism=%s", s.Protocol, s.Mechanism)
 	}
 	return "security.protocol=" + s.Protocol
+}
+
+func hasPrefix(k string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func isSecurityKey(k string) bool {
@@ -133,6 +158,9 @@ func Parse(props map[string]string) (*Settings, error) {
 		}
 		if java, ok := librdkafkaOnly[k]; ok {
 			return nil, fmt.Errorf("configuration %s is librdkafka's; use the Java client setting %s (gonnect translates it for all its Kafka clients)", k, java)
+		}
+		if _, ok := unsupported[k]; isSecurityKey(k) && !ok && !known[k] && !hasPrefix(k, inertPrefixes) {
+			s.Unknown = append(s.Unknown, k)
 		}
 	}
 	s.Protocol = strings.ToUpper(get(SecurityProtocol, "PLAINTEXT"))
@@ -326,7 +354,7 @@ func (s *Settings) TLSConfig() *tls.Config {
 	return c
 }
 
-// Mechanism is the franz-go SASL mechanism, nil without SASL.
+// SASLMechanism is the franz-go SASL mechanism, nil without SASL.
 func (s *Settings) SASLMechanism() sasl.Mechanism {
 	switch s.Mechanism {
 	case "PLAIN":

@@ -22,11 +22,11 @@ import (
 )
 
 type testPKI struct {
-	dir            string
-	ca, otherCA    *x509.Certificate
-	server, client tls.Certificate
-	clientKey      *ecdsa.PrivateKey
-	clientCert     *x509.Certificate
+	dir         string
+	ca, otherCA *x509.Certificate
+	server      tls.Certificate
+	clientKey   *ecdsa.PrivateKey
+	clientCert  *x509.Certificate
 }
 
 func newCert(t *testing.T, tmpl *x509.Certificate, parent *x509.Certificate, parentKey any) (*x509.Certificate, *ecdsa.PrivateKey) {
@@ -180,6 +180,9 @@ func TestParseTranslates(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s, err := Parse(c.props)
+			if err == nil && len(s.Unknown) > 0 {
+				t.Errorf("unknown keys %v", s.Unknown)
+			}
 			if c.err != "" {
 				if err == nil || !strings.Contains(err.Error(), c.err) {
 					t.Fatalf("error = %v, want it to contain %q", err, c.err)
@@ -207,6 +210,19 @@ func TestParseTranslates(t *testing.T) {
 				t.Errorf("franz-go TLS config for %s", got["security.protocol"])
 			}
 		})
+	}
+}
+
+func TestParseReportsUnknownKeys(t *testing.T) {
+	s, err := Parse(map[string]string{"ssl.client.auth": "required", "ssl.truststore.locaton": "/x", "sasl.kerberos.service.name": "kafka", "linger.ms": "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(s.Unknown, ",") != "ssl.client.auth,ssl.truststore.locaton" {
+		t.Fatalf("unknown = %v", s.Unknown)
+	}
+	if _, ok := s.Librdkafka()["ssl.client.auth"]; ok {
+		t.Fatal("an unknown key reached librdkafka")
 	}
 }
 
