@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"strings"
 
 	"github.com/gonnect/gonnect/worker"
 	"github.com/gonnect/gonnect/worker/clientsecurity"
@@ -34,10 +36,35 @@ func workerProviders(cfg *worker.Config) (configprovider.Providers, error) {
 
 // librdkafkaProps translates a client property set written as for Java's
 // clients into librdkafka's; what cannot be honoured is an error naming it.
-func librdkafkaProps(props map[string]string) (map[string]string, error) {
+// Credentials of a connector's own (check) are tried on the brokers first:
+// librdkafka would retry a refused login quietly where Java's client fails
+// the task; the worker's were checked at start-up.
+func librdkafkaProps(props map[string]string, check bool, bootstrap []string) (map[string]string, error) {
 	s, err := clientsecurity.Parse(props)
 	if err != nil {
 		return nil, err
 	}
+	if check && s.Protocol != "PLAINTEXT" {
+		if err := checkCredentials(s, bootstrap); err != nil {
+			return nil, err
+		}
+	}
 	return s.Librdkafka(), nil
+}
+
+// checkCredentials tries settings on the brokers (a variable for tests).
+var checkCredentials = func(s *clientsecurity.Settings, bootstrap []string) error {
+	return s.Check(context.Background(), bootstrap)
+}
+
+// overridesSecurity reports whether a connector sets security settings of
+// its own under the override prefix.
+func overridesSecurity(connCfg map[string]string, override string) bool {
+	for k := range connCfg {
+		if r, ok := strings.CutPrefix(k, override); ok &&
+			(strings.HasPrefix(r, "security.") || strings.HasPrefix(r, "sasl.") || strings.HasPrefix(r, "ssl.")) {
+			return true
+		}
+	}
+	return false
 }

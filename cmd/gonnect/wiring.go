@@ -82,7 +82,7 @@ func clientProps(workerCfg *worker.Config, connCfg map[string]string, prefix, ov
 			out[strings.TrimPrefix(k, override)] = v
 		}
 	}
-	lib, err := librdkafkaProps(out)
+	lib, err := librdkafkaProps(out, overridesSecurity(connCfg, override), workerCfg.Values.List(worker.BootstrapServers))
 	if err != nil {
 		return nil, fmt.Errorf("%s client settings (worker %s*, connector %s*): %w", strings.TrimSuffix(prefix, "."), prefix, override, err)
 	}

@@ -179,6 +179,17 @@ func TestIntegrationSecuredCluster(t *testing.T) {
 		t.Fatalf("config topic (%d records) holds no placeholder", len(records))
 	}
 
+	// A connector's own credentials, when wrong, fail its task saying why.
+	bad := map[string]string{"connector.class": "FileStreamSink", "tasks.max": "1", "topics": topic, "file": filepath.Join(t.TempDir(), "bad.txt"),
+		"consumer.override.sasl.jaas.config": scramJAAS("wrong-password")}
+	if code, body, _ := do("PUT", w1.url()+"/connectors/bad-"+name+"/config", bad); code != 201 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	eventually(t, 60*time.Second, "task with a wrong password FAILED with the reason", func() (bool, string) {
+		s, ok := statusOf(t, w1.url(), "bad-"+name)
+		return ok && len(s.Tasks) == 1 && s.Tasks[0].State == "FAILED" && strings.Contains(s.Tasks[0].Trace, "authentication failed"), fmt.Sprintf("%+v", s)
+	})
+
 	// Measured on the same broker: a plaintext worker's start-up.
 	plain := newCluster(t, nil)
 	p1 := plain.start()
