@@ -387,7 +387,7 @@ func (s *Settings) Check(ctx context.Context, bootstrap []string) error {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	var last error
-	opts := append([]kgo.Opt{kgo.SeedBrokers(bootstrap...), kgo.DialTimeout(5 * time.Second), kgo.RequestRetries(0),
+	opts := append([]kgo.Opt{kgo.SeedBrokers(bootstrap...), kgo.DialTimeout(5 * time.Second), kgo.RequestRetries(len(bootstrap)-1),
 		kgo.WithHooks(dialHook{&last})}, s.FranzOpts()...)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
