@@ -52,6 +52,19 @@ func librdkafkaProps(props map[string]string, check bool, bootstrap []string) (m
 	return s.Librdkafka(), nil
 }
 
+// checkClientProps translates a task's consumer and producer settings,
+// failing the task with what cannot be honoured, and tries the
+// connector's own credentials on the brokers.
+func checkClientProps(workerCfg *worker.Config, connCfg map[string]string) error {
+	for _, c := range []struct{ prefix, override string }{{"consumer.", "consumer.override."}, {"producer.", "producer.override."}} {
+		props := mergedClientProps(workerCfg, connCfg, c.prefix, c.override)
+		if _, err := librdkafkaProps(props, overridesSecurity(connCfg, c.override), workerCfg.Values.List(worker.BootstrapServers)); err != nil {
+			return fmt.Errorf("%s client settings (worker %s*, connector %s*): %w", strings.TrimSuffix(c.prefix, "."), c.prefix, c.override, err)
+		}
+	}
+	return nil
+}
+
 // checkCredentials tries settings on the brokers (a variable for tests).
 var checkCredentials = func(s *clientsecurity.Settings, bootstrap []string) error {
 	return s.Check(context.Background(), bootstrap)

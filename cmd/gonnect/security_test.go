@@ -35,7 +35,7 @@ func TestClientPropsTranslate(t *testing.T) {
 		{name: "top level for producers", prefix: "producer.", override: "producer.override.",
 			want: map[string]string{"sasl.username": "worker", "linger.ms": "7"}},
 		{name: "connector override wins", prefix: "consumer.", override: "consumer.override.",
-			conn: map[string]string{"consumer.override.sasl.mechanism": "SCRAM-SHA-256", "producer.override.sasl.mechanism": "GSSAPI"},
+			conn: map[string]string{"consumer.override.sasl.mechanism": "SCRAM-SHA-256"},
 			want: map[string]string{"sasl.username": "consumer", "sasl.mechanisms": "SCRAM-SHA-256"}, checked: true},
 		{name: "a refused override fails the client", prefix: "consumer.", override: "consumer.override.",
 			conn: map[string]string{"consumer.override.sasl.jaas.config": jaas("bad")}, err: "refused bad"},
@@ -52,7 +52,8 @@ func TestClientPropsTranslate(t *testing.T) {
 				}
 				return nil
 			}
-			got, err := clientProps(cfg, c.conn, c.prefix, c.override)
+			err := checkClientProps(cfg, c.conn)
+			got := clientProps(cfg, c.conn, c.prefix, c.override)
 			if c.err != "" {
 				if err == nil || !strings.Contains(err.Error(), c.err) {
 					t.Fatalf("error = %v, want %q", err, c.err)

@@ -71,8 +71,14 @@ func converterConfig(workerCfg *worker.Config, connCfg map[string]string) map[st
 }
 
 // clientProps merges worker client settings (prefix) with the connector's
-// overrides (override prefix), then translates them for librdkafka.
-func clientProps(workerCfg *worker.Config, connCfg map[string]string, prefix, override string) (map[string]string, error) {
+// overrides (override prefix), translated for librdkafka (checkClientProps
+// reported what cannot be translated before).
+func clientProps(workerCfg *worker.Config, connCfg map[string]string, prefix, override string) map[string]string {
+	lib, _ := librdkafkaProps(mergedClientProps(workerCfg, connCfg, prefix, override), false, nil)
+	return lib
+}
+
+func mergedClientProps(workerCfg *worker.Config, connCfg map[string]string, prefix, override string) map[string]string {
 	out := clientSecurityProps(workerCfg)
 	for k, v := range workerCfg.WithPrefix(prefix) {
 		out[k] = v
@@ -82,11 +88,7 @@ func clientProps(workerCfg *worker.Config, connCfg map[string]string, prefix, ov
 			out[strings.TrimPrefix(k, override)] = v
 		}
 	}
-	lib, err := librdkafkaProps(out, overridesSecurity(connCfg, override), workerCfg.Values.List(worker.BootstrapServers))
-	if err != nil {
-		return nil, fmt.Errorf("%s client settings (worker %s*, connector %s*): %w", strings.TrimSuffix(prefix, "."), prefix, override, err)
-	}
-	return lib, nil
+	return out
 }
 
 // simpleHeader reads header bytes as text, like Connect's
@@ -102,6 +104,9 @@ func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.
 	bootstrap := cfg.Bootstrap()
 	interval := cfg.Millis(worker.OffsetFlushInterval)
 	return func(id worker.TaskID, p connectors.Plugin, connCfg, taskCfg map[string]string, l worker.TaskListener) (worker.TaskRunner, error) {
+		if err := checkClientProps(cfg, connCfg); err != nil {
+			return nil, err
+		}
 		cc := converterConfig(cfg, connCfg)
 		key, err := converters.FromConfig(cc, "key.converter", true)
 		if err != nil {
@@ -111,29 +116,21 @@ func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.
 		if err != nil {
 			return nil, err
 		}
-		producerProps, err := clientProps(cfg, connCfg, "producer.", "producer.override.")
-		if err != nil {
-			return nil, err
-		}
 		conn := p.New()
 		log := loggers.Logger("org.apache.kafka.connect.runtime.WorkerTask").With("connector", id.Connector)
 		switch c := conn.(type) {
 		case connectors.SinkConnector:
-			consumerProps, err := clientProps(cfg, connCfg, "consumer.", "consumer.override.")
-			if err != nil {
-				return nil, err
-			}
 			return task.NewSinkRunner(task.SinkConfig{
 				ID: id, Bootstrap: bootstrap,
-				ConsumerProps:   consumerProps,
-				ProducerProps:   producerProps,
+				ConsumerProps:   clientProps(cfg, connCfg, "consumer.", "consumer.override."),
+				ProducerProps:   clientProps(cfg, connCfg, "producer.", "producer.override."),
 				ConnectorConfig: connCfg, TaskConfig: taskCfg, CommitInterval: interval,
 				KeyConverter: key, ValueConverter: val, KeyClass: cc["key.converter"], ValueClass: cc["value.converter"],
 				TaskClass: taskCfg["task.class"], Header: simpleHeader, Task: c.NewTask(), Listener: l, Logger: log,
 			})
 		case connectors.SourceConnector:
 			return task.NewSourceRunner(task.SourceConfig{
-				ID: id, Bootstrap: bootstrap, ProducerProps: producerProps,
+				ID: id, Bootstrap: bootstrap, ProducerProps: clientProps(cfg, connCfg, "producer.", "producer.override."),
 				TaskConfig: taskCfg, CommitInterval: interval, KeyConverter: key, ValueConverter: val,
 				Task: c.NewTask(), Offsets: offsets, Listener: l, Logger: log,
 			}), nil
