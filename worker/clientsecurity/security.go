@@ -19,6 +19,7 @@ import (
 	"net"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -386,9 +387,9 @@ func (s *Settings) FranzOpts() []kgo.Opt {
 func (s *Settings) Check(ctx context.Context, bootstrap []string) error {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	var last error
-	opts := append([]kgo.Opt{kgo.SeedBrokers(bootstrap...), kgo.DialTimeout(5 * time.Second), kgo.RequestRetries(len(bootstrap)-1),
-		kgo.WithHooks(dialHook{&last})}, s.FranzOpts()...)
+	last := &dialHook{}
+	opts := append([]kgo.Opt{kgo.SeedBrokers(bootstrap...), kgo.DialTimeout(5 * time.Second), kgo.RequestRetries(len(bootstrap) - 1),
+		kgo.WithHooks(last)}, s.FranzOpts()...)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return fmt.Errorf("connecting to Kafka at %s (%s): %w", strings.Join(bootstrap, ","), s.Describe(), err)
@@ -398,20 +399,31 @@ func (s *Settings) Check(ctx context.Context, bootstrap []string) error {
 	if err == nil {
 		return nil
 	}
-	if ctx.Err() != nil && last != nil {
-		err = last
+	if dialErr := last.get(); ctx.Err() != nil && dialErr != nil {
+		err = dialErr
 	}
 	return fmt.Errorf("connecting to Kafka at %s (%s): %s", strings.Join(bootstrap, ","), s.Describe(), reason(err))
 }
 
 // dialHook keeps the last connection error, which says more than a
 // request that timed out.
-type dialHook struct{ last *error }
+type dialHook struct {
+	mu   sync.Mutex
+	last error
+}
 
-func (h dialHook) OnBrokerConnect(_ kgo.BrokerMetadata, _ time.Duration, _ net.Conn, err error) {
+func (h *dialHook) OnBrokerConnect(_ kgo.BrokerMetadata, _ time.Duration, _ net.Conn, err error) {
 	if err != nil {
-		*h.last = err
+		h.mu.Lock()
+		h.last = err
+		h.mu.Unlock()
 	}
+}
+
+func (h *dialHook) get() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.last
 }
 
 func reason(err error) string {

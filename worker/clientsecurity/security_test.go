@@ -153,6 +153,12 @@ func TestParseTranslates(t *testing.T) {
 			"ssl.keystore.location": f("client-enc.pem"), "ssl.key.password": "keypass"}, want: map[string]string{"ssl.key.pem": "*"}},
 		{name: "pem keystore plain key", props: map[string]string{"security.protocol": "SSL", "ssl.keystore.type": "PEM", "ssl.keystore.location": f("client.pem")},
 			want: map[string]string{"ssl.certificate.pem": "*"}},
+		// Java's JKS and PKCS12 stores read each other's files.
+		{name: "pkcs12 files with the default type", props: map[string]string{"security.protocol": "SSL", "ssl.truststore.location": f("trust.p12"),
+			"ssl.truststore.password": "storepass", "ssl.keystore.location": f("client.p12"), "ssl.keystore.password": "storepass"},
+			want: map[string]string{"ssl.ca.pem": "*", "ssl.key.pem": "*"}},
+		{name: "jks file typed PKCS12", props: map[string]string{"security.protocol": "SSL", "ssl.truststore.type": "PKCS12",
+			"ssl.truststore.location": f("trust.jks"), "ssl.truststore.password": "storepass"}, want: map[string]string{"ssl.ca.pem": "*"}},
 		{name: "jks wrong store password", props: map[string]string{"security.protocol": "SSL", "ssl.truststore.location": f("trust.jks"),
 			"ssl.truststore.password": "nope"}, err: "wrong ssl.truststore.password"},
 		{name: "jks wrong key password", props: map[string]string{"security.protocol": "SSL", "ssl.keystore.location": f("client.jks"),

@@ -35,7 +35,7 @@ func loadTrustStore(typ, location, password, inline string) ([]*x509.Certificate
 		return nil, fmt.Errorf("Failed to load SSL trust store %s (%s): %w", location, SSLTruststoreLocation, err)
 	}
 	var certs []*x509.Certificate
-	switch typ {
+	switch typ = sniff(typ, data); typ {
 	case "JKS":
 		if password == "" {
 			return nil, fmt.Errorf("configuration %s is required to read the JKS trust store %s", SSLTruststorePassword, location)
@@ -84,6 +84,18 @@ func loadTrustStore(typ, location, password, inline string) ([]*x509.Certificate
 		return nil, fmt.Errorf("SSL trust store %s (%s) holds no certificate", location, SSLTruststoreLocation)
 	}
 	return certs, nil
+}
+
+// sniff gives a JKS or PKCS12 store the type its content has: Java's key
+// stores of either type read the other's files too (keystore.type.compat).
+func sniff(typ string, data []byte) string {
+	if typ != "JKS" && typ != "PKCS12" {
+		return typ
+	}
+	if bytes.HasPrefix(data, []byte{0xfe, 0xed, 0xfe, 0xed}) {
+		return "JKS"
+	}
+	return "PKCS12"
 }
 
 func pemCertsOf(data []byte, what string) ([]*x509.Certificate, error) {
@@ -137,7 +149,7 @@ func loadKeyStore(typ, location, password, keyPassword, inlineKey, inlineChain s
 	if keyPassword == "" {
 		keyPassword = password
 	}
-	switch typ {
+	switch typ = sniff(typ, data); typ {
 	case "JKS":
 		ks := keystore.New()
 		if err := ks.Load(bytes.NewReader(data), []byte(password)); err != nil {
