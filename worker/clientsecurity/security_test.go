@@ -159,6 +159,8 @@ func TestParseTranslates(t *testing.T) {
 			want: map[string]string{"ssl.ca.pem": "*", "ssl.key.pem": "*"}},
 		{name: "jks file typed PKCS12", props: map[string]string{"security.protocol": "SSL", "ssl.truststore.type": "PKCS12",
 			"ssl.truststore.location": f("trust.jks"), "ssl.truststore.password": "storepass"}, want: map[string]string{"ssl.ca.pem": "*"}},
+		{name: "a key store is no trust store", props: map[string]string{"security.protocol": "SSL", "ssl.truststore.location": f("client.jks"),
+			"ssl.truststore.password": "storepass"}, err: "holds no trusted certificate entry"},
 		{name: "jks wrong store password", props: map[string]string{"security.protocol": "SSL", "ssl.truststore.location": f("trust.jks"),
 			"ssl.truststore.password": "nope"}, err: "wrong ssl.truststore.password"},
 		{name: "jks wrong key password", props: map[string]string{"security.protocol": "SSL", "ssl.keystore.location": f("client.jks"),

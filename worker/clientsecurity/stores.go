@@ -44,20 +44,17 @@ func loadTrustStore(typ, location, password, inline string) ([]*x509.Certificate
 		if err := ks.Load(bytes.NewReader(data), []byte(password)); err != nil {
 			return nil, fmt.Errorf("Failed to load SSL trust store %s of type JKS (wrong %s?): %w", location, SSLTruststorePassword, err)
 		}
+		// Only trusted certificate entries are trust anchors (Java's PKIX
+		// trust manager ignores key entries).
 		for _, a := range ks.Aliases() {
-			var der []byte
-			if ks.IsTrustedCertificateEntry(a) {
-				e, err := ks.GetTrustedCertificateEntry(a)
-				if err != nil {
-					return nil, fmt.Errorf("reading entry %s of trust store %s: %w", a, location, err)
-				}
-				der = e.Certificate.Content
-			} else if chain, err := ks.GetPrivateKeyEntryCertificateChain(a); err == nil && len(chain) > 0 {
-				der = chain[0].Content // Java trusts a key entry's certificate too
-			} else {
+			if !ks.IsTrustedCertificateEntry(a) {
 				continue
 			}
-			c, err := x509.ParseCertificate(der)
+			e, err := ks.GetTrustedCertificateEntry(a)
+			if err != nil {
+				return nil, fmt.Errorf("reading entry %s of trust store %s: %w", a, location, err)
+			}
+			c, err := x509.ParseCertificate(e.Certificate.Content)
 			if err != nil {
 				return nil, fmt.Errorf("parsing certificate %s of trust store %s: %w", a, location, err)
 			}
@@ -65,12 +62,7 @@ func loadTrustStore(typ, location, password, inline string) ([]*x509.Certificate
 		}
 	case "PKCS12":
 		if certs, err = pkcs12.DecodeTrustStore(data, password); err != nil {
-			// A store holding a key entry rather than trusted entries.
-			_, leaf, cas, err2 := pkcs12.DecodeChain(data, password)
-			if err2 != nil {
-				return nil, fmt.Errorf("Failed to load SSL trust store %s of type PKCS12 (wrong %s?): %w", location, SSLTruststorePassword, err)
-			}
-			certs = append([]*x509.Certificate{leaf}, cas...)
+			return nil, fmt.Errorf("Failed to load SSL trust store %s of type PKCS12 (wrong %s?): %w", location, SSLTruststorePassword, err)
 		}
 	case "PEM":
 		if password != "" {
@@ -81,7 +73,7 @@ func loadTrustStore(typ, location, password, inline string) ([]*x509.Certificate
 		return nil, fmt.Errorf("Invalid value %s for configuration %s: use JKS, PKCS12 or PEM", typ, SSLTruststoreType)
 	}
 	if len(certs) == 0 {
-		return nil, fmt.Errorf("SSL trust store %s (%s) holds no certificate", location, SSLTruststoreLocation)
+		return nil, fmt.Errorf("SSL trust store %s (%s) holds no trusted certificate entry", location, SSLTruststoreLocation)
 	}
 	return certs, nil
 }
