@@ -86,6 +86,9 @@ func run(args []string) error {
 		connectorFiles = fs.Args()[1:]
 	}
 	if *check {
+		if err := checkSecurity(cfg); err != nil {
+			return err
+		}
 		fmt.Println("configuration OK")
 		return nil
 	}

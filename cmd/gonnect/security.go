@@ -24,6 +24,15 @@ func resolveWorkerProps(props map[string]string) (map[string]string, error) {
 	return out, nil
 }
 
+// checkSecurity validates the worker's client security settings (stores
+// read, JAAS parsed) without connecting, for --check.
+func checkSecurity(cfg *worker.Config) error {
+	if _, err := clientsecurity.Parse(clientSecurityProps(cfg)); err != nil {
+		return fmt.Errorf("invalid worker configuration: %w", err)
+	}
+	return nil
+}
+
 // workerProviders are the config providers the worker declares, applied
 // to connector configurations when connectors and tasks start.
 func workerProviders(cfg *worker.Config) (configprovider.Providers, error) {
