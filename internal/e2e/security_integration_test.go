@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -188,6 +189,34 @@ func TestIntegrationSecuredCluster(t *testing.T) {
 	eventually(t, 60*time.Second, "task with a wrong password FAILED with the reason", func() (bool, string) {
 		s, ok := statusOf(t, w1.url(), "bad-"+name)
 		return ok && len(s.Tasks) == 1 && s.Tasks[0].State == "FAILED" && strings.Contains(s.Tasks[0].Trace, "authentication failed"), fmt.Sprintf("%+v", s)
+	})
+
+	// A placeholder that cannot be resolved any more (its file is gone)
+	// fails the connector at its next start, with the reason.
+	gone := filepath.Join(filepath.Dir(secrets), "gone.properties")
+	if err := os.WriteFile(gone, []byte("outfile="+filepath.Join(t.TempDir(), "gone.txt")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	goneCfg := map[string]string{"connector.class": "FileStreamSink", "tasks.max": "1", "topics": topic, "file": "${file:" + gone + ":outfile}"}
+	if code, body, _ := do("PUT", w1.url()+"/connectors/gone-"+name+"/config", goneCfg); code != 201 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	eventually(t, 60*time.Second, "connector with a resolvable placeholder RUNNING", func() (bool, string) {
+		return allRunning(t, w1.url(), "gone-"+name, 1)
+	})
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
+	if code, body, _ := do("POST", w1.url()+"/connectors/gone-"+name+"/restart", nil); code != 204 && code != 202 {
+		t.Fatalf("restart: %d %s", code, body)
+	}
+	eventually(t, 60*time.Second, "connector FAILED saying the file cannot be read", func() (bool, string) {
+		var st struct {
+			Connector struct{ State, Trace string } `json:"connector"`
+		}
+		_, b := get(w1.url() + "/connectors/gone-" + name + "/status")
+		_ = json.Unmarshal(b, &st)
+		return st.Connector.State == "FAILED" && strings.Contains(st.Connector.Trace, "Could not read properties from file "+gone), string(b)
 	})
 
 	// Measured on the same broker: a plaintext worker's start-up.
