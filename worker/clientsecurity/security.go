@@ -31,26 +31,26 @@ import (
 
 // Java client keys (CommonClientConfigs, SslConfigs, SaslConfigs).
 const (
-	SecurityProtocol        = "security.protocol"
-	SecurityProviders       = "security.providers"
-	SASLMechanism           = "sasl.mechanism"
-	SASLJAASConfig          = "sasl.jaas.config"
-	SSLProtocol             = "ssl.protocol"
-	SSLEnabledProtocols     = "ssl.enabled.protocols"
-	SSLEndpointAlgorithm    = "ssl.endpoint.identification.algorithm"
-	SSLTruststoreType       = "ssl.truststore.type"
-	SSLTruststoreLocation   = "ssl.truststore.location"
-	SSLTruststorePassword   = "ssl.truststore.password"
-	SSLTruststoreCerts      = "ssl.truststore.certificates"
-	SSLKeystoreType         = "ssl.keystore.type"
-	SSLKeystoreLocation     = "ssl.keystore.location"
-	SSLKeystorePassword     = "ssl.keystore.password"
-	SSLKeystoreKey          = "ssl.keystore.key"
-	SSLKeystoreCertChain    = "ssl.keystore.certificate.chain"
-	SSLKeyPassword          = "ssl.key.password"
-	SSLCipherSuites         = "ssl.cipher.suites"
-	SSLKeyManagerAlgorithm  = "ssl.keymanager.algorithm"
-	SSLTrustManagerAlgoritm = "ssl.trustmanager.algorithm"
+	SecurityProtocol         = "security.protocol"
+	SecurityProviders        = "security.providers"
+	SASLMechanism            = "sasl.mechanism"
+	SASLJAASConfig           = "sasl.jaas.config"
+	SSLProtocol              = "ssl.protocol"
+	SSLEnabledProtocols      = "ssl.enabled.protocols"
+	SSLEndpointAlgorithm     = "ssl.endpoint.identification.algorithm"
+	SSLTruststoreType        = "ssl.truststore.type"
+	SSLTruststoreLocation    = "ssl.truststore.location"
+	SSLTruststorePassword    = "ssl.truststore.password"
+	SSLTruststoreCerts       = "ssl.truststore.certificates"
+	SSLKeystoreType          = "ssl.keystore.type"
+	SSLKeystoreLocation      = "ssl.keystore.location"
+	SSLKeystorePassword      = "ssl.keystore.password"
+	SSLKeystoreKey           = "ssl.keystore.key"
+	SSLKeystoreCertChain     = "ssl.keystore.certificate.chain"
+	SSLKeyPassword           = "ssl.key.password"
+	SSLCipherSuites          = "ssl.cipher.suites"
+	SSLKeyManagerAlgorithm   = "ssl.keymanager.algorithm"
+	SSLTrustManagerAlgorithm = "ssl.trustmanager.algorithm"
 )
 
 // unsupported are Java keys whose only meaningful values need the JVM:
@@ -73,7 +73,7 @@ var known = map[string]bool{
 	SecurityProtocol: true, SASLMechanism: true, SASLJAASConfig: true, SSLProtocol: true, SSLEnabledProtocols: true,
 	SSLEndpointAlgorithm: true, SSLTruststoreType: true, SSLTruststoreLocation: true, SSLTruststorePassword: true,
 	SSLTruststoreCerts: true, SSLKeystoreType: true, SSLKeystoreLocation: true, SSLKeystorePassword: true, SSLKeystoreKey: true,
-	SSLKeystoreCertChain: true, SSLKeyPassword: true, SSLKeyManagerAlgorithm: true, SSLTrustManagerAlgoritm: true,
+	SSLKeystoreCertChain: true, SSLKeyPassword: true, SSLKeyManagerAlgorithm: true, SSLTrustManagerAlgorithm: true,
 }
 
 var inertPrefixes = []string{"sasl.kerberos.", "sasl.login.", "sasl.oauthbearer."}
@@ -228,8 +228,8 @@ func (s *Settings) parseTLS(get func(k, def string) string) error {
 	if alg := get(SSLKeyManagerAlgorithm, "SunX509"); alg != "SunX509" && alg != "PKIX" && alg != "NewSunX509" {
 		return fmt.Errorf("Invalid value %s for configuration %s: only the default key manager is available", alg, SSLKeyManagerAlgorithm)
 	}
-	if alg := get(SSLTrustManagerAlgoritm, "PKIX"); alg != "PKIX" && alg != "SunX509" {
-		return fmt.Errorf("Invalid value %s for configuration %s: only the default (PKIX) trust manager is available", alg, SSLTrustManagerAlgoritm)
+	if alg := get(SSLTrustManagerAlgorithm, "PKIX"); alg != "PKIX" && alg != "SunX509" {
+		return fmt.Errorf("Invalid value %s for configuration %s: only the default (PKIX) trust manager is available", alg, SSLTrustManagerAlgorithm)
 	}
 	if err := s.parseProtocols(get(SSLProtocol, "TLSv1.3"), get(SSLEnabledProtocols, "TLSv1.2,TLSv1.3")); err != nil {
 		return err
