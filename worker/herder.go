@@ -100,6 +100,9 @@ type HerderConfig struct {
 	// DisableTopicTracking (topic.tracking.enable=false): tasks record no
 	// active topics.
 	DisableTopicTracking bool
+	// ConfigTransform resolves config provider placeholders of connector
+	// and task configs when they start; stored configs keep them.
+	ConfigTransform func(map[string]string) (map[string]string, error)
 }
 
 // NewHerder builds a herder; Run starts it.
@@ -115,6 +118,7 @@ func NewHerder(c HerderConfig) *Herder {
 		h.syncWait = 3 * time.Second
 	}
 	h.rt = newRuntime(c.Logger, h, c.NewTask, c.StopTimeout)
+	h.rt.transform = c.ConfigTransform
 	return h
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/configdef"
 	"github.com/gonnect/gonnect/connectors/connectorconfig"
+	"github.com/gonnect/gonnect/worker/configprovider"
 )
 
 // StatusSink receives the state changes of the connectors and tasks this
@@ -58,6 +59,9 @@ type runtime struct {
 	status      StatusSink
 	newTask     TaskFactory
 	stopTimeout time.Duration
+	// transform resolves config provider placeholders each time a connector
+	// or task starts; nil leaves configurations as stored.
+	transform func(map[string]string) (map[string]string, error)
 
 	root       context.Context
 	cancelRoot context.CancelFunc
@@ -72,7 +76,8 @@ type runningConnector struct {
 	plugin connectors.Plugin
 	conn   connectors.Connector
 	cancel context.CancelFunc // ends the context conn.Start was given
-	config map[string]string
+	config map[string]string  // resolved: what the connector was given
+	raw    map[string]string  // as stored, placeholders unresolved
 	target TargetState
 	failed bool
 }
@@ -179,8 +184,13 @@ func (rt *runtime) startConnector(name string, config map[string]string, target 
 		rt.status.ConnectorState(name, StateFailed, traceOf(err))
 		return fmt.Errorf("starting connector %s: %w", name, err)
 	}
+	raw := config
+	if config, err = rt.resolve(config); err != nil {
+		rt.status.ConnectorState(name, StateFailed, traceOf(err))
+		return fmt.Errorf("starting connector %s: %w", name, err)
+	}
 	cctx, cancel := context.WithCancel(rt.root)
-	rc := &runningConnector{plugin: plugin, config: config, target: target, cancel: cancel}
+	rc := &runningConnector{plugin: plugin, config: config, raw: raw, target: target, cancel: cancel}
 	rt.mu.Lock()
 	rt.connectors[name] = rc
 	rt.mu.Unlock()
@@ -204,6 +214,18 @@ func (rt *runtime) startConnector(name string, config map[string]string, target 
 		rt.status.ConnectorState(name, StateRunning, "")
 	}
 	return nil
+}
+
+// resolve applies the config providers to a stored configuration.
+func (rt *runtime) resolve(config map[string]string) (map[string]string, error) {
+	if rt.transform == nil {
+		return config, nil
+	}
+	out, err := rt.transform(config)
+	if err != nil {
+		return nil, fmt.Errorf("resolving config provider placeholders: %w", err)
+	}
+	return out, nil
 }
 
 // taskConfigs asks a running connector for its task configurations; more
@@ -232,7 +254,9 @@ func (rt *runtime) taskConfigs(name string) ([]map[string]string, error) {
 		rt.status.ConnectorState(name, StateFailed, traceOf(err))
 		return nil, fmt.Errorf("generating task configs of connector %s: %w", name, err)
 	}
-	return out, nil
+	// Resolved values the connector copied into its tasks' configs are
+	// stored as their placeholders, as Connect does.
+	return configprovider.ReverseTransform(rc.raw, out), nil
 }
 
 // stopConnector stops a connector if it runs here.
@@ -298,6 +322,12 @@ func (rt *runtime) startTask(id TaskID, connConfig, taskConfig map[string]string
 	}
 	plugin, err := connectors.Lookup(connConfig["connector.class"])
 	if err != nil {
+		return fail(err)
+	}
+	if connConfig, err = rt.resolve(connConfig); err != nil {
+		return fail(err)
+	}
+	if taskConfig, err = rt.resolve(taskConfig); err != nil {
 		return fail(err)
 	}
 	maxTasks, enforce, err := tasksMax(plugin, connConfig)

@@ -74,6 +74,9 @@ func run(args []string) error {
 		return err
 	}
 	applyEnv(props, os.Environ())
+	if props, err = resolveWorkerProps(props); err != nil {
+		return err
+	}
 	cfg, err := worker.ParseConfig(props, mode == "distributed", log)
 	if err != nil {
 		return err
@@ -83,6 +86,9 @@ func run(args []string) error {
 		connectorFiles = fs.Args()[1:]
 	}
 	if *check {
+		if err := checkSecurity(cfg); err != nil {
+			return err
+		}
 		fmt.Println("configuration OK")
 		return nil
 	}

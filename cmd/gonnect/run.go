@@ -19,6 +19,7 @@ import (
 	"github.com/gonnect/gonnect/internal/properties"
 	"github.com/gonnect/gonnect/restapi"
 	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/worker/clientsecurity"
 	"github.com/gonnect/gonnect/worker/storage"
 )
 
@@ -31,11 +32,30 @@ const startTimeout = 2 * time.Minute
 func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry, cfg *worker.Config, connectorFiles []string) error {
 	began := time.Now()
 	bootstrap := cfg.Bootstrap()
-	secProps := clientSecurityProps(cfg)
+	sec, err := clientsecurity.Parse(clientSecurityProps(cfg))
+	if err != nil {
+		return fmt.Errorf("invalid worker configuration: %w", err)
+	}
+	for _, k := range sec.Unknown {
+		log.Warn("worker setting is no Kafka client security setting, ignored", "key", k)
+	}
+	providers, err := workerProviders(cfg)
+	if err != nil {
+		return err
+	}
+	secProps := sec.Librdkafka()
 	if err := cfg.CheckBootstrap(ctx); err != nil {
 		return err
 	}
 	lctx, lcancel := worker.ClusterLookupContext(ctx)
+	defer lcancel()
+	// librdkafka retries refused connections quietly: a wrong password or
+	// an untrusted certificate is reported here, at once.
+	if sec.Protocol != "PLAINTEXT" {
+		if err := sec.Check(lctx, cfg.Values.List(worker.BootstrapServers)); err != nil {
+			return err
+		}
+	}
 	clusterID, err := storage.ClusterID(lctx, bootstrap, secProps)
 	lcancel()
 	if err != nil {
@@ -69,8 +89,13 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 		StopTimeout:          cfg.Millis(worker.TaskShutdownTimeout),
 		DisableTopicTracking: !cfg.Values.Bool(worker.TopicTrackingEnable),
 		Validate: func(ctx context.Context, plugin string, config map[string]string) (configdef.Infos, error) {
-			return validateConnector(ctx, plugin, defaults, policy, config)
+			resolved, err := providers.Transform(config)
+			if err != nil {
+				return configdef.Infos{}, fmt.Errorf("resolving config provider placeholders: %w", err)
+			}
+			return validateConnector(ctx, plugin, defaults, policy, resolved)
 		},
+		ConfigTransform: providers.Transform,
 	}
 	var herder *worker.Herder
 	if cfg.Distributed {
@@ -94,7 +119,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 		configs, status = cs, ss
 		offsets = &storage.OffsetAdmin{Bootstrap: bootstrap, ClientProps: secProps, Source: ofs}
 		herderCfg.NewTask = newTaskFactory(cfg, loggers, ofs)
-		m, err := newGroupMember(cfg, url, loggers)
+		m, err := newGroupMember(cfg, url, loggers, sec.FranzOpts())
 		if err != nil {
 			return err
 		}
@@ -169,8 +194,9 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 	}
 }
 
-// clientSecurityProps passes the worker's client security settings
-// (security.protocol, sasl.*, ssl.*) to every Kafka client it creates.
+// clientSecurityProps are the worker's client security settings
+// (security.protocol, sasl.*, ssl.*) every Kafka client it creates starts
+// from, in the Java clients' spelling.
 func clientSecurityProps(cfg *worker.Config) map[string]string {
 	out := map[string]string{}
 	for k, v := range cfg.Raw {

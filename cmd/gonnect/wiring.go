@@ -15,6 +15,7 @@ import (
 	"github.com/gonnect/gonnect/worker"
 	"github.com/gonnect/gonnect/worker/group"
 	"github.com/gonnect/gonnect/worker/task"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	// Built-in connectors register themselves.
 	_ "github.com/gonnect/gonnect/connectors/cassandra"
@@ -48,7 +49,7 @@ func converterPlugins() []restapi.PluginInfo {
 	return out
 }
 
-func newGroupMember(cfg *worker.Config, url string, loggers *logging.Registry) (*worker.GroupMembership, error) {
+func newGroupMember(cfg *worker.Config, url string, loggers *logging.Registry, clientOpts []kgo.Opt) (*worker.GroupMembership, error) {
 	v := cfg.Values
 	protocol := strings.ToLower(v.String(worker.ConnectProtocol))
 	if protocol == "eager" {
@@ -58,7 +59,8 @@ func newGroupMember(cfg *worker.Config, url string, loggers *logging.Registry) (
 		Brokers: v.List(worker.BootstrapServers), GroupID: v.String(worker.GroupID), WorkerURL: url, Protocol: protocol,
 		SessionTimeout: cfg.Millis(worker.SessionTimeout), HeartbeatInterval: cfg.Millis(worker.HeartbeatInterval),
 		RebalanceTimeout: cfg.Millis(worker.RebalanceTimeout), ScheduledRebalanceMaxDelay: cfg.Millis(worker.ScheduledRebalanceDelay),
-		Logger: loggers.Logger("org.apache.kafka.connect.runtime.distributed.WorkerCoordinator"),
+		Logger:     loggers.Logger("org.apache.kafka.connect.runtime.distributed.WorkerCoordinator"),
+		ClientOpts: clientOpts,
 	})
 }
 
@@ -77,8 +79,14 @@ func converterConfig(workerCfg *worker.Config, connCfg map[string]string) map[st
 }
 
 // clientProps merges worker client settings (prefix) with the connector's
-// overrides (override prefix).
+// overrides (override prefix), translated for librdkafka (checkClientProps
+// reported what cannot be translated before).
 func clientProps(workerCfg *worker.Config, connCfg map[string]string, prefix, override string) map[string]string {
+	lib, _ := librdkafkaProps(mergedClientProps(workerCfg, connCfg, prefix, override), false, nil)
+	return lib
+}
+
+func mergedClientProps(workerCfg *worker.Config, connCfg map[string]string, prefix, override string) map[string]string {
 	out := clientSecurityProps(workerCfg)
 	for k, v := range workerCfg.WithPrefix(prefix) {
 		out[k] = v
@@ -97,6 +105,9 @@ func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.
 	policy := cfg.OverridePolicy()
 	return func(id worker.TaskID, p connectors.Plugin, connCfg, taskCfg map[string]string, l worker.TaskListener) (worker.TaskRunner, error) {
 		if err := policy.Check(p.Type, connCfg); err != nil {
+			return nil, err
+		}
+		if err := checkClientProps(cfg, connCfg); err != nil {
 			return nil, err
 		}
 		cc := converterConfig(cfg, connCfg)

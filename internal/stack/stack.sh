@@ -8,6 +8,7 @@
 #   stack.sh down     stop what it started
 #   stack.sh status   show each server
 #   stack.sh resolve NAME   only resolve the jars of poms/NAME (kafka, cassandra, connect)
+#   stack.sh kafka    start only Kafka (with its secured listeners)
 #   stack.sh reference-plugins   only lay out the reference Connect's plugin.path:
 #                     the DataStax sink from $DATASTAX_SINK_DIR and the Avro converter
 #   stack.sh avro-converter   only build the Confluent-wire Avro converter plugin
@@ -20,6 +21,13 @@ repo=$(cd "$here/../.." && pwd)
 STATE=${GONNECT_STACK_DIR:-$repo/.stack}
 KAFKA_BOOTSTRAP=${KAFKA_BOOTSTRAP:-127.0.0.1:9092}
 KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
+# Kafka's secured listeners: SASL_SSL (SCRAM-SHA-512/256, PLAIN) and TLS with
+# a required client certificate; the user and TLS password are the tests'.
+KAFKA_SASL_BOOTSTRAP=${KAFKA_SASL_BOOTSTRAP:-127.0.0.1:9094}
+KAFKA_MTLS_BOOTSTRAP=${KAFKA_MTLS_BOOTSTRAP:-127.0.0.1:9095}
+KAFKA_SASL_USER=${KAFKA_SASL_USER:-gonnect}
+KAFKA_SASL_PASSWORD=${KAFKA_SASL_PASSWORD:-gonnect-secret}
+TLS_PASSWORD=${TLS_PASSWORD:-gonnect-tls}
 CASSANDRA_HOSTS=${CASSANDRA_HOSTS:-127.0.0.1:9042}
 CASSANDRA_STORAGE_PORT=${CASSANDRA_STORAGE_PORT:-7000}
 SCHEMA_REGISTRY_URL=${SCHEMA_REGISTRY_URL:-http://127.0.0.1:8081}
@@ -41,6 +49,8 @@ fi
 DATASTAX_SINK_JAR=kafka-connect-cassandra-sink-1.5.0.jar
 
 kafka_port=${KAFKA_BOOTSTRAP##*:}
+sasl_port=${KAFKA_SASL_BOOTSTRAP##*:}
+mtls_port=${KAFKA_MTLS_BOOTSTRAP##*:}
 cql_host=${CASSANDRA_HOSTS%%,*}
 cql_port=${cql_host##*:}
 sr_hostport=${SCHEMA_REGISTRY_URL#http://}
@@ -58,7 +68,9 @@ running() { local p; p=$(pid_of "$1"); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; 
 render() {
   sed -e "s#@STATE@#$STATE#g" -e "s#@KAFKA_PORT@#$kafka_port#g" -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
       -e "s#@CQL_PORT@#$cql_port#g" -e "s#@STORAGE_PORT@#$CASSANDRA_STORAGE_PORT#g" \
-      -e "s#@KAFKA_BOOTSTRAP@#$KAFKA_BOOTSTRAP#g" -e "s#@REFERENCE_PORT@#$ref_port#g" -e "s#@LOG@#${3:-}#g" "$1" >"$2"
+      -e "s#@KAFKA_BOOTSTRAP@#$KAFKA_BOOTSTRAP#g" -e "s#@REFERENCE_PORT@#$ref_port#g" -e "s#@LOG@#${3:-}#g" \
+      -e "s#@SASL_PORT@#$sasl_port#g" -e "s#@MTLS_PORT@#$mtls_port#g" -e "s#@TLS_PASSWORD@#$TLS_PASSWORD#g" \
+      -e "s#@SASL_USER@#$KAFKA_SASL_USER#g" -e "s#@SASL_PASSWORD@#$KAFKA_SASL_PASSWORD#g" "$1" >"$2"
 }
 
 # resolve NAME: copies the runtime jars of poms/NAME into $STATE/jars/NAME
@@ -106,17 +118,36 @@ start_kafka() {
   render "$here/conf/kafka.properties.tmpl" "$conf"
   render "$here/conf/log4j2-file.yaml.tmpl" "$STATE/conf/kafka-log4j2.yaml" "$STATE/logs/kafka.log"
   local cp="$STATE/jars/kafka/*"
+  TLS_PASSWORD=$TLS_PASSWORD bash "$here/certs.sh" "$STATE/tls" || die "making the TLS material in $STATE/tls failed"
   if [ ! -f "$STATE/kafka/data/meta.properties" ]; then
     mkdir -p "$STATE/kafka/data"
-    local id
+    local id m scram=()
+    for m in SCRAM-SHA-512 SCRAM-SHA-256; do scram+=(--add-scram "$m=[name=$KAFKA_SASL_USER,password=$KAFKA_SASL_PASSWORD]"); done
     id=$(java -cp "$cp" -Dlog4j2.configurationFile="$STATE/conf/kafka-log4j2.yaml" kafka.tools.StorageTool random-uuid)
     java -cp "$cp" -Dlog4j2.configurationFile="$STATE/conf/kafka-log4j2.yaml" kafka.tools.StorageTool format \
-      -t "$id" -c "$conf" >"$STATE/logs/kafka-format.log" 2>&1 || die "formatting Kafka storage failed; see $STATE/logs/kafka-format.log"
+      -t "$id" -c "$conf" "${scram[@]}" >"$STATE/logs/kafka-format.log" 2>&1 || die "formatting Kafka storage failed; see $STATE/logs/kafka-format.log"
+    echo "$KAFKA_SASL_USER" >"$STATE/kafka/.scram-users"
   fi
   say "starting Kafka on $KAFKA_BOOTSTRAP"
   # shellcheck disable=SC2086
   start kafka java $KAFKA_HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$STATE/conf/kafka-log4j2.yaml" -cp "$cp" kafka.Kafka "$conf"
+}
+
+# kafka_scram_users: a broker formatted before the secured listeners existed
+# gets its SCRAM users through the admin API (over the plaintext listener).
+kafka_scram_users() {
+  [ "$(cat "$STATE/kafka/.scram-users" 2>/dev/null)" = "$KAFKA_SASL_USER" ] && return 0
+  local m
+  # One mechanism per request: the broker refuses two changes of one user in one request.
+  for m in SCRAM-SHA-512 SCRAM-SHA-256; do
+    java -cp "$STATE/jars/kafka/*" -Dlog4j2.configurationFile="$STATE/conf/kafka-log4j2.yaml" kafka.admin.ConfigCommand \
+      --bootstrap-server "$KAFKA_BOOTSTRAP" --alter --add-config "$m=[password=$KAFKA_SASL_PASSWORD]" \
+      --entity-type users --entity-name "$KAFKA_SASL_USER" \
+      >"$STATE/logs/kafka-scram.log" 2>&1 || die "adding SCRAM user $KAFKA_SASL_USER failed; see $STATE/logs/kafka-scram.log"
+  done
+  echo "$KAFKA_SASL_USER" >"$STATE/kafka/.scram-users"
+  say "SCRAM user $KAFKA_SASL_USER added"
 }
 
 cassandra_jvm_flags() {
@@ -248,6 +279,7 @@ up() {
   start_kafka
   start_registry
   await kafka kafka "$KAFKA_BOOTSTRAP" "$KAFKA_TIMEOUT"
+  kafka_scram_users
   await schema-registry http "$SCHEMA_REGISTRY_URL/subjects" 30s
   if [ "${REFERENCE:-}" = 1 ]; then start_reference; fi
   await cassandra cql "$CASSANDRA_HOSTS" "$CASSANDRA_TIMEOUT"
@@ -273,7 +305,7 @@ down() {
 
 status() {
   local rc=0
-  for entry in "kafka $KAFKA_BOOTSTRAP" "cassandra $CASSANDRA_HOSTS" "schema-registry $SCHEMA_REGISTRY_URL" "reference-connect $REFERENCE_CONNECT_URL"; do
+  for entry in "kafka $KAFKA_BOOTSTRAP,$KAFKA_SASL_BOOTSTRAP(sasl_ssl),$KAFKA_MTLS_BOOTSTRAP(ssl)" "cassandra $CASSANDRA_HOSTS" "schema-registry $SCHEMA_REGISTRY_URL" "reference-connect $REFERENCE_CONNECT_URL"; do
     set -- $entry
     if running "$1"; then printf '%-18s up    %-28s pid %s\n' "$1" "$2" "$(pid_of "$1")"
     else printf '%-18s down  %s\n' "$1" "$2"; [ "$1" = reference-connect ] || rc=1; fi
@@ -288,5 +320,6 @@ case "${1:-}" in
   resolve) [ -f "$here/poms/${2:-}/pom.xml" ] || die "usage: $0 resolve kafka|cassandra|connect"; resolve "$2" ;;
   reference-plugins) reference_plugins ;;
   avro-converter) avro_converter ;;
-  *) echo "usage: $0 up|down|status|resolve NAME|reference-plugins|avro-converter" >&2; exit 2 ;;
+  kafka) build_tools; start_kafka; await kafka kafka "$KAFKA_BOOTSTRAP" "$KAFKA_TIMEOUT"; kafka_scram_users ;;
+  *) echo "usage: $0 up|down|status|resolve NAME|reference-plugins|avro-converter|kafka" >&2; exit 2 ;;
 esac
