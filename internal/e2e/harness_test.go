@@ -254,18 +254,6 @@ func allRunning(t testing.TB, url, name string, n int) (bool, string) {
 	return true, ""
 }
 
-func rawDo(method, url, body, contentType string) (int, string) {
-	req, _ := http.NewRequest(method, url, strings.NewReader(body))
-	req.Header.Set("Content-Type", contentType)
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 // apacheConnect starts an Apache Kafka Connect 4.3.1 worker (the reference
 // runtime's jars from the stack directory) in its own group with its own
 // internal topics, with extra worker properties, and returns its URL.
