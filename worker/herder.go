@@ -14,6 +14,7 @@ import (
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/configdef"
 	"github.com/gonnect/gonnect/internal/logging"
+	"github.com/gonnect/gonnect/worker/metrics"
 )
 
 // Herder owns this worker's view of the cluster: one goroutine (Run) applies
@@ -96,6 +97,8 @@ type HerderConfig struct {
 	ScheduledRebalanceDelay time.Duration
 	// Loggers receives cluster-scoped logger levels; nil ignores them.
 	Loggers *logging.Registry
+	// Metrics receives the runtime's metrics; nil keeps none.
+	Metrics *metrics.Registry
 }
 
 // NewHerder builds a herder; Run starts it.
@@ -111,6 +114,7 @@ func NewHerder(c HerderConfig) *Herder {
 		h.syncWait = 3 * time.Second
 	}
 	h.rt = newRuntime(c.Logger, h, c.NewTask, c.StopTimeout)
+	h.rt.setMetrics(c.Metrics)
 	return h
 }
 
