@@ -8,11 +8,13 @@ import (
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/schemas"
 	"github.com/gonnect/gonnect/schemas/converters"
 	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/worker/metrics"
 	"github.com/gonnect/gonnect/worker/storage"
 )
 
@@ -44,6 +46,8 @@ type SourceConfig struct {
 	Offsets                           OffsetStore
 	Listener                          worker.TaskListener
 	Logger                            *slog.Logger
+	// PluginLogger is the task's own logger (Logger when nil).
+	PluginLogger *slog.Logger
 }
 
 // SourceRunner runs one source task: poll, convert, produce, and store
@@ -53,6 +57,7 @@ type SourceRunner struct {
 	log       *slog.Logger
 	producer  *kafka.Producer
 	tolerance *Tolerance
+	m         *metrics.Task
 
 	mu       sync.Mutex
 	paused   bool
@@ -83,11 +88,13 @@ func NewSourceRunner(cfg SourceConfig) (*SourceRunner, error) {
 	if cfg.HeaderConverter == nil {
 		cfg.HeaderConverter = &converters.SimpleHeaderConverter{}
 	}
-	tol, err := NewTolerance(cfg.ID.Connector, cfg.ID.Task, cfg.ConnectorConfig, cfg.Bootstrap, cfg.ProducerProps, cfg.Logger)
+	tol, err := NewTolerance(cfg.ID.Connector, cfg.ID.Task, cfg.ConnectorConfig, cfg.Bootstrap, cfg.ProducerProps, taskLogger(cfg.Logger, cfg.ID))
 	if err != nil {
 		return nil, err
 	}
-	r := &SourceRunner{cfg: cfg, log: cfg.Logger.With("task", cfg.ID.String()), tolerance: tol, acked: map[string]worker.ConnectorOffset{}, topics: map[string]bool{}}
+	m := metrics.NewTask(cfg.ID.Connector, cfg.ID.Task, false)
+	tol.Metrics = m
+	r := &SourceRunner{cfg: cfg, log: taskLogger(cfg.Logger, cfg.ID), tolerance: tol, m: m, acked: map[string]worker.ConnectorOffset{}, topics: map[string]bool{}}
 	r.cond = sync.NewCond(&r.mu)
 	return r, nil
 }
@@ -102,6 +109,17 @@ func (r *SourceRunner) SetTargetState(state string) {
 type sourceContext SourceRunner
 
 func (c *sourceContext) Config() map[string]string { return c.cfg.TaskConfig }
+
+// Logger implements connectors.TaskInstrumentation.
+func (c *sourceContext) Logger() *slog.Logger {
+	return pluginLogger(c.cfg.PluginLogger, c.cfg.Logger, c.cfg.ID)
+}
+
+// Metrics implements connectors.TaskInstrumentation.
+func (c *sourceContext) Metrics() prometheus.Registerer { return c.m.Plugins() }
+
+// TaskMetrics implements worker.TaskMetricsOwner.
+func (r *SourceRunner) TaskMetrics() *metrics.Task { return r.m }
 func (c *sourceContext) Offset(p map[string]any) (map[string]any, error) {
 	return c.cfg.Offsets.Get(c.cfg.ID.Connector, p), nil
 }
@@ -149,7 +167,11 @@ func (r *SourceRunner) Run(ctx context.Context) (err error) {
 			}
 			continue
 		}
+		began := time.Now()
 		recs, err := r.cfg.Task.Poll(ctx)
+		if len(recs) > 0 {
+			r.m.RecordPoll(len(recs), time.Since(began))
+		}
 		if err != nil {
 			if connectors.IsRetriable(err) {
 				r.log.Warn("retriable error polling task", "error", err)
@@ -321,6 +343,9 @@ func (r *SourceRunner) acks(done chan struct{}) {
 		} else if p.key != "" {
 			r.acked[p.key] = p.offset
 		}
+		if m.TopicPartition.Error == nil {
+			r.m.RecordWrite(1)
+		}
 		r.cond.Broadcast()
 		r.mu.Unlock()
 	}
@@ -330,7 +355,14 @@ func (r *SourceRunner) acks(done chan struct{}) {
 // the records in flight and stores the offsets of acknowledged ones. As in
 // Connect, a flush that times out is logged and tried again at the next
 // interval; a record that could not be produced fails the task.
-func (r *SourceRunner) flushOffsets(ctx context.Context) error {
+func (r *SourceRunner) flushOffsets(ctx context.Context) (err error) {
+	began := time.Now()
+	committed := false
+	defer func() {
+		if committed || err != nil {
+			r.m.RecordCommit(time.Since(began), err == nil)
+		}
+	}()
 	if left := r.producer.Flush(int(time.Until(deadlineOr(ctx, r.cfg.CommitTimeout)).Milliseconds())); left > 0 {
 		r.mu.Lock()
 		failed := r.failed
@@ -339,6 +371,7 @@ func (r *SourceRunner) flushOffsets(ctx context.Context) error {
 			return failed
 		}
 		r.log.Error("Failed to flush, timed out while waiting for producer to flush outstanding messages", "outstanding", left, "timeout", r.cfg.CommitTimeout)
+		r.m.RecordCommit(time.Since(began), false)
 		return nil
 	}
 	r.mu.Lock()
@@ -367,8 +400,10 @@ func (r *SourceRunner) flushOffsets(ctx context.Context) error {
 		}
 		r.mu.Unlock()
 		r.log.Error("Failed to commit offsets; will try again on next flush interval", "error", err)
+		r.m.RecordCommit(time.Since(began), false)
 		return nil
 	}
+	committed = true
 	return r.cfg.Task.Commit(ctx)
 }
 
