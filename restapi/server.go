@@ -45,6 +45,8 @@ type Config struct {
 	RequestTimeout time.Duration
 	// AllowOrigin and AllowMethods configure CORS when AllowOrigin is set.
 	AllowOrigin, AllowMethods string
+	// Metrics serves GET /metrics (Prometheus) when set.
+	Metrics http.Handler
 }
 
 // Server is the REST server.
@@ -122,6 +124,9 @@ func (s *Server) routes() http.Handler {
 	})
 	r.Get("/", s.serverInfo)
 	r.Get("/health", s.health)
+	if s.cfg.Metrics != nil {
+		r.Method(http.MethodGet, "/metrics", s.cfg.Metrics)
+	}
 	r.Route("/connectors", func(r chi.Router) {
 		r.Get("/", s.listConnectors)
 		r.With(requireJSON).Post("/", s.createConnector)

@@ -50,6 +50,9 @@ const (
 	AccessControlAllowOrigin  = "access.control.allow.origin"
 	AccessControlAllowMethods = "access.control.allow.methods"
 	ResponseHTTPHeaders       = "response.http.headers.config"
+	// gonnect's own: Connect has no such keys (JMX and log4j do this there).
+	MetricsListener = "gonnect.metrics.listener"
+	LogFormat       = "gonnect.log.format"
 )
 
 // Prefixes whose keys are passed through to clients rather than declared.
@@ -102,7 +105,11 @@ func workerDef(distributed bool) *configdef.ConfigDef {
 		Define(configdef.Key{Name: AccessControlAllowMethods, Type: configdef.String, Default: "", Importance: configdef.Low,
 			Doc: "Sets the methods supported for cross origin requests by setting the Access-Control-Allow-Methods header."}).
 		Define(configdef.Key{Name: ResponseHTTPHeaders, Type: configdef.String, Default: "", Importance: configdef.Low,
-			Doc: "Rules for REST API HTTP response headers, e.g. 'set X-Frame-Options: DENY'."})
+			Doc: "Rules for REST API HTTP response headers, e.g. 'set X-Frame-Options: DENY'."}).
+		Define(configdef.Key{Name: MetricsListener, Type: configdef.String, Default: "", Importance: configdef.Low, Validator: metricsListenerValidator,
+			Doc: "gonnect: a URI (http://host:port) on which Prometheus metrics are also served at /metrics, besides the REST listener; empty serves them on the REST listener only."}).
+		Define(configdef.Key{Name: LogFormat, Type: configdef.String, Default: "", Importance: configdef.Low, Validator: configdef.In("", "text", "json"),
+			Doc: "gonnect: the log output format, text or json; empty keeps the GONNECT_LOG_FORMAT environment variable's, else text."})
 	if distributed {
 		d.Define(configdef.Key{Name: GroupID, Type: configdef.String, Default: configdef.NoDefault, Importance: configdef.High, Validator: configdef.NonEmptyString,
 			Doc: "A unique string that identifies the Connect cluster group this worker belongs to."}).
@@ -298,3 +305,15 @@ func defaultHost() string {
 	}
 	return "localhost"
 }
+
+// metricsListenerValidator accepts an empty value or one http:// URI.
+var metricsListenerValidator = configdef.ValidatorFunc{Desc: "A URI such as http://:9404 (only http is supported), or empty", Fn: func(_ string, v any) error {
+	s, _ := v.(string)
+	if s == "" {
+		return nil
+	}
+	if u, err := url.Parse(s); err != nil || u.Scheme != "http" || u.Host == "" {
+		return fmt.Errorf("expected a URI such as http://:9404 (only http is supported)")
+	}
+	return nil
+}}

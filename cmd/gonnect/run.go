@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -19,6 +22,7 @@ import (
 	"github.com/gonnect/gonnect/internal/properties"
 	"github.com/gonnect/gonnect/restapi"
 	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/worker/metrics"
 	"github.com/gonnect/gonnect/worker/storage"
 )
 
@@ -45,6 +49,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 	url := cfg.AdvertisedURL(port)
 	workerID := worker.WorkerIDFromURL(url)
 	defaults := converterDefaults(cfg)
+	reg := metrics.New()
 
 	var (
 		configs worker.ConfigStore
@@ -60,7 +65,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 	}()
 	herderCfg := worker.HerderConfig{
 		Logger: loggers.Logger("org.apache.kafka.connect.runtime.Herder"), WorkerID: workerID, ClusterID: clusterID, Loggers: loggers,
-		StopTimeout: cfg.Millis(worker.TaskShutdownTimeout),
+		StopTimeout: cfg.Millis(worker.TaskShutdownTimeout), Metrics: reg,
 		Validate: func(ctx context.Context, plugin string, config map[string]string) (configdef.Infos, error) {
 			return validateConnector(ctx, plugin, defaults, config)
 		},
@@ -87,7 +92,9 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 		configs, status = cs, ss
 		offsets = &storage.OffsetAdmin{Bootstrap: bootstrap, ClientProps: secProps, Source: ofs}
 		herderCfg.NewTask = newTaskFactory(cfg, loggers, ofs)
-		m, err := newGroupMember(cfg, url, loggers)
+		rebalance := metrics.NewRebalance()
+		reg.Add("rebalance", rebalance)
+		m, err := newGroupMember(cfg, url, loggers, rebalance)
 		if err != nil {
 			return err
 		}
@@ -116,7 +123,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 
 	rest, err := restapi.New(restapi.Config{
 		Listener: cfg.Values.List(worker.Listeners)[0], Herder: herder, Logger: loggers.Logger("org.apache.kafka.connect.runtime.rest.RestServer"),
-		Loggers: loggers, Defaults: defaults, ExtraPlugins: converterPlugins(),
+		Loggers: loggers, Defaults: defaults, ExtraPlugins: converterPlugins(), Metrics: reg.Handler(),
 		AllowOrigin: cfg.Values.String(worker.AccessControlAllowOrigin), AllowMethods: cfg.Values.String(worker.AccessControlAllowMethods),
 	})
 	if err != nil {
@@ -132,6 +139,13 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 			log.Warn("stopping REST server", "error", err)
 		}
 	}()
+	if l := cfg.Values.String(worker.MetricsListener); l != "" {
+		stop, err := serveMetrics(l, reg, loggers.Logger("org.apache.kafka.connect.runtime.rest.RestServer"))
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	log.Info("worker started", "mode", map[bool]string{true: "distributed", false: "standalone"}[cfg.Distributed],
 		"url", url, "kafka_cluster_id", clusterID, "startup", time.Since(began).Round(time.Millisecond))
 	// Start-up (reading the internal topics, building clients and the REST
@@ -229,4 +243,34 @@ func submitConnectorFiles(ctx context.Context, h *worker.Herder, files []string)
 		}
 	}
 	return nil
+}
+
+// serveMetrics serves /metrics on its own listener (gonnect.metrics.listener)
+// until the returned stop is called.
+func serveMetrics(listener string, reg *metrics.Registry, log *slog.Logger) (stop func(), err error) {
+	u, err := url.Parse(listener)
+	if err != nil {
+		return nil, fmt.Errorf("parsing %s %q: %w", worker.MetricsListener, listener, err)
+	}
+	ln, err := net.Listen("tcp", u.Host)
+	if err != nil {
+		return nil, fmt.Errorf("binding metrics listener %s: %w", u.Host, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", reg.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 30 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics listener stopped", "error", err)
+		}
+	}()
+	log.Info("metrics listener", "address", ln.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		<-done
+	}, nil
 }

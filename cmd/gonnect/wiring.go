@@ -13,6 +13,7 @@ import (
 	"github.com/gonnect/gonnect/schemas/converters"
 	"github.com/gonnect/gonnect/worker"
 	"github.com/gonnect/gonnect/worker/group"
+	"github.com/gonnect/gonnect/worker/metrics"
 	"github.com/gonnect/gonnect/worker/task"
 
 	// Built-in connectors register themselves.
@@ -39,7 +40,7 @@ func converterPlugins() []restapi.PluginInfo {
 	return out
 }
 
-func newGroupMember(cfg *worker.Config, url string, loggers *logging.Registry) (*worker.GroupMembership, error) {
+func newGroupMember(cfg *worker.Config, url string, loggers *logging.Registry, rebalance *metrics.Rebalance) (*worker.GroupMembership, error) {
 	v := cfg.Values
 	protocol := strings.ToLower(v.String(worker.ConnectProtocol))
 	if protocol == "eager" {
@@ -49,7 +50,8 @@ func newGroupMember(cfg *worker.Config, url string, loggers *logging.Registry) (
 		Brokers: v.List(worker.BootstrapServers), GroupID: v.String(worker.GroupID), WorkerURL: url, Protocol: protocol,
 		SessionTimeout: cfg.Millis(worker.SessionTimeout), HeartbeatInterval: cfg.Millis(worker.HeartbeatInterval),
 		RebalanceTimeout: cfg.Millis(worker.RebalanceTimeout), ScheduledRebalanceMaxDelay: cfg.Millis(worker.ScheduledRebalanceDelay),
-		Logger: loggers.Logger("org.apache.kafka.connect.runtime.distributed.WorkerCoordinator"),
+		Logger:  loggers.Logger("org.apache.kafka.connect.runtime.distributed.WorkerCoordinator"),
+		Metrics: rebalance,
 	})
 }
 
@@ -105,7 +107,11 @@ func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.
 		}
 		commitTimeout, shutdownTimeout := cfg.Millis(worker.OffsetFlushTimeout), cfg.Millis(worker.TaskShutdownTimeout)
 		conn := p.New()
-		log := loggers.Logger("org.apache.kafka.connect.runtime.WorkerTask").With("connector", id.Connector)
+		log := loggers.Logger("org.apache.kafka.connect.runtime.WorkerTask")
+		var pluginLog *slog.Logger
+		if c := taskCfg["task.class"]; c != "" {
+			pluginLog = loggers.Logger(c)
+		}
 		switch c := conn.(type) {
 		case connectors.SinkConnector:
 			return task.NewSinkRunner(task.SinkConfig{
@@ -114,7 +120,7 @@ func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.
 				ProducerProps:   clientProps(cfg, connCfg, "producer.", "producer.override."),
 				ConnectorConfig: connCfg, TaskConfig: taskCfg, CommitInterval: interval,
 				KeyConverter: key, ValueConverter: val, KeyClass: cc["key.converter"], ValueClass: cc["value.converter"],
-				TaskClass: taskCfg["task.class"], HeaderConverter: hdr, HeaderClass: hdrClass, Task: c.NewTask(), Listener: l, Logger: log,
+				TaskClass: taskCfg["task.class"], HeaderConverter: hdr, HeaderClass: hdrClass, Task: c.NewTask(), Listener: l, Logger: log, PluginLogger: pluginLog,
 				CommitTimeout: commitTimeout, ShutdownTimeout: shutdownTimeout,
 			})
 		case connectors.SourceConnector:
@@ -123,7 +129,7 @@ func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.
 				ConnectorConfig: connCfg, TaskConfig: taskCfg, CommitInterval: interval, KeyConverter: key, ValueConverter: val,
 				HeaderConverter: hdr, KeyClass: cc["key.converter"], ValueClass: cc["value.converter"], HeaderClass: hdrClass,
 				CommitTimeout: commitTimeout, ShutdownTimeout: shutdownTimeout,
-				Task: c.NewTask(), Offsets: offsets, Listener: l, Logger: log,
+				Task: c.NewTask(), Offsets: offsets, Listener: l, Logger: log, PluginLogger: pluginLog,
 			})
 		}
 		return nil, fmt.Errorf("connector class %s is neither a sink nor a source", p.Class)

@@ -183,6 +183,7 @@ type tableWriter struct {
 	qargs                  []queryArg
 	qpart                  []int    // indexes of the partition key among qargs
 	plans                  sync.Map // *converters.AvroWriter → *directPlan (direct.go)
+	metrics                *tableMetrics // nil when the worker offers no metrics
 }
 
 func unquote(id string) string { return strings.Trim(id, `"`) }
