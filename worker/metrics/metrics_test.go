@@ -37,10 +37,10 @@ func TestWindowLikeKafkaSampledStats(t *testing.T) {
 	if !math.IsNaN(w.avg()) || !math.IsNaN(w.maxValue()) {
 		t.Fatalf("empty window: avg %v max %v, want NaN", w.avg(), w.maxValue())
 	}
-	w.record(10)
-	w.record(30)
+	w.record(10, clk.t)
+	w.record(30, clk.t)
 	clk.t = clk.t.Add(31 * time.Second) // second sample
-	w.record(20)
+	w.record(20, clk.t)
 	if got := w.avg(); got != 20 {
 		t.Errorf("avg = %v, want 20", got)
 	}
@@ -56,7 +56,7 @@ func TestWindowLikeKafkaSampledStats(t *testing.T) {
 	}
 	f := newWindow(clk.now)
 	for _, ok := range []bool{true, true, true, false} {
-		f.record(map[bool]float64{true: 1, false: 0}[ok])
+		f.record(map[bool]float64{true: 1, false: 0}[ok], clk.t)
 	}
 	if got := f.frequency(true); got != 0.75 {
 		t.Errorf("success frequency = %v, want 0.75", got)
@@ -70,9 +70,9 @@ func TestTaskMetricsExposedAndRemoved(t *testing.T) {
 	tm.ClientID = "connector-consumer-orders-sink-2"
 	reg.Add(tm.Key(), tm)
 	tm.SetStatus("RUNNING")
-	tm.RecordRead(7)
-	tm.RecordRead(5)
-	tm.RecordPut(12, 40*time.Millisecond)
+	tm.RecordRead(7, clk.t)
+	tm.RecordRead(5, clk.t)
+	tm.RecordPut(12, 40*time.Millisecond, clk.t)
 	tm.RecordCommit(5*time.Millisecond, true)
 	tm.RecordCommit(15*time.Millisecond, false)
 	tm.RecordErrors.Add(3)
@@ -176,4 +176,39 @@ func gauge(t *testing.T, reg *Registry, name string) float64 {
 	}
 	t.Fatalf("no metric %s", name)
 	return 0
+}
+
+// BenchmarkSinkBatch is the instrumentation a sink runner adds per polled
+// batch (records read, put time, records sent, active count), reported
+// per record; batches of 50 are smaller than the runner's usual (up to
+// max.poll.records=500), so this bounds the cost from above.
+func BenchmarkSinkBatch(b *testing.B) {
+	tm := NewTask("bench", 0, true)
+	const batch = 50
+	b.ReportAllocs()
+	for b.Loop() {
+		// The runner reads the clock once after the poll and twice around
+		// the put (which it would do for put-batch-time anyway).
+		tm.RecordRead(batch, time.Now())
+		began := time.Now()
+		end := time.Now()
+		tm.RecordPut(batch, end.Sub(began), end)
+		tm.Active.Store(batch)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/record")
+}
+
+// BenchmarkScrape is one scrape of a worker running 6 sink tasks.
+func BenchmarkScrape(b *testing.B) {
+	reg := New()
+	for i := range 6 {
+		tm := NewTask("bench", i, true)
+		tm.SetLag(map[string]map[int32]int64{"orders": {int32(i): 1}})
+		reg.Add(tm.Key(), tm)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		reg.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	}
 }

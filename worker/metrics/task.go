@@ -92,43 +92,46 @@ func (t *Task) account() {
 	t.since = now
 }
 
-// RecordRead counts n records polled from Kafka (sink).
-func (t *Task) RecordRead(n int) {
+// RecordRead counts n records polled from Kafka at now (sink).
+func (t *Task) RecordRead(n int, now time.Time) {
 	t.Read.Add(int64(n))
-	t.readRate.record(float64(n))
-	t.batchSize.record(float64(n))
+	t.readRate.record(float64(n), now)
+	t.batchSize.record(float64(n), now)
 }
 
-// RecordPut counts n records given to the task's put, which took d.
-func (t *Task) RecordPut(n int, d time.Duration) {
+// RecordPut counts n records given to the task's put, which took d and
+// ended at now.
+func (t *Task) RecordPut(n int, d time.Duration, now time.Time) {
 	t.Sent.Add(int64(n))
-	t.sendRate.record(float64(n))
-	t.putTime.record(float64(d.Milliseconds()))
+	t.sendRate.record(float64(n), now)
+	t.putTime.record(float64(d.Milliseconds()), now)
 }
 
-// RecordPoll counts n records a source task's poll returned, which took d.
-func (t *Task) RecordPoll(n int, d time.Duration) {
+// RecordPoll counts n records a source task's poll returned, which took d
+// and ended at now.
+func (t *Task) RecordPoll(n int, d time.Duration, now time.Time) {
 	t.Polled.Add(int64(n))
-	t.pollRate.record(float64(n))
-	t.pollMS.record(float64(d.Milliseconds()))
-	t.batchSize.record(float64(n))
+	t.pollRate.record(float64(n), now)
+	t.pollMS.record(float64(d.Milliseconds()), now)
+	t.batchSize.record(float64(n), now)
 }
 
 // RecordWrite counts n source records Kafka acknowledged.
 func (t *Task) RecordWrite(n int) {
 	t.Written.Add(int64(n))
-	t.writeRate.record(float64(n))
+	t.writeRate.record(float64(n), t.now())
 }
 
 // RecordCommit records an offset commit that took d and succeeded or not.
 func (t *Task) RecordCommit(d time.Duration, ok bool) {
-	t.commitTime.record(float64(d.Milliseconds()))
+	now := t.now()
+	t.commitTime.record(float64(d.Milliseconds()), now)
 	if ok {
-		t.commitOK.record(1)
+		t.commitOK.record(1, now)
 		t.CommitSeq.Add(1)
 		t.CommitCompleted.Add(1)
 	} else {
-		t.commitOK.record(0)
+		t.commitOK.record(0, now)
 	}
 }
 

@@ -30,10 +30,10 @@ func (w *Worker) ConnectorStarted(ok bool) {
 	w.ConnectorAttempts.Add(1)
 	if ok {
 		w.ConnectorSuccesses.Add(1)
-		w.connectorResults.record(1)
+		w.connectorResults.record(1, time.Now())
 	} else {
 		w.ConnectorFailures.Add(1)
-		w.connectorResults.record(0)
+		w.connectorResults.record(0, time.Now())
 	}
 }
 
@@ -42,10 +42,10 @@ func (w *Worker) TaskStarted(ok bool) {
 	w.TaskAttempts.Add(1)
 	if ok {
 		w.TaskSuccesses.Add(1)
-		w.taskResults.record(1)
+		w.taskResults.record(1, time.Now())
 	} else {
 		w.TaskFailures.Add(1)
-		w.taskResults.record(0)
+		w.taskResults.record(0, time.Now())
 	}
 }
 
@@ -188,7 +188,7 @@ func (r *Rebalance) Completed(epoch int32) {
 	defer r.mu.Unlock()
 	now := time.Now()
 	if r.rebalancing {
-		r.times.record(float64(now.Sub(r.began).Milliseconds()))
+		r.times.record(float64(now.Sub(r.began).Milliseconds()), now)
 	}
 	r.rebalancing, r.completed, r.epoch, r.last = false, r.completed+1, int64(epoch), now
 }

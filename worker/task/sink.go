@@ -476,7 +476,7 @@ func (r *SinkRunner) poll() ([]*kafka.Message, error) {
 		}
 	}
 	if len(batch) > 0 {
-		r.m.RecordRead(len(batch))
+		r.m.RecordRead(len(batch), time.Now())
 	}
 	return batch, nil
 }
@@ -564,7 +564,8 @@ func (r *SinkRunner) deliver(ctx context.Context) error {
 		began := time.Now()
 		err := r.cfg.Task.Put(ctx, r.batch)
 		if err == nil {
-			r.m.RecordPut(len(r.batch), time.Since(began))
+			end := time.Now()
+			r.m.RecordPut(len(r.batch), end.Sub(began), end)
 		}
 		if err != nil {
 			if !connectors.IsRetriable(err) {

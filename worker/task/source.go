@@ -170,7 +170,8 @@ func (r *SourceRunner) Run(ctx context.Context) (err error) {
 		began := time.Now()
 		recs, err := r.cfg.Task.Poll(ctx)
 		if len(recs) > 0 {
-			r.m.RecordPoll(len(recs), time.Since(began))
+			end := time.Now()
+			r.m.RecordPoll(len(recs), end.Sub(began), end)
 		}
 		if err != nil {
 			if connectors.IsRetriable(err) {
