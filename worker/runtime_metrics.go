@@ -36,6 +36,24 @@ func (rt *runtime) setMetrics(reg *metrics.Registry) {
 		defer rt.mu.Unlock()
 		return len(rt.tasks)
 	})
+	rt.wm.TaskStates = func() map[string]map[string]int {
+		rt.mu.Lock()
+		ids := make([]TaskID, 0, len(rt.tasks))
+		for id := range rt.tasks {
+			ids = append(ids, id)
+		}
+		rt.mu.Unlock()
+		out := map[string]map[string]int{}
+		for _, id := range ids {
+			if t, ok := reg.Get(metrics.TaskKey(id.Connector, id.Task)).(*metrics.Task); ok {
+				if out[id.Connector] == nil {
+					out[id.Connector] = map[string]int{}
+				}
+				out[id.Connector][t.Status()]++
+			}
+		}
+		return out
+	}
 	reg.Add("worker", rt.wm)
 	rt.status = metricsStatus{StatusSink: rt.status, reg: reg}
 }

@@ -71,6 +71,9 @@ func TestRuntimeMetrics(t *testing.T) {
 		`kafka_connect_connect_worker_metrics_task_count{connector="aggregate"} 1`,
 		`kafka_connect_connect_worker_metrics_task_startup_attempts_total{connector="aggregate"} 2`,
 		`kafka_connect_connect_worker_metrics_task_startup_failure_total{connector="aggregate"} 1`,
+		`kafka_connect_connect_worker_metrics_connector_failed_task_count{connector="c1"} 1`,
+		`kafka_connect_connect_worker_metrics_connector_running_task_count{connector="c1"} 0`,
+		`kafka_connect_connect_worker_metrics_connector_total_task_count{connector="c1"} 1`,
 	} {
 		if !strings.Contains(body, want+"\n") {
 			t.Errorf("scrape lacks %s", want)

@@ -100,7 +100,8 @@ func produceValues(t *testing.T, topic string, values []string) {
 }
 
 // TestIntegrationMetrics runs N records through a FileStreamSink (with a
-// poison record tolerated and dead-lettered) and the Cassandra sink, and
+// poison record tolerated and dead-lettered), the Cassandra sink and a
+// FileStreamSource, and
 // checks the scraped metrics against what happened: records read and put,
 // committed offsets, error counts, per-table Cassandra counts; a second
 // worker joining raises the rebalance count; a deleted connector's metrics
@@ -146,6 +147,20 @@ func TestIntegrationMetrics(t *testing.T) {
 	}
 	p.produce(0, n)
 
+	// FileStreamSource: n lines of a file into a topic.
+	src, in := fmt.Sprintf("fsrc-%d", id), filepath.Join(t.TempDir(), "in.txt")
+	var lines strings.Builder
+	for i := range n {
+		fmt.Fprintf(&lines, "line-%d\n", i)
+	}
+	if err := os.WriteFile(in, []byte(lines.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, b, _ := do("PUT", w.url()+"/connectors/"+src+"/config", map[string]string{"connector.class": "FileStreamSource", "tasks.max": "1",
+		"file": in, "topic": topic + ".src"}); code != 201 {
+		t.Fatalf("create %s: %d %s", src, code, b)
+	}
+
 	fsLabels := map[string]string{"connector": fs}
 	eventually(t, 90*time.Second, "every record committed", func() (bool, string) {
 		fsCommitted, cassCommitted := committedSum(t, "connect-"+fs, topic), committedSum(t, "connect-cass-metrics", p.topic)
@@ -157,7 +172,8 @@ func TestIntegrationMetrics(t *testing.T) {
 		active, _ := sum(m, "kafka_connect_sink_task_metrics_sink_record_active_count", fsLabels)
 		lag, _ := sum(m, "kafka_consumer_consumer_fetch_manager_metrics_records_lag", fsLabels)
 		cassActive, _ := sum(m, "kafka_connect_sink_task_metrics_sink_record_active_count", map[string]string{"connector": "cass-metrics"})
-		return active == 0 && lag == 0 && cassActive == 0, fmt.Sprintf("active %v, lag %v, cassandra active %v", active, lag, cassActive)
+		written, _ := sum(m, "kafka_connect_source_task_metrics_source_record_write_total", map[string]string{"connector": src})
+		return active == 0 && lag == 0 && cassActive == 0 && written == n, fmt.Sprintf("active %v, lag %v, cassandra active %v, source written %v", active, lag, cassActive, written)
 	})
 	for _, c := range []struct {
 		name   string
@@ -179,9 +195,12 @@ func TestIntegrationMetrics(t *testing.T) {
 		{"kafka_connect_sink_task_metrics_sink_record_send_total", map[string]string{"connector": "cass-metrics"}, n},
 		{"cassandra_sink_record_count_total", map[string]string{"connector": "cass-metrics", "keyspace": p.ks, "table": workload.ScenarioB.Table, "topic": p.topic}, n},
 		{"cassandra_sink_failed_record_count_total", map[string]string{"connector": "cass-metrics"}, 0},
-		{"kafka_connect_connect_worker_metrics_connector_count", nil, 2},
-		{"kafka_connect_connect_worker_metrics_task_count", nil, 4},
-		{"kafka_connect_connect_worker_metrics_task_startup_success_total", nil, 4},
+		{"kafka_connect_source_task_metrics_source_record_poll_total", map[string]string{"connector": src}, n},
+		{"kafka_connect_source_task_metrics_source_record_write_total", map[string]string{"connector": src}, n},
+		{"kafka_connect_connector_metrics", map[string]string{"connector": src, "connector_type": "source", "status": "running"}, 1},
+		{"kafka_connect_connect_worker_metrics_connector_count", nil, 3},
+		{"kafka_connect_connect_worker_metrics_task_count", nil, 5},
+		{"kafka_connect_connect_worker_metrics_task_startup_success_total", nil, 5},
 	} {
 		if got, series := sum(m, c.name, c.labels); got != c.want || series == 0 {
 			t.Errorf("%s%v = %v over %d series, want %v", c.name, c.labels, got, series, c.want)

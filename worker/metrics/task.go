@@ -81,6 +81,13 @@ func (t *Task) SetStatus(state string) {
 	t.status = strings.ToLower(state)
 }
 
+// Status is the task's state as SetStatus last recorded it.
+func (t *Task) Status() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.status
+}
+
 func (t *Task) account() {
 	now := t.now()
 	switch t.status {

@@ -14,6 +14,9 @@ import (
 type Worker struct {
 	// Connectors and Tasks count what this worker runs (set by the runtime).
 	Connectors, Tasks func() int
+	// TaskStates counts this worker's tasks per connector and state
+	// (running, paused, ...), for the per-connector task counts.
+	TaskStates func() map[string]map[string]int
 
 	ConnectorAttempts, ConnectorSuccesses, ConnectorFailures atomic.Int64
 	TaskAttempts, TaskSuccesses, TaskFailures                atomic.Int64
@@ -87,6 +90,7 @@ var (
 	mTaskFailure   = wm(GroupWorker, "task-startup-failure-total", "The total number of task starts that failed.", true, "connector")
 	mTaskSuccPct   = wm(GroupWorker, "task-startup-success-percentage", "The average fraction of this worker's task starts that succeeded.", false, "connector")
 	mTaskFailPct   = wm(GroupWorker, "task-startup-failure-percentage", "The average fraction of this worker's task starts that failed.", false, "connector")
+	mConnTasks     = map[string]*WorkerMetric{}
 	mRebalancing   = wm(GroupRebalance, "rebalancing", "Whether this worker is currently rebalancing (1) or not (0).", false)
 	mRebalances    = wm(GroupRebalance, "completed-rebalances-total", "The total number of rebalances completed by this worker.", true)
 	mEpoch         = wm(GroupRebalance, "epoch", "The epoch or generation number of this worker.", false)
@@ -96,6 +100,16 @@ var (
 	mConnectorInfo = &WorkerMetric{Group: GroupConnector, Help: "One series of value 1 per string attribute of the connector: connector_class, connector_type, connector_version, status.",
 		desc: prometheus.NewDesc("kafka_connect_connector_metrics", "The connector's class, type, version and status, as labels (value 1).", []string{"connector", "connector_class", "connector_type", "connector_version", "status"}, nil)}
 )
+
+// taskStates are the states Connect counts tasks of a connector in.
+var taskStates = []string{"running", "paused", "failed", "unassigned", "destroyed", "restarting"}
+
+func init() {
+	wm(GroupWorker, "connector-total-task-count", "The number of tasks of the connector on the worker.", false, "connector")
+	for _, s := range taskStates {
+		mConnTasks[s] = wm(GroupWorker, "connector-"+s+"-task-count", "The number of "+s+" tasks of the connector on the worker.", false, "connector")
+	}
+}
 
 // Describe implements prometheus.Collector (unchecked).
 func (w *Worker) Describe(chan<- *prometheus.Desc) {}
@@ -121,6 +135,18 @@ func (w *Worker) Collect(ch chan<- prometheus.Metric) {
 	put(mTaskFailure, float64(w.TaskFailures.Load()))
 	put(mTaskSuccPct, w.taskResults.frequency(true))
 	put(mTaskFailPct, w.taskResults.frequency(false))
+	if w.TaskStates == nil {
+		return
+	}
+	total := workerMetrics[GroupWorker+"/connector-total-task-count"]
+	for conn, states := range w.TaskStates() {
+		n := 0
+		for _, s := range taskStates {
+			n += states[s]
+			ch <- prometheus.MustNewConstMetric(mConnTasks[s].desc, prometheus.GaugeValue, float64(states[s]), conn)
+		}
+		ch <- prometheus.MustNewConstMetric(total.desc, prometheus.GaugeValue, float64(n), conn)
+	}
 }
 
 // Connector is connector-metrics: class, type, version and status of a
