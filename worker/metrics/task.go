@@ -133,9 +133,9 @@ func (t *Task) RecordWrite(n int) {
 func (t *Task) RecordCommit(d time.Duration, ok bool) {
 	now := t.now()
 	t.commitTime.record(float64(d.Milliseconds()), now)
+	t.CommitSeq.Add(1) // as Connect's commit sequence number: per attempt
 	if ok {
 		t.commitOK.record(1, now)
-		t.CommitSeq.Add(1)
 		t.CommitCompleted.Add(1)
 	} else {
 		t.commitOK.record(0, now)
