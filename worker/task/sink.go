@@ -117,7 +117,7 @@ func NewSinkRunner(cfg SinkConfig) (*SinkRunner, error) {
 		return nil, fmt.Errorf("consumer settings of task %s: %w", cfg.ID, err)
 	}
 	for _, w := range warnings {
-		cfg.Logger.Warn(w, "task", cfg.ID.String())
+		taskLogger(cfg.Logger, cfg.ID).Warn(w)
 	}
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = maxPoll
