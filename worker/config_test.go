@@ -27,6 +27,10 @@ func TestParseConfigErrorsNameTheKey(t *testing.T) {
 		{"bad protocol", func(m map[string]string) { m["connect.protocol"] = "nope" }, "connect.protocol"},
 		{"heartbeat vs session", func(m map[string]string) { m["heartbeat.interval.ms"] = "20000" }, "session.timeout.ms"},
 		{"unknown key is fine", func(m map[string]string) { m["no.such.key"] = "1" }, ""},
+		{"metrics listener", func(m map[string]string) { m["gonnect.metrics.listener"] = "http://:9404" }, ""},
+		{"bad metrics listener", func(m map[string]string) { m["gonnect.metrics.listener"] = "https://:9404" }, "configuration gonnect.metrics.listener"},
+		{"json logs", func(m map[string]string) { m["gonnect.log.format"] = "json" }, ""},
+		{"bad log format", func(m map[string]string) { m["gonnect.log.format"] = "xml" }, "configuration gonnect.log.format"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
