@@ -90,7 +90,7 @@ func TestTaskMetricsExposedAndRemoved(t *testing.T) {
 		`kafka_connect_sink_task_metrics_put_batch_max_time_ms{connector="orders-sink",task="2"} 40`,
 		`kafka_connect_sink_task_metrics_offset_commit_seq_no{connector="orders-sink",task="2"} 2`,
 		`kafka_connect_sink_task_metrics_offset_commit_completion_total{connector="orders-sink",task="2"} 1`,
-		`kafka_connect_connector_task_metrics_batch_size_max{connector="orders-sink",task="2"} 7`,
+		`kafka_connect_connector_task_metrics_batch_size_max{connector="orders-sink",task="2"} 12`,
 		`kafka_connect_connector_task_metrics_offset_commit_failure_percentage{connector="orders-sink",task="2"} 0.5`,
 		`kafka_connect_connector_task_metrics_offset_commit_avg_time_ms{connector="orders-sink",task="2"} 10`,
 		`kafka_connect_connector_task_metrics_running_ratio{connector="orders-sink",task="2"} 0.75`,

@@ -103,13 +103,14 @@ func (t *Task) account() {
 func (t *Task) RecordRead(n int, now time.Time) {
 	t.Read.Add(int64(n))
 	t.readRate.record(float64(n), now)
-	t.batchSize.record(float64(n), now)
 }
 
 // RecordPut counts n records given to the task's put, which took d and
 // ended at now.
+// As Connect's, the sink's batch size is that of a successful put.
 func (t *Task) RecordPut(n int, d time.Duration, now time.Time) {
 	t.Sent.Add(int64(n))
+	t.batchSize.record(float64(n), now)
 	t.sendRate.record(float64(n), now)
 	t.putTime.record(float64(d.Milliseconds()), now)
 }

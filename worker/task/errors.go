@@ -224,7 +224,11 @@ func (t *Tolerance) execute(ctx context.Context, f failure, stage, class string,
 	if cause == nil {
 		return false, nil
 	}
+	// As Connect's operator: a record whose operation failed counts as an
+	// error whether tolerated or not, and as skipped when tolerated.
+	t.recordError()
 	if connectors.IsRetriable(cause) {
+		t.failedOnce() // Connect counts the retries' end once more
 		t.count()
 		if err := t.report(ctx, f, stage, class, cause); err != nil {
 			return false, err
@@ -232,12 +236,22 @@ func (t *Tolerance) execute(ctx context.Context, f failure, stage, class string,
 		t.skipped()
 		return true, nil
 	}
-	return true, t.fail(ctx, f, stage, class, cause)
+	err = t.fail(ctx, f, stage, class, cause)
+	if err == nil {
+		t.skipped()
+	}
+	return true, err
 }
 
 func (t *Tolerance) skipped() {
 	if t.Metrics != nil {
 		t.Metrics.RecordsSkipped.Add(1)
+	}
+}
+
+func (t *Tolerance) recordError() {
+	if t.Metrics != nil {
+		t.Metrics.RecordErrors.Add(1)
 	}
 }
 
@@ -253,16 +267,24 @@ func (t *Tolerance) failedOnce() {
 // error that fails the task; with all, nil once the dead letter queue
 // acknowledged the record.
 func (t *Tolerance) Report(ctx context.Context, rec connectors.SinkRecord, stage, class string, cause error) error {
+	return t.reported(ctx, sinkFailure(rec), stage, class, cause)
+}
+
+// reported is Connect's executeFailed: a failure, and an error only when
+// it is not tolerated (a tolerated one is not counted as skipped).
+func (t *Tolerance) reported(ctx context.Context, f failure, stage, class string, cause error) error {
 	t.failedOnce()
-	return t.fail(ctx, sinkFailure(rec), stage, class, cause)
+	if !t.all {
+		t.recordError()
+	}
+	return t.fail(ctx, f, stage, class, cause)
 }
 
 // ReportSource handles a source record that failed (conversion or
 // produce): logged, and with errors.tolerance=none the error that fails
 // the task. Connect has no dead letter queue for sources.
 func (t *Tolerance) ReportSource(ctx context.Context, rec connectors.SourceRecord, stage, class string, cause error) error {
-	t.failedOnce()
-	return t.fail(ctx, sourceFailure(rec), stage, class, cause)
+	return t.reported(ctx, sourceFailure(rec), stage, class, cause)
 }
 
 func sourceFailure(rec connectors.SourceRecord) failure {
@@ -278,7 +300,6 @@ func (t *Tolerance) fail(ctx context.Context, f failure, stage, class string, ca
 		return fmt.Errorf("Tolerance exceeded in error handler: %w",
 			&RecordError{Topic: f.topic, Partition: f.partition, Offset: f.offset, Stage: stage, Class: class, Err: cause})
 	}
-	t.skipped()
 	return nil
 }
 
@@ -287,8 +308,7 @@ func (t *Tolerance) count() {
 	t.Failed++
 	t.mu.Unlock()
 	if t.Metrics != nil {
-		t.Metrics.RecordErrors.Add(1)
-		t.Metrics.RecordError()
+		t.Metrics.RecordError() // last-error-timestamp, as Connect's markAsFailed
 	}
 }
 
