@@ -197,6 +197,7 @@ func TestIntegrationMetrics(t *testing.T) {
 		{"cassandra_sink_failed_record_count_total", map[string]string{"connector": "cass-metrics"}, 0},
 		{"kafka_connect_source_task_metrics_source_record_poll_total", map[string]string{"connector": src}, n},
 		{"kafka_connect_source_task_metrics_source_record_write_total", map[string]string{"connector": src}, n},
+		{"kafka_connect_source_task_metrics_source_record_active_count", map[string]string{"connector": src}, 0},
 		{"kafka_connect_connector_metrics", map[string]string{"connector": src, "connector_type": "source", "status": "running"}, 1},
 		{"kafka_connect_connect_worker_metrics_connector_count", nil, 3},
 		{"kafka_connect_connect_worker_metrics_task_count", nil, 5},

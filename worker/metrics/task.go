@@ -210,6 +210,7 @@ var TaskMetrics = []*TaskMetric{
 	{Group: GroupSourceTask, Source: true, Attribute: "source-record-poll-rate", Help: "The average per-second number of records produced/polled by this task.", value: func(t *Task) float64 { return t.pollRate.rate() }},
 	{Group: GroupSourceTask, Source: true, Attribute: "source-record-write-total", Counter: true, Help: "The number of records output from the transformations and written to Kafka by this task.", value: func(t *Task) float64 { return float64(t.Written.Load()) }},
 	{Group: GroupSourceTask, Source: true, Attribute: "source-record-write-rate", Help: "The average per-second number of records written to Kafka by this task.", value: func(t *Task) float64 { return t.writeRate.rate() }},
+	{Group: GroupSourceTask, Source: true, Attribute: "source-record-active-count", Help: "The number of records that have been produced by this task but not yet completely written to Kafka.", value: func(t *Task) float64 { return float64(t.Active.Load()) }},
 	{Group: GroupSourceTask, Source: true, Attribute: "poll-batch-avg-time-ms", Help: "The average time in milliseconds taken by this task to poll for a batch of source records.", value: func(t *Task) float64 { return t.pollMS.avg() }},
 	{Group: GroupSourceTask, Source: true, Attribute: "poll-batch-max-time-ms", Help: "The maximum time in milliseconds taken by this task to poll for a batch of source records.", value: func(t *Task) float64 { return t.pollMS.maxValue() }},
 

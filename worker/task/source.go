@@ -292,6 +292,7 @@ func (r *SourceRunner) send(ctx context.Context, rec connectors.SourceRecord) er
 		return err
 	}
 	r.inflight++
+	r.m.Active.Store(int64(r.inflight))
 	first := !r.topics[topic]
 	r.topics[topic] = true
 	r.mu.Unlock()
@@ -309,6 +310,7 @@ func (r *SourceRunner) send(ctx context.Context, rec connectors.SourceRecord) er
 		}
 		r.mu.Lock()
 		r.inflight--
+		r.m.Active.Store(int64(r.inflight))
 		r.mu.Unlock()
 		if terr := r.tolerance.ReportSource(ctx, rec, StageKafkaProduce, "org.apache.kafka.clients.producer.KafkaProducer", err); terr != nil {
 			return fmt.Errorf("producing to %s: %w", topic, terr)
@@ -339,6 +341,7 @@ func (r *SourceRunner) acks(done chan struct{}) {
 		}
 		r.mu.Lock()
 		r.inflight--
+		r.m.Active.Store(int64(r.inflight))
 		if failed != nil {
 			r.failed = fmt.Errorf("producing record to %s: %w", *m.TopicPartition.Topic, failed)
 		} else if p.key != "" {
