@@ -8,7 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gonnect/gonnect/connectors/configdef"
 	"github.com/gonnect/gonnect/schemas"
@@ -139,6 +142,16 @@ type SinkTaskContext interface {
 	// Reporter returns the errant record reporter (dead letter queue and
 	// error log, per errors.tolerance), or nil if none is configured.
 	Reporter() ErrantRecordReporter
+}
+
+// TaskInstrumentation is offered by the worker's task contexts (sink and
+// source): a logger whose lines carry the task's connector context
+// ("[name|task-0] "), and a registerer for the task's own Prometheus
+// metrics, exposed with connector and task labels and removed with the
+// task. A task checks for it with a type assertion.
+type TaskInstrumentation interface {
+	Logger() *slog.Logger
+	Metrics() prometheus.Registerer
 }
 
 // ErrantRecordReporter reports a record the task could not process. When

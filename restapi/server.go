@@ -65,6 +65,8 @@ type Config struct {
 	// DisableTopicTrackingReset (topic.tracking.allow.reset=false) refuse
 	// the /topics endpoints as Connect does.
 	DisableTopicTracking, DisableTopicTrackingReset bool
+	// Metrics serves GET /metrics (Prometheus) when set.
+	Metrics http.Handler
 }
 
 // Server is the REST server.
@@ -196,6 +198,9 @@ func (s *Server) routes(main, admin bool) http.Handler {
 	}
 	r.Get("/", s.serverInfo)
 	r.Get("/health", s.health)
+	if s.cfg.Metrics != nil {
+		r.Method(http.MethodGet, "/metrics", s.cfg.Metrics)
+	}
 	r.Route("/connectors", func(r chi.Router) {
 		r.Get("/", s.listConnectors)
 		r.With(requireJSON).Post("/", s.createConnector)

@@ -58,6 +58,9 @@ const (
 	ResponseHTTPHeaders       = "response.http.headers.config"
 	TopicTrackingEnable       = "topic.tracking.enable"
 	TopicTrackingAllowReset   = "topic.tracking.allow.reset"
+	// gonnect's own: Connect has no such keys (JMX and log4j do this there).
+	MetricsListener = "gonnect.metrics.listener"
+	LogFormat       = "gonnect.log.format"
 )
 
 // forwardedPrefixes are the prefixes of keys the worker hands to something
@@ -114,7 +117,11 @@ func workerDef(distributed bool) *configdef.ConfigDef {
 		Define(configdef.Key{Name: TopicTrackingEnable, Type: configdef.Boolean, Default: true, Importance: configdef.Low,
 			Doc: "Enable tracking the set of active topics per connector during runtime."}).
 		Define(configdef.Key{Name: TopicTrackingAllowReset, Type: configdef.Boolean, Default: true, Importance: configdef.Low,
-			Doc: "If set to true, it allows user requests to reset the set of active topics per connector."})
+			Doc: "If set to true, it allows user requests to reset the set of active topics per connector."}).
+		Define(configdef.Key{Name: MetricsListener, Type: configdef.String, Default: "", Importance: configdef.Low, Validator: metricsListenerValidator,
+			Doc: "gonnect: a URI (http://host:port) on which Prometheus metrics are also served at /metrics, besides the REST listener; empty serves them on the REST listener only."}).
+		Define(configdef.Key{Name: LogFormat, Type: configdef.String, Default: "", Importance: configdef.Low, Validator: configdef.In("", "text", "json"),
+			Doc: "gonnect: the log output format, text or json; empty keeps the GONNECT_LOG_FORMAT environment variable's, else text."})
 	if distributed {
 		d.Define(configdef.Key{Name: GroupID, Type: configdef.String, Default: configdef.NoDefault, Importance: configdef.High, Validator: configdef.NonEmptyString,
 			Doc: "A unique string that identifies the Connect cluster group this worker belongs to."}).
@@ -465,3 +472,15 @@ func (c *Config) OverridePolicy() connectorconfig.OverridePolicy {
 	}
 	return p
 }
+
+// metricsListenerValidator accepts an empty value or one http:// URI.
+var metricsListenerValidator = configdef.ValidatorFunc{Desc: "A URI such as http://:9404 (only http is supported), or empty", Fn: func(_ string, v any) error {
+	s, _ := v.(string)
+	if s == "" {
+		return nil
+	}
+	if u, err := url.Parse(s); err != nil || u.Scheme != "http" || u.Host == "" {
+		return fmt.Errorf("expected a URI such as http://:9404 (only http is supported)")
+	}
+	return nil
+}}

@@ -49,6 +49,10 @@ func TestParseConfigErrorsNameTheKey(t *testing.T) {
 		{"empty listeners", func(m map[string]string) { m["listeners"] = "" }, "Invalid value for listeners, at least one URL is expected, ex: http://localhost:8080,https://localhost:8443."},
 		{"empty listener", func(m map[string]string) { m["listeners"] = "http://:1,,http://:2" }, "Empty URL found when parsing listeners list."},
 		{"empty plugin.path", func(m map[string]string) { m["plugin.path"] = "" }, "Configuration 'plugin.path' must not be empty."},
+		{"metrics listener", func(m map[string]string) { m["gonnect.metrics.listener"] = "http://:9404" }, ""},
+		{"bad metrics listener", func(m map[string]string) { m["gonnect.metrics.listener"] = "https://:9404" }, "configuration gonnect.metrics.listener"},
+		{"json logs", func(m map[string]string) { m["gonnect.log.format"] = "json" }, ""},
+		{"bad log format", func(m map[string]string) { m["gonnect.log.format"] = "xml" }, "configuration gonnect.log.format"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

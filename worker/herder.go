@@ -14,6 +14,7 @@ import (
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/configdef"
 	"github.com/gonnect/gonnect/internal/logging"
+	"github.com/gonnect/gonnect/worker/metrics"
 )
 
 // Herder owns this worker's view of the cluster: one goroutine (Run) applies
@@ -103,6 +104,8 @@ type HerderConfig struct {
 	// ConfigTransform resolves config provider placeholders of connector
 	// and task configs when they start; stored configs keep them.
 	ConfigTransform func(map[string]string) (map[string]string, error)
+	// Metrics receives the runtime's metrics; nil keeps none.
+	Metrics *metrics.Registry
 }
 
 // NewHerder builds a herder; Run starts it.
@@ -119,6 +122,7 @@ func NewHerder(c HerderConfig) *Herder {
 	}
 	h.rt = newRuntime(c.Logger, h, c.NewTask, c.StopTimeout)
 	h.rt.transform = c.ConfigTransform
+	h.rt.setMetrics(c.Metrics)
 	return h
 }
 

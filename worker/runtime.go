@@ -14,6 +14,7 @@ import (
 	"github.com/gonnect/gonnect/connectors/configdef"
 	"github.com/gonnect/gonnect/connectors/connectorconfig"
 	"github.com/gonnect/gonnect/worker/configprovider"
+	"github.com/gonnect/gonnect/worker/metrics"
 )
 
 // StatusSink receives the state changes of the connectors and tasks this
@@ -70,6 +71,10 @@ type runtime struct {
 	mu         sync.Mutex
 	connectors map[string]*runningConnector
 	tasks      map[TaskID]*runningTask
+
+	// metrics is nil without a registry (setMetrics).
+	metrics *metrics.Registry
+	wm      *metrics.Worker
 }
 
 type runningConnector struct {
@@ -181,6 +186,7 @@ func (rt *runtime) startConnector(name string, config map[string]string, target 
 	rt.stopConnector(name)
 	plugin, err := connectors.Lookup(config["connector.class"])
 	if err != nil {
+		rt.connectorStarted(name, connectors.Plugin{Class: config["connector.class"]}, false)
 		rt.status.ConnectorState(name, StateFailed, traceOf(err))
 		return fmt.Errorf("starting connector %s: %w", name, err)
 	}
@@ -204,10 +210,12 @@ func (rt *runtime) startConnector(name string, config map[string]string, target 
 	}
 	if err != nil {
 		rc.failed = true
+		rt.connectorStarted(name, plugin, false)
 		rt.status.ConnectorState(name, StateFailed, traceOf(err))
 		return fmt.Errorf("starting connector %s: %w", name, err)
 	}
 	rc.conn = conn
+	rt.connectorStarted(name, plugin, true)
 	if target == TargetPaused {
 		rt.status.ConnectorState(name, StatePaused, "")
 	} else {
@@ -265,6 +273,7 @@ func (rt *runtime) stopConnector(name string) {
 	rc := rt.connectors[name]
 	delete(rt.connectors, name)
 	rt.mu.Unlock()
+	rt.connectorGone(name)
 	if rc == nil {
 		return
 	}
@@ -339,6 +348,7 @@ func (rt *runtime) startTask(id TaskID, connConfig, taskConfig map[string]string
 	}
 	t := &runningTask{id: id, done: make(chan struct{})}
 	runner, err := rt.newTask(id, plugin, connConfig, taskConfig, taskReports{rt: rt, t: t})
+	rt.taskStarted(runner, err == nil)
 	if err != nil {
 		return fail(err)
 	}
@@ -395,6 +405,7 @@ func (rt *runtime) stopTasks(ids []TaskID) {
 		return
 	}
 	for _, t := range stopping {
+		rt.taskGone(t.id)
 		t.stop()
 	}
 	wait, cancel := context.WithTimeout(context.Background(), rt.stopTimeout)

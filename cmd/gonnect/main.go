@@ -67,7 +67,7 @@ func run(args []string) error {
 	if fs.NArg() < 1 || (mode == "distributed" && fs.NArg() != 1) {
 		return usage()
 	}
-	log, loggers := newLogger()
+	log, loggers, output := newLogger()
 	slog.SetDefault(log) // plugins that log through slog.Default share the worker's format
 	props, err := properties.Load(fs.Arg(0))
 	if err != nil {
@@ -80,6 +80,11 @@ func run(args []string) error {
 	cfg, err := worker.ParseConfig(props, mode == "distributed", log)
 	if err != nil {
 		return err
+	}
+	if f := cfg.Values.String(worker.LogFormat); f != "" {
+		if err := output.SetFormat(f); err != nil {
+			return err
+		}
 	}
 	var connectorFiles []string
 	if mode == "standalone" {
@@ -113,19 +118,21 @@ func applyEnv(props map[string]string, environ []string) {
 }
 
 // newLogger logs to stderr; GONNECT_LOG_LEVEL (DEBUG, INFO, WARN, ERROR) and
-// GONNECT_LOG_FORMAT (text, json) choose level and format.
+// GONNECT_LOG_FORMAT (text, json) choose level and format, until the
+// worker's gonnect.log.format chooses the format.
 // The registry behind /admin/loggers decides levels per logger, so the base
 // handler lets everything through.
-func newLogger() (*slog.Logger, *logging.Registry) {
+func newLogger() (*slog.Logger, *logging.Registry, *logging.Output) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(os.Getenv("GONNECT_LOG_LEVEL"))); err != nil {
 		level = slog.LevelInfo
 	}
 	opts := &slog.HandlerOptions{Level: slog.LevelDebug}
-	var base slog.Handler = slog.NewTextHandler(os.Stderr, opts)
+	format := "text"
 	if os.Getenv("GONNECT_LOG_FORMAT") == "json" {
-		base = slog.NewJSONHandler(os.Stderr, opts)
+		format = "json"
 	}
+	base, _ := logging.NewOutput(os.Stderr, format, opts)
 	loggers := newLoggers(base, level)
-	return loggers.Logger("org.apache.kafka.connect.cli"), loggers
+	return loggers.Logger("org.apache.kafka.connect.cli"), loggers, base
 }

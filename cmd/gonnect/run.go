@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -20,6 +23,7 @@ import (
 	"github.com/gonnect/gonnect/restapi"
 	"github.com/gonnect/gonnect/worker"
 	"github.com/gonnect/gonnect/worker/clientsecurity"
+	"github.com/gonnect/gonnect/worker/metrics"
 	"github.com/gonnect/gonnect/worker/storage"
 )
 
@@ -71,6 +75,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 	workerID := worker.WorkerIDFromURL(url)
 	defaults := converterDefaults(cfg)
 	policy := cfg.OverridePolicy()
+	reg := metrics.New()
 
 	var (
 		configs worker.ConfigStore
@@ -88,6 +93,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 		Logger: loggers.Logger("org.apache.kafka.connect.runtime.Herder"), WorkerID: workerID, ClusterID: clusterID, Loggers: loggers,
 		StopTimeout:          cfg.Millis(worker.TaskShutdownTimeout),
 		DisableTopicTracking: !cfg.Values.Bool(worker.TopicTrackingEnable),
+		Metrics:              reg,
 		Validate: func(ctx context.Context, plugin string, config map[string]string) (configdef.Infos, error) {
 			resolved, err := providers.Transform(config)
 			if err != nil {
@@ -119,7 +125,9 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 		configs, status = cs, ss
 		offsets = &storage.OffsetAdmin{Bootstrap: bootstrap, ClientProps: secProps, Source: ofs}
 		herderCfg.NewTask = newTaskFactory(cfg, loggers, ofs)
-		m, err := newGroupMember(cfg, url, loggers, sec.FranzOpts())
+		rebalance := metrics.NewRebalance()
+		reg.Add("rebalance", rebalance)
+		m, err := newGroupMember(cfg, url, loggers, sec.FranzOpts(), rebalance)
 		if err != nil {
 			return err
 		}
@@ -148,7 +156,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 
 	rest, err := restapi.New(restapi.Config{
 		Listener: cfg.Values.List(worker.Listeners)[0], MoreListeners: cfg.Values.List(worker.Listeners)[1:], Herder: herder, Logger: loggers.Logger("org.apache.kafka.connect.runtime.rest.RestServer"),
-		Loggers: loggers, Defaults: defaults, ExtraPlugins: converterPlugins(),
+		Loggers: loggers, Defaults: defaults, ExtraPlugins: converterPlugins(), Metrics: reg.Handler(),
 		AllowOrigin: cfg.Values.String(worker.AccessControlAllowOrigin), AllowMethods: cfg.Values.String(worker.AccessControlAllowMethods),
 		AdminListeners: cfg.Values.List(worker.AdminListeners), ResponseHeaders: cfg.Values.String(worker.ResponseHTTPHeaders),
 		DisableTopicTracking: !cfg.Values.Bool(worker.TopicTrackingEnable), DisableTopicTrackingReset: !cfg.Values.Bool(worker.TopicTrackingAllowReset),
@@ -166,6 +174,13 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 			log.Warn("stopping REST server", "error", err)
 		}
 	}()
+	if l := cfg.Values.String(worker.MetricsListener); l != "" {
+		stop, err := serveMetrics(l, reg, loggers.Logger("org.apache.kafka.connect.runtime.rest.RestServer"))
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	log.Info("worker started", "mode", map[bool]string{true: "distributed", false: "standalone"}[cfg.Distributed],
 		"url", url, "kafka_cluster_id", clusterID, "startup", time.Since(began).Round(time.Millisecond))
 	// Start-up (reading the internal topics, building clients and the REST
@@ -268,4 +283,34 @@ func submitConnectorFiles(ctx context.Context, h *worker.Herder, files []string)
 		}
 	}
 	return nil
+}
+
+// serveMetrics serves /metrics on its own listener (gonnect.metrics.listener)
+// until the returned stop is called.
+func serveMetrics(listener string, reg *metrics.Registry, log *slog.Logger) (stop func(), err error) {
+	u, err := url.Parse(listener)
+	if err != nil {
+		return nil, fmt.Errorf("parsing %s %q: %w", worker.MetricsListener, listener, err)
+	}
+	ln, err := net.Listen("tcp", u.Host)
+	if err != nil {
+		return nil, fmt.Errorf("binding metrics listener %s: %w", u.Host, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", reg.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 30 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics listener stopped", "error", err)
+		}
+	}()
+	log.Info("metrics listener", "address", ln.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		<-done
+	}, nil
 }

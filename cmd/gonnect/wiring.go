@@ -14,6 +14,7 @@ import (
 	"github.com/gonnect/gonnect/schemas/converters"
 	"github.com/gonnect/gonnect/worker"
 	"github.com/gonnect/gonnect/worker/group"
+	"github.com/gonnect/gonnect/worker/metrics"
 	"github.com/gonnect/gonnect/worker/task"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -49,7 +50,7 @@ func converterPlugins() []restapi.PluginInfo {
 	return out
 }
 
-func newGroupMember(cfg *worker.Config, url string, loggers *logging.Registry, clientOpts []kgo.Opt) (*worker.GroupMembership, error) {
+func newGroupMember(cfg *worker.Config, url string, loggers *logging.Registry, clientOpts []kgo.Opt, rebalance *metrics.Rebalance) (*worker.GroupMembership, error) {
 	v := cfg.Values
 	protocol := strings.ToLower(v.String(worker.ConnectProtocol))
 	if protocol == "eager" {
@@ -61,6 +62,7 @@ func newGroupMember(cfg *worker.Config, url string, loggers *logging.Registry, c
 		RebalanceTimeout: cfg.Millis(worker.RebalanceTimeout), ScheduledRebalanceMaxDelay: cfg.Millis(worker.ScheduledRebalanceDelay),
 		Logger:     loggers.Logger("org.apache.kafka.connect.runtime.distributed.WorkerCoordinator"),
 		ClientOpts: clientOpts,
+		Metrics:    rebalance,
 	})
 }
 
@@ -129,7 +131,11 @@ func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.
 		}
 		commitTimeout, shutdownTimeout := cfg.Millis(worker.OffsetFlushTimeout), cfg.Millis(worker.TaskShutdownTimeout)
 		conn := p.New()
-		log := loggers.Logger("org.apache.kafka.connect.runtime.WorkerTask").With("connector", id.Connector)
+		log := loggers.Logger("org.apache.kafka.connect.runtime.WorkerTask")
+		var pluginLog *slog.Logger
+		if c := taskCfg["task.class"]; c != "" {
+			pluginLog = loggers.Logger(c)
+		}
 		switch c := conn.(type) {
 		case connectors.SinkConnector:
 			return task.NewSinkRunner(task.SinkConfig{
@@ -138,7 +144,7 @@ func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.
 				ProducerProps:   clientProps(cfg, connCfg, "producer.", "producer.override."),
 				ConnectorConfig: connCfg, TaskConfig: taskCfg, CommitInterval: interval,
 				KeyConverter: key, ValueConverter: val, KeyClass: cc[worker.KeyConverter], ValueClass: cc[worker.ValueConverter],
-				TaskClass: taskCfg["task.class"], HeaderConverter: hdr, HeaderClass: hdrClass, Task: c.NewTask(), Listener: l, Logger: log,
+				TaskClass: taskCfg["task.class"], HeaderConverter: hdr, HeaderClass: hdrClass, Task: c.NewTask(), Listener: l, Logger: log, PluginLogger: pluginLog,
 				CommitTimeout: commitTimeout, ShutdownTimeout: shutdownTimeout,
 			})
 		case connectors.SourceConnector:
@@ -151,7 +157,7 @@ func newTaskFactory(cfg *worker.Config, loggers *logging.Registry, offsets task.
 				ConnectorConfig: connCfg, TaskConfig: taskCfg, CommitInterval: interval, KeyConverter: key, ValueConverter: val,
 				HeaderConverter: hdr, KeyClass: cc[worker.KeyConverter], ValueClass: cc[worker.ValueConverter], HeaderClass: hdrClass,
 				CommitTimeout: commitTimeout, ShutdownTimeout: shutdownTimeout,
-				Task: c.NewTask(), Offsets: offsets, Listener: l, Logger: log, Transforms: chain,
+				Task: c.NewTask(), Offsets: offsets, Listener: l, Logger: log, PluginLogger: pluginLog, Transforms: chain,
 			})
 		}
 		return nil, fmt.Errorf("connector class %s is neither a sink nor a source", p.Class)

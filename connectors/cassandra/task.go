@@ -63,13 +63,18 @@ func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.S
 		return err
 	}
 	t.tc = tc
+	var sm *sinkMetrics
+	if ti, ok := tc.(connectors.TaskInstrumentation); ok {
+		t.log = ti.Logger()
+		sm = newSinkMetrics(ti.Metrics())
+	}
 	t.maxInBat, t.maxBytes = vals.Int("maxNumberOfRecordsInBatch"), vals.Int("maxBatchSizeBytes")
 	t.ignore = ignorePolicy(vals.String("ignoreErrors"))
 	if strings.EqualFold(vals.String("ignoreErrors"), "true") {
 		t.log.Warn("ignoreErrors=true is deprecated, please replace with ignoreErrors=Driver")
 	}
 	if _, set := cfg["jmx"]; set && vals.Bool("jmx") {
-		t.log.Warn("jmx=true: gonnect has no JMX reporter, the sink's metrics are not exposed over JMX")
+		t.log.Warn("jmx=true: gonnect has no JMX reporter; the sink's metrics are served by the worker at /metrics (Prometheus)")
 	}
 	if t.session, t.inflight, t.release, err = acquireSession(cfg["name"], vals); err != nil {
 		return err
@@ -81,6 +86,7 @@ func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.S
 			t.release()
 			return fmt.Errorf("checking %s: %w", ts.mappingKey, err)
 		}
+		w.metrics = sm.table(ts.topic, ts.keyspace, ts.table)
 		switch mode := strings.ToLower(vals.String("crossPartitionBatching")); {
 		case ts.query != "":
 			// A custom query may be conditional (IF ...), and a batch with
@@ -622,6 +628,7 @@ func (t *Task) write(ctx context.Context, ops []op) error {
 	for i := range all {
 		table := all[i].ops[0].w.ts.keyspace + "." + all[i].ops[0].w.ts.table
 		t.Written.Add(int64(len(all[i].ops) - len(fails[i])))
+		all[i].ops[0].w.metrics.outcome(len(all[i].ops), len(fails[i]))
 		for _, f := range fails[i] {
 			o := f.o
 			rerr := &RecordError{Topic: o.rec.Topic, Partition: o.rec.Partition, Offset: o.rec.Offset, Table: table, Err: f.err}
@@ -671,6 +678,13 @@ func (t *Task) execSplitting(ctx context.Context, ops []op) ([]failedWrite, erro
 }
 
 func (t *Task) exec(ctx context.Context, ops []op) error {
+	began := time.Now()
+	err := t.execRequest(ctx, ops)
+	ops[0].w.metrics.request(ops, time.Since(began))
+	return err
+}
+
+func (t *Task) execRequest(ctx context.Context, ops []op) error {
 	cl := ops[0].w.ts.consistency
 	if len(ops) == 1 {
 		o := ops[0]

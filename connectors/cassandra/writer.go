@@ -181,8 +181,9 @@ type tableWriter struct {
 	keyFields, valueFields bool
 	variants               sync.Map
 	qargs                  []queryArg
-	qpart                  []int    // indexes of the partition key among qargs
-	plans                  sync.Map // *converters.AvroWriter → *directPlan (direct.go)
+	qpart                  []int         // indexes of the partition key among qargs
+	plans                  sync.Map      // *converters.AvroWriter → *directPlan (direct.go)
+	metrics                *tableMetrics // nil when the worker offers no metrics
 }
 
 func unquote(id string) string { return strings.Trim(id, `"`) }

@@ -27,7 +27,8 @@ func scramJAAS(password string) string {
 	return `org.apache.kafka.common.security.scram.ScramLoginModule required username="` + stack.KafkaSASLUser() + `" password="` + password + `";`
 }
 
-// produceValues writes values to a topic through the plaintext listener.
+// produceValues writes values to a topic through the plaintext listener
+// (shared by the end-to-end tests).
 func produceValues(t *testing.T, topic string, values []string) {
 	t.Helper()
 	p, err := kafka.NewProducer(&kafka.ConfigMap{"bootstrap.servers": stack.KafkaBootstrap(), "go.delivery.reports": false})

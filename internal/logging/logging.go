@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -177,4 +178,42 @@ func (h *levelHandler) WithAttrs(a []slog.Attr) slog.Handler {
 }
 func (h *levelHandler) WithGroup(g string) slog.Handler {
 	return &levelHandler{Handler: h.Handler.WithGroup(g), level: h.level}
+}
+
+// ContextKey is the attribute holding a line's connector context, the key
+// of Connect's log4j MDC entry.
+const ContextKey = "connector.context"
+
+// TaskContext is Connect's connector context of a task: "[name|task-0] ".
+func TaskContext(connector string, task int) string {
+	return "[" + connector + "|task-" + strconv.Itoa(task) + "] "
+}
+
+// WithContext returns a logger whose lines carry ctx (TaskContext) as
+// Connect's log4j layouts print it: before the message, and as the
+// connector.context attribute for JSON output. Levels stay the logger's.
+func WithContext(l *slog.Logger, ctx string) *slog.Logger {
+	if ctx == "" {
+		return l
+	}
+	return slog.New(&contextHandler{Handler: l.Handler().WithAttrs([]slog.Attr{slog.String(ContextKey, ctx)}), prefix: ctx})
+}
+
+type contextHandler struct {
+	slog.Handler
+	prefix string
+}
+
+func (h *contextHandler) Handle(ctx context.Context, r slog.Record) error {
+	out := slog.NewRecord(r.Time, r.Level, h.prefix+r.Message, r.PC)
+	r.Attrs(func(a slog.Attr) bool { out.AddAttrs(a); return true })
+	return h.Handler.Handle(ctx, out)
+}
+
+func (h *contextHandler) WithAttrs(a []slog.Attr) slog.Handler {
+	return &contextHandler{Handler: h.Handler.WithAttrs(a), prefix: h.prefix}
+}
+
+func (h *contextHandler) WithGroup(g string) slog.Handler {
+	return &contextHandler{Handler: h.Handler.WithGroup(g), prefix: h.prefix}
 }

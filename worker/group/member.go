@@ -11,6 +11,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/gonnect/gonnect/worker/metrics"
 )
 
 // Config configures a member.
@@ -31,6 +33,8 @@ type Config struct {
 	Logger                     *slog.Logger
 	// ClientOpts are extra franz-go options (security settings).
 	ClientOpts []kgo.Opt
+	// Metrics receives connect-worker-rebalance-metrics; nil counts none.
+	Metrics *metrics.Rebalance
 }
 
 // Result is one completed rebalance as this member sees it.
@@ -163,6 +167,7 @@ func (m *Member) Run(ctx context.Context) error {
 	protocol := ""
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
+		m.cfg.Metrics.Began()
 		res, err := m.joinAndSync(ctx, &memberID, &gen, &protocol)
 		synced := time.Now()
 		if err != nil {
@@ -184,6 +189,7 @@ func (m *Member) Run(ctx context.Context) error {
 			continue
 		}
 		backoff = 100 * time.Millisecond
+		m.cfg.Metrics.Completed(res.Generation)
 		m.mu.Lock()
 		m.leader, m.isLead = res.LeaderURL, res.IsLeader
 		m.mu.Unlock()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/connectorconfig"
+	"github.com/gonnect/gonnect/worker/metrics"
 	"github.com/gonnect/gonnect/worker/storage"
 )
 
@@ -112,6 +113,8 @@ type Tolerance struct {
 	producer *kafka.Producer
 	// Failed counts failed operations (Connect's totalFailures).
 	Failed int64
+	// Metrics receives task-error-metrics; nil counts nothing.
+	Metrics *metrics.Task
 }
 
 // NewTolerance reads the errors.* keys of a connector config.
@@ -159,12 +162,21 @@ func (t *Tolerance) retry(ctx context.Context, op func() error) error {
 	start := t.clock.Now()
 	for attempt := 1; ; attempt++ {
 		err := op()
-		if err == nil || !connectors.IsRetriable(err) {
+		if err == nil {
+			return nil
+		}
+		if t.Metrics != nil {
+			t.Metrics.RecordFailures.Add(1)
+		}
+		if !connectors.IsRetriable(err) {
 			return err
 		}
 		now := t.clock.Now()
 		if t.retryTimeout >= 0 && !now.Before(start.Add(t.retryTimeout)) {
 			return err
+		}
+		if t.Metrics != nil {
+			t.Metrics.Retries.Add(1)
 		}
 		delay := t.backoff(attempt, start, now)
 		t.log.Debug("retrying a failed operation", "attempt", attempt, "delay", delay, "error", err)
@@ -213,14 +225,42 @@ func (t *Tolerance) execute(ctx context.Context, f failure, stage, class string,
 	if cause == nil {
 		return false, nil
 	}
+	// As Connect's operator: a record whose operation failed counts as an
+	// error whether tolerated or not, and as skipped when tolerated.
+	t.recordError()
 	if connectors.IsRetriable(cause) {
+		t.failedOnce() // Connect counts the retries' end once more
 		t.count()
 		if err := t.report(ctx, f, stage, class, cause); err != nil {
 			return false, err
 		}
+		t.skipped()
 		return true, nil
 	}
-	return true, t.fail(ctx, f, stage, class, cause)
+	err = t.fail(ctx, f, stage, class, cause)
+	if err == nil {
+		t.skipped()
+	}
+	return true, err
+}
+
+func (t *Tolerance) skipped() {
+	if t.Metrics != nil {
+		t.Metrics.RecordsSkipped.Add(1)
+	}
+}
+
+func (t *Tolerance) recordError() {
+	if t.Metrics != nil {
+		t.Metrics.RecordErrors.Add(1)
+	}
+}
+
+// failedOnce counts a failure reported by the task itself (no retries).
+func (t *Tolerance) failedOnce() {
+	if t.Metrics != nil {
+		t.Metrics.RecordFailures.Add(1)
+	}
 }
 
 // Report handles a record that failed (as Connect's executeFailed): it
@@ -228,14 +268,24 @@ func (t *Tolerance) execute(ctx context.Context, f failure, stage, class string,
 // error that fails the task; with all, nil once the dead letter queue
 // acknowledged the record.
 func (t *Tolerance) Report(ctx context.Context, rec connectors.SinkRecord, stage, class string, cause error) error {
-	return t.fail(ctx, sinkFailure(rec), stage, class, cause)
+	return t.reported(ctx, sinkFailure(rec), stage, class, cause)
+}
+
+// reported is Connect's executeFailed: a failure, and an error only when
+// it is not tolerated (a tolerated one is not counted as skipped).
+func (t *Tolerance) reported(ctx context.Context, f failure, stage, class string, cause error) error {
+	t.failedOnce()
+	if !t.all {
+		t.recordError()
+	}
+	return t.fail(ctx, f, stage, class, cause)
 }
 
 // ReportSource handles a source record that failed (conversion or
 // produce): logged, and with errors.tolerance=none the error that fails
 // the task. Connect has no dead letter queue for sources.
 func (t *Tolerance) ReportSource(ctx context.Context, rec connectors.SourceRecord, stage, class string, cause error) error {
-	return t.fail(ctx, sourceFailure(rec), stage, class, cause)
+	return t.reported(ctx, sourceFailure(rec), stage, class, cause)
 }
 
 func sourceFailure(rec connectors.SourceRecord) failure {
@@ -258,6 +308,9 @@ func (t *Tolerance) count() {
 	t.mu.Lock()
 	t.Failed++
 	t.mu.Unlock()
+	if t.Metrics != nil {
+		t.Metrics.RecordError() // last-error-timestamp, as Connect's markAsFailed
+	}
 }
 
 // failure is what the reporters are told of the failed record.
@@ -299,9 +352,18 @@ func (t *Tolerance) report(ctx context.Context, f failure, stage, class string, 
 			msg += f.desc
 		}
 		t.log.Error(msg+".", "error", cause, "exception", ExceptionClass(stage, cause))
+		if t.Metrics != nil {
+			t.Metrics.ErrorsLogged.Add(1)
+		}
 	}
 	if t.dlqTopic != "" && f.sink != nil {
+		if t.Metrics != nil {
+			t.Metrics.DLQRequests.Add(1)
+		}
 		if err := t.sendToDLQ(ctx, *f.sink, stage, class, cause); err != nil {
+			if t.Metrics != nil {
+				t.Metrics.DLQFailures.Add(1)
+			}
 			// Never lose a record: a DLQ that cannot take it fails the task.
 			return fmt.Errorf("writing record %s-%d@%d to dead letter queue %s: %w", f.topic, f.partition, f.offset, t.dlqTopic, err)
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gonnect/gonnect/connectors"
+	"github.com/gonnect/gonnect/worker/metrics"
 )
 
 // fakeClock advances only when waited on, and records the waits.
@@ -120,19 +121,24 @@ func TestToleranceExecute(t *testing.T) {
 		fails     bool
 		logged    string // "" = nothing logged
 		notLogged string
+		// metrics: total-record-failures, -errors, -records-skipped,
+		// total-errors-logged, as Connect's operator counts them.
+		metrics [4]int64
 	}{
 		{name: "none fails on a data error, logging it", cfg: map[string]string{"errors.log.enable": "true"}, op: errors.New("bad json"),
-			skip: true, fails: true, logged: "Error encountered in task conn-3. Executing stage 'VALUE_CONVERTER' with class 'conv'.", notLogged: "where consumed record"},
-		{name: "none without log", cfg: map[string]string{}, op: errors.New("bad json"), skip: true, fails: true},
+			skip: true, fails: true, logged: "Error encountered in task conn-3. Executing stage 'VALUE_CONVERTER' with class 'conv'.", notLogged: "where consumed record", metrics: [4]int64{1, 1, 0, 1}},
+		{name: "none without log", cfg: map[string]string{}, op: errors.New("bad json"), skip: true, fails: true, metrics: [4]int64{1, 1, 0, 0}},
 		{name: "all skips", cfg: map[string]string{"errors.tolerance": "all", "errors.log.enable": "true", "errors.log.include.messages": "true"}, op: errors.New("bad json"),
-			skip: true, logged: "where consumed record is {topic='t', partition=1, offset=7, timestamp=1234}"},
+			skip: true, logged: "where consumed record is {topic='t', partition=1, offset=7, timestamp=1234}", metrics: [4]int64{1, 1, 1, 1}},
 		{name: "retries exhausted skip even with none (as Connect)", cfg: map[string]string{"errors.log.enable": "true"}, op: connectors.Retriable(errors.New("registry down")),
-			skip: true, logged: "registry down"},
+			skip: true, logged: "registry down", metrics: [4]int64{2, 1, 1, 1}},
 		{name: "success", cfg: map[string]string{"errors.log.enable": "true"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs bytes.Buffer
 			tol, _ := newTestTolerance(t, tc.cfg, &logs)
+			m := metrics.NewTask("conn", 3, true)
+			tol.Metrics = m
 			skip, err := tol.Execute(context.Background(), rec, StageValueConverter, "conv", func() error { return tc.op })
 			if skip != tc.skip || (err != nil) != tc.fails {
 				t.Fatalf("skip %v, err %v", skip, err)
@@ -145,6 +151,9 @@ func TestToleranceExecute(t *testing.T) {
 			}
 			if tc.notLogged != "" && strings.Contains(logs.String(), tc.notLogged) {
 				t.Errorf("log %q has %q", logs.String(), tc.notLogged)
+			}
+			if got := [4]int64{m.RecordFailures.Load(), m.RecordErrors.Load(), m.RecordsSkipped.Load(), m.ErrorsLogged.Load()}; got != tc.metrics {
+				t.Errorf("failures, errors, skipped, logged = %v, want %v", got, tc.metrics)
 			}
 		})
 	}

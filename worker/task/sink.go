@@ -16,12 +16,15 @@ import (
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/connectorconfig"
 	"github.com/gonnect/gonnect/connectors/transforms"
+	"github.com/gonnect/gonnect/internal/logging"
 	"github.com/gonnect/gonnect/schemas"
 	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/worker/metrics"
 )
 
 // SinkConfig configures a sink task runner.
@@ -46,6 +49,9 @@ type SinkConfig struct {
 	Task                           connectors.SinkTask
 	Listener                       worker.TaskListener
 	Logger                         *slog.Logger
+	// PluginLogger is the task's own logger (named after its class);
+	// Logger when nil. Both get the connector context.
+	PluginLogger *slog.Logger
 	// MaxBatch bounds the records given to one Put (max.poll.records).
 	MaxBatch int
 }
@@ -98,6 +104,11 @@ type SinkRunner struct {
 	// chain is the connector's transformations (transforms), applied
 	// after conversion.
 	chain *transforms.Chain
+
+	// m counts the task's metrics; nextLag is when the consumer lag is
+	// read again.
+	m       *metrics.Task
+	nextLag time.Time
 }
 
 // NewSinkRunner validates the config and builds a runner.
@@ -110,7 +121,7 @@ func NewSinkRunner(cfg SinkConfig) (*SinkRunner, error) {
 		return nil, fmt.Errorf("consumer settings of task %s: %w", cfg.ID, err)
 	}
 	for _, w := range warnings {
-		cfg.Logger.Warn(w, "task", cfg.ID.String())
+		taskLogger(cfg.Logger, cfg.ID).Warn(w)
 	}
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = maxPoll
@@ -124,11 +135,14 @@ func NewSinkRunner(cfg SinkConfig) (*SinkRunner, error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 5 * time.Second
 	}
-	tol, err := NewTolerance(cfg.ID.Connector, cfg.ID.Task, cfg.ConnectorConfig, cfg.Bootstrap, cfg.ProducerProps, cfg.Logger)
+	tol, err := NewTolerance(cfg.ID.Connector, cfg.ID.Task, cfg.ConnectorConfig, cfg.Bootstrap, cfg.ProducerProps, taskLogger(cfg.Logger, cfg.ID))
 	if err != nil {
 		return nil, err
 	}
-	r := &SinkRunner{cfg: cfg, consumerCfg: cm, log: cfg.Logger.With("task", cfg.ID.String()), tolerance: tol,
+	m := metrics.NewTask(cfg.ID.Connector, cfg.ID.Task, true)
+	m.ClientID = fmt.Sprintf("connector-consumer-%s", cfg.ID)
+	tol.Metrics = m
+	r := &SinkRunner{cfg: cfg, consumerCfg: cm, log: taskLogger(cfg.Logger, cfg.ID), tolerance: tol, m: m,
 		taskPaused: map[connectors.TopicPartition]bool{}, assignment: map[connectors.TopicPartition]bool{},
 		current: map[connectors.TopicPartition]int64{}, committed: map[connectors.TopicPartition]int64{}, batchNext: map[connectors.TopicPartition]int64{}, seenTopics: map[string]bool{}, stateChanged: make(chan struct{}, 1)}
 	if r.chain, err = transforms.NewChain(cfg.ConnectorConfig); err != nil {
@@ -143,6 +157,9 @@ func NewSinkRunner(cfg SinkConfig) (*SinkRunner, error) {
 	}
 	return r, nil
 }
+
+// TaskMetrics implements worker.TaskMetricsOwner.
+func (r *SinkRunner) TaskMetrics() *metrics.Task { return r.m }
 
 // SetTargetState implements worker.TaskRunner.
 func (r *SinkRunner) SetTargetState(state string) {
@@ -233,7 +250,7 @@ func (r *SinkRunner) Run(ctx context.Context) (err error) {
 
 func (r *SinkRunner) subscribe() error {
 	cm := maps.Clone(r.consumerCfg)
-	for k, v := range map[string]string{"bootstrap.servers": r.cfg.Bootstrap, "group.id": "connect-" + r.cfg.ID.Connector, "client.id": fmt.Sprintf("connector-consumer-%s", r.cfg.ID)} {
+	for k, v := range map[string]string{"bootstrap.servers": r.cfg.Bootstrap, "group.id": "connect-" + r.cfg.ID.Connector, "client.id": r.m.ClientID} {
 		if _, ok := cm[k]; !ok {
 			cm[k] = v
 		}
@@ -300,6 +317,7 @@ func (r *SinkRunner) onRebalance(ctx context.Context, ev kafka.Event) error {
 			r.assignment[tp] = true
 		}
 		paused := r.paused
+		r.m.Partitions.Store(int64(len(r.assignment)))
 		r.mu.Unlock()
 		if paused {
 			_ = r.consumer.Pause(e.Partitions)
@@ -334,7 +352,9 @@ func (r *SinkRunner) onRebalance(ctx context.Context, ev kafka.Event) error {
 			delete(r.current, tp)
 			delete(r.committed, tp)
 		}
+		r.m.Partitions.Store(int64(len(r.assignment)))
 		r.mu.Unlock()
+		r.updateActive()
 		if err := r.consumer.IncrementalUnassign(e.Partitions); err != nil {
 			return fmt.Errorf("unassigning partitions: %w", err)
 		}
@@ -358,8 +378,13 @@ func (r *SinkRunner) loop(ctx context.Context) error {
 				r.startCommit(ctx, r.ownedPartitions())
 			} else {
 				r.log.Warn("offset commit skipped: the previous one has not completed")
+				r.m.CommitSkipped.Add(1)
 			}
 			r.nextCommit = now.Add(r.cfg.CommitInterval)
+		}
+		if now := time.Now(); !now.Before(r.nextLag) {
+			r.updateLag()
+			r.nextLag = now.Add(lagInterval)
 		}
 		if r.redelivering {
 			// Connect polls its paused consumer until the next commit (or
@@ -458,6 +483,9 @@ func (r *SinkRunner) poll() ([]*kafka.Message, error) {
 			}
 			r.log.Warn("consumer event", "code", e.Code().String(), "error", e)
 		}
+	}
+	if len(batch) > 0 {
+		r.m.RecordRead(len(batch), time.Now())
 	}
 	return batch, nil
 }
@@ -563,7 +591,13 @@ func (r *SinkRunner) convert(ctx context.Context, m *kafka.Message) (rec connect
 // put); any other failure fails the task.
 func (r *SinkRunner) deliver(ctx context.Context) error {
 	if len(r.batch) > 0 {
-		if err := r.cfg.Task.Put(ctx, r.batch); err != nil {
+		began := time.Now()
+		err := r.cfg.Task.Put(ctx, r.batch)
+		if err == nil {
+			end := time.Now()
+			r.m.RecordPut(len(r.batch), end.Sub(began), end)
+		}
+		if err != nil {
 			if !connectors.IsRetriable(err) {
 				return fmt.Errorf("task %s threw an error in put and is being killed: %w", r.cfg.ID, err)
 			}
@@ -583,6 +617,7 @@ func (r *SinkRunner) deliver(ctx context.Context) error {
 	}
 	r.mu.Unlock()
 	r.batch, r.batchNext = r.batch[:0], map[connectors.TopicPartition]int64{}
+	r.updateActive()
 	if r.redelivering {
 		r.redelivering = false
 		r.resumeAll()
@@ -715,12 +750,58 @@ func (r *SinkRunner) rewind() {
 // committedOK records offsets Kafka took.
 func (r *SinkRunner) committedOK(offs []kafka.TopicPartition) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	for _, p := range offs {
 		if tp := tpOf(p); r.assignment[tp] {
 			r.committed[tp] = int64(p.Offset)
 		}
 	}
+	r.mu.Unlock()
+	r.updateActive()
+}
+
+// lagInterval is how often the consumer lag is read from librdkafka's
+// cached high watermarks.
+const lagInterval = time.Second
+
+// updateActive sets sink-record-active-count: records consumed and not
+// yet committed (delivered past the last commit, and the batch in hand).
+func (r *SinkRunner) updateActive() {
+	r.mu.Lock()
+	n := int64(len(r.batch))
+	for tp, cur := range r.current {
+		if c, ok := r.committed[tp]; ok && cur > c {
+			n += cur - c
+		}
+	}
+	r.mu.Unlock()
+	r.m.Active.Store(n)
+}
+
+// updateLag sets the lag of each owned partition: its high watermark as
+// last fetched less the next offset to deliver to the task.
+func (r *SinkRunner) updateLag() {
+	r.mu.Lock()
+	pos := make(map[connectors.TopicPartition]int64, len(r.assignment))
+	for tp := range r.assignment {
+		if off, ok := r.current[tp]; ok {
+			pos[tp] = off
+		} else if off, ok := r.committed[tp]; ok {
+			pos[tp] = off
+		}
+	}
+	r.mu.Unlock()
+	lag := map[string]map[int32]int64{}
+	for tp, off := range pos {
+		_, high, err := r.consumer.GetWatermarkOffsets(tp.Topic, tp.Partition)
+		if err != nil || high < 0 {
+			continue
+		}
+		if lag[tp.Topic] == nil {
+			lag[tp.Topic] = map[int32]int64{}
+		}
+		lag[tp.Topic][tp.Partition] = max(0, high-off)
+	}
+	r.m.SetLag(lag)
 }
 
 // startCommit asks the task for safe offsets and commits them in the
@@ -730,6 +811,7 @@ func (r *SinkRunner) startCommit(ctx context.Context, parts []connectors.TopicPa
 	if err != nil {
 		// Connect logs a failed preCommit and tries again at the next interval.
 		r.log.Error("offset commit failed", "error", err)
+		r.m.RecordCommit(0, false)
 		return
 	}
 	if len(offs) > 0 {
@@ -762,6 +844,7 @@ func (r *SinkRunner) checkCommit() {
 	select {
 	case <-job.done:
 		r.inflight = nil
+		r.m.RecordCommit(time.Since(job.started), job.err == nil)
 		if job.err != nil {
 			r.log.Error("offset commit failed", "error", job.err)
 		} else {
@@ -793,6 +876,7 @@ func (r *SinkRunner) commitSync(ctx context.Context, parts []connectors.TopicPar
 	job := r.commitAsync(offs)
 	select {
 	case <-job.done:
+		r.m.RecordCommit(time.Since(job.started), job.err == nil)
 		if job.err == nil {
 			r.committedOK(offs)
 		}
@@ -807,6 +891,14 @@ func (r *SinkRunner) commitSync(ctx context.Context, parts []connectors.TopicPar
 type sinkContext SinkRunner
 
 func (c *sinkContext) Config() map[string]string { return c.cfg.TaskConfig }
+
+// Logger implements connectors.TaskInstrumentation.
+func (c *sinkContext) Logger() *slog.Logger {
+	return pluginLogger(c.cfg.PluginLogger, c.cfg.Logger, c.cfg.ID)
+}
+
+// Metrics implements connectors.TaskInstrumentation.
+func (c *sinkContext) Metrics() prometheus.Registerer { return c.m.Plugins() }
 
 func (c *sinkContext) ResetOffsets(offsets map[connectors.TopicPartition]int64) {
 	c.mu.Lock()
@@ -909,4 +1001,18 @@ func consumeError(err error, partition string) error {
 		return fmt.Errorf("a fetch response%s is larger than receive.message.max.bytes (raise it to at least the largest record batch plus 512 bytes, or unset it): %w", where, kerr)
 	}
 	return nil
+}
+
+// taskLogger is the runner's logger for a task: its lines carry the
+// connector and task, and Connect's connector context.
+func taskLogger(l *slog.Logger, id worker.TaskID) *slog.Logger {
+	return logging.WithContext(l.With("connector", id.Connector, "task", id.String()), logging.TaskContext(id.Connector, id.Task))
+}
+
+// pluginLogger is the logger a task's own code gets.
+func pluginLogger(plugin, runner *slog.Logger, id worker.TaskID) *slog.Logger {
+	if plugin == nil {
+		plugin = runner
+	}
+	return taskLogger(plugin, id)
 }

@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/transforms"
 	"github.com/gonnect/gonnect/schemas"
 	"github.com/gonnect/gonnect/schemas/converters"
 	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/worker/metrics"
 	"github.com/gonnect/gonnect/worker/storage"
 )
 
@@ -48,6 +50,8 @@ type SourceConfig struct {
 	// Transforms run on each polled record before conversion; a record a
 	// transformation drops is not produced, its offset is committed.
 	Transforms *transforms.Chain
+	// PluginLogger is the task's own logger (Logger when nil).
+	PluginLogger *slog.Logger
 }
 
 // SourceRunner runs one source task: poll, convert, produce, and store
@@ -57,6 +61,7 @@ type SourceRunner struct {
 	log       *slog.Logger
 	producer  *kafka.Producer
 	tolerance *Tolerance
+	m         *metrics.Task
 
 	mu       sync.Mutex
 	paused   bool
@@ -87,11 +92,13 @@ func NewSourceRunner(cfg SourceConfig) (*SourceRunner, error) {
 	if cfg.HeaderConverter == nil {
 		cfg.HeaderConverter = &converters.SimpleHeaderConverter{}
 	}
-	tol, err := NewTolerance(cfg.ID.Connector, cfg.ID.Task, cfg.ConnectorConfig, cfg.Bootstrap, cfg.ProducerProps, cfg.Logger)
+	tol, err := NewTolerance(cfg.ID.Connector, cfg.ID.Task, cfg.ConnectorConfig, cfg.Bootstrap, cfg.ProducerProps, taskLogger(cfg.Logger, cfg.ID))
 	if err != nil {
 		return nil, err
 	}
-	r := &SourceRunner{cfg: cfg, log: cfg.Logger.With("task", cfg.ID.String()), tolerance: tol, acked: map[string]worker.ConnectorOffset{}, topics: map[string]bool{}}
+	m := metrics.NewTask(cfg.ID.Connector, cfg.ID.Task, false)
+	tol.Metrics = m
+	r := &SourceRunner{cfg: cfg, log: taskLogger(cfg.Logger, cfg.ID), tolerance: tol, m: m, acked: map[string]worker.ConnectorOffset{}, topics: map[string]bool{}}
 	r.cond = sync.NewCond(&r.mu)
 	return r, nil
 }
@@ -106,6 +113,17 @@ func (r *SourceRunner) SetTargetState(state string) {
 type sourceContext SourceRunner
 
 func (c *sourceContext) Config() map[string]string { return c.cfg.TaskConfig }
+
+// Logger implements connectors.TaskInstrumentation.
+func (c *sourceContext) Logger() *slog.Logger {
+	return pluginLogger(c.cfg.PluginLogger, c.cfg.Logger, c.cfg.ID)
+}
+
+// Metrics implements connectors.TaskInstrumentation.
+func (c *sourceContext) Metrics() prometheus.Registerer { return c.m.Plugins() }
+
+// TaskMetrics implements worker.TaskMetricsOwner.
+func (r *SourceRunner) TaskMetrics() *metrics.Task { return r.m }
 func (c *sourceContext) Offset(p map[string]any) (map[string]any, error) {
 	return c.cfg.Offsets.Get(c.cfg.ID.Connector, p), nil
 }
@@ -153,7 +171,12 @@ func (r *SourceRunner) Run(ctx context.Context) (err error) {
 			}
 			continue
 		}
+		began := time.Now()
 		recs, err := r.cfg.Task.Poll(ctx)
+		if len(recs) > 0 {
+			end := time.Now()
+			r.m.RecordPoll(len(recs), end.Sub(began), end)
+		}
 		if err != nil {
 			if connectors.IsRetriable(err) {
 				r.log.Warn("retriable error polling task", "error", err)
@@ -297,6 +320,7 @@ func (r *SourceRunner) send(ctx context.Context, rec connectors.SourceRecord) er
 		return err
 	}
 	r.inflight++
+	r.m.Active.Store(int64(r.inflight))
 	first := !r.topics[topic]
 	r.topics[topic] = true
 	r.mu.Unlock()
@@ -314,6 +338,7 @@ func (r *SourceRunner) send(ctx context.Context, rec connectors.SourceRecord) er
 		}
 		r.mu.Lock()
 		r.inflight--
+		r.m.Active.Store(int64(r.inflight))
 		r.mu.Unlock()
 		if terr := r.tolerance.ReportSource(ctx, rec, StageKafkaProduce, "org.apache.kafka.clients.producer.KafkaProducer", err); terr != nil {
 			return fmt.Errorf("producing to %s: %w", topic, terr)
@@ -344,10 +369,14 @@ func (r *SourceRunner) acks(done chan struct{}) {
 		}
 		r.mu.Lock()
 		r.inflight--
+		r.m.Active.Store(int64(r.inflight))
 		if failed != nil {
 			r.failed = fmt.Errorf("producing record to %s: %w", *m.TopicPartition.Topic, failed)
 		} else if p.key != "" {
 			r.acked[p.key] = p.offset
+		}
+		if m.TopicPartition.Error == nil {
+			r.m.RecordWrite(1)
 		}
 		r.cond.Broadcast()
 		r.mu.Unlock()
@@ -358,7 +387,14 @@ func (r *SourceRunner) acks(done chan struct{}) {
 // the records in flight and stores the offsets of acknowledged ones. As in
 // Connect, a flush that times out is logged and tried again at the next
 // interval; a record that could not be produced fails the task.
-func (r *SourceRunner) flushOffsets(ctx context.Context) error {
+func (r *SourceRunner) flushOffsets(ctx context.Context) (err error) {
+	began := time.Now()
+	committed := false
+	defer func() {
+		if committed || err != nil {
+			r.m.RecordCommit(time.Since(began), err == nil)
+		}
+	}()
 	if left := r.producer.Flush(int(time.Until(deadlineOr(ctx, r.cfg.CommitTimeout)).Milliseconds())); left > 0 {
 		r.mu.Lock()
 		failed := r.failed
@@ -367,6 +403,7 @@ func (r *SourceRunner) flushOffsets(ctx context.Context) error {
 			return failed
 		}
 		r.log.Error("Failed to flush, timed out while waiting for producer to flush outstanding messages", "outstanding", left, "timeout", r.cfg.CommitTimeout)
+		r.m.RecordCommit(time.Since(began), false)
 		return nil
 	}
 	r.mu.Lock()
@@ -395,8 +432,10 @@ func (r *SourceRunner) flushOffsets(ctx context.Context) error {
 		}
 		r.mu.Unlock()
 		r.log.Error("Failed to commit offsets; will try again on next flush interval", "error", err)
+		r.m.RecordCommit(time.Since(began), false)
 		return nil
 	}
+	committed = true
 	return r.cfg.Task.Commit(ctx)
 }
 
