@@ -223,6 +223,7 @@ func (r *SinkRunner) Run(ctx context.Context) (err error) {
 			case <-time.After(time.Until(r.shutdownBy)):
 			}
 		}
+		r.leaveGroup()
 		r.consumer.Close()
 	}()
 	r.reportState()
@@ -246,6 +247,22 @@ func (r *SinkRunner) Run(ctx context.Context) (err error) {
 	// committed and closed already.
 	r.closing = true
 	return err
+}
+
+// leaveGroup makes a consumer that owns no partitions leave its group
+// before it is closed. librdkafka's close of a cooperative consumer with
+// an empty assignment ends without a LeaveGroup, so the member stays in the
+// group until its session times out and the group cannot be deleted (an
+// offsets reset of the stopped connector fails). An explicit unsubscribe
+// takes the path that does send it; it returns once the group handler has
+// taken it, and the close that follows waits for the LeaveGroup response.
+func (r *SinkRunner) leaveGroup() {
+	if len(r.ownedPartitions()) > 0 {
+		return // close revokes the partitions and then leaves
+	}
+	if err := r.consumer.Unsubscribe(); err != nil {
+		r.log.Warn("leaving consumer group", "error", err)
+	}
 }
 
 func (r *SinkRunner) subscribe() error {
