@@ -298,6 +298,14 @@ func (w *tableWriter) bindDirect(t *Task, p *directPlan, rec *connectors.SinkRec
 			if slab, v, num, ok = f.decode(&cur, slab, body); !ok {
 				return op{}, false
 			}
+			// An empty blob counts as a null (see emptyValue); unset
+			// here, or left to the general path when nulls are written.
+			if f.kind == kindBytes && len(v) == 0 {
+				if !w.ts.nullToUnset {
+					return op{}, false
+				}
+				isNull = true
+			}
 		}
 		for _, ci := range f.cols {
 			if isNull {
