@@ -90,9 +90,9 @@ func toCQL(t gocql.TypeInfo, v any) (any, error) {
 				return b, nil
 			}
 			return nil, fmt.Errorf("invalid boolean value %q", x)
-		case int8, int16, int32, int64, int:
-			// DataStax's boolean numbers: 1 is true, 0 false.
-			switch n, _ := toInt64(x); n {
+		case int8, int16, int32, int64, int, float32, float64:
+			// DataStax's boolean numbers: 1 is true, 0 false (by value: 1.0 too).
+			switch f, _ := toFloat(x); f {
 			case 1:
 				return true, nil
 			case 0:

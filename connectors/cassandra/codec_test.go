@@ -27,7 +27,7 @@ func TestToCQLTextRules(t *testing.T) {
 	}{
 		{bo, "yes", true, false}, {bo, "N", false, false}, {bo, "T", true, false}, {bo, "1", true, false},
 		{bo, json.Number("1"), true, false}, {bo, json.Number("0"), false, false}, {bo, int32(1), true, false},
-		{bo, json.Number("2"), nil, true}, {bo, json.Number("1.0"), nil, true}, {bo, " true", nil, true}, {bo, "maybe", nil, true},
+		{bo, json.Number("2"), nil, true}, {bo, json.Number("1.0"), true, false}, {bo, json.Number("0.5"), nil, true}, {bo, " true", nil, true}, {bo, "maybe", nil, true},
 		{i32, "1,000", int64(1000), false}, {i32, "1.0", int64(1), false}, {i32, "1e3", int64(1000), false},
 		{i32, "yes", int64(1), false}, {i32, " 7", int64(7), false}, {i32, "+8", int64(8), false},
 		{i32, "1.5", nil, true}, {i32, "3000000000", nil, true}, {i32, "abc", nil, true}, {i32, "", nil, false},
