@@ -194,11 +194,7 @@ func toCQL(t gocql.TypeInfo, v any) (any, error) {
 	case gocql.TypeUUID, gocql.TypeTimeUUID:
 		switch x := v.(type) {
 		case string:
-			u, err := gocql.ParseUUID(strings.TrimSpace(x))
-			if err != nil {
-				return nil, fmt.Errorf("invalid uuid %q", x)
-			}
-			return u, nil
+			return parseUUID(x)
 		case []byte:
 			return gocql.UUIDFromBytes(x)
 		}
@@ -229,17 +225,23 @@ func toCQL(t gocql.TypeInfo, v any) (any, error) {
 		case time.Duration:
 			return x, nil
 		case string:
-			tm, err := time.Parse("15:04:05.999999999", strings.TrimSpace(x))
+			// ISO_LOCAL_TIME, DataStax's default: two-digit fields,
+			// seconds and fraction optional.
+			x = strings.TrimSpace(x)
+			if !isoLocalTime.MatchString(x) {
+				return nil, fmt.Errorf("invalid time %q", x)
+			}
+			layout := "15:04:05.999999999"
+			if len(x) == 5 {
+				layout = "15:04"
+			}
+			tm, err := time.Parse(layout, x)
 			if err != nil {
 				return nil, fmt.Errorf("invalid time %q", x)
 			}
 			return toCQL(t, tm)
 		}
-		n, err := toInt64(v)
-		if err != nil {
-			return nil, err
-		}
-		return time.Duration(n) * time.Millisecond, nil
+		// A number is not a time of day for DataStax (no codec): refused.
 	case gocql.TypeDuration:
 		switch x := v.(type) {
 		case string:
@@ -510,7 +512,7 @@ func toFloat(v any) (float64, error) {
 }
 
 // parseTime reads ISO-8601 timestamps (DataStax's default codec.timestamp
-// CQL_TIMESTAMP accepts these forms) or epoch milliseconds.
+// CQL_TIMESTAMP accepts these forms).
 func parseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999Z0700", "2006-01-02 15:04:05.999Z07:00", "2006-01-02 15:04:05.999", "2006-01-02T15:04:05.999", "2006-01-02"} {
@@ -518,9 +520,8 @@ func parseTime(s string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return time.UnixMilli(n).UTC(), nil
-	}
+	// Digits alone are no CQL_TIMESTAMP: refused, as by DataStax (a
+	// number, not text, is milliseconds since the epoch).
 	return time.Time{}, fmt.Errorf("invalid timestamp %q", s)
 }
 

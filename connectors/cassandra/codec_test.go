@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/big"
 	"testing"
+	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"gopkg.in/inf.v0"
@@ -18,6 +19,8 @@ func TestToCQLTextRules(t *testing.T) {
 	i32, bi, dbl, flt, bo, de, vi, bl, du, tx := nt(gocql.TypeInt), nt(gocql.TypeBigInt), nt(gocql.TypeDouble), nt(gocql.TypeFloat),
 		nt(gocql.TypeBoolean), nt(gocql.TypeDecimal), nt(gocql.TypeVarint), nt(gocql.TypeBlob), nt(gocql.TypeDuration), nt(gocql.TypeText)
 	vec := gocql.VectorType{SubType: flt, Dimensions: 3}
+	uu, ts, tm := nt(gocql.TypeUUID), nt(gocql.TypeTimestamp), nt(gocql.TypeTime)
+	mustUUID := func(s string) gocql.UUID { u, _ := gocql.ParseUUID(s); return u }
 	dec := func(s string) *inf.Dec { d, _ := decimalOf(s); return d }
 	for _, tc := range []struct {
 		t    gocql.TypeInfo
@@ -42,6 +45,11 @@ func TestToCQLTextRules(t *testing.T) {
 		{du, "P0001-02-03T04:05:06", gocql.Duration{Months: 14, Days: 3, Nanoseconds: 14706e9}, false}, {du, "P2W", gocql.Duration{Days: 14}, false},
 		{du, "2m1h", nil, true}, {du, "1x", nil, true},
 		{tx, "", "", false},
+		{uu, "1-2-3-4-5", mustUUID("00000001-0002-0003-0004-000000000005"), false},
+		{uu, "8F14E45F-CEEA-467F-A0F0-8B9F3A9E5C11", mustUUID("8f14e45f-ceea-467f-a0f0-8b9f3a9e5c11"), false},
+		{uu, "1-2-3-4", nil, true}, {uu, "1-2-3-4-x", nil, true},
+		{ts, "1772600767008", nil, true}, {ts, json.Number("1772600767008"), time.UnixMilli(1772600767008).UTC(), false},
+		{tm, "08:15", 8*time.Hour + 15*time.Minute, false}, {tm, json.Number("3600000"), nil, true}, {tm, "1:02", nil, true},
 		{vec, []any{json.Number("1"), json.Number("2.5"), json.Number("3")}, []any{float32(1), float32(2.5), float32(3)}, false},
 		{vec, []any{json.Number("1")}, nil, true},
 	} {

@@ -30,6 +30,7 @@ var booleanWords = map[string]bool{
 var (
 	groupedNumber = regexp.MustCompile(`^-?([0-9][0-9,]*)?(\.[0-9]*)?$`)
 	plainDecimal  = regexp.MustCompile(`^([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?$`)
+	isoLocalTime  = regexp.MustCompile(`^[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?$`)
 	floatLiteral  = regexp.MustCompile(`^[+-]?(NaN|Infinity|0[xX][0-9a-fA-F]*\.?[0-9a-fA-F]*[pP][+-]?[0-9]+[fFdD]?|([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?[fFdD]?)$`)
 )
 
@@ -273,4 +274,31 @@ func parseDuration(s string) (gocql.Duration, error) {
 		months, days, nanos = -months, -days, -nanos
 	}
 	return gocql.Duration{Months: int32(months), Days: int32(days), Nanoseconds: nanos}, nil
+}
+
+// parseUUID reads a UUID as Java's UUID.fromString does: five groups of
+// hex digits separated by dashes, each group shorter than its width
+// allowed ("1-2-3-4-5"), at most 36 characters.
+func parseUUID(s string) (gocql.UUID, error) {
+	parts := strings.Split(s, "-")
+	bad := fmt.Errorf("invalid uuid %q", s)
+	if len(s) > 36 || len(parts) != 5 {
+		return gocql.UUID{}, bad
+	}
+	var g [5]uint64
+	for i, p := range parts {
+		n, err := strconv.ParseUint(p, 16, 64)
+		if err != nil {
+			return gocql.UUID{}, bad
+		}
+		g[i] = n
+	}
+	hi := (g[0]&0xffffffff)<<32 | (g[1]&0xffff)<<16 | g[2]&0xffff
+	lo := (g[3]&0xffff)<<48 | g[4]&0xffffffffffff
+	var u gocql.UUID
+	for i := range 8 {
+		u[i] = byte(hi >> (56 - 8*i))
+		u[8+i] = byte(lo >> (56 - 8*i))
+	}
+	return u, nil
 }
