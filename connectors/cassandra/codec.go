@@ -2,6 +2,7 @@ package cassandra
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -24,6 +25,21 @@ import (
 func toCQL(t gocql.TypeInfo, v any) (any, error) {
 	if v == nil {
 		return nil, nil
+	}
+	if s, ok := v.(string); ok && s == "" && !isText(t) {
+		return nil, nil // DataStax reads the empty string as null for every type but text
+	}
+	if vt, ok := t.(gocql.VectorType); ok {
+		// A vector from a list, element by element (a JSON array, as
+		// DataStax reads it).
+		arr, ok := v.([]any)
+		if !ok {
+			return nil, fmt.Errorf("cannot convert %T to CQL %s", v, typeName(t))
+		}
+		if len(arr) != vt.Dimensions {
+			return nil, fmt.Errorf("vector of %d elements, got %d", vt.Dimensions, len(arr))
+		}
+		return convertList(vt.SubType, arr, toCQL)
 	}
 	if n, ok := v.(json.Number); ok {
 		// A number of a JSON text: exact for integers, decimals and text.
@@ -70,9 +86,31 @@ func toCQL(t gocql.TypeInfo, v any) (any, error) {
 		case bool:
 			return x, nil
 		case string:
-			return strconv.ParseBool(strings.TrimSpace(x))
+			if b, ok := booleanWords[strings.ToLower(x)]; ok {
+				return b, nil
+			}
+			return nil, fmt.Errorf("invalid boolean value %q", x)
+		case int8, int16, int32, int64, int, float32, float64:
+			// DataStax's boolean numbers: 1 is true, 0 false (by value: 1.0 too).
+			switch f, _ := toFloat(x); f {
+			case 1:
+				return true, nil
+			case 0:
+				return false, nil
+			}
+			return nil, fmt.Errorf("invalid boolean number %v", x)
 		}
 	case gocql.TypeTinyInt, gocql.TypeSmallInt, gocql.TypeInt, gocql.TypeBigInt, gocql.TypeCounter:
+		if s, ok := v.(string); ok {
+			b, err := textInteger(s)
+			if err != nil {
+				return nil, err
+			}
+			if !b.IsInt64() {
+				return nil, fmt.Errorf("value %s out of range for 64-bit column", b)
+			}
+			v = b.Int64()
+		}
 		n, err := toInt64(v)
 		if err != nil {
 			return nil, err
@@ -93,11 +131,7 @@ func toCQL(t gocql.TypeInfo, v any) (any, error) {
 	case gocql.TypeVarint:
 		switch x := v.(type) {
 		case string:
-			b, ok := new(big.Int).SetString(strings.TrimSpace(x), 10)
-			if !ok {
-				return nil, fmt.Errorf("invalid varint %q", x)
-			}
-			return b, nil
+			return textInteger(x)
 		case *inf.Dec:
 			if x.Scale() != 0 {
 				return nil, fmt.Errorf("decimal %s is not an integer", x)
@@ -110,11 +144,24 @@ func toCQL(t gocql.TypeInfo, v any) (any, error) {
 		}
 		return big.NewInt(n), nil
 	case gocql.TypeFloat, gocql.TypeDouble:
+		if s, ok := v.(string); ok {
+			n, _, err := parseTextNumber(s)
+			if err != nil {
+				return nil, err
+			}
+			if t.Type() == gocql.TypeFloat {
+				return n.float32Exact()
+			}
+			return n.float64Exact()
+		}
 		f, err := toFloat(v)
 		if err != nil {
 			return nil, err
 		}
 		if t.Type() == gocql.TypeFloat {
+			if _, isDouble := v.(float64); isDouble {
+				return exactFloat32(f)
+			}
 			return float32(f), nil
 		}
 		return f, nil
@@ -123,11 +170,14 @@ func toCQL(t gocql.TypeInfo, v any) (any, error) {
 		case *inf.Dec:
 			return x, nil
 		case string:
-			d, ok := new(inf.Dec).SetString(strings.TrimSpace(x))
-			if !ok {
+			n, _, err := parseTextNumber(x)
+			if err != nil {
+				return nil, err
+			}
+			if n.dec == nil {
 				return nil, fmt.Errorf("invalid decimal %q", x)
 			}
-			return d, nil
+			return n.dec, nil
 		case float32, float64:
 			f, _ := toFloat(x)
 			d, ok := new(inf.Dec).SetString(strconv.FormatFloat(f, 'f', -1, 64))
@@ -144,11 +194,7 @@ func toCQL(t gocql.TypeInfo, v any) (any, error) {
 	case gocql.TypeUUID, gocql.TypeTimeUUID:
 		switch x := v.(type) {
 		case string:
-			u, err := gocql.ParseUUID(strings.TrimSpace(x))
-			if err != nil {
-				return nil, fmt.Errorf("invalid uuid %q", x)
-			}
-			return u, nil
+			return parseUUID(x)
 		case []byte:
 			return gocql.UUIDFromBytes(x)
 		}
@@ -179,25 +225,27 @@ func toCQL(t gocql.TypeInfo, v any) (any, error) {
 		case time.Duration:
 			return x, nil
 		case string:
-			tm, err := time.Parse("15:04:05.999999999", strings.TrimSpace(x))
+			// ISO_LOCAL_TIME, DataStax's default: two-digit fields,
+			// seconds and fraction optional.
+			x = strings.TrimSpace(x)
+			if !isoLocalTime.MatchString(x) {
+				return nil, fmt.Errorf("invalid time %q", x)
+			}
+			layout := "15:04:05.999999999"
+			if len(x) == 5 {
+				layout = "15:04"
+			}
+			tm, err := time.Parse(layout, x)
 			if err != nil {
 				return nil, fmt.Errorf("invalid time %q", x)
 			}
 			return toCQL(t, tm)
 		}
-		n, err := toInt64(v)
-		if err != nil {
-			return nil, err
-		}
-		return time.Duration(n) * time.Millisecond, nil
+		// A number is not a time of day for DataStax (no codec): refused.
 	case gocql.TypeDuration:
 		switch x := v.(type) {
 		case string:
-			d, err := time.ParseDuration(strings.TrimSpace(x))
-			if err != nil {
-				return nil, fmt.Errorf("invalid duration %q", x)
-			}
-			return gocql.Duration{Nanoseconds: int64(d)}, nil
+			return parseDuration(x)
 		case time.Duration:
 			return gocql.Duration{Nanoseconds: int64(x)}, nil
 		}
@@ -217,11 +265,7 @@ func toCQL(t gocql.TypeInfo, v any) (any, error) {
 		case []byte:
 			return x, nil
 		case string:
-			// JSON carries bytes as base64, as Connect's JsonConverter does.
-			if b, err := base64.StdEncoding.DecodeString(x); err == nil {
-				return b, nil
-			}
-			return []byte(x), nil
+			return parseBlob(x)
 		}
 	case gocql.TypeList, gocql.TypeSet:
 		elem := t.(gocql.CollectionType).Elem
@@ -468,7 +512,7 @@ func toFloat(v any) (float64, error) {
 }
 
 // parseTime reads ISO-8601 timestamps (DataStax's default codec.timestamp
-// CQL_TIMESTAMP accepts these forms) or epoch milliseconds.
+// CQL_TIMESTAMP accepts these forms).
 func parseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999Z0700", "2006-01-02 15:04:05.999Z07:00", "2006-01-02 15:04:05.999", "2006-01-02T15:04:05.999", "2006-01-02"} {
@@ -476,8 +520,41 @@ func parseTime(s string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return time.UnixMilli(n).UTC(), nil
-	}
+	// Digits alone are no CQL_TIMESTAMP: refused, as by DataStax (a
+	// number, not text, is milliseconds since the epoch).
 	return time.Time{}, fmt.Errorf("invalid timestamp %q", s)
+}
+
+// textInteger reads text into an integer column: any number DataStax
+// reads (see parseTextNumber) that has no fraction.
+func textInteger(s string) (*big.Int, error) {
+	n, _, err := parseTextNumber(s)
+	if err != nil {
+		return nil, err
+	}
+	return n.integer()
+}
+
+// parseBlob reads text into a blob as DataStax does: a CQL hex literal
+// (0x...), else base64 (JsonConverter's form of bytes).
+func parseBlob(s string) ([]byte, error) {
+	if len(s) >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
+		if b, err := hex.DecodeString(s[2:]); err == nil {
+			return b, nil
+		}
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding} {
+		if b, err := enc.DecodeString(s); err == nil {
+			return b, nil
+		}
+	}
+	return nil, fmt.Errorf("invalid binary string %q", s)
+}
+
+// emptyValue reports a value whose encoding has no bytes (an empty blob):
+// DataStax treats it as a null, so it is unset under nullToUnset and
+// refused in a primary key column.
+func emptyValue(t gocql.TypeInfo, v any) bool {
+	b, ok := v.([]byte)
+	return ok && len(b) == 0 && !isText(t)
 }

@@ -339,6 +339,11 @@ func (w *tableWriter) bindDirect(t *Task, p *directPlan, rec *connectors.SinkRec
 			if slab, v, num, ok = f.decode(&cur, slab, body); !ok {
 				return op{}, false
 			}
+			// An empty blob counts as a null (see emptyValue): unset
+			// under nullToUnset, else written as it is.
+			if f.kind == kindBytes && len(v) == 0 && w.ts.nullToUnset {
+				isNull = true
+			}
 		}
 		for _, ci := range f.cols {
 			if isNull {

@@ -143,7 +143,7 @@ func (w *tableWriter) queryArgs(rec *connectors.SinkRecord, now time.Time, ttl, 
 			if v, err = toCQL(a.typ, raw); err != nil {
 				return nil, "", 0, a.name, argumentError(fmt.Errorf("converting %s (%T): %w", a.mapping.expr, raw, err))
 			}
-			if v == nil && w.ts.nullToUnset {
+			if (v == nil || emptyValue(a.typ, v)) && w.ts.nullToUnset {
 				v = gocql.UnsetValue
 			}
 		}

@@ -386,7 +386,7 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 			if cv, err = toCQL(c.meta.Type, v); err != nil {
 				return fail(c.meta.Name, argumentError(fmt.Errorf("converting %s (%T): %w", c.mapping.expr, v, err)))
 			}
-			if cv == nil {
+			if cv == nil || emptyValue(c.meta.Type, cv) {
 				if i < w.pkCount {
 					return fail(c.meta.Name, configError("Primary key column %s cannot be mapped to null. Check that your mapping setting matches your dataset contents.", c.name))
 				}

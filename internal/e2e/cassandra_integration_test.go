@@ -157,7 +157,7 @@ func TestIntegrationCassandraPipeline(t *testing.T) {
 		}
 		if hdr["__connect.errors.topic"] != p.topic || hdr["__connect.errors.stage"] != "VALUE_CONVERTER" ||
 			hdr["__connect.errors.class.name"] != "io.confluent.connect.avro.AvroConverter" ||
-			hdr["__connect.errors.connector.name"] != "cass" || !strings.Contains(hdr["__connect.errors.exception.message"], want) {
+			hdr["__connect.errors.connector.name"] != "cass" || !strings.Contains(hdr["__connect.errors.exception.stacktrace"], "Caused by: org.apache.kafka.common.errors.SerializationException: "+want) {
 			t.Fatalf("DLQ record %q headers %v", m.Value, hdr)
 		}
 	}

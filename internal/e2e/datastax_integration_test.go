@@ -51,9 +51,9 @@ const (
 // expectedDiff is a difference between the DataStax row (ds) and gonnect's
 // (gn) that the test accepts. why is "deliberate: <reason>" for behaviour
 // gonnect keeps on purpose (the entry must keep matching: a deliberate
-// difference that disappears means behaviour changed), or "fixed on branch
-// sink" for a defect fixed there (matched while present; delete the entry
-// once the fix is merged).
+// difference that disappears means behaviour changed, and each is in
+// README's differences from the DataStax connector), or another reason for
+// a difference that comes and goes (matched while present).
 type expectedDiff struct{ kase, what, ds, gn, why string }
 
 // Logical types (Connect Timestamp, Date, Time, Decimal) are a deliberate
@@ -73,98 +73,33 @@ var expectedDiffs = []expectedDiff{
 	{"types_json", "row id=17", "absent", `id=17 tsn="2026-03-04 05:06:07.008Z"`,
 		"deliberate: a JSON number is read as milliseconds since the epoch, as DataStax does for INT64 fields"},
 	{"types_string", "row id=17", "absent", `id=17 tsn="2026-03-04 05:06:07.008Z"`,
-		"fixed on branch sink (JSON in a String value is parsed; then deliberate as in types_json)"},
+		"deliberate: a JSON number is read as milliseconds since the epoch, as DataStax does for INT64 fields"},
 
-	// A vector column from a JSON list: gonnect fails "cannot convert
-	// []interface {} to CQL vector({}, 3)".
-	{"types_json", "row id=29", "id=29 ve=[1.0,2.5,3.0]", "absent", "fixed on branch sink"},
-	// From a Connect array (JSON with schema, Avro) DataStax fails too
-	// (ClassCastException ArrayList -> CqlVector); if gonnect writes it, that is an extension.
-	{"types_json_schema", "row id=29", "absent", "id=29 ve=*", "fixed on branch sink (then deliberate: DataStax 1.5.0 cannot bind a Connect array to a vector)"},
-	{"types_avro", "row id=29", "absent", "id=29 ve=*", "fixed on branch sink (then deliberate: DataStax 1.5.0 cannot bind a Connect array to a vector)"},
+	// A vector column from a Connect array (JSON with schema, Avro): DataStax
+	// fails (ClassCastException ArrayList -> CqlVector); gonnect writes it,
+	// as both write it from a schemaless JSON list.
+	{"types_json_schema", "row id=29", "absent", "id=29 ve=*", "deliberate: DataStax 1.5.0 cannot bind a Connect array to a vector"},
+	{"types_avro", "row id=29", "absent", "id=29 ve=*", "deliberate: DataStax 1.5.0 cannot bind a Connect array to a vector"},
 
-	// JSON text in a StringConverter value: DataStax parses it as a JSON
-	// object; gonnect fails every record ("value.id: cannot select "id" in a string").
-	{"types_string", "row id=*", "*", "absent", "fixed on branch sink"},
+	// A host name into an inet column: DataStax looks it up in DNS.
+	{"json_coercions", "row id=78", `id=78 ip="127.0.0.1"`, "absent",
+		"deliberate: gonnect does not resolve host names per record (slow, and the answer depends on the machine)"},
 
-	// Two records of one key in one put, the second with a null (unset)
-	// field: gonnect keeps only the last record per primary key of a flush,
-	// so the first record's value of that column is lost; DataStax writes
-	// both, and the unset cell keeps the first value.
-	{"nulls_unset", "row id=1 b", "5", "null", "fixed on branch sink"},
-	{"nulls_unset", "row id=1 tx", `"a"`, "null", "fixed on branch sink"},
-	{"nulls_unset", "row id=1 WRITETIME(b)", "base+0us", "null", "fixed on branch sink"},
-	{"nulls_unset", "row id=1 WRITETIME(tx)", "base+0us", "null", "fixed on branch sink"},
-	{"update_in_put", "row id=6 b", "6000000042", "null", "fixed on branch sink"},
-	{"update_in_put", "row id=6 WRITETIME(b)", "base+0us", "null", "fixed on branch sink"},
-	{"update_same_ms", "row id=6 b", "6000000042", "null", "fixed on branch sink"},
-	{"update_same_ms", "row id=6 WRITETIME(b)", "base+0us", "null", "fixed on branch sink"},
-	// The same with deletesEnabled=false: a tombstone is an insert of the
-	// key alone, which leaves the row's cells as they were.
-	{"tombstone_no_deletes", "row id=*", "*", "null", "fixed on branch sink"},
 	// Two updates of one key in the same millisecond.
 	{"update_same_ms", "row id=6 WRITETIME(tx)", "base+0us", "base+1us",
 		"deliberate: gonnect makes write times strictly increase per partition, so same-millisecond updates apply in offset order (DataStax ties, and Cassandra keeps the larger value)"},
-
-	// A tombstone whose mapping maps a header: DataStax deletes only when no
-	// non-null value maps to a non-key column, so a present header makes it an
-	// insert (row 1); a missing mapped header fails the record ("Required field
-	// 'header.h' (mapped to column hs) was missing from record", row 2 stays).
-	// gonnect deletes both rows.
-	{"tombstone_header", "row id=1", `id=1 hs="y" tx="a"`, "absent", "fixed on branch sink"},
-	{"tombstone_header", "row id=2", `id=2 hs="z" tx="b"`, "absent", "fixed on branch sink"},
-
-	// A mapped field or header the record lacks: DataStax fails the record
-	// ("Required field 'value.b' (mapped to column b) was missing from
-	// record"); gonnect writes the row with that column unset.
-	{"headers", "row id=2", "absent", `id=2 hs="only" tx="b"`, "fixed on branch sink"},
-	{"missing_field", "row id=2", "absent", `id=2 tx="b"`, "fixed on branch sink"},
-
-	// A write that Cassandra refuses (TTL beyond 20 years) fails the whole
-	// batch in gonnect, which packs the records of several partitions into
-	// one batch: the good records 1, 3 and 5 are lost (skipped or sent to the
-	// dead letter queue with it). DataStax batches per partition key, so only
-	// the failing record fails.
-	{"errors_none", "row id=*", "*", "absent", "fixed on branch sink"},
-	{"errors_driver", "row id=*", "*", "absent", "fixed on branch sink"},
-	{"errors_all", "row id=*", "*", "absent", "fixed on branch sink"},
-	{"errors_legacy_true", "row id=*", "*", "absent", "fixed on branch sink"},
 
 	// ignoreErrors None or Driver with a mapping failure: DataStax never uses
 	// Connect's errant record reporter; it rewinds to the failed record and
 	// retries it forever (its rewind also keeps Connect from committing).
 	// gonnect sends the failure to the dead letter queue (errors.tolerance=all)
-	// and goes on.
+	// and goes on. The legacy ignoreErrors=true is Driver in both.
 	{"errors_none", "committed offset", "*", "5", "deliberate: gonnect reports failed records to Connect's dead letter queue instead of retrying them forever"},
 	{"errors_driver", "committed offset", "*", "5", "deliberate: gonnect reports failed records to Connect's dead letter queue instead of retrying them forever"},
 	{"errors_legacy_true", "committed offset", "*", "5", "deliberate: gonnect reports failed records to Connect's dead letter queue instead of retrying them forever"},
-	{"errors_none", "dead letter queue records", "0", "2", "fixed on branch sink (then deliberate: the mapping and the driver failure go to the dead letter queue)"},
-	// Until then, the good records batched with the driver failure go there too.
-	{"errors_none", "dead letter queue records", "0", "*", "fixed on branch sink"},
+	{"errors_none", "dead letter queue records", "0", "2", "deliberate: the mapping and the driver failure go to the dead letter queue"},
 	{"errors_driver", "dead letter queue records", "0", "1", "deliberate: the mapping failure goes to the dead letter queue"},
-	// The legacy ignoreErrors=true is Driver in DataStax (the mapping failure
-	// is not ignored: it is retried forever); gonnect took it for All.
-	{"errors_legacy_true", "dead letter queue records", "0", "1", "fixed on branch sink (then deliberate: the mapping failure goes to the dead letter queue)"},
-
-	// Schemaless JSON values DataStax converts and gonnect does not: the
-	// boolean word "yes" and the number 1 into a boolean, "1e-3" into a decimal.
-	{"json_coercions", "row id=13", "id=13 bo=true", "absent", "fixed on branch sink"},
-	{"json_coercions", "row id=14", "id=14 bo=true", "absent", "fixed on branch sink"},
-	{"json_coercions", "row id=18", "id=18 de=0.001", "absent", "fixed on branch sink"},
-	// A JSON object or array into a text column: DataStax writes its JSON text.
-	{"json_coercions", "row id=21", `id=21 tx="{\"a\":1}"`, "absent", "fixed on branch sink"},
-	{"json_coercions", "row id=22", `id=22 tx="[1,\"x\"]"`, "absent", "fixed on branch sink"},
-
-	// An empty blob: DataStax leaves the cell unset (null, no write time);
-	// gonnect writes an empty blob.
-	{"types_json_schema", "row id=200 bl", "null", `"0x"`, "fixed on branch sink"},
-	{"types_json_schema", "row id=200 WRITETIME(bl)", "null", "base+*", "fixed on branch sink"},
-	{"types_json", "row id=200 bl", "null", `"0x"`, "fixed on branch sink"},
-	{"types_json", "row id=200 WRITETIME(bl)", "null", "base+*", "fixed on branch sink"},
-	{"types_string", "row id=200 bl", "null", `"0x"`, "fixed on branch sink"},
-	{"types_string", "row id=200 WRITETIME(bl)", "null", "base+*", "fixed on branch sink"},
-	{"types_avro", "row id=200 bl", "null", `"0x"`, "fixed on branch sink"},
-	{"types_avro", "row id=200 WRITETIME(bl)", "null", "base+*", "fixed on branch sink"},
+	{"errors_legacy_true", "dead letter queue records", "0", "1", "deliberate: the mapping failure goes to the dead letter queue"},
 
 	// Counters: DataStax 1.5.0 binds the record timestamp into its counter
 	// UPDATE, which has no USING TIMESTAMP, and so fails every record that has
@@ -181,15 +116,6 @@ var expectedDiffs = []expectedDiff{
 		"deliberate: with errors.tolerance=none a record that cannot be mapped fails the task instead of being retried forever"},
 	{"errors_fail_task", "committed offset", "*", "*", "depends on batching (see task state)"},
 	{"errors_fail_task", "row id=1", "*", "absent", "depends on batching (see task state)"},
-
-	// A value JsonConverter cannot read: the worker's dead letter queue
-	// headers name the Go error instead of Connect's DataException, and the
-	// message carries the parser's text after Connect's. Not the sink's: the
-	// worker's error reporting (worker/task).
-	{"dlq_converter", "dead letter queue record 0 __connect.errors.exception.class.name", "org.apache.kafka.connect.errors.DataException", "*json.SyntaxError",
-		"not fixed yet: worker/task reports the converter's Go error type"},
-	{"dlq_converter", "dead letter queue record 0 __connect.errors.exception.message", "Converting byte[] to Kafka Connect data failed due to serialization error: ", "Converting byte[] to Kafka Connect data failed due to serialization error: *",
-		"not fixed yet: worker/task appends the Go error to Connect's message"},
 }
 
 const deliberate = "deliberate"
@@ -440,16 +366,48 @@ var coercions = []coercion{
 	{"li", []any{"1", "2"}}, {"li", "[3, 4]"},
 	{"mi", map[string]any{"1": "a", "2": "b"}},
 	{"ip", "::1"},
+	// id 31 on: the rest of DataStax's text and number rules.
+	{"i", "1,000"}, {"i", "1.0"}, {"i", "1e3"}, {"i", "yes"}, {"i", ""}, {"i", " 7"}, {"i", "+8"},
+	{"bi", "2026-03-04T05:06:07Z"}, {"bi", "false"},
+	{"d", "Infinity"}, {"d", "1.5f"}, {"d", "0x1p3"}, {"d", "-1,234.5"},
+	{"de", "1.50"}, {"de", "1,234.50"}, {"de", "NaN"}, {"de", "100"}, {"de", 2.5e-7},
+	{"bo", 0}, {"bo", "n"}, {"bo", 2}, {"bo", " true"}, {"bo", json.Number("1.0")}, {"bo", "T"},
+	{"f", 0.1}, {"f", 0.123456789}, {"f", "0.1"}, {"f", "3.4e39"},
+	{"bl", "0x0102"}, {"bl", "AQI="}, {"bl", "AQI"}, {"bl", ""}, {"bl", "zz!"},
+	{"du", "1h30m"}, {"du", "P1DT2H"}, {"du", "1mo2d"}, {"du", "-3w"}, {"du", "P0001-02-03T04:05:06"}, {"du", "2m1h"}, {"du", "PT1.5S"},
+	{"vi", "1e3"}, {"vi", "12345678901234567890"}, {"vi", "1.5"},
+	{"tx", ""}, {"u", ""},
+	{"ts", "1772600767008"}, {"u", "1-2-3-4-5"}, {"ip", "localhost"},
+	{"dt", 20000}, {"dt", "20000"}, {"tm", 3600000}, {"tm", "01:02:03"}, {"tm", "1:02"}, {"tm", "08:15"},
 }
 
-const coercionTable = "(id int PRIMARY KEY, i int, bi bigint, d double, bo boolean, de decimal, tx text, ts timestamp, u uuid, li list<int>, mi map<int, text>, ip inet)"
+const coercionTable = "(id int PRIMARY KEY, i int, bi bigint, d double, bo boolean, de decimal, tx text, ts timestamp, u uuid, li list<int>, mi map<int, text>, ip inet, f float, bl blob, du duration, vi varint, dt date, tm time)"
 
 func coercionRecords(string) []dsRecord {
 	var out []dsRecord
 	for i, c := range coercions {
-		v := map[string]any{"id": i + 1, "i": nil, "bi": nil, "d": nil, "bo": nil, "de": nil, "tx": nil, "ts": nil, "u": nil, "li": nil, "mi": nil, "ip": nil}
+		v := map[string]any{"id": i + 1, "i": nil, "bi": nil, "d": nil, "bo": nil, "de": nil, "tx": nil, "ts": nil, "u": nil, "li": nil, "mi": nil, "ip": nil,
+			"f": nil, "bl": nil, "du": nil, "vi": nil, "dt": nil, "tm": nil}
 		v[c.col] = c.v
 		out = append(out, jrec(fmt.Sprint(i+1), time.Duration(i)*time.Millisecond, v))
+	}
+	return out
+}
+
+// blobEnvelopes: JSON with schema records of an optional bytes field,
+// empty or not, in turn on two keys.
+func blobEnvelopes(string) []dsRecord {
+	schema := map[string]any{"type": "struct", "fields": []any{
+		map[string]any{"field": "id", "type": "int32"},
+		map[string]any{"field": "bl", "type": "bytes", "optional": true},
+		map[string]any{"field": "tx", "type": "string", "optional": true}}}
+	var out []dsRecord
+	for i, p := range []map[string]any{
+		{"id": 1, "bl": "AQI=", "tx": "a"}, {"id": 2, "bl": "", "tx": ""},
+		{"id": 1, "bl": "", "tx": "b"}, {"id": 3, "bl": nil, "tx": "c"},
+	} {
+		out = append(out, dsRecord{key: sptr(fmt.Sprint(p["id"])), value: mustJSON(map[string]any{"schema": schema, "payload": p}),
+			at: time.Duration(i) * time.Millisecond})
 	}
 	return out
 }
@@ -497,7 +455,7 @@ func diffCases(avro *converters.AvroConverter) []diffCase {
 
 		// Schemaless JSON values converted to other CQL types, one row each.
 		{name: "json_coercions", columns: coercionTable, conn: map[string]string{"ignoreErrors": "All",
-			"table.mapping": "id=value.id, i=value.i, bi=value.bi, d=value.d, bo=value.bo, de=value.de, tx=value.tx, ts=value.ts, u=value.u, li=value.li, mi=value.mi, ip=value.ip"},
+			"table.mapping": "id=value.id, i=value.i, bi=value.bi, d=value.d, bo=value.bo, de=value.de, tx=value.tx, ts=value.ts, u=value.u, li=value.li, mi=value.mi, ip=value.ip, f=value.f, bl=value.bl, du=value.du, vi=value.vi, dt=value.dt, tm=value.tm"},
 			records: coercionRecords},
 
 		// Nulls: left unset (the earlier cell stays) or written.
@@ -596,6 +554,19 @@ func diffCases(avro *converters.AvroConverter) []diffCase {
 				dsRecord{key: sptr("number"), value: []byte("42"), at: 3 * time.Millisecond},
 				dsRecord{key: sptr("gone"), value: []byte("x"), at: 4 * time.Millisecond},
 				dsRecord{key: sptr("gone"), at: 5 * time.Millisecond})},
+		// Empty blobs and strings with nulls written (nullToUnset=false):
+		// a Connect bytes field of no bytes is written as it is, an empty
+		// string stays one; with nulls unset, an empty blob keeps the cell
+		// of the earlier record (a blob in a key fails the record).
+		{name: "empty_blob_set", columns: "(id int PRIMARY KEY, bl blob, tx text)", conn: map[string]string{"value.converter.schemas.enable": "true",
+			"ignoreErrors": "All", "table.nullToUnset": "false", "table.mapping": "id=value.id, bl=value.bl, tx=value.tx"},
+			records: blobEnvelopes},
+		{name: "empty_blob_unset", columns: "(id int PRIMARY KEY, bl blob, tx text)", conn: map[string]string{"value.converter.schemas.enable": "true",
+			"ignoreErrors": "All", "table.nullToUnset": "true", "table.mapping": "id=value.id, bl=value.bl, tx=value.tx"},
+			records: blobEnvelopes},
+		{name: "empty_blob_key", columns: "(bl blob PRIMARY KEY, tx text)", conn: map[string]string{"value.converter.schemas.enable": "true",
+			"ignoreErrors": "All", "table.mapping": "bl=value.bl, tx=value.tx"},
+			records: blobEnvelopes},
 		// A JSON key: its fields map like the value's; a tombstone deletes by it.
 		{name: "json_key", columns: "(id int PRIMARY KEY, tx text)", conn: map[string]string{"key.converter": jsonClass, "key.converter.schemas.enable": "false",
 			"ignoreErrors": "All", "table.mapping": "id=key.id, tx=value.tx"},

@@ -433,12 +433,51 @@ func ExceptionClass(stage string, cause error) string {
 	return classConnectException
 }
 
+// Connect's converters fail with a message of what failed ending in ": "
+// ("Converting byte[] to Kafka Connect data failed due to serialization
+// error: ", Confluent's "... error of topic T: ", "Failed to deserialize
+// integer: ") and give the deserializer's SerializationException as the
+// cause; converterPrefixes start those messages.
+var converterPrefixes = []string{
+	"Converting byte[] to Kafka Connect data failed due to serialization error",
+	"Converting Kafka Connect data to byte[] failed due to serialization error",
+	"Failed to deserialize ",
+	"Failed to serialize ",
+}
+
+const classSerializationException = "org.apache.kafka.common.errors.SerializationException"
+
+// exceptionMessage splits a failure's text as Connect reports it: the
+// message of the exception thrown and, for a converter's, the message of
+// its cause (empty when it has none of its own).
+func exceptionMessage(stage string, cause error) (msg, causeMsg string) {
+	msg = cause.Error()
+	if stage != StageKeyConverter && stage != StageValueConverter && stage != StageHeaderConverter {
+		return msg, ""
+	}
+	for _, p := range converterPrefixes {
+		if !strings.HasPrefix(msg, p) {
+			continue
+		}
+		if i := strings.Index(msg, ": "); i >= 0 {
+			return msg[:i+2], msg[i+2:]
+		}
+	}
+	return msg, ""
+}
+
 // stackTrace renders the error chain as Java prints a throwable: the
 // failure, then each cause that adds to the message. Go errors carry no
 // frames of where they were made, so there are no "at" lines.
 func stackTrace(stage string, cause error) string {
 	var b strings.Builder
-	b.WriteString(ExceptionClass(stage, cause) + ": " + cause.Error())
+	msg, causeMsg := exceptionMessage(stage, cause)
+	b.WriteString(ExceptionClass(stage, cause) + ": " + msg)
+	if causeMsg != "" {
+		// The converter's own text is the deserializer's exception.
+		b.WriteString("\nCaused by: " + classSerializationException + ": " + causeMsg)
+		return b.String()
+	}
 	prev := cause.Error()
 	for u := errors.Unwrap(cause); u != nil; u = errors.Unwrap(u) {
 		msg := u.Error()
@@ -455,6 +494,11 @@ func stackTrace(stage string, cause error) string {
 	return b.String()
 }
 
+func exceptionMsg(stage string, cause error) string {
+	msg, _ := exceptionMessage(stage, cause)
+	return msg
+}
+
 // ErrorHeaders builds Connect's error context headers.
 func ErrorHeaders(rec connectors.SinkRecord, connector string, task int, stage, class string, cause error) []kafka.Header {
 	h := func(k, v string) kafka.Header { return kafka.Header{Key: k, Value: []byte(v)} }
@@ -467,7 +511,7 @@ func ErrorHeaders(rec connectors.SinkRecord, connector string, task int, stage, 
 		h(hdrStage, stage),
 		h(hdrClassName, class),
 		h(hdrExceptionName, ExceptionClass(stage, cause)),
-		h(hdrExceptionMsg, cause.Error()),
+		h(hdrExceptionMsg, exceptionMsg(stage, cause)),
 		h(hdrStacktrace, stackTrace(stage, cause)),
 	}
 }

@@ -173,13 +173,29 @@ func TestExceptionClassAndTrace(t *testing.T) {
 		err         error
 		class       string
 		trace       string
+		msg         string // default: the error's text
 	}{
+		{"JsonConverter failure", StageValueConverter,
+			fmt.Errorf("Converting byte[] to Kafka Connect data failed due to serialization error: %w", errors.New("invalid character 'x'")),
+			"org.apache.kafka.connect.errors.DataException",
+			"org.apache.kafka.connect.errors.DataException: Converting byte[] to Kafka Connect data failed due to serialization error: \nCaused by: org.apache.kafka.common.errors.SerializationException: invalid character 'x'",
+			"Converting byte[] to Kafka Connect data failed due to serialization error: "},
+		{"AvroConverter failure", StageKeyConverter,
+			errors.New("Converting byte[] to Kafka Connect data failed due to serialization error of topic t1: Unknown magic byte!"),
+			"org.apache.kafka.connect.errors.DataException",
+			"org.apache.kafka.connect.errors.DataException: Converting byte[] to Kafka Connect data failed due to serialization error of topic t1: \nCaused by: org.apache.kafka.common.errors.SerializationException: Unknown magic byte!",
+			"Converting byte[] to Kafka Connect data failed due to serialization error of topic t1: "},
+		{"NumberConverter failure", StageValueConverter,
+			errors.New("Failed to deserialize int32: size of data received is not 4"),
+			"org.apache.kafka.connect.errors.DataException", "", "Failed to deserialize int32: "},
+		{"a put failure keeps its text", StageTaskPut,
+			errors.New("Failed to deserialize x: y"), "org.apache.kafka.connect.errors.ConnectException", "", ""},
 		{"classified error in the chain", StageTaskPut, classified, "com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException",
-			"com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException: writing row: timed out\nCaused by: com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException: timed out"},
-		{"converter failure", StageValueConverter, errors.New("bad json"), "org.apache.kafka.connect.errors.DataException", "org.apache.kafka.connect.errors.DataException: bad json"},
-		{"header converter failure", StageHeaderConverter, errors.New("bad"), "org.apache.kafka.connect.errors.DataException", ""},
-		{"retriable put failure", StageTaskPut, connectors.Retriable(errors.New("busy")), "org.apache.kafka.connect.errors.RetriableException", ""},
-		{"other put failure", StageTaskPut, errors.New("boom"), "org.apache.kafka.connect.errors.ConnectException", ""},
+			"com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException: writing row: timed out\nCaused by: com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException: timed out", ""},
+		{"converter failure", StageValueConverter, errors.New("bad json"), "org.apache.kafka.connect.errors.DataException", "org.apache.kafka.connect.errors.DataException: bad json", ""},
+		{"header converter failure", StageHeaderConverter, errors.New("bad"), "org.apache.kafka.connect.errors.DataException", "", ""},
+		{"retriable put failure", StageTaskPut, connectors.Retriable(errors.New("busy")), "org.apache.kafka.connect.errors.RetriableException", "", ""},
+		{"other put failure", StageTaskPut, errors.New("boom"), "org.apache.kafka.connect.errors.ConnectException", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hdrs := ErrorHeaders(connectors.SinkRecord{Topic: "t"}, "c", 0, tc.stage, "cls", tc.err)
@@ -187,7 +203,11 @@ func TestExceptionClassAndTrace(t *testing.T) {
 			for _, h := range hdrs {
 				got[h.Key] = string(h.Value)
 			}
-			if got[hdrExceptionName] != tc.class || got[hdrExceptionMsg] != tc.err.Error() {
+			msg := tc.msg
+			if msg == "" {
+				msg = tc.err.Error()
+			}
+			if got[hdrExceptionName] != tc.class || got[hdrExceptionMsg] != msg {
 				t.Errorf("class %q message %q", got[hdrExceptionName], got[hdrExceptionMsg])
 			}
 			if tc.trace != "" && got[hdrStacktrace] != tc.trace {
