@@ -4,7 +4,7 @@
 SHELL      := /bin/bash
 GO         ?= go
 BIN        := bin/gonnect
-STACK      := internal/stack/stack.sh
+STACK      := stack/stack.sh
 COMMIT     := $(shell git rev-parse --short=16 HEAD 2>/dev/null || echo unknown)
 LDFLAGS    := -X github.com/gonnect/gonnect/internal/version.Commit=$(COMMIT)
 WORKER_URL ?= http://127.0.0.1:8083
@@ -53,17 +53,17 @@ stack-status:
 # ---- end of local servers ----
 
 worker-up: build
-	@bash internal/demo/worker.sh up
+	@bash demo/worker.sh up
 
 worker-down:
-	@bash internal/demo/worker.sh down
+	@bash demo/worker.sh down
 
 # The demo: servers, a worker on :8083 and the demo pipeline end to end.
 run: stack-up worker-up
-	@bash internal/demo/demo.sh
+	@bash demo/demo.sh
 
 bench:
-	@N=$(N) SCENARIO=$(SCENARIO) bash internal/bench/bench.sh
+	@N=$(N) SCENARIO=$(SCENARIO) bash bench/bench.sh
 
 clean:
 	rm -rf bin

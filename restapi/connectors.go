@@ -10,9 +10,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-chi/chi/v5"
+	"github.com/gonnect/gonnect/worker/entities"
 
-	"github.com/gonnect/gonnect/worker"
+	"github.com/go-chi/chi/v5"
 )
 
 // reply writes the outcome of a herder call: the leader's answer when the
@@ -63,8 +63,8 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 }
 
 type expanded struct {
-	Status *worker.ConnectorStateInfo `json:"status,omitempty"`
-	Info   *worker.ConnectorInfo      `json:"info,omitempty"`
+	Status *entities.ConnectorStateInfo `json:"status,omitempty"`
+	Info   *entities.ConnectorInfo      `json:"info,omitempty"`
 }
 
 func (s *Server) listConnectors(w http.ResponseWriter, r *http.Request) {
@@ -153,11 +153,11 @@ func (s *Server) createConnector(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	var initial worker.TargetState
+	var initial entities.TargetState
 	if req.initialState != nil {
-		initial = worker.TargetState(*req.initialState)
+		initial = entities.TargetState(*req.initialState)
 		if initial == "RUNNING" {
-			initial = worker.TargetStarted
+			initial = entities.TargetStarted
 		}
 	}
 	ctx, cancel := s.herderCtx(r)
@@ -186,7 +186,7 @@ func connectorLocation(r *http.Request, name string) string {
 func checkName(name string, cfg map[string]string) error {
 	if n, ok := cfg["name"]; ok {
 		if n != name {
-			return &worker.BadRequestError{Msg: fmt.Sprintf("Connector name configuration (%s) doesn't match connector name in the URL (%s)", n, name)}
+			return &entities.BadRequestError{Msg: fmt.Sprintf("Connector name configuration (%s) doesn't match connector name in the URL (%s)", n, name)}
 		}
 	} else {
 		cfg["name"] = name
@@ -251,7 +251,7 @@ func (s *Server) patchConfig(w http.ResponseWriter, r *http.Request) {
 		if v != nil {
 			shown = *v
 		}
-		writeError(w, &worker.BadRequestError{Msg: fmt.Sprintf("Connector name configuration (%s) doesn't match connector name in the URL (%s)", shown, name)})
+		writeError(w, &entities.BadRequestError{Msg: fmt.Sprintf("Connector name configuration (%s) doesn't match connector name in the URL (%s)", shown, name)})
 		return
 	}
 	ctx, cancel := s.herderCtx(r)
@@ -290,13 +290,13 @@ func (s *Server) restartConnector(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, err, http.StatusAccepted, st)
 }
 
-func (s *Server) targetState(state worker.TargetState) http.HandlerFunc {
+func (s *Server) targetState(state entities.TargetState) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := s.herderCtx(r)
 		defer cancel()
 		err := s.cfg.Herder.SetTargetState(ctx, chi.URLParam(r, "connector"), state)
 		status := http.StatusAccepted
-		if state == worker.TargetStopped {
+		if state == entities.TargetStopped {
 			status = http.StatusNoContent
 		}
 		s.reply(w, r, err, status, nil)
@@ -312,12 +312,12 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 
 // taskID parses the task path parameter; a non-number is a 404, as JAX-RS
 // answers a path parameter it cannot convert.
-func taskID(r *http.Request) (worker.TaskID, error) {
+func taskID(r *http.Request) (entities.TaskID, error) {
 	n, err := strconv.Atoi(chi.URLParam(r, "task"))
 	if err != nil {
-		return worker.TaskID{}, newStatusError(http.StatusNotFound, "HTTP 404 Not Found")
+		return entities.TaskID{}, newStatusError(http.StatusNotFound, "HTTP 404 Not Found")
 	}
-	return worker.TaskID{Connector: chi.URLParam(r, "connector"), Task: n}, nil
+	return entities.TaskID{Connector: chi.URLParam(r, "connector"), Task: n}, nil
 }
 
 func (s *Server) taskStatus(w http.ResponseWriter, r *http.Request) {
@@ -410,7 +410,7 @@ func (s *Server) alterOffsets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if offs.Offsets == nil {
-		writeError(w, &worker.BadRequestError{Msg: "Partitions / offsets need to be provided for an alter offsets request"})
+		writeError(w, &entities.BadRequestError{Msg: "Partitions / offsets need to be provided for an alter offsets request"})
 		return
 	}
 	ctx, cancel := s.herderCtx(r)

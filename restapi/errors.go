@@ -5,10 +5,10 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/gonnect/gonnect/worker/entities"
+
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
-
-	"github.com/gonnect/gonnect/worker"
 )
 
 // errorBody is Connect's error entity.
@@ -32,17 +32,17 @@ func newStatusError(status int, msg string) error { return &statusError{status: 
 // where errors become HTTP statuses.
 func statusOf(err error) int {
 	var se *statusError
-	var bad *worker.BadRequestError
-	var nf *worker.NotFoundError
-	var conflict *worker.ConflictError
+	var bad *entities.BadRequestError
+	var nf *entities.NotFoundError
+	var conflict *entities.ConflictError
 	switch {
 	case errors.As(err, &se):
 		return se.status
 	case errors.As(err, &bad):
 		return http.StatusBadRequest
-	case errors.As(err, &nf), errors.Is(err, worker.ErrNotFound):
+	case errors.As(err, &nf), errors.Is(err, entities.ErrNotFound):
 		return http.StatusNotFound
-	case errors.As(err, &conflict), errors.Is(err, worker.ErrAlreadyExists), errors.Is(err, worker.ErrRebalanceNeeded), errors.Is(err, worker.ErrNoLeader):
+	case errors.As(err, &conflict), errors.Is(err, entities.ErrAlreadyExists), errors.Is(err, entities.ErrRebalanceNeeded), errors.Is(err, entities.ErrNoLeader):
 		return http.StatusConflict
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusInternalServerError

@@ -10,7 +10,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/worker/entities"
 )
 
 type bodyKey struct{}
@@ -62,12 +62,12 @@ const conflictMsg = "Cannot complete request because of a conflicting operation 
 // second forward=false, and a third is refused with a 409. It reports
 // whether it wrote the response.
 func (s *Server) forwardIfNeeded(w http.ResponseWriter, r *http.Request, err error) bool {
-	var nl *worker.NotLeaderError
+	var nl *entities.NotLeaderError
 	if !errors.As(err, &nl) {
 		return false
 	}
 	if nl.URL == "" {
-		writeError(w, newStatusError(http.StatusConflict, worker.ErrNoLeader.Error()))
+		writeError(w, newStatusError(http.StatusConflict, entities.ErrNoLeader.Error()))
 		return true
 	}
 	var next string

@@ -8,7 +8,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/worker/entities"
 )
 
 // Request bodies are read the way Connect's Jackson provider reads them, so
@@ -663,7 +663,7 @@ const (
 
 // decodeOffsets reads a ConnectorOffsets body (PATCH offsets); null
 // reports that there was no entity.
-func decodeOffsets(r *http.Request) (worker.ConnectorOffsets, bool, error) {
+func decodeOffsets(r *http.Request) (entities.ConnectorOffsets, bool, error) {
 	var null bool
 	err := readBody(r, offsetsType, offsetsType, func(root *jnode, _ int) *bodyError {
 		if root == nil || root.kind == 'n' {
@@ -692,15 +692,15 @@ func decodeOffsets(r *http.Request) (worker.ConnectorOffsets, bool, error) {
 		return nil
 	})
 	if err != nil || null {
-		return worker.ConnectorOffsets{}, null, err
+		return entities.ConnectorOffsets{}, null, err
 	}
 	b, err := bodyOf(r)
 	if err != nil {
-		return worker.ConnectorOffsets{}, false, err
+		return entities.ConnectorOffsets{}, false, err
 	}
-	var offs worker.ConnectorOffsets
+	var offs entities.ConnectorOffsets
 	if err := stdjson.Unmarshal(b, &offs); err != nil {
-		return worker.ConnectorOffsets{}, false, newStatusError(http.StatusInternalServerError, err.Error())
+		return entities.ConnectorOffsets{}, false, newStatusError(http.StatusInternalServerError, err.Error())
 	}
 	return offs, false, nil
 }

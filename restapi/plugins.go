@@ -10,13 +10,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gonnect/gonnect/worker/entities"
+
 	"github.com/go-chi/chi/v5"
 
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/configdef"
 	"github.com/gonnect/gonnect/connectors/connectorconfig"
 	"github.com/gonnect/gonnect/connectors/transforms"
-	"github.com/gonnect/gonnect/worker"
 )
 
 func (s *Server) listPlugins(w http.ResponseWriter, r *http.Request) {
@@ -221,7 +222,7 @@ func (s *Server) refuseNulls(ctx context.Context, cfg map[string]string, nulls [
 		for _, k := range nulls {
 			shown[k] = "null"
 		}
-		return &worker.BadRequestError{Msg: "Connector config " + fmtMap(shown) + " contains no connector type"}
+		return &entities.BadRequestError{Msg: "Connector config " + fmtMap(shown) + " contains no connector type"}
 	}
 	infos, err := s.cfg.Herder.ValidateConfig(ctx, class, cfg)
 	if err != nil {
@@ -240,7 +241,7 @@ func (s *Server) refuseNulls(ctx context.Context, cfg map[string]string, nulls [
 		}
 	}
 	b.WriteString("\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`")
-	return &worker.BadRequestError{Msg: b.String()}
+	return &entities.BadRequestError{Msg: b.String()}
 }
 
 // versionMatches checks a version against a Maven-style requirement as

@@ -18,6 +18,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/gonnect/gonnect/worker/entities"
+
 	"github.com/go-chi/chi/v5"
 
 	"github.com/gonnect/gonnect/connectors/connectorconfig"
@@ -212,9 +214,9 @@ func (s *Server) routes(main, admin bool) http.Handler {
 			r.With(requireJSON).Patch("/config", s.patchConfig)
 			r.Get("/status", s.connectorStatus)
 			r.Post("/restart", s.restartConnector)
-			r.Put("/pause", s.targetState(worker.TargetPaused))
-			r.Put("/resume", s.targetState(worker.TargetStarted))
-			r.Put("/stop", s.targetState(worker.TargetStopped))
+			r.Put("/pause", s.targetState(entities.TargetPaused))
+			r.Put("/resume", s.targetState(entities.TargetStarted))
+			r.Put("/stop", s.targetState(entities.TargetStopped))
 			r.Get("/tasks", s.tasks)
 			r.Get("/tasks/{task}/status", s.taskStatus)
 			r.Post("/tasks/{task}/restart", s.restartTask)

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gonnect/gonnect/worker/entities"
+
 	"github.com/gonnect/gonnect/connectors/configdef"
 	"github.com/gonnect/gonnect/worker"
 )
@@ -27,8 +29,8 @@ type fakeHerder struct {
 	stuck bool
 }
 
-func (f *fakeHerder) ServerInfo(context.Context) worker.ServerInfo {
-	return worker.ServerInfo{Version: "v", Commit: "c", KafkaClusterID: "k"}
+func (f *fakeHerder) ServerInfo(context.Context) entities.ServerInfo {
+	return entities.ServerInfo{Version: "v", Commit: "c", KafkaClusterID: "k"}
 }
 func (f *fakeHerder) Ready() error { return f.notReady }
 func (f *fakeHerder) HealthCheck(ctx context.Context) error {
@@ -45,23 +47,23 @@ func (f *fakeHerder) Connectors(context.Context) ([]string, error) {
 	}
 	return out, nil
 }
-func (f *fakeHerder) ConnectorInfo(_ context.Context, n string) (worker.ConnectorInfo, error) {
+func (f *fakeHerder) ConnectorInfo(_ context.Context, n string) (entities.ConnectorInfo, error) {
 	c, ok := f.configs[n]
 	if !ok {
-		return worker.ConnectorInfo{}, &worker.NotFoundError{Msg: "Connector " + n + " not found"}
+		return entities.ConnectorInfo{}, &entities.NotFoundError{Msg: "Connector " + n + " not found"}
 	}
-	return worker.ConnectorInfo{Name: n, Config: c, Tasks: []worker.TaskID{}, Type: worker.TypeSink}, nil
+	return entities.ConnectorInfo{Name: n, Config: c, Tasks: []entities.TaskID{}, Type: entities.TypeSink}, nil
 }
-func (f *fakeHerder) PutConnectorConfig(_ context.Context, n string, c map[string]string, replace bool, _ worker.TargetState) (bool, worker.ConnectorInfo, error) {
+func (f *fakeHerder) PutConnectorConfig(_ context.Context, n string, c map[string]string, replace bool, _ entities.TargetState) (bool, entities.ConnectorInfo, error) {
 	if !f.isLeader {
-		return false, worker.ConnectorInfo{}, &worker.NotLeaderError{URL: f.leaderURL, Msg: "not leader"}
+		return false, entities.ConnectorInfo{}, &entities.NotLeaderError{URL: f.leaderURL, Msg: "not leader"}
 	}
 	_, exists := f.configs[n]
 	if exists && !replace {
-		return false, worker.ConnectorInfo{}, &worker.ConflictError{Msg: "Connector " + n + " already exists"}
+		return false, entities.ConnectorInfo{}, &entities.ConflictError{Msg: "Connector " + n + " already exists"}
 	}
 	f.configs[n] = c
-	return !exists, worker.ConnectorInfo{Name: n, Config: c, Tasks: []worker.TaskID{}, Type: worker.TypeSink}, nil
+	return !exists, entities.ConnectorInfo{Name: n, Config: c, Tasks: []entities.TaskID{}, Type: entities.TypeSink}, nil
 }
 func (f *fakeHerder) ValidateConfig(context.Context, string, map[string]string) (configdef.Infos, error) {
 	return configdef.Infos{}, nil

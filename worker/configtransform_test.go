@@ -8,6 +8,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gonnect/gonnect/worker/entities"
+	"github.com/gonnect/gonnect/worker/task"
+
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/worker/configprovider"
 )
@@ -28,7 +31,7 @@ func TestHerderResolvesPlaceholdersAtStart(t *testing.T) {
 	given := map[string]string{} // what the last task was started with
 	hs := startHarnessConfig(t, func(s *Solo, _ *MemoryStatusStore) Membership { return s }, func(c *HerderConfig) {
 		c.ConfigTransform = ps.Transform
-		c.NewTask = func(id TaskID, _ connectors.Plugin, connCfg, taskCfg map[string]string, l TaskListener) (TaskRunner, error) {
+		c.NewTask = func(id entities.TaskID, _ connectors.Plugin, connCfg, taskCfg map[string]string, l task.Listener) (TaskRunner, error) {
 			mu.Lock()
 			given["conn"], given["task"] = connCfg["v"], taskCfg["v"]
 			mu.Unlock()
@@ -72,7 +75,7 @@ func TestHerderResolvesPlaceholdersAtStart(t *testing.T) {
 	}
 	eventually(t, "connector FAILED", func() bool {
 		st, ok := hs.status.Connector("c1")
-		return ok && st.State == StateFailed
+		return ok && st.State == entities.StateFailed
 	})
 	st, _ := hs.status.Connector("c1")
 	if !strings.Contains(st.Trace, "Could not read properties from file "+secret) {

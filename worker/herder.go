@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gonnect/gonnect/worker/entities"
+
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/configdef"
 	"github.com/gonnect/gonnect/internal/logging"
@@ -55,12 +57,12 @@ type Herder struct {
 	backoffRetries     int
 	eager              bool // the last assignment was the eager protocol's
 	assignedConnectors map[string]bool
-	assignedTasks      map[TaskID]bool
-	applied            ClusterConfig
+	assignedTasks      map[entities.TaskID]bool
+	applied            entities.ClusterConfig
 
 	mu             sync.Mutex // guards the fields below, read by other goroutines
 	ownedConns     map[string]bool
-	ownedTasks     map[TaskID]bool
+	ownedTasks     map[entities.TaskID]bool
 	generation     int32
 	needsRebalance bool
 	// rebalanceAt is the config offset whose change needs a rebalance; an
@@ -115,7 +117,7 @@ func NewHerder(c HerderConfig) *Herder {
 		offsets: c.Offsets, member: c.Member, validate: c.Validate, syncWait: c.SyncTimeout, loggers: c.Loggers, noTopics: c.DisableTopicTracking,
 		unsyncBackoff: c.UnsyncBackoff, rebalanceDelay: c.ScheduledRebalanceDelay, backoffRetries: unsyncRetries,
 		reqs: make(chan func()), changed: make(chan struct{}, 1), stopped: make(chan struct{}), restartKick: make(chan struct{}, 1),
-		assignedConnectors: map[string]bool{}, assignedTasks: map[TaskID]bool{},
+		assignedConnectors: map[string]bool{}, assignedTasks: map[entities.TaskID]bool{},
 	}
 	if h.syncWait <= 0 {
 		h.syncWait = 3 * time.Second
@@ -185,7 +187,7 @@ func (h *Herder) do(ctx context.Context, fn func() error) error {
 
 var errHerderStopped = errors.New("the worker is shutting down")
 
-// ConfigChanged implements ConfigListener.
+// ConfigChanged implements storage.ConfigListener.
 func (h *Herder) ConfigChanged() {
 	select {
 	case h.changed <- struct{}{}:
@@ -193,7 +195,7 @@ func (h *Herder) ConfigChanged() {
 	}
 }
 
-// RestartRequested implements ConfigListener: restart records are applied
+// RestartRequested implements storage.ConfigListener: restart records are applied
 // by whichever worker runs the connector or tasks, on the Run goroutine in
 // the order they were read.
 func (h *Herder) RestartRequested(name string, includeTasks, onlyFailed bool) {
@@ -216,7 +218,7 @@ func (h *Herder) applyRestarts(ctx context.Context) {
 	}
 }
 
-// LoggerLevelChanged implements ConfigListener: every worker applies a
+// LoggerLevelChanged implements storage.ConfigListener: every worker applies a
 // cluster-scoped level as it reads it, outside the herder goroutine as the
 // registry has its own lock.
 func (h *Herder) LoggerLevelChanged(namespace, level string) {
@@ -235,7 +237,7 @@ func (h *Herder) LoggerLevelChanged(namespace, level string) {
 // ----- assignment handling (AssignmentHandler) -----
 
 // Snapshot implements AssignmentHandler.
-func (h *Herder) Snapshot() ClusterConfig { return h.configs.Snapshot() }
+func (h *Herder) Snapshot() entities.ClusterConfig { return h.configs.Snapshot() }
 
 // OnRevoked stops revoked work before the group completes the rebalance.
 func (h *Herder) OnRevoked(ctx context.Context, a Assignment) {
@@ -298,7 +300,7 @@ func (h *Herder) applyAssignment(ctx context.Context, a Assignment) {
 			}
 		}
 		keepT := toSet(a.Tasks)
-		var drop []TaskID
+		var drop []entities.TaskID
 		for id := range h.assignedTasks {
 			if !keepT[id] {
 				drop = append(drop, id)
@@ -335,7 +337,7 @@ func (h *Herder) applyAssignment(ctx context.Context, a Assignment) {
 	h.log.Info("assignment applied", "generation", a.Generation, "connectors", a.Connectors, "tasks", len(a.Tasks), "config_offset", snap.Offset)
 }
 
-func (h *Herder) startConnector(ctx context.Context, snap ClusterConfig, name string) {
+func (h *Herder) startConnector(ctx context.Context, snap entities.ClusterConfig, name string) {
 	cfg, ok := snap.Connectors[name]
 	if !ok {
 		return
@@ -349,13 +351,13 @@ func (h *Herder) startConnector(ctx context.Context, snap ClusterConfig, name st
 
 // startTask starts a task of the snapshot. It takes no context: the task's
 // lifetime is the runtime's, whoever asks for it to start.
-func (h *Herder) startTask(snap ClusterConfig, id TaskID) {
+func (h *Herder) startTask(snap entities.ClusterConfig, id entities.TaskID) {
 	tasks := snap.Tasks[id.Connector]
 	if id.Task >= len(tasks) || snap.Connectors[id.Connector] == nil {
 		return
 	}
 	target := snap.Target(id.Connector)
-	if target == TargetStopped {
+	if target == entities.TargetStopped {
 		return
 	}
 	if err := h.rt.startTask(id, snap.Connectors[id.Connector], tasks[id.Task], target, len(tasks)); err != nil {
@@ -367,9 +369,9 @@ func (h *Herder) startTask(snap ClusterConfig, id TaskID) {
 // writes them when they changed. Connect routes this write through the
 // leader; any worker may write the config topic, and the commit record
 // makes the set of task configs appear atomically to every worker.
-func (h *Herder) reconfigureTasks(ctx context.Context, snap ClusterConfig, name string) {
+func (h *Herder) reconfigureTasks(ctx context.Context, snap entities.ClusterConfig, name string) {
 	var desired []map[string]string
-	if snap.Target(name) != TargetStopped {
+	if snap.Target(name) != entities.TargetStopped {
 		if !h.rt.connectorRunning(name) {
 			return
 		}
@@ -413,7 +415,7 @@ func (h *Herder) reconcile(ctx context.Context) {
 		case !maps.Equal(cfg, prev.Connectors[n]) || !h.rt.ownsConnector(n):
 			h.startConnector(ctx, snap, n)
 		case snap.Target(n) != prev.Target(n):
-			if snap.Target(n) == TargetStopped || prev.Target(n) == TargetStopped {
+			if snap.Target(n) == entities.TargetStopped || prev.Target(n) == entities.TargetStopped {
 				h.startConnector(ctx, snap, n)
 			} else {
 				h.rt.setConnectorTarget(n, snap.Target(n))
@@ -421,15 +423,15 @@ func (h *Herder) reconcile(ctx context.Context) {
 		}
 	}
 	// Tasks to stop or restart are stopped together, then started.
-	var stop, restart []TaskID
+	var stop, restart []entities.TaskID
 	for id := range h.assignedTasks {
 		tasks := snap.Tasks[id.Connector]
 		target := snap.Target(id.Connector)
 		switch {
-		case snap.Connectors[id.Connector] == nil || id.Task >= len(tasks) || target == TargetStopped:
+		case snap.Connectors[id.Connector] == nil || id.Task >= len(tasks) || target == entities.TargetStopped:
 			stop = append(stop, id)
 		case id.Task >= len(prev.Tasks[id.Connector]) || !maps.Equal(tasks[id.Task], prev.Tasks[id.Connector][id.Task]) ||
-			prev.Target(id.Connector) == TargetStopped:
+			prev.Target(id.Connector) == entities.TargetStopped:
 			restart = append(restart, id)
 		case target != prev.Target(id.Connector):
 			h.rt.setTaskTarget(id, target)
@@ -443,7 +445,7 @@ func (h *Herder) reconcile(ctx context.Context) {
 
 // membershipChanged reports whether the assignable work changed: a
 // connector added or removed, or a connector's task count changed.
-func membershipChanged(a, b ClusterConfig) bool {
+func membershipChanged(a, b entities.ClusterConfig) bool {
 	if len(a.Connectors) != len(b.Connectors) {
 		return true
 	}
@@ -462,20 +464,20 @@ func (h *Herder) applyRestart(ctx context.Context, r restartRequest) {
 	}
 	if h.assignedConnectors[r.name] {
 		st, _ := h.status.Connector(r.name)
-		if !r.onlyFailed || st.State == StateFailed {
+		if !r.onlyFailed || st.State == entities.StateFailed {
 			h.startConnector(ctx, snap, r.name)
 		}
 	}
 	if !r.includeTasks {
 		return
 	}
-	var restart []TaskID
+	var restart []entities.TaskID
 	for _, id := range snap.TaskIDs(r.name) {
 		if !h.assignedTasks[id] {
 			continue
 		}
 		st, _ := h.status.Task(id)
-		if !r.onlyFailed || st.State == StateFailed {
+		if !r.onlyFailed || st.State == entities.StateFailed {
 			restart = append(restart, id)
 		}
 	}
@@ -576,20 +578,20 @@ func (h *Herder) currentGeneration() int32 {
 }
 
 // ConnectorState implements StatusSink.
-func (h *Herder) ConnectorState(name string, state State, trace string) {
+func (h *Herder) ConnectorState(name string, state entities.State, trace string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s := ConnectorState{State: state, WorkerID: h.workerID, Trace: trace, Version: h.pluginVersion(name)}
+	s := entities.ConnectorState{State: state, WorkerID: h.workerID, Trace: trace, Version: h.pluginVersion(name)}
 	if err := h.status.PutConnector(ctx, name, s, h.currentGeneration()); err != nil {
 		h.log.Error("writing connector status", "connector", name, "state", state, "error", err)
 	}
 }
 
 // TaskState implements StatusSink.
-func (h *Herder) TaskState(id TaskID, state State, trace string) {
+func (h *Herder) TaskState(id entities.TaskID, state entities.State, trace string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s := TaskState{ID: id.Task, State: state, WorkerID: h.workerID, Trace: trace, Version: h.pluginVersion(id.Connector)}
+	s := entities.TaskState{ID: id.Task, State: state, WorkerID: h.workerID, Trace: trace, Version: h.pluginVersion(id.Connector)}
 	if err := h.status.PutTask(ctx, id, s, h.currentGeneration()); err != nil {
 		h.log.Error("writing task status", "task", id.String(), "state", state, "error", err)
 	}
@@ -606,7 +608,7 @@ func (h *Herder) pluginVersion(name string) string {
 }
 
 // TopicUsed implements StatusSink.
-func (h *Herder) TopicUsed(id TaskID, topic string) {
+func (h *Herder) TopicUsed(id entities.TaskID, topic string) {
 	if h.noTopics {
 		return
 	}

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gonnect/gonnect/worker/entities"
+
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/configdef"
 	"github.com/gonnect/gonnect/internal/version"
@@ -17,8 +19,8 @@ import (
 var _ Interface = (*Herder)(nil)
 
 // ServerInfo implements Interface.
-func (h *Herder) ServerInfo(context.Context) ServerInfo {
-	return ServerInfo{Version: version.Version(), Commit: version.Commit, KafkaClusterID: h.clusterID}
+func (h *Herder) ServerInfo(context.Context) entities.ServerInfo {
+	return entities.ServerInfo{Version: version.Version(), Commit: version.Commit, KafkaClusterID: h.clusterID}
 }
 
 // Ready implements Interface.
@@ -30,7 +32,7 @@ func (h *Herder) Ready() error {
 }
 
 func notFound(name string) error {
-	return &NotFoundError{Msg: fmt.Sprintf("Connector %s not found", name)}
+	return &entities.NotFoundError{Msg: fmt.Sprintf("Connector %s not found", name)}
 }
 
 // staleCheck fails reads while a rebalance is pending after a config change,
@@ -39,7 +41,7 @@ func (h *Herder) staleCheck() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.needsRebalance {
-		return ErrRebalanceNeeded
+		return entities.ErrRebalanceNeeded
 	}
 	return nil
 }
@@ -50,7 +52,7 @@ func (h *Herder) requireLeader() error {
 	if isLeader {
 		return nil
 	}
-	return &NotLeaderError{URL: url, Msg: "Cannot complete request because this worker is not the leader of the cluster"}
+	return &entities.NotLeaderError{URL: url, Msg: "Cannot complete request because this worker is not the leader of the cluster"}
 }
 
 // Connectors implements Interface.
@@ -61,30 +63,30 @@ func (h *Herder) Connectors(context.Context) ([]string, error) {
 	return names, nil
 }
 
-func connectorType(config map[string]string) ConnectorType {
+func connectorType(config map[string]string) entities.ConnectorType {
 	p, err := connectors.Lookup(config["connector.class"])
 	if err != nil {
-		return TypeUnknown
+		return entities.TypeUnknown
 	}
 	switch p.Type {
 	case connectors.TypeSink:
-		return TypeSink
+		return entities.TypeSink
 	case connectors.TypeSource:
-		return TypeSource
+		return entities.TypeSource
 	}
-	return TypeUnknown
+	return entities.TypeUnknown
 }
 
-func infoOf(snap ClusterConfig, name string) ConnectorInfo {
+func infoOf(snap entities.ClusterConfig, name string) entities.ConnectorInfo {
 	cfg := snap.Connectors[name]
-	return ConnectorInfo{Name: name, Config: cfg, Tasks: snap.TaskIDs(name), Type: connectorType(cfg)}
+	return entities.ConnectorInfo{Name: name, Config: cfg, Tasks: snap.TaskIDs(name), Type: connectorType(cfg)}
 }
 
 // ConnectorInfo implements Interface.
-func (h *Herder) ConnectorInfo(_ context.Context, name string) (ConnectorInfo, error) {
+func (h *Herder) ConnectorInfo(_ context.Context, name string) (entities.ConnectorInfo, error) {
 	snap := h.configs.Snapshot()
 	if snap.Connectors[name] == nil {
-		return ConnectorInfo{}, notFound(name)
+		return entities.ConnectorInfo{}, notFound(name)
 	}
 	return infoOf(snap, name), nil
 }
@@ -104,7 +106,7 @@ func (h *Herder) ValidateConfig(ctx context.Context, plugin string, config map[s
 func (h *Herder) validateForWrite(ctx context.Context, config map[string]string) error {
 	class := config["connector.class"]
 	if class == "" {
-		return &BadRequestError{Msg: "Connector config " + fmtConfig(config) + " contains no connector type"}
+		return &entities.BadRequestError{Msg: "Connector config " + fmtConfig(config) + " contains no connector type"}
 	}
 	infos, err := h.validate(ctx, class, config)
 	if err != nil {
@@ -124,7 +126,7 @@ func (h *Herder) validateForWrite(ctx context.Context, config map[string]string)
 		}
 	}
 	b.WriteString("\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`")
-	return &BadRequestError{Msg: b.String()}
+	return &entities.BadRequestError{Msg: b.String()}
 }
 
 // fmtConfig renders a config map as Java's Map.toString does.
@@ -138,12 +140,12 @@ func fmtConfig(m map[string]string) string {
 }
 
 // PutConnectorConfig implements Interface.
-func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map[string]string, allowReplace bool, initial TargetState) (bool, ConnectorInfo, error) {
+func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map[string]string, allowReplace bool, initial entities.TargetState) (bool, entities.ConnectorInfo, error) {
 	if err := h.validateForWrite(ctx, config); err != nil {
-		return false, ConnectorInfo{}, err
+		return false, entities.ConnectorInfo{}, err
 	}
 	var created bool
-	var info ConnectorInfo
+	var info entities.ConnectorInfo
 	err := h.do(ctx, func() error {
 		if err := h.requireLeader(); err != nil {
 			return err
@@ -151,10 +153,10 @@ func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map
 		snap := h.configs.Snapshot()
 		_, exists := snap.Connectors[name]
 		if exists && !allowReplace {
-			return &ConflictError{Msg: fmt.Sprintf("Connector %s already exists", name)}
+			return &entities.ConflictError{Msg: fmt.Sprintf("Connector %s already exists", name)}
 		}
-		var target *TargetState
-		if !exists && initial != "" && initial != TargetStarted {
+		var target *entities.TargetState
+		if !exists && initial != "" && initial != entities.TargetStarted {
 			target = &initial
 		}
 		if err := h.configs.PutConnectorConfig(ctx, name, config, target); err != nil {
@@ -165,7 +167,7 @@ func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map
 		info = infoOf(snap, name)
 		if created {
 			// Tasks do not exist yet: Connect answers a create with none.
-			info.Tasks = []TaskID{}
+			info.Tasks = []entities.TaskID{}
 		}
 		return nil
 	})
@@ -173,10 +175,10 @@ func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map
 }
 
 // PatchConnectorConfig implements Interface.
-func (h *Herder) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (ConnectorInfo, error) {
+func (h *Herder) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (entities.ConnectorInfo, error) {
 	cur := h.configs.Snapshot().Connectors[name]
 	if cur == nil {
-		return ConnectorInfo{}, notFound(name)
+		return entities.ConnectorInfo{}, notFound(name)
 	}
 	next := maps.Clone(cur)
 	for k, v := range patch {
@@ -208,71 +210,71 @@ func (h *Herder) DeleteConnector(ctx context.Context, name string) error {
 }
 
 // ConnectorStatus implements Interface.
-func (h *Herder) ConnectorStatus(_ context.Context, name string) (ConnectorStateInfo, error) {
+func (h *Herder) ConnectorStatus(_ context.Context, name string) (entities.ConnectorStateInfo, error) {
 	snap := h.configs.Snapshot()
 	st, ok := h.status.Connector(name)
 	if !ok || snap.Connectors[name] == nil {
-		return ConnectorStateInfo{}, &NotFoundError{Msg: fmt.Sprintf("No status found for connector %s", name)}
+		return entities.ConnectorStateInfo{}, &entities.NotFoundError{Msg: fmt.Sprintf("No status found for connector %s", name)}
 	}
 	tasks := h.status.Tasks(name)
 	// Statuses of tasks beyond the current task count are stale.
 	n := len(snap.Tasks[name])
-	tasks = slices.DeleteFunc(tasks, func(t TaskState) bool { return t.ID >= n })
+	tasks = slices.DeleteFunc(tasks, func(t entities.TaskState) bool { return t.ID >= n })
 	if tasks == nil {
-		tasks = []TaskState{}
+		tasks = []entities.TaskState{}
 	}
-	return ConnectorStateInfo{Name: name, Connector: st, Tasks: tasks, Type: connectorType(snap.Connectors[name])}, nil
+	return entities.ConnectorStateInfo{Name: name, Connector: st, Tasks: tasks, Type: connectorType(snap.Connectors[name])}, nil
 }
 
 // Tasks implements Interface.
-func (h *Herder) Tasks(_ context.Context, name string) ([]TaskInfo, error) {
+func (h *Herder) Tasks(_ context.Context, name string) ([]entities.TaskInfo, error) {
 	snap := h.configs.Snapshot()
 	if snap.Connectors[name] == nil {
 		return nil, notFound(name)
 	}
-	out := make([]TaskInfo, 0, len(snap.Tasks[name]))
+	out := make([]entities.TaskInfo, 0, len(snap.Tasks[name]))
 	for i, cfg := range snap.Tasks[name] {
-		out = append(out, TaskInfo{ID: TaskID{Connector: name, Task: i}, Config: cfg})
+		out = append(out, entities.TaskInfo{ID: entities.TaskID{Connector: name, Task: i}, Config: cfg})
 	}
 	return out, nil
 }
 
 // TaskStatus implements Interface.
-func (h *Herder) TaskStatus(_ context.Context, id TaskID) (TaskState, error) {
+func (h *Herder) TaskStatus(_ context.Context, id entities.TaskID) (entities.TaskState, error) {
 	st, ok := h.status.Task(id)
 	if !ok {
-		return TaskState{}, &NotFoundError{Msg: fmt.Sprintf("No status found for task %s", id)}
+		return entities.TaskState{}, &entities.NotFoundError{Msg: fmt.Sprintf("No status found for task %s", id)}
 	}
 	return st, nil
 }
 
 // RestartConnector implements Interface. Restarts go through the config
 // topic's restart records, applied by whichever worker owns the work.
-func (h *Herder) RestartConnector(ctx context.Context, name string, includeTasks, onlyFailed bool) (*ConnectorStateInfo, error) {
+func (h *Herder) RestartConnector(ctx context.Context, name string, includeTasks, onlyFailed bool) (*entities.ConnectorStateInfo, error) {
 	if err := h.staleCheck(); err != nil {
 		return nil, err
 	}
-	var out *ConnectorStateInfo
+	var out *entities.ConnectorStateInfo
 	err := h.do(ctx, func() error {
 		if err := h.requireLeader(); err != nil {
 			return err
 		}
 		snap := h.configs.Snapshot()
 		if snap.Connectors[name] == nil {
-			return &NotFoundError{Msg: "Unknown connector: " + name}
+			return &entities.NotFoundError{Msg: "Unknown connector: " + name}
 		}
 		if includeTasks || onlyFailed {
 			st, err := h.ConnectorStatus(ctx, name)
 			if err != nil {
 				return err
 			}
-			if !onlyFailed || st.Connector.State == StateFailed {
-				st.Connector.State = StateRestarting
+			if !onlyFailed || st.Connector.State == entities.StateFailed {
+				st.Connector.State = entities.StateRestarting
 			}
 			if includeTasks {
 				for i := range st.Tasks {
-					if !onlyFailed || st.Tasks[i].State == StateFailed {
-						st.Tasks[i].State = StateRestarting
+					if !onlyFailed || st.Tasks[i].State == entities.StateFailed {
+						st.Tasks[i].State = entities.StateRestarting
 					}
 				}
 			}
@@ -287,17 +289,17 @@ func (h *Herder) RestartConnector(ctx context.Context, name string, includeTasks
 }
 
 // RestartTask implements Interface.
-func (h *Herder) RestartTask(ctx context.Context, id TaskID) error {
+func (h *Herder) RestartTask(ctx context.Context, id entities.TaskID) error {
 	if err := h.staleCheck(); err != nil {
 		return err
 	}
 	return h.do(ctx, func() error {
 		snap := h.configs.Snapshot()
 		if snap.Connectors[id.Connector] == nil {
-			return &NotFoundError{Msg: "Unknown connector: " + id.Connector}
+			return &entities.NotFoundError{Msg: "Unknown connector: " + id.Connector}
 		}
 		if id.Task < 0 || id.Task >= len(snap.Tasks[id.Connector]) {
-			return &NotFoundError{Msg: "Unknown task: " + id.String()}
+			return &entities.NotFoundError{Msg: "Unknown task: " + id.String()}
 		}
 		if h.assignedTasks[id] {
 			// The task outlives this request: startTask gives it the
@@ -307,26 +309,26 @@ func (h *Herder) RestartTask(ctx context.Context, id TaskID) error {
 		}
 		// The owner restarts it: forward there, as Connect does.
 		if st, ok := h.status.Task(id); ok && st.WorkerID != "" && st.WorkerID != h.workerID {
-			return &NotLeaderError{URL: "http://" + st.WorkerID + "/", Msg: "Task " + id.String() + " is not assigned to this worker"}
+			return &entities.NotLeaderError{URL: "http://" + st.WorkerID + "/", Msg: "Task " + id.String() + " is not assigned to this worker"}
 		}
-		return &ConflictError{Msg: "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"}
+		return &entities.ConflictError{Msg: "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"}
 	})
 }
 
 // SetTargetState implements Interface: pause and resume may be served by
 // any worker; stop only by the leader, which also clears the task configs.
-func (h *Herder) SetTargetState(ctx context.Context, name string, state TargetState) error {
+func (h *Herder) SetTargetState(ctx context.Context, name string, state entities.TargetState) error {
 	return h.do(ctx, func() error {
-		if state == TargetStopped {
+		if state == entities.TargetStopped {
 			if err := h.requireLeader(); err != nil {
 				return err
 			}
 		}
 		snap := h.configs.Snapshot()
 		if snap.Connectors[name] == nil {
-			return &NotFoundError{Msg: "Unknown connector " + name}
+			return &entities.NotFoundError{Msg: "Unknown connector " + name}
 		}
-		if state == TargetStopped {
+		if state == entities.TargetStopped {
 			if err := h.configs.PutTaskConfigs(ctx, name, nil); err != nil {
 				return fmt.Errorf("clearing task configs of connector %s: %w", name, err)
 			}
@@ -361,19 +363,19 @@ func sinkGroup(name string, cfg map[string]string) string {
 }
 
 // ConnectorOffsets implements Interface.
-func (h *Herder) ConnectorOffsets(ctx context.Context, name string) (ConnectorOffsets, error) {
+func (h *Herder) ConnectorOffsets(ctx context.Context, name string) (entities.ConnectorOffsets, error) {
 	cfg := h.configs.Snapshot().Connectors[name]
 	if cfg == nil {
-		return ConnectorOffsets{}, notFound(name)
+		return entities.ConnectorOffsets{}, notFound(name)
 	}
-	offs, err := h.offsets.Offsets(ctx, name, connectorType(cfg) == TypeSink, sinkGroup(name, cfg))
+	offs, err := h.offsets.Offsets(ctx, name, connectorType(cfg) == entities.TypeSink, sinkGroup(name, cfg))
 	if err != nil {
-		return ConnectorOffsets{}, fmt.Errorf("reading offsets of connector %s: %w", name, err)
+		return entities.ConnectorOffsets{}, fmt.Errorf("reading offsets of connector %s: %w", name, err)
 	}
 	if offs == nil {
-		offs = []ConnectorOffset{}
+		offs = []entities.ConnectorOffset{}
 	}
-	return ConnectorOffsets{Offsets: offs}, nil
+	return entities.ConnectorOffsets{Offsets: offs}, nil
 }
 
 // stoppedForOffsets checks KIP-875's precondition.
@@ -386,21 +388,21 @@ func (h *Herder) stoppedForOffsets(name string) (map[string]string, error) {
 	if cfg == nil {
 		return nil, notFound(name)
 	}
-	if snap.Target(name) != TargetStopped || len(snap.Tasks[name]) > 0 {
-		return nil, &BadRequestError{Msg: "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/" + name + "/stop' endpoint"}
+	if snap.Target(name) != entities.TargetStopped || len(snap.Tasks[name]) > 0 {
+		return nil, &entities.BadRequestError{Msg: "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/" + name + "/stop' endpoint"}
 	}
 	return cfg, nil
 }
 
 // AlterOffsets implements Interface.
-func (h *Herder) AlterOffsets(ctx context.Context, name string, offsets ConnectorOffsets) (string, error) {
+func (h *Herder) AlterOffsets(ctx context.Context, name string, offsets entities.ConnectorOffsets) (string, error) {
 	var msg string
 	err := h.do(ctx, func() error {
 		cfg, err := h.stoppedForOffsets(name)
 		if err != nil {
 			return err
 		}
-		sink := connectorType(cfg) == TypeSink
+		sink := connectorType(cfg) == entities.TypeSink
 		if err := h.offsets.AlterOffsets(ctx, name, sink, sinkGroup(name, cfg), offsets.Offsets); err != nil {
 			return err
 		}
@@ -420,7 +422,7 @@ func (h *Herder) ResetOffsets(ctx context.Context, name string) (string, error) 
 		if err != nil {
 			return err
 		}
-		sink := connectorType(cfg) == TypeSink
+		sink := connectorType(cfg) == entities.TypeSink
 		if err := h.offsets.ResetOffsets(ctx, name, sink, sinkGroup(name, cfg)); err != nil {
 			return err
 		}

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gonnect/gonnect/worker/entities"
+	"github.com/gonnect/gonnect/worker/task"
+
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/configdef"
 	"github.com/gonnect/gonnect/internal/logging"
@@ -43,8 +46,8 @@ func (c *testConnector) NewTask() connectors.SinkTask { return nil }
 // fakeRunner reports its state like a real runner: RUNNING or PAUSED as
 // its target says, under one lock so reports are never reordered.
 type fakeRunner struct {
-	id      TaskID
-	l       TaskListener
+	id      entities.TaskID
+	l       task.Listener
 	mu      sync.Mutex
 	paused  bool
 	started bool
@@ -66,7 +69,7 @@ func (r *fakeRunner) Run(ctx context.Context) error {
 func (r *fakeRunner) SetTargetState(s string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.paused = s == string(TargetPaused)
+	r.paused = s == string(entities.TargetPaused)
 	if !r.started {
 		return
 	}
@@ -108,7 +111,7 @@ func startHarnessConfig(t *testing.T, member func(*Solo, *MemoryStatusStore) Mem
 	solo := NewSolo("http://w1:8083/")
 	hc := HerderConfig{
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), WorkerID: "w1:8083", Configs: configs, Status: status, Member: member(solo, status),
-		NewTask: func(id TaskID, _ connectors.Plugin, _, _ map[string]string, l TaskListener) (TaskRunner, error) {
+		NewTask: func(id entities.TaskID, _ connectors.Plugin, _, _ map[string]string, l task.Listener) (TaskRunner, error) {
 			return &fakeRunner{id: id, l: l}, nil
 		},
 		Validate: func(context.Context, string, map[string]string) (configdef.Infos, error) {
@@ -151,7 +154,7 @@ func TestHerderLifecycle(t *testing.T) {
 	ctx := context.Background()
 	cfg := map[string]string{"connector.class": "test.HerderSinkConnector", "tasks.max": "3", "name": "c1", "v": "a"}
 	created, info, err := hs.h.PutConnectorConfig(ctx, "c1", cfg, false, "")
-	if err != nil || !created || info.Type != TypeSink || len(info.Tasks) != 0 {
+	if err != nil || !created || info.Type != entities.TypeSink || len(info.Tasks) != 0 {
 		t.Fatalf("create: created=%v info=%+v err=%v", created, info, err)
 	}
 	if _, _, err := hs.h.PutConnectorConfig(ctx, "c1", cfg, false, ""); err == nil || err.Error() != "Connector c1 already exists" {
@@ -160,11 +163,11 @@ func TestHerderLifecycle(t *testing.T) {
 	running := func(n int) func() bool {
 		return func() bool {
 			st, err := hs.h.ConnectorStatus(ctx, "c1")
-			if err != nil || st.Connector.State != StateRunning || len(st.Tasks) != n {
+			if err != nil || st.Connector.State != entities.StateRunning || len(st.Tasks) != n {
 				return false
 			}
 			for _, ts := range st.Tasks {
-				if ts.State != StateRunning || ts.WorkerID != "w1:8083" {
+				if ts.State != entities.StateRunning || ts.WorkerID != "w1:8083" {
 					return false
 				}
 			}
@@ -185,22 +188,22 @@ func TestHerderLifecycle(t *testing.T) {
 	}
 	eventually(t, "2 tasks after update", running(2))
 
-	if err := hs.h.SetTargetState(ctx, "c1", TargetPaused); err != nil {
+	if err := hs.h.SetTargetState(ctx, "c1", entities.TargetPaused); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "PAUSED", func() bool {
 		st, _ := hs.h.ConnectorStatus(ctx, "c1")
-		return st.Connector.State == StatePaused && len(st.Tasks) == 2 && st.Tasks[0].State == StatePaused
+		return st.Connector.State == entities.StatePaused && len(st.Tasks) == 2 && st.Tasks[0].State == entities.StatePaused
 	})
 
-	if err := hs.h.SetTargetState(ctx, "c1", TargetStopped); err != nil {
+	if err := hs.h.SetTargetState(ctx, "c1", entities.TargetStopped); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "STOPPED with no tasks", func() bool {
 		st, _ := hs.h.ConnectorStatus(ctx, "c1")
-		return st.Connector.State == StateStopped && len(st.Tasks) == 0
+		return st.Connector.State == entities.StateStopped && len(st.Tasks) == 0
 	})
-	if err := hs.h.SetTargetState(ctx, "c1", TargetStarted); err != nil {
+	if err := hs.h.SetTargetState(ctx, "c1", entities.TargetStarted); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "running again after resume from STOPPED", running(2))
@@ -226,7 +229,7 @@ func TestHerderConnectorStartFailureIsFailedStatus(t *testing.T) {
 	}
 	eventually(t, "FAILED with trace", func() bool {
 		st, err := hs.h.ConnectorStatus(ctx, "bad")
-		return err == nil && st.Connector.State == StateFailed && st.Connector.Trace != ""
+		return err == nil && st.Connector.State == entities.StateFailed && st.Connector.Trace != ""
 	})
 }
 
@@ -253,12 +256,12 @@ func TestHerderClusterLoggerLevel(t *testing.T) {
 type leaveRecorder struct {
 	*Solo
 	status  *MemoryStatusStore
-	atLeave chan State
+	atLeave chan entities.State
 }
 
 func (l *leaveRecorder) Run(ctx context.Context) error {
 	err := l.Solo.Run(ctx)
-	st, _ := l.status.Task(TaskID{Connector: "c1", Task: 0})
+	st, _ := l.status.Task(entities.TaskID{Connector: "c1", Task: 0})
 	l.atLeave <- st.State
 	return err
 }
@@ -268,7 +271,7 @@ func (l *leaveRecorder) Run(ctx context.Context) error {
 // clean hand-over and moves the work at once instead of holding it for
 // scheduled.rebalance.max.delay.ms as a crashed worker's.
 func TestHerderStopsWorkBeforeLeaving(t *testing.T) {
-	atLeave := make(chan State, 1)
+	atLeave := make(chan entities.State, 1)
 	hs := startHarnessWith(t, func(s *Solo, st *MemoryStatusStore) Membership {
 		return &leaveRecorder{Solo: s, status: st, atLeave: atLeave}
 	})
@@ -278,13 +281,13 @@ func TestHerderStopsWorkBeforeLeaving(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "task RUNNING", func() bool {
-		st, ok := hs.status.Task(TaskID{Connector: "c1", Task: 0})
-		return ok && st.State == StateRunning
+		st, ok := hs.status.Task(entities.TaskID{Connector: "c1", Task: 0})
+		return ok && st.State == entities.StateRunning
 	})
 	hs.cancel()
 	select {
 	case st := <-atLeave:
-		if st != StateUnassigned {
+		if st != entities.StateUnassigned {
 			t.Fatalf("task status when leaving the group = %s, want UNASSIGNED", st)
 		}
 	case <-time.After(5 * time.Second):

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/gonnect/gonnect/worker/entities"
+
 	"github.com/gonnect/gonnect/worker/group"
 )
 
@@ -76,19 +78,19 @@ func (g groupHandler) Released(w group.Work) group.Work {
 	}
 	var out group.Work
 	for _, c := range w.Connectors {
-		if st, ok := g.h.status.Connector(c); !ok || st.State == StateUnassigned {
+		if st, ok := g.h.status.Connector(c); !ok || st.State == entities.StateUnassigned {
 			out.Connectors = append(out.Connectors, c)
 		}
 	}
 	for _, t := range w.Tasks {
-		if st, ok := g.h.status.Task(TaskID{Connector: t.Connector, Task: t.Task}); !ok || st.State == StateUnassigned {
+		if st, ok := g.h.status.Task(entities.TaskID{Connector: t.Connector, Task: t.Task}); !ok || st.State == entities.StateUnassigned {
 			out.Tasks = append(out.Tasks, t)
 		}
 	}
 	return out
 }
 
-func toGroupTasks(ts []TaskID) []group.TaskID {
+func toGroupTasks(ts []entities.TaskID) []group.TaskID {
 	out := make([]group.TaskID, len(ts))
 	for i, t := range ts {
 		out[i] = group.TaskID{Connector: t.Connector, Task: t.Task}
@@ -96,16 +98,16 @@ func toGroupTasks(ts []TaskID) []group.TaskID {
 	return out
 }
 
-func fromGroupTasks(ts []group.TaskID) []TaskID {
-	out := make([]TaskID, len(ts))
+func fromGroupTasks(ts []group.TaskID) []entities.TaskID {
+	out := make([]entities.TaskID, len(ts))
 	for i, t := range ts {
-		out[i] = TaskID{Connector: t.Connector, Task: t.Task}
+		out[i] = entities.TaskID{Connector: t.Connector, Task: t.Task}
 	}
 	return out
 }
 
 // Owned returns what the group assigned to this worker.
-func (h *Herder) Owned() ([]string, []TaskID) {
+func (h *Herder) Owned() ([]string, []entities.TaskID) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return slices.Sorted(maps.Keys(h.ownedConns)), slices.Collect(maps.Keys(h.ownedTasks))

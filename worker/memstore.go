@@ -5,29 +5,32 @@ import (
 	"maps"
 	"sort"
 	"sync"
+
+	"github.com/gonnect/gonnect/worker/entities"
+	"github.com/gonnect/gonnect/worker/storage"
 )
 
 // MemoryConfigStore is a ConfigStore in memory, for standalone workers
 // (whose connector configs come from files at every start) and tests.
 type MemoryConfigStore struct {
 	mu       sync.Mutex
-	snap     ClusterConfig
-	listener ConfigListener
+	snap     entities.ClusterConfig
+	listener storage.ConfigListener
 }
 
 // NewMemoryConfigStore returns an empty store.
 func NewMemoryConfigStore() *MemoryConfigStore {
-	return &MemoryConfigStore{snap: ClusterConfig{Connectors: map[string]map[string]string{}, Targets: map[string]TargetState{}, Tasks: map[string][]map[string]string{}}}
+	return &MemoryConfigStore{snap: entities.ClusterConfig{Connectors: map[string]map[string]string{}, Targets: map[string]entities.TargetState{}, Tasks: map[string][]map[string]string{}}}
 }
 
 // SetListener sets who hears about changes.
-func (m *MemoryConfigStore) SetListener(l ConfigListener) { m.listener = l }
+func (m *MemoryConfigStore) SetListener(l storage.ConfigListener) { m.listener = l }
 
 // Snapshot implements ConfigStore.
-func (m *MemoryConfigStore) Snapshot() ClusterConfig {
+func (m *MemoryConfigStore) Snapshot() entities.ClusterConfig {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return ClusterConfig{Offset: m.snap.Offset, Connectors: maps.Clone(m.snap.Connectors), Targets: maps.Clone(m.snap.Targets), Tasks: maps.Clone(m.snap.Tasks)}
+	return entities.ClusterConfig{Offset: m.snap.Offset, Connectors: maps.Clone(m.snap.Connectors), Targets: maps.Clone(m.snap.Targets), Tasks: maps.Clone(m.snap.Tasks)}
 }
 
 func (m *MemoryConfigStore) write(fn func()) error {
@@ -42,7 +45,7 @@ func (m *MemoryConfigStore) write(fn func()) error {
 }
 
 // PutConnectorConfig implements ConfigStore.
-func (m *MemoryConfigStore) PutConnectorConfig(_ context.Context, name string, config map[string]string, target *TargetState) error {
+func (m *MemoryConfigStore) PutConnectorConfig(_ context.Context, name string, config map[string]string, target *entities.TargetState) error {
 	return m.write(func() {
 		m.snap.Connectors[name] = maps.Clone(config)
 		if target != nil {
@@ -66,7 +69,7 @@ func (m *MemoryConfigStore) PutTaskConfigs(_ context.Context, name string, tasks
 }
 
 // PutTargetState implements ConfigStore.
-func (m *MemoryConfigStore) PutTargetState(_ context.Context, name string, s TargetState) error {
+func (m *MemoryConfigStore) PutTargetState(_ context.Context, name string, s entities.TargetState) error {
 	return m.write(func() { m.snap.Targets[name] = s })
 }
 
@@ -93,21 +96,21 @@ func (m *MemoryConfigStore) Refresh(context.Context) error { return nil }
 // MemoryStatusStore is a StatusStore in memory.
 type MemoryStatusStore struct {
 	mu     sync.Mutex
-	conns  map[string]ConnectorState
-	tasks  map[TaskID]TaskState
+	conns  map[string]entities.ConnectorState
+	tasks  map[entities.TaskID]entities.TaskState
 	topics map[string]map[string]bool
 }
 
 // NewMemoryStatusStore returns an empty store.
 func NewMemoryStatusStore() *MemoryStatusStore {
-	return &MemoryStatusStore{conns: map[string]ConnectorState{}, tasks: map[TaskID]TaskState{}, topics: map[string]map[string]bool{}}
+	return &MemoryStatusStore{conns: map[string]entities.ConnectorState{}, tasks: map[entities.TaskID]entities.TaskState{}, topics: map[string]map[string]bool{}}
 }
 
 // Refresh implements StatusStore: memory is always current.
 func (m *MemoryStatusStore) Refresh(context.Context) error { return nil }
 
 // PutConnector implements StatusStore.
-func (m *MemoryStatusStore) PutConnector(_ context.Context, name string, s ConnectorState, _ int32) error {
+func (m *MemoryStatusStore) PutConnector(_ context.Context, name string, s entities.ConnectorState, _ int32) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.conns[name] = s
@@ -115,7 +118,7 @@ func (m *MemoryStatusStore) PutConnector(_ context.Context, name string, s Conne
 }
 
 // PutTask implements StatusStore.
-func (m *MemoryStatusStore) PutTask(_ context.Context, id TaskID, s TaskState, _ int32) error {
+func (m *MemoryStatusStore) PutTask(_ context.Context, id entities.TaskID, s entities.TaskState, _ int32) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.tasks[id] = s
@@ -123,7 +126,7 @@ func (m *MemoryStatusStore) PutTask(_ context.Context, id TaskID, s TaskState, _
 }
 
 // Connector implements StatusStore.
-func (m *MemoryStatusStore) Connector(name string) (ConnectorState, bool) {
+func (m *MemoryStatusStore) Connector(name string) (entities.ConnectorState, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s, ok := m.conns[name]
@@ -131,7 +134,7 @@ func (m *MemoryStatusStore) Connector(name string) (ConnectorState, bool) {
 }
 
 // Task implements StatusStore.
-func (m *MemoryStatusStore) Task(id TaskID) (TaskState, bool) {
+func (m *MemoryStatusStore) Task(id entities.TaskID) (entities.TaskState, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s, ok := m.tasks[id]
@@ -139,10 +142,10 @@ func (m *MemoryStatusStore) Task(id TaskID) (TaskState, bool) {
 }
 
 // Tasks implements StatusStore.
-func (m *MemoryStatusStore) Tasks(name string) []TaskState {
+func (m *MemoryStatusStore) Tasks(name string) []entities.TaskState {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []TaskState
+	var out []entities.TaskState
 	for id, s := range m.tasks {
 		if id.Connector == name {
 			out = append(out, s)

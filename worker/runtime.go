@@ -10,6 +10,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gonnect/gonnect/worker/entities"
+	"github.com/gonnect/gonnect/worker/task"
+
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/connectors/configdef"
 	"github.com/gonnect/gonnect/connectors/connectorconfig"
@@ -20,10 +23,10 @@ import (
 // StatusSink receives the state changes of the connectors and tasks this
 // worker runs; the herder writes them to the status topic.
 type StatusSink interface {
-	ConnectorState(name string, state State, trace string)
-	TaskState(id TaskID, state State, trace string)
+	ConnectorState(name string, state entities.State, trace string)
+	TaskState(id entities.TaskID, state entities.State, trace string)
 	// TopicUsed records that a task consumed or produced a topic.
-	TopicUsed(id TaskID, topic string)
+	TopicUsed(id entities.TaskID, topic string)
 }
 
 // TaskRunner runs one task until its context ends or the task fails
@@ -36,17 +39,7 @@ type TaskRunner interface {
 
 // TaskFactory builds the runner of a task from its connector's and its own
 // configuration.
-type TaskFactory func(id TaskID, plugin connectors.Plugin, connConfig, taskConfig map[string]string, listener TaskListener) (TaskRunner, error)
-
-// TaskListener is how a runner reports state; implemented by runtime.
-type TaskListener interface {
-	OnRunning(id TaskID)
-	OnPause(id TaskID)
-	OnResume(id TaskID)
-	OnFailure(id TaskID, err error)
-	// OnTopic is called the first time the task uses a topic.
-	OnTopic(id TaskID, topic string)
-}
+type TaskFactory func(id entities.TaskID, plugin connectors.Plugin, connConfig, taskConfig map[string]string, listener task.Listener) (TaskRunner, error)
 
 // runtime starts and stops the connectors and tasks assigned to this
 // worker. Their lifetime is the runtime's, never their caller's: each runs
@@ -70,7 +63,7 @@ type runtime struct {
 
 	mu         sync.Mutex
 	connectors map[string]*runningConnector
-	tasks      map[TaskID]*runningTask
+	tasks      map[entities.TaskID]*runningTask
 
 	// metrics is nil without a registry (setMetrics).
 	metrics *metrics.Registry
@@ -83,12 +76,12 @@ type runningConnector struct {
 	cancel context.CancelFunc // ends the context conn.Start was given
 	config map[string]string  // resolved: what the connector was given
 	raw    map[string]string  // as stored, placeholders unresolved
-	target TargetState
+	target entities.TargetState
 	failed bool
 }
 
 type runningTask struct {
-	id     TaskID
+	id     entities.TaskID
 	runner TaskRunner
 	// stop ends Run's context: the task should finish and commit.
 	stop context.CancelFunc
@@ -105,7 +98,7 @@ type runningTask struct {
 
 func newRuntime(log *slog.Logger, status StatusSink, newTask TaskFactory, stopTimeout time.Duration) *runtime {
 	rt := &runtime{log: log, status: status, newTask: newTask, stopTimeout: stopTimeout,
-		connectors: map[string]*runningConnector{}, tasks: map[TaskID]*runningTask{}}
+		connectors: map[string]*runningConnector{}, tasks: map[entities.TaskID]*runningTask{}}
 	rt.root, rt.cancelRoot = context.WithCancel(context.Background())
 	return rt
 }
@@ -130,19 +123,6 @@ func (rt *runtime) close() {
 	case <-time.After(rt.stopTimeout):
 		rt.log.Error("abandoned tasks still running at shutdown", "waited", rt.stopTimeout)
 	}
-}
-
-type finalKey struct{}
-
-// FinalContext is the context for a task runner's work after its Run
-// context has ended (the final offset commit or flush). It ends when the
-// runtime abandons the task: task.shutdown.graceful.timeout.ms after the
-// stop began. Outside a runtime (a runner driven directly) it lasts 30s.
-func FinalContext(runCtx context.Context) (context.Context, context.CancelFunc) {
-	if final, ok := runCtx.Value(finalKey{}).(context.Context); ok {
-		return context.WithCancel(final)
-	}
-	return context.WithTimeout(context.WithoutCancel(runCtx), 30*time.Second)
 }
 
 // tasksMax reads tasks.max and tasks.max.enforce through the connector
@@ -182,17 +162,17 @@ func (rt *runtime) checkTasksMax(name string, n, max int, enforce bool) error {
 
 // startConnector starts a connector instance in the given target state. A
 // failure marks it FAILED in status and is returned.
-func (rt *runtime) startConnector(name string, config map[string]string, target TargetState) error {
+func (rt *runtime) startConnector(name string, config map[string]string, target entities.TargetState) error {
 	rt.stopConnector(name)
 	plugin, err := connectors.Lookup(config["connector.class"])
 	if err != nil {
 		rt.connectorStarted(name, connectors.Plugin{Class: config["connector.class"]}, false)
-		rt.status.ConnectorState(name, StateFailed, traceOf(err))
+		rt.status.ConnectorState(name, entities.StateFailed, traceOf(err))
 		return fmt.Errorf("starting connector %s: %w", name, err)
 	}
 	raw := config
 	if config, err = rt.resolve(config); err != nil {
-		rt.status.ConnectorState(name, StateFailed, traceOf(err))
+		rt.status.ConnectorState(name, entities.StateFailed, traceOf(err))
 		return fmt.Errorf("starting connector %s: %w", name, err)
 	}
 	cctx, cancel := context.WithCancel(rt.root)
@@ -200,8 +180,8 @@ func (rt *runtime) startConnector(name string, config map[string]string, target 
 	rt.mu.Lock()
 	rt.connectors[name] = rc
 	rt.mu.Unlock()
-	if target == TargetStopped {
-		rt.status.ConnectorState(name, StateStopped, "")
+	if target == entities.TargetStopped {
+		rt.status.ConnectorState(name, entities.StateStopped, "")
 		return nil
 	}
 	conn, err := safeNew(plugin)
@@ -211,15 +191,15 @@ func (rt *runtime) startConnector(name string, config map[string]string, target 
 	if err != nil {
 		rc.failed = true
 		rt.connectorStarted(name, plugin, false)
-		rt.status.ConnectorState(name, StateFailed, traceOf(err))
+		rt.status.ConnectorState(name, entities.StateFailed, traceOf(err))
 		return fmt.Errorf("starting connector %s: %w", name, err)
 	}
 	rc.conn = conn
 	rt.connectorStarted(name, plugin, true)
-	if target == TargetPaused {
-		rt.status.ConnectorState(name, StatePaused, "")
+	if target == entities.TargetPaused {
+		rt.status.ConnectorState(name, entities.StatePaused, "")
 	} else {
-		rt.status.ConnectorState(name, StateRunning, "")
+		rt.status.ConnectorState(name, entities.StateRunning, "")
 	}
 	return nil
 }
@@ -259,7 +239,7 @@ func (rt *runtime) taskConfigs(name string) ([]map[string]string, error) {
 	}
 	if err != nil {
 		rc.failed = true
-		rt.status.ConnectorState(name, StateFailed, traceOf(err))
+		rt.status.ConnectorState(name, entities.StateFailed, traceOf(err))
 		return nil, fmt.Errorf("generating task configs of connector %s: %w", name, err)
 	}
 	// Resolved values the connector copied into its tasks' configs are
@@ -286,12 +266,12 @@ func (rt *runtime) stopConnector(name string) {
 	if !rc.failed {
 		// As Connect: stopped here, it is UNASSIGNED until started again;
 		// the leader takes that as a clean hand-over (no rebalance delay).
-		rt.status.ConnectorState(name, StateUnassigned, "")
+		rt.status.ConnectorState(name, entities.StateUnassigned, "")
 	}
 }
 
 // setConnectorTarget pauses or resumes a running connector's status.
-func (rt *runtime) setConnectorTarget(name string, target TargetState) {
+func (rt *runtime) setConnectorTarget(name string, target entities.TargetState) {
 	rt.mu.Lock()
 	rc := rt.connectors[name]
 	rt.mu.Unlock()
@@ -300,10 +280,10 @@ func (rt *runtime) setConnectorTarget(name string, target TargetState) {
 	}
 	rc.target = target
 	switch target {
-	case TargetPaused:
-		rt.status.ConnectorState(name, StatePaused, "")
-	case TargetStarted:
-		rt.status.ConnectorState(name, StateRunning, "")
+	case entities.TargetPaused:
+		rt.status.ConnectorState(name, entities.StatePaused, "")
+	case entities.TargetStarted:
+		rt.status.ConnectorState(name, entities.StateRunning, "")
 	}
 }
 
@@ -323,10 +303,10 @@ func (rt *runtime) ownsConnector(name string) bool {
 
 // startTask starts a task runner goroutine under the runtime's root
 // context; numTasks is its connector's current task count.
-func (rt *runtime) startTask(id TaskID, connConfig, taskConfig map[string]string, target TargetState, numTasks int) error {
+func (rt *runtime) startTask(id entities.TaskID, connConfig, taskConfig map[string]string, target entities.TargetState, numTasks int) error {
 	rt.stopTask(id)
 	fail := func(err error) error {
-		rt.status.TaskState(id, StateFailed, traceOf(err))
+		rt.status.TaskState(id, entities.StateFailed, traceOf(err))
 		return fmt.Errorf("starting task %s: %w", id, err)
 	}
 	plugin, err := connectors.Lookup(connConfig["connector.class"])
@@ -353,11 +333,11 @@ func (rt *runtime) startTask(id TaskID, connConfig, taskConfig map[string]string
 		return fail(err)
 	}
 	t.runner = runner
-	if target == TargetPaused {
-		runner.SetTargetState(string(TargetPaused))
+	if target == entities.TargetPaused {
+		runner.SetTargetState(string(entities.TargetPaused))
 	}
 	final, abandon := context.WithCancel(rt.root)
-	runCtx, stop := context.WithCancel(context.WithValue(final, finalKey{}, final))
+	runCtx, stop := context.WithCancel(task.WithFinalContext(final, final))
 	t.stop, t.abandon = stop, abandon
 	rt.mu.Lock()
 	rt.tasks[id] = t
@@ -385,13 +365,13 @@ func (rt *runtime) startTask(id TaskID, connConfig, taskConfig map[string]string
 }
 
 // stopTask stops a task and waits for it, bounded by the shutdown timeout.
-func (rt *runtime) stopTask(id TaskID) { rt.stopTasks([]TaskID{id}) }
+func (rt *runtime) stopTask(id entities.TaskID) { rt.stopTasks([]entities.TaskID{id}) }
 
 // stopTasks stops tasks in parallel, as Connect's stopAndAwaitTasks: all
 // are asked to stop, then awaited until one deadline, the shutdown timeout
 // from now. One that has not stopped by then is abandoned: its final work's
 // context ends and nothing it reports counts any more.
-func (rt *runtime) stopTasks(ids []TaskID) {
+func (rt *runtime) stopTasks(ids []entities.TaskID) {
 	var stopping []*runningTask
 	rt.mu.Lock()
 	for _, id := range ids {
@@ -417,7 +397,7 @@ func (rt *runtime) stopTasks(ids []TaskID) {
 				// As Connect: a task stopped by this worker is UNASSIGNED
 				// until some worker starts it again; a failed one keeps its
 				// FAILED trace.
-				rt.status.TaskState(t.id, StateUnassigned, "")
+				rt.status.TaskState(t.id, entities.StateUnassigned, "")
 			}
 		case <-wait.Done():
 			t.abandoned.Store(true)
@@ -427,7 +407,7 @@ func (rt *runtime) stopTasks(ids []TaskID) {
 	}
 }
 
-func (rt *runtime) setTaskTarget(id TaskID, target TargetState) {
+func (rt *runtime) setTaskTarget(id entities.TaskID, target entities.TargetState) {
 	rt.mu.Lock()
 	t := rt.tasks[id]
 	rt.mu.Unlock()
@@ -436,10 +416,10 @@ func (rt *runtime) setTaskTarget(id TaskID, target TargetState) {
 	}
 }
 
-func (rt *runtime) ownedTasks() []TaskID {
+func (rt *runtime) ownedTasks() []entities.TaskID {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	out := make([]TaskID, 0, len(rt.tasks))
+	out := make([]entities.TaskID, 0, len(rt.tasks))
 	for id := range rt.tasks {
 		out = append(out, id)
 	}
@@ -473,45 +453,45 @@ type taskReports struct {
 
 func (r taskReports) live() bool { return !r.t.abandoned.Load() }
 
-func (r taskReports) OnRunning(id TaskID) {
+func (r taskReports) OnRunning(id entities.TaskID) {
 	if r.live() {
 		r.rt.OnRunning(id)
 	}
 }
 
-func (r taskReports) OnPause(id TaskID) {
+func (r taskReports) OnPause(id entities.TaskID) {
 	if r.live() {
 		r.rt.OnPause(id)
 	}
 }
 
-func (r taskReports) OnResume(id TaskID) {
+func (r taskReports) OnResume(id entities.TaskID) {
 	if r.live() {
 		r.rt.OnResume(id)
 	}
 }
 
-func (r taskReports) OnFailure(id TaskID, err error) {
+func (r taskReports) OnFailure(id entities.TaskID, err error) {
 	if r.live() {
 		r.rt.OnFailure(id, err)
 	}
 }
 
-func (r taskReports) OnTopic(id TaskID, topic string) {
+func (r taskReports) OnTopic(id entities.TaskID, topic string) {
 	if r.live() {
 		r.rt.OnTopic(id, topic)
 	}
 }
 
-// TaskListener implementation: runners report here.
+// task.Listener implementation: runners report here.
 
-func (rt *runtime) OnRunning(id TaskID)             { rt.status.TaskState(id, StateRunning, "") }
-func (rt *runtime) OnPause(id TaskID)               { rt.status.TaskState(id, StatePaused, "") }
-func (rt *runtime) OnResume(id TaskID)              { rt.status.TaskState(id, StateRunning, "") }
-func (rt *runtime) OnTopic(id TaskID, topic string) { rt.status.TopicUsed(id, topic) }
-func (rt *runtime) OnFailure(id TaskID, err error) {
+func (rt *runtime) OnRunning(id entities.TaskID)             { rt.status.TaskState(id, entities.StateRunning, "") }
+func (rt *runtime) OnPause(id entities.TaskID)               { rt.status.TaskState(id, entities.StatePaused, "") }
+func (rt *runtime) OnResume(id entities.TaskID)              { rt.status.TaskState(id, entities.StateRunning, "") }
+func (rt *runtime) OnTopic(id entities.TaskID, topic string) { rt.status.TopicUsed(id, topic) }
+func (rt *runtime) OnFailure(id entities.TaskID, err error) {
 	rt.log.Error("task failed", "task", id.String(), "error", err)
-	rt.status.TaskState(id, StateFailed, traceOf(err))
+	rt.status.TaskState(id, entities.StateFailed, traceOf(err))
 }
 
 // safeNew and safeCall turn a panic in plugin code into an error, so a bad

@@ -3,6 +3,8 @@ package worker
 import (
 	"strings"
 
+	"github.com/gonnect/gonnect/worker/entities"
+
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/worker/metrics"
 )
@@ -38,7 +40,7 @@ func (rt *runtime) setMetrics(reg *metrics.Registry) {
 	})
 	rt.wm.TaskStates = func() map[string]map[string]int {
 		rt.mu.Lock()
-		ids := make([]TaskID, 0, len(rt.tasks))
+		ids := make([]entities.TaskID, 0, len(rt.tasks))
 		for id := range rt.tasks {
 			ids = append(ids, id)
 		}
@@ -81,7 +83,9 @@ func (rt *runtime) taskStarted(runner TaskRunner, ok bool) {
 	}
 }
 
-func (rt *runtime) taskGone(id TaskID) { rt.metrics.Remove(metrics.TaskKey(id.Connector, id.Task)) }
+func (rt *runtime) taskGone(id entities.TaskID) {
+	rt.metrics.Remove(metrics.TaskKey(id.Connector, id.Task))
+}
 
 // metricsStatus passes states on and records them in the metrics.
 type metricsStatus struct {
@@ -89,14 +93,14 @@ type metricsStatus struct {
 	reg *metrics.Registry
 }
 
-func (s metricsStatus) ConnectorState(name string, state State, trace string) {
+func (s metricsStatus) ConnectorState(name string, state entities.State, trace string) {
 	if c, ok := s.reg.Get(metrics.ConnectorKey(name)).(*metrics.Connector); ok {
 		c.SetStatus(strings.ToLower(string(state)))
 	}
 	s.StatusSink.ConnectorState(name, state, trace)
 }
 
-func (s metricsStatus) TaskState(id TaskID, state State, trace string) {
+func (s metricsStatus) TaskState(id entities.TaskID, state entities.State, trace string) {
 	if t, ok := s.reg.Get(metrics.TaskKey(id.Connector, id.Task)).(*metrics.Task); ok {
 		t.SetStatus(strings.ToLower(string(state)))
 	}

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gonnect/gonnect/worker/entities"
+	"github.com/gonnect/gonnect/worker/task"
+
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/worker/metrics"
 )
@@ -35,7 +38,7 @@ func scrapeText(t *testing.T, reg *metrics.Registry) string {
 func TestRuntimeMetrics(t *testing.T) {
 	reg := metrics.New()
 	factoryFails := false
-	rt := newRuntime(slog.New(slog.NewTextHandler(io.Discard, nil)), &statusLog{}, func(id TaskID, _ connectors.Plugin, _, _ map[string]string, _ TaskListener) (TaskRunner, error) {
+	rt := newRuntime(slog.New(slog.NewTextHandler(io.Discard, nil)), &statusLog{}, func(id entities.TaskID, _ connectors.Plugin, _, _ map[string]string, _ task.Listener) (TaskRunner, error) {
 		if factoryFails {
 			return nil, errors.New("no converter")
 		}
@@ -45,15 +48,15 @@ func TestRuntimeMetrics(t *testing.T) {
 	rt.open(context.Background())
 	defer rt.close()
 
-	if err := rt.startConnector("c1", testConnConfig, TargetStarted); err != nil {
+	if err := rt.startConnector("c1", testConnConfig, entities.TargetStarted); err != nil {
 		t.Fatal(err)
 	}
-	id := TaskID{Connector: "c1", Task: 0}
-	if err := rt.startTask(id, testConnConfig, map[string]string{}, TargetStarted, 1); err != nil {
+	id := entities.TaskID{Connector: "c1", Task: 0}
+	if err := rt.startTask(id, testConnConfig, map[string]string{}, entities.TargetStarted, 1); err != nil {
 		t.Fatal(err)
 	}
 	factoryFails = true
-	if err := rt.startTask(TaskID{Connector: "c1", Task: 1}, testConnConfig, map[string]string{}, TargetStarted, 2); err == nil {
+	if err := rt.startTask(entities.TaskID{Connector: "c1", Task: 1}, testConnConfig, map[string]string{}, entities.TargetStarted, 2); err == nil {
 		t.Fatal("a task whose runner cannot be built started")
 	}
 	deadline := time.Now().Add(5 * time.Second)

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gonnect/gonnect/worker/entities"
+	"github.com/gonnect/gonnect/worker/task"
+
 	"github.com/gonnect/gonnect/connectors"
 )
 
@@ -20,17 +23,17 @@ type statusLog struct {
 	states []string
 }
 
-func (s *statusLog) ConnectorState(name string, state State, _ string) {
+func (s *statusLog) ConnectorState(name string, state entities.State, _ string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.states = append(s.states, name+"="+string(state))
 }
-func (s *statusLog) TaskState(id TaskID, state State, _ string) {
+func (s *statusLog) TaskState(id entities.TaskID, state entities.State, _ string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.states = append(s.states, id.String()+"="+string(state))
 }
-func (s *statusLog) TopicUsed(TaskID, string) {}
+func (s *statusLog) TopicUsed(entities.TaskID, string) {}
 func (s *statusLog) all() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -40,8 +43,8 @@ func (s *statusLog) all() []string {
 // scriptedRunner stops slowStop after its context ends, then does its final
 // work under FinalContext for finalFor, and fails if that was cut short.
 type scriptedRunner struct {
-	id       TaskID
-	l        TaskListener
+	id       entities.TaskID
+	l        task.Listener
 	slowStop time.Duration
 	finalFor time.Duration
 	// returnAtOnce makes Run end by itself, without error.
@@ -58,7 +61,7 @@ func (r *scriptedRunner) Run(ctx context.Context) error {
 	r.l.OnRunning(r.id)
 	<-ctx.Done()
 	time.Sleep(r.slowStop)
-	fctx, cancel := FinalContext(ctx)
+	fctx, cancel := task.FinalContext(ctx)
 	defer cancel()
 	select {
 	case <-time.After(r.finalFor):
@@ -72,10 +75,10 @@ func (r *scriptedRunner) Run(ctx context.Context) error {
 
 func (r *scriptedRunner) SetTargetState(string) {}
 
-func newTestRuntime(stopTimeout time.Duration, build func(id TaskID) *scriptedRunner) (*runtime, *statusLog, *sync.Map) {
+func newTestRuntime(stopTimeout time.Duration, build func(id entities.TaskID) *scriptedRunner) (*runtime, *statusLog, *sync.Map) {
 	st := &statusLog{}
 	var runners sync.Map
-	rt := newRuntime(slog.New(slog.NewTextHandler(io.Discard, nil)), st, func(id TaskID, _ connectors.Plugin, _, _ map[string]string, l TaskListener) (TaskRunner, error) {
+	rt := newRuntime(slog.New(slog.NewTextHandler(io.Discard, nil)), st, func(id entities.TaskID, _ connectors.Plugin, _, _ map[string]string, l task.Listener) (TaskRunner, error) {
 		r := build(id)
 		r.id, r.l, r.ended = id, l, make(chan struct{})
 		runners.Store(id, r)
@@ -87,7 +90,7 @@ func newTestRuntime(stopTimeout time.Duration, build func(id TaskID) *scriptedRu
 
 var testConnConfig = map[string]string{"connector.class": "test.HerderSinkConnector", "tasks.max": "8"}
 
-func runnerOf(t *testing.T, m *sync.Map, id TaskID) *scriptedRunner {
+func runnerOf(t *testing.T, m *sync.Map, id entities.TaskID) *scriptedRunner {
 	t.Helper()
 	r, ok := m.Load(id)
 	if !ok {
@@ -115,14 +118,14 @@ func TestRuntimeStopsTasks(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			rt, st, runners := newTestRuntime(500*time.Millisecond, func(TaskID) *scriptedRunner {
+			rt, st, runners := newTestRuntime(500*time.Millisecond, func(entities.TaskID) *scriptedRunner {
 				return &scriptedRunner{slowStop: tc.slowStop, finalFor: tc.finalFor}
 			})
-			var ids []TaskID
+			var ids []entities.TaskID
 			for i := range tc.tasks {
-				id := TaskID{Connector: "c", Task: i}
+				id := entities.TaskID{Connector: "c", Task: i}
 				ids = append(ids, id)
-				if err := rt.startTask(id, testConnConfig, nil, TargetStarted, tc.tasks); err != nil {
+				if err := rt.startTask(id, testConnConfig, nil, entities.TargetStarted, tc.tasks); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -150,8 +153,8 @@ func TestRuntimeStopsTasks(t *testing.T) {
 				if !strings.Contains(states, running) {
 					t.Errorf("%s never RUNNING: %s", id, states)
 				}
-				gone := id.String() + "=" + string(StateUnassigned)
-				failed := id.String() + "=" + string(StateFailed)
+				gone := id.String() + "=" + string(entities.StateUnassigned)
+				failed := id.String() + "=" + string(entities.StateFailed)
 				if tc.abandoned && (strings.Contains(states, gone) || strings.Contains(states, failed)) {
 					t.Errorf("abandoned %s still reported: %s", id, states)
 				}
@@ -166,10 +169,10 @@ func TestRuntimeStopsTasks(t *testing.T) {
 // TestRuntimeTaskEndingByItselfFails: a runner whose Run returns without
 // being asked to stop is FAILED, never left RUNNING with nothing running.
 func TestRuntimeTaskEndingByItselfFails(t *testing.T) {
-	rt, st, runners := newTestRuntime(time.Second, func(TaskID) *scriptedRunner { return &scriptedRunner{returnAtOnce: true} })
+	rt, st, runners := newTestRuntime(time.Second, func(entities.TaskID) *scriptedRunner { return &scriptedRunner{returnAtOnce: true} })
 	defer rt.close()
-	id := TaskID{Connector: "c", Task: 0}
-	if err := rt.startTask(id, testConnConfig, nil, TargetStarted, 1); err != nil {
+	id := entities.TaskID{Connector: "c", Task: 0}
+	if err := rt.startTask(id, testConnConfig, nil, entities.TargetStarted, 1); err != nil {
 		t.Fatal(err)
 	}
 	<-runnerOf(t, runners, id).ended
@@ -184,7 +187,7 @@ func TestHerderTaskOutlivesRestartRequest(t *testing.T) {
 	var mu sync.Mutex
 	var runs []*ctxRunner
 	hs := startHarnessConfig(t, func(s *Solo, _ *MemoryStatusStore) Membership { return s }, func(c *HerderConfig) {
-		c.NewTask = func(id TaskID, _ connectors.Plugin, _, _ map[string]string, l TaskListener) (TaskRunner, error) {
+		c.NewTask = func(id entities.TaskID, _ connectors.Plugin, _, _ map[string]string, l task.Listener) (TaskRunner, error) {
 			r := &ctxRunner{fakeRunner: fakeRunner{id: id, l: l}, started: make(chan context.Context, 1)}
 			mu.Lock()
 			runs = append(runs, r)
@@ -195,8 +198,8 @@ func TestHerderTaskOutlivesRestartRequest(t *testing.T) {
 	if _, _, err := hs.h.PutConnectorConfig(context.Background(), "c1", map[string]string{"connector.class": "test.HerderSinkConnector", "tasks.max": "1"}, false, ""); err != nil {
 		t.Fatal(err)
 	}
-	id := TaskID{Connector: "c1", Task: 0}
-	eventually(t, "task RUNNING", func() bool { st, _ := hs.status.Task(id); return st.State == StateRunning })
+	id := entities.TaskID{Connector: "c1", Task: 0}
+	eventually(t, "task RUNNING", func() bool { st, _ := hs.status.Task(id); return st.State == entities.StateRunning })
 	req, endRequest := context.WithCancel(context.Background())
 	if err := hs.h.RestartTask(req, id); err != nil {
 		t.Fatal(err)
@@ -233,7 +236,7 @@ func (r *ctxRunner) Run(ctx context.Context) error {
 func TestHerderRestartRecordsAllApplied(t *testing.T) {
 	var starts atomic.Int32
 	hs := startHarnessConfig(t, func(s *Solo, _ *MemoryStatusStore) Membership { return s }, func(c *HerderConfig) {
-		c.NewTask = func(id TaskID, _ connectors.Plugin, _, _ map[string]string, l TaskListener) (TaskRunner, error) {
+		c.NewTask = func(id entities.TaskID, _ connectors.Plugin, _, _ map[string]string, l task.Listener) (TaskRunner, error) {
 			starts.Add(1)
 			return &fakeRunner{id: id, l: l}, nil
 		}
@@ -268,7 +271,7 @@ func TestHerderTasksMaxEnforce(t *testing.T) {
 			if tc.fails {
 				eventually(t, "connector FAILED", func() bool {
 					st, ok := hs.status.Connector("c1")
-					return ok && st.State == StateFailed
+					return ok && st.State == entities.StateFailed
 				})
 				st, _ := hs.status.Connector("c1")
 				want := "The connector c1 has generated 3 tasks, which is greater than 2, the maximum number of tasks it is configured to create."
@@ -286,7 +289,7 @@ func TestHerderTasksMaxEnforce(t *testing.T) {
 					return false
 				}
 				for _, s := range ts {
-					if s.State != StateRunning {
+					if s.State != entities.StateRunning {
 						return false
 					}
 				}
@@ -345,8 +348,8 @@ func TestHerderUnsyncedBacksOff(t *testing.T) {
 			if _, _, err := hs.h.PutConnectorConfig(context.Background(), "c1", map[string]string{"connector.class": "test.HerderSinkConnector", "tasks.max": "1"}, false, ""); err != nil {
 				t.Fatal(err)
 			}
-			id := TaskID{Connector: "c1", Task: 0}
-			eventually(t, "task RUNNING", func() bool { st, _ := hs.status.Task(id); return st.State == StateRunning })
+			id := entities.TaskID{Connector: "c1", Task: 0}
+			eventually(t, "task RUNNING", func() bool { st, _ := hs.status.Task(id); return st.State == entities.StateRunning })
 			ahead := hs.configs.Snapshot().Offset + 10
 			for range tc.times {
 				hs.h.OnAssigned(context.Background(), Assignment{ConfigOffset: ahead, Generation: 9, Full: tc.full})

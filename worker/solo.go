@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"sort"
+
+	"github.com/gonnect/gonnect/worker/entities"
 )
 
 // Solo is the membership of a standalone worker: a group of one that
@@ -39,7 +41,7 @@ func (s *Solo) Run(ctx context.Context) error {
 				a.Tasks = append(a.Tasks, snap.TaskIDs(n)...)
 			}
 			sort.Strings(a.Connectors)
-			slices.SortFunc(a.Tasks, func(x, y TaskID) int {
+			slices.SortFunc(a.Tasks, func(x, y entities.TaskID) int {
 				if x.Connector != y.Connector {
 					if x.Connector < y.Connector {
 						return -1

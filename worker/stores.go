@@ -1,47 +1,23 @@
 package worker
 
-import "context"
+import (
+	"context"
+
+	"github.com/gonnect/gonnect/worker/entities"
+)
 
 // The herder consumes these narrow views of its stores; adapters in
 // worker/storage bind them to the Kafka topics (distributed) or to memory
 // and a file (standalone).
 
-// ClusterConfig is a consistent snapshot of the config topic.
-type ClusterConfig struct {
-	// Offset is the config topic offset the snapshot reflects.
-	Offset     int64
-	Connectors map[string]map[string]string
-	Targets    map[string]TargetState
-	// Tasks holds each connector's committed task configs, by task number.
-	Tasks map[string][]map[string]string
-}
-
-// Target returns a connector's target state (STARTED when unset).
-func (c *ClusterConfig) Target(name string) TargetState {
-	if t, ok := c.Targets[name]; ok && t != "" {
-		return t
-	}
-	return TargetStarted
-}
-
-// TaskIDs returns the task ids of a connector, in order.
-func (c *ClusterConfig) TaskIDs(name string) []TaskID {
-	n := len(c.Tasks[name])
-	out := make([]TaskID, n)
-	for i := range out {
-		out[i] = TaskID{Connector: name, Task: i}
-	}
-	return out
-}
-
 // ConfigStore is the config topic as the herder uses it. Writes return once
 // the record is acknowledged and read back into the snapshot.
 type ConfigStore interface {
-	Snapshot() ClusterConfig
-	PutConnectorConfig(ctx context.Context, name string, config map[string]string, target *TargetState) error
+	Snapshot() entities.ClusterConfig
+	PutConnectorConfig(ctx context.Context, name string, config map[string]string, target *entities.TargetState) error
 	RemoveConnectorConfig(ctx context.Context, name string) error
 	PutTaskConfigs(ctx context.Context, name string, tasks []map[string]string) error
-	PutTargetState(ctx context.Context, name string, state TargetState) error
+	PutTargetState(ctx context.Context, name string, state entities.TargetState) error
 	PutRestartRequest(ctx context.Context, name string, includeTasks, onlyFailed bool) error
 	// PutLoggerLevel asks every worker of the cluster to set a logging
 	// namespace to level (KIP-976); each applies it when it reads it.
@@ -50,25 +26,14 @@ type ConfigStore interface {
 	Refresh(ctx context.Context) error
 }
 
-// ConfigListener is told about config topic changes; the adapters call it
-// from their reader goroutine, so implementations must not block long.
-type ConfigListener interface {
-	ConfigChanged()
-	RestartRequested(name string, includeTasks, onlyFailed bool)
-	// LoggerLevelChanged hears cluster-scoped logger levels written after
-	// the store started; older ones are not replayed, so a restarted
-	// worker starts from its configured levels, as in Connect.
-	LoggerLevelChanged(namespace, level string)
-}
-
 // StatusStore is the status topic as the herder uses it.
 type StatusStore interface {
-	PutConnector(ctx context.Context, name string, s ConnectorState, generation int32) error
-	PutTask(ctx context.Context, id TaskID, s TaskState, generation int32) error
-	Connector(name string) (ConnectorState, bool)
-	Task(id TaskID) (TaskState, bool)
+	PutConnector(ctx context.Context, name string, s entities.ConnectorState, generation int32) error
+	PutTask(ctx context.Context, id entities.TaskID, s entities.TaskState, generation int32) error
+	Connector(name string) (entities.ConnectorState, bool)
+	Task(id entities.TaskID) (entities.TaskState, bool)
 	// Tasks returns the statuses of a connector's tasks, sorted by id.
-	Tasks(name string) []TaskState
+	Tasks(name string) []entities.TaskState
 	DeleteConnector(ctx context.Context, name string, tasks int) error
 	ActiveTopics(name string) []string
 	ResetActiveTopics(ctx context.Context, name string) error
@@ -81,8 +46,8 @@ type StatusStore interface {
 // OffsetAdmin reads and changes connector offsets (KIP-875): consumer group
 // offsets for sink connectors, the offset topic or file for source ones.
 type OffsetAdmin interface {
-	Offsets(ctx context.Context, name string, sink bool, groupID string) ([]ConnectorOffset, error)
-	AlterOffsets(ctx context.Context, name string, sink bool, groupID string, offsets []ConnectorOffset) error
+	Offsets(ctx context.Context, name string, sink bool, groupID string) ([]entities.ConnectorOffset, error)
+	AlterOffsets(ctx context.Context, name string, sink bool, groupID string, offsets []entities.ConnectorOffset) error
 	ResetOffsets(ctx context.Context, name string, sink bool, groupID string) error
 }
 
@@ -104,10 +69,10 @@ type Assignment struct {
 	ConfigOffset   int64
 	Generation     int32
 	Connectors     []string
-	Tasks          []TaskID
+	Tasks          []entities.TaskID
 	// Revoked lists what this worker must stop (incremental protocols).
 	RevokedConnectors []string
-	RevokedTasks      []TaskID
+	RevokedTasks      []entities.TaskID
 	// Full means Connectors/Tasks replace the previous assignment (eager
 	// protocol, standalone); otherwise they are added to it.
 	Full bool
@@ -117,7 +82,7 @@ type Assignment struct {
 type AssignmentHandler interface {
 	// ConfigOffset is the offset of the config snapshot this worker has read
 	// and the connectors with their task counts, for the leader to assign.
-	Snapshot() ClusterConfig
+	Snapshot() entities.ClusterConfig
 	OnRevoked(ctx context.Context, a Assignment)
 	OnAssigned(ctx context.Context, a Assignment)
 }

@@ -15,7 +15,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gonnect/gonnect/connectors"
+	"github.com/gonnect/gonnect/worker/entities"
+
 	"github.com/gonnect/gonnect/connectors/configdef"
 	"github.com/gonnect/gonnect/connectors/connectorconfig"
 	"github.com/gonnect/gonnect/internal/logging"
@@ -34,9 +35,10 @@ const startTimeout = 2 * time.Minute
 // ConnectStandalone): stores, membership, herder and REST server, started
 // in that order and stopped in reverse.
 func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry, cfg *worker.Config, connectorFiles []string) error {
+	wk := worker.NewWorker(cfg, loggers)
 	began := time.Now()
 	bootstrap := cfg.Bootstrap()
-	sec, err := clientsecurity.Parse(clientSecurityProps(cfg))
+	sec, err := clientsecurity.Parse(wk.ClientSecurityProps())
 	if err != nil {
 		return fmt.Errorf("invalid worker configuration: %w", err)
 	}
@@ -73,8 +75,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 	}
 	url := cfg.AdvertisedURL(port)
 	workerID := worker.WorkerIDFromURL(url)
-	defaults := converterDefaults(cfg)
-	policy := cfg.OverridePolicy()
+	defaults := wk.ConverterDefaults()
 	reg := metrics.New()
 
 	var (
@@ -99,7 +100,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 			if err != nil {
 				return configdef.Infos{}, fmt.Errorf("resolving config provider placeholders: %w", err)
 			}
-			return validateConnector(ctx, plugin, defaults, policy, resolved)
+			return wk.ValidateConnector(ctx, plugin, resolved)
 		},
 		ConfigTransform: providers.Transform,
 	}
@@ -124,7 +125,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 		}
 		configs, status = cs, ss
 		offsets = &storage.OffsetAdmin{Bootstrap: bootstrap, ClientProps: secProps, Source: ofs}
-		herderCfg.NewTask = newTaskFactory(cfg, loggers, ofs)
+		herderCfg.NewTask = wk.TaskFactory(ofs)
 		rebalance := metrics.NewRebalance()
 		reg.Add("rebalance", rebalance)
 		m, err := newGroupMember(cfg, url, loggers, sec.FranzOpts(), rebalance)
@@ -147,7 +148,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 		solo := worker.NewSolo(url)
 		configs, status = mc, ms
 		offsets = &storage.OffsetAdmin{Bootstrap: bootstrap, ClientProps: secProps, Source: fo}
-		herderCfg.NewTask = newTaskFactory(cfg, loggers, fo)
+		herderCfg.NewTask = wk.TaskFactory(fo)
 		herderCfg.Configs, herderCfg.Status, herderCfg.Offsets, herderCfg.Member = mc, ms, offsets, solo
 		herder = worker.NewHerder(herderCfg)
 		mc.SetListener(herder)
@@ -209,38 +210,6 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 	}
 }
 
-// clientSecurityProps are the worker's client security settings
-// (security.protocol, sasl.*, ssl.*) every Kafka client it creates starts
-// from, in the Java clients' spelling.
-func clientSecurityProps(cfg *worker.Config) map[string]string {
-	out := map[string]string{}
-	for k, v := range cfg.Raw {
-		if strings.HasPrefix(k, "security.") || strings.HasPrefix(k, "sasl.") || strings.HasPrefix(k, "ssl.") {
-			out[k] = v
-		}
-	}
-	if id := cfg.Values.String(worker.ClientID); id != "" {
-		out["client.id"] = id
-	}
-	return out
-}
-
-// validateConnector validates a connector config as Connect's herder does:
-// the common and plugin keys, the connector's own checks, then the client
-// overrides against the worker's override policy.
-func validateConnector(ctx context.Context, plugin string, defaults connectorconfig.Defaults, policy connectorconfig.OverridePolicy, config map[string]string) (configdef.Infos, error) {
-	p, err := connectors.Lookup(plugin)
-	if err != nil {
-		return configdef.Infos{}, err
-	}
-	infos, conn := connectorconfig.Validate(p, defaults, config)
-	if v, ok := conn.(connectors.ConfigValidator); ok && infos.ErrorCount == 0 {
-		v.ValidateConfig(ctx, config, &infos)
-	}
-	policy.ValidateOverrides(p.Type, config, &infos)
-	return infos, nil
-}
-
 // submitConnectorFiles creates or updates the connectors of a standalone
 // worker's files (.properties, or .json with Connect's create request or a
 // flat config, as Connect 3.8+ accepts).
@@ -275,7 +244,7 @@ func submitConnectorFiles(ctx context.Context, h *worker.Herder, files []string)
 			return fmt.Errorf("connector file %s has no name", f)
 		}
 		if _, _, err := h.PutConnectorConfig(ctx, name, cfg, true, ""); err != nil {
-			var bad *worker.BadRequestError
+			var bad *entities.BadRequestError
 			if errors.As(err, &bad) {
 				return fmt.Errorf("connector file %s: %s", f, bad.Msg)
 			}

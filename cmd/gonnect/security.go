@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"strings"
 
 	"github.com/gonnect/gonnect/worker"
 	"github.com/gonnect/gonnect/worker/clientsecurity"
@@ -27,7 +25,7 @@ func resolveWorkerProps(props map[string]string) (map[string]string, error) {
 // checkSecurity validates the worker's client security settings (stores
 // read, JAAS parsed) without connecting, for --check.
 func checkSecurity(cfg *worker.Config) error {
-	if _, err := clientsecurity.Parse(clientSecurityProps(cfg)); err != nil {
+	if _, err := clientsecurity.Parse(worker.NewWorker(cfg, nil).ClientSecurityProps()); err != nil {
 		return fmt.Errorf("invalid worker configuration: %w", err)
 	}
 	return nil
@@ -41,52 +39,4 @@ func workerProviders(cfg *worker.Config) (configprovider.Providers, error) {
 		return nil, fmt.Errorf("invalid worker configuration: %w", err)
 	}
 	return ps, nil
-}
-
-// librdkafkaProps translates a client property set written as for Java's
-// clients into librdkafka's; what cannot be honoured is an error naming it.
-// Credentials of a connector's own (check) are tried on the brokers first:
-// librdkafka would retry a refused login quietly where Java's client fails
-// the task; the worker's were checked at start-up.
-func librdkafkaProps(props map[string]string, check bool, bootstrap []string) (map[string]string, error) {
-	s, err := clientsecurity.Parse(props)
-	if err != nil {
-		return nil, err
-	}
-	if check && s.Protocol != "PLAINTEXT" {
-		if err := checkCredentials(s, bootstrap); err != nil {
-			return nil, err
-		}
-	}
-	return s.Librdkafka(), nil
-}
-
-// checkClientProps translates a task's consumer and producer settings,
-// failing the task with what cannot be honoured, and tries the
-// connector's own credentials on the brokers.
-func checkClientProps(workerCfg *worker.Config, connCfg map[string]string) error {
-	for _, c := range []struct{ prefix, override string }{{"consumer.", "consumer.override."}, {"producer.", "producer.override."}} {
-		props := mergedClientProps(workerCfg, connCfg, c.prefix, c.override)
-		if _, err := librdkafkaProps(props, overridesSecurity(connCfg, c.override), workerCfg.Values.List(worker.BootstrapServers)); err != nil {
-			return fmt.Errorf("%s client settings (worker %s*, connector %s*): %w", strings.TrimSuffix(c.prefix, "."), c.prefix, c.override, err)
-		}
-	}
-	return nil
-}
-
-// checkCredentials tries settings on the brokers (a variable for tests).
-var checkCredentials = func(s *clientsecurity.Settings, bootstrap []string) error {
-	return s.Check(context.Background(), bootstrap)
-}
-
-// overridesSecurity reports whether a connector sets security settings of
-// its own under the override prefix.
-func overridesSecurity(connCfg map[string]string, override string) bool {
-	for k := range connCfg {
-		if r, ok := strings.CutPrefix(k, override); ok &&
-			(strings.HasPrefix(r, "security.") || strings.HasPrefix(r, "sasl.") || strings.HasPrefix(r, "ssl.")) {
-			return true
-		}
-	}
-	return false
 }

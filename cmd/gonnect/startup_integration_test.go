@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gonnect/gonnect/internal/stack"
+	"github.com/gonnect/gonnect/stack"
 )
 
 func gonnectBinary(t *testing.T) string {

@@ -18,8 +18,8 @@ import (
 	"gopkg.in/inf.v0"
 
 	"github.com/gonnect/gonnect/connectors"
-	"github.com/gonnect/gonnect/internal/stack"
 	"github.com/gonnect/gonnect/schemas"
+	"github.com/gonnect/gonnect/stack"
 )
 
 func session(t testing.TB) *gocql.Session {

@@ -13,8 +13,8 @@ import (
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
 	"github.com/gonnect/gonnect/connectors"
-	"github.com/gonnect/gonnect/internal/stack"
 	"github.com/gonnect/gonnect/schemas"
+	"github.com/gonnect/gonnect/stack"
 )
 
 // TestIntegrationCassandraCustomQuery runs the .query setting as DataStax

@@ -6,7 +6,7 @@ import (
 	"net"
 	"testing"
 
-	"github.com/gonnect/gonnect/internal/stack"
+	"github.com/gonnect/gonnect/stack"
 )
 
 func TestIntegrationTasksShareASession(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gonnect/gonnect/internal/stack"
+	"github.com/gonnect/gonnect/stack"
 	"github.com/gonnect/gonnect/worker/clientsecurity"
 	"github.com/gonnect/gonnect/worker/storage"
 )

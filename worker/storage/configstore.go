@@ -10,7 +10,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/worker/entities"
 )
 
 // Config topic keys and values, as Apache Connect writes them
@@ -52,10 +52,10 @@ type loggerValue struct {
 	Level *string `json:"level"`
 }
 
-func encodeTargetState(s worker.TargetState) []byte {
+func encodeTargetState(s entities.TargetState) []byte {
 	legacy := s
-	if s == worker.TargetStopped {
-		legacy = worker.TargetPaused
+	if s == entities.TargetStopped {
+		legacy = entities.TargetPaused
 	}
 	b, _ := json.Marshal(targetStateValue{State: string(legacy), StateV2: string(s)})
 	return b
@@ -64,13 +64,13 @@ func encodeTargetState(s worker.TargetState) []byte {
 // configState is the config topic folded into a snapshot, with Connect's
 // rule that task configs become visible only with their commit record.
 type configState struct {
-	snap    worker.ClusterConfig
+	snap    entities.ClusterConfig
 	pending map[string]map[int]map[string]string
 }
 
 func newConfigState() *configState {
 	return &configState{
-		snap: worker.ClusterConfig{Connectors: map[string]map[string]string{}, Targets: map[string]worker.TargetState{},
+		snap: entities.ClusterConfig{Connectors: map[string]map[string]string{}, Targets: map[string]entities.TargetState{},
 			Tasks: map[string][]map[string]string{}},
 		pending: map[string]map[int]map[string]string{},
 	}
@@ -170,7 +170,7 @@ func (c *configState) apply(key string, value []byte, next int64) (event, error)
 		if s == "" {
 			s = v.State
 		}
-		c.snap.Targets[name] = worker.TargetState(s)
+		c.snap.Targets[name] = entities.TargetState(s)
 	case strings.HasPrefix(key, restartPrefix):
 		if value == nil {
 			return event{}, nil
@@ -200,7 +200,7 @@ func (c *configState) apply(key string, value []byte, next int64) (event, error)
 	return event{}, nil
 }
 
-func (c *configState) clone() worker.ClusterConfig {
+func (c *configState) clone() entities.ClusterConfig {
 	s := c.snap
 	s.Connectors = maps.Clone(s.Connectors)
 	s.Targets = maps.Clone(s.Targets)
@@ -215,7 +215,7 @@ type ConfigStore struct {
 	mu       sync.Mutex
 	state    *configState
 	started  bool
-	listener worker.ConfigListener
+	listener ConfigListener
 }
 
 // NewConfigStore returns a store on the config topic (always one partition).
@@ -230,7 +230,7 @@ func NewConfigStore(cfg LogConfig) *ConfigStore {
 }
 
 // SetListener sets who hears about changes.
-func (s *ConfigStore) SetListener(l worker.ConfigListener) {
+func (s *ConfigStore) SetListener(l ConfigListener) {
 	s.mu.Lock()
 	s.listener = l
 	s.mu.Unlock()
@@ -274,7 +274,7 @@ func (s *ConfigStore) Start(ctx context.Context) error {
 func (s *ConfigStore) Stop() { s.log.Close() }
 
 // Snapshot implements worker.ConfigStore.
-func (s *ConfigStore) Snapshot() worker.ClusterConfig {
+func (s *ConfigStore) Snapshot() entities.ClusterConfig {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.state.clone()
@@ -292,7 +292,7 @@ func (s *ConfigStore) put(ctx context.Context, key string, v any) error {
 }
 
 // PutConnectorConfig implements worker.ConfigStore.
-func (s *ConfigStore) PutConnectorConfig(ctx context.Context, name string, config map[string]string, target *worker.TargetState) error {
+func (s *ConfigStore) PutConnectorConfig(ctx context.Context, name string, config map[string]string, target *entities.TargetState) error {
 	if target != nil {
 		if err := s.log.Send(ctx, []byte(targetStatePrefix+name), encodeTargetState(*target)); err != nil {
 			return err
@@ -325,7 +325,7 @@ func (s *ConfigStore) PutTaskConfigs(ctx context.Context, name string, tasks []m
 }
 
 // PutTargetState implements worker.ConfigStore.
-func (s *ConfigStore) PutTargetState(ctx context.Context, name string, state worker.TargetState) error {
+func (s *ConfigStore) PutTargetState(ctx context.Context, name string, state entities.TargetState) error {
 	return s.log.SendAndRead(ctx, []byte(targetStatePrefix+name), encodeTargetState(state))
 }
 

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/worker/entities"
 )
 
 // FileOffsetStore keeps source offsets of a standalone worker in a file
@@ -29,7 +29,7 @@ func NewFileOffsetStore(path string) (*FileOffsetStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading offsets file: %w", err)
 	}
-	var all map[string][]worker.ConnectorOffset
+	var all map[string][]entities.ConnectorOffset
 	if err := json.Unmarshal(b, &all); err != nil {
 		return nil, fmt.Errorf("parsing offsets file %s: %w", path, err)
 	}
@@ -49,14 +49,14 @@ func (s *FileOffsetStore) Get(connector string, partition map[string]any) map[st
 }
 
 // All returns a connector's offsets sorted by partition.
-func (s *FileOffsetStore) All(connector string) []worker.ConnectorOffset {
+func (s *FileOffsetStore) All(connector string) []entities.ConnectorOffset {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.offsets.all(connector)
 }
 
 // Set stores offsets (nil offset: delete) and writes the file.
-func (s *FileOffsetStore) Set(_ context.Context, connector string, offsets []worker.ConnectorOffset) error {
+func (s *FileOffsetStore) Set(_ context.Context, connector string, offsets []entities.ConnectorOffset) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, o := range offsets {
@@ -66,7 +66,7 @@ func (s *FileOffsetStore) Set(_ context.Context, connector string, offsets []wor
 }
 
 func (s *FileOffsetStore) flushLocked() error {
-	all := map[string][]worker.ConnectorOffset{}
+	all := map[string][]entities.ConnectorOffset{}
 	for conn := range s.offsets {
 		all[conn] = s.offsets.all(conn)
 	}

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/worker/entities"
 )
 
 func TestFileOffsetStoreSurvivesRestart(t *testing.T) {
@@ -16,10 +16,10 @@ func TestFileOffsetStoreSurvivesRestart(t *testing.T) {
 	}
 	p1 := map[string]any{"filename": "/a"}
 	p2 := map[string]any{"filename": "/b"}
-	if err := s.Set(context.Background(), "c", []worker.ConnectorOffset{{Partition: p1, Offset: map[string]any{"position": 10.0}}, {Partition: p2, Offset: map[string]any{"position": 3.0}}}); err != nil {
+	if err := s.Set(context.Background(), "c", []entities.ConnectorOffset{{Partition: p1, Offset: map[string]any{"position": 10.0}}, {Partition: p2, Offset: map[string]any{"position": 3.0}}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Set(context.Background(), "c", []worker.ConnectorOffset{{Partition: p2}}); err != nil {
+	if err := s.Set(context.Background(), "c", []entities.ConnectorOffset{{Partition: p2}}); err != nil {
 		t.Fatal(err)
 	}
 	s2, err := NewFileOffsetStore(path)

@@ -9,9 +9,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/gonnect/gonnect/worker/entities"
 
-	"github.com/gonnect/gonnect/worker"
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 )
 
 // OffsetStore is the offset topic of source connectors, in Connect's
@@ -55,7 +55,7 @@ func (s *OffsetStore) onRecord(r Record) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.offsets.put(conn, worker.ConnectorOffset{Partition: part, Offset: off})
+	s.offsets.put(conn, entities.ConnectorOffset{Partition: part, Offset: off})
 }
 
 // Start reads the topic to its end.
@@ -77,7 +77,7 @@ func (s *OffsetStore) Get(connector string, partition map[string]any) map[string
 }
 
 // Set writes offsets (nil offset: delete) and waits until they are stored.
-func (s *OffsetStore) Set(ctx context.Context, connector string, offsets []worker.ConnectorOffset) error {
+func (s *OffsetStore) Set(ctx context.Context, connector string, offsets []entities.ConnectorOffset) error {
 	for _, o := range offsets {
 		key, err := json.Marshal([]any{connector, o.Partition})
 		if err != nil {
@@ -97,7 +97,7 @@ func (s *OffsetStore) Set(ctx context.Context, connector string, offsets []worke
 }
 
 // All returns a connector's source offsets, sorted by partition.
-func (s *OffsetStore) All(connector string) []worker.ConnectorOffset {
+func (s *OffsetStore) All(connector string) []entities.ConnectorOffset {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.offsets.all(connector)
@@ -106,8 +106,8 @@ func (s *OffsetStore) All(connector string) []worker.ConnectorOffset {
 // SourceOffsets is where source connector offsets live (the offset topic,
 // or a file in standalone mode).
 type SourceOffsets interface {
-	All(connector string) []worker.ConnectorOffset
-	Set(ctx context.Context, connector string, offsets []worker.ConnectorOffset) error
+	All(connector string) []entities.ConnectorOffset
+	Set(ctx context.Context, connector string, offsets []entities.ConnectorOffset) error
 }
 
 // OffsetAdmin implements worker.OffsetAdmin: sink offsets are the consumer
@@ -128,7 +128,7 @@ func (a *OffsetAdmin) admin() (*kafka.AdminClient, error) {
 }
 
 // Offsets implements worker.OffsetAdmin.
-func (a *OffsetAdmin) Offsets(ctx context.Context, name string, sink bool, group string) ([]worker.ConnectorOffset, error) {
+func (a *OffsetAdmin) Offsets(ctx context.Context, name string, sink bool, group string) ([]entities.ConnectorOffset, error) {
 	if !sink {
 		return a.Source.All(name), nil
 	}
@@ -141,7 +141,7 @@ func (a *OffsetAdmin) Offsets(ctx context.Context, name string, sink bool, group
 	if err != nil {
 		return nil, fmt.Errorf("listing offsets of consumer group %s: %w", group, err)
 	}
-	var out []worker.ConnectorOffset
+	var out []entities.ConnectorOffset
 	for _, g := range res.ConsumerGroupsTopicPartitions {
 		tps := g.Partitions
 		sort.Slice(tps, func(i, j int) bool {
@@ -154,7 +154,7 @@ func (a *OffsetAdmin) Offsets(ctx context.Context, name string, sink bool, group
 			if tp.Error != nil || tp.Offset < 0 {
 				continue
 			}
-			out = append(out, worker.ConnectorOffset{
+			out = append(out, entities.ConnectorOffset{
 				Partition: map[string]any{"kafka_topic": *tp.Topic, "kafka_partition": tp.Partition},
 				Offset:    map[string]any{"kafka_offset": int64(tp.Offset)},
 			})
@@ -164,11 +164,11 @@ func (a *OffsetAdmin) Offsets(ctx context.Context, name string, sink bool, group
 }
 
 // sinkPartition reads Connect's sink partition and offset maps.
-func sinkPartition(o worker.ConnectorOffset) (kafka.TopicPartition, bool, error) {
+func sinkPartition(o entities.ConnectorOffset) (kafka.TopicPartition, bool, error) {
 	topic, _ := o.Partition["kafka_topic"].(string)
 	p, ok := o.Partition["kafka_partition"].(float64)
 	if topic == "" || !ok {
-		return kafka.TopicPartition{}, false, &worker.BadRequestError{Msg: "Partitions must contain the kafka_topic and kafka_partition keys"}
+		return kafka.TopicPartition{}, false, &entities.BadRequestError{Msg: "Partitions must contain the kafka_topic and kafka_partition keys"}
 	}
 	tp := kafka.TopicPartition{Topic: &topic, Partition: int32(p)}
 	if o.Offset == nil {
@@ -176,14 +176,14 @@ func sinkPartition(o worker.ConnectorOffset) (kafka.TopicPartition, bool, error)
 	}
 	off, ok := o.Offset["kafka_offset"].(float64)
 	if !ok || off < 0 {
-		return kafka.TopicPartition{}, false, &worker.BadRequestError{Msg: "Offsets must contain a non-negative kafka_offset"}
+		return kafka.TopicPartition{}, false, &entities.BadRequestError{Msg: "Offsets must contain a non-negative kafka_offset"}
 	}
 	tp.Offset = kafka.Offset(int64(off))
 	return tp, false, nil
 }
 
 // AlterOffsets implements worker.OffsetAdmin.
-func (a *OffsetAdmin) AlterOffsets(ctx context.Context, name string, sink bool, group string, offsets []worker.ConnectorOffset) error {
+func (a *OffsetAdmin) AlterOffsets(ctx context.Context, name string, sink bool, group string, offsets []entities.ConnectorOffset) error {
 	if !sink {
 		return a.Source.Set(ctx, name, offsets)
 	}

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/worker/entities"
 )
 
 // Status topic keys, as Apache Connect writes them (KafkaStatusBackingStore).
@@ -39,7 +39,7 @@ type topicStatusValue struct {
 	} `json:"topic"`
 }
 
-func encodeStatus(state worker.State, trace, workerID, version string, generation int32) []byte {
+func encodeStatus(state entities.State, trace, workerID, version string, generation int32) []byte {
 	v := statusValue{State: string(state), WorkerID: workerID, Generation: generation}
 	if trace != "" {
 		v.Trace = &trace
@@ -60,24 +60,24 @@ type statusEntry struct {
 // task, and the active topics of each connector.
 type statusState struct {
 	connectors map[string]statusEntry
-	tasks      map[worker.TaskID]statusEntry
+	tasks      map[entities.TaskID]statusEntry
 	topics     map[string]map[string]bool
 }
 
 func newStatusState() *statusState {
-	return &statusState{connectors: map[string]statusEntry{}, tasks: map[worker.TaskID]statusEntry{}, topics: map[string]map[string]bool{}}
+	return &statusState{connectors: map[string]statusEntry{}, tasks: map[entities.TaskID]statusEntry{}, topics: map[string]map[string]bool{}}
 }
 
-func parseTaskKey(rest string) (worker.TaskID, error) {
+func parseTaskKey(rest string) (entities.TaskID, error) {
 	i := strings.LastIndexByte(rest, '-')
 	if i < 0 {
-		return worker.TaskID{}, fmt.Errorf("malformed task status key %q", rest)
+		return entities.TaskID{}, fmt.Errorf("malformed task status key %q", rest)
 	}
 	n, err := strconv.Atoi(rest[i+1:])
 	if err != nil {
-		return worker.TaskID{}, fmt.Errorf("malformed task status key %q", rest)
+		return entities.TaskID{}, fmt.Errorf("malformed task status key %q", rest)
 	}
-	return worker.TaskID{Connector: rest[:i], Task: n}, nil
+	return entities.TaskID{Connector: rest[:i], Task: n}, nil
 }
 
 func (s *statusState) apply(key string, value []byte) error {
@@ -171,12 +171,12 @@ func (s *StatusStore) Refresh(ctx context.Context) error {
 }
 
 // PutConnector implements worker.StatusStore.
-func (s *StatusStore) PutConnector(ctx context.Context, name string, st worker.ConnectorState, generation int32) error {
+func (s *StatusStore) PutConnector(ctx context.Context, name string, st entities.ConnectorState, generation int32) error {
 	return s.log.SendAndRead(ctx, []byte(connectorStatusPrefix+name), encodeStatus(st.State, st.Trace, st.WorkerID, st.Version, generation))
 }
 
 // PutTask implements worker.StatusStore.
-func (s *StatusStore) PutTask(ctx context.Context, id worker.TaskID, st worker.TaskState, generation int32) error {
+func (s *StatusStore) PutTask(ctx context.Context, id entities.TaskID, st entities.TaskState, generation int32) error {
 	return s.log.SendAndRead(ctx, []byte(taskStatusPrefix+id.String()), encodeStatus(st.State, st.Trace, st.WorkerID, st.Version, generation))
 }
 
@@ -188,36 +188,36 @@ func deref(s *string) string {
 }
 
 // Connector implements worker.StatusStore.
-func (s *StatusStore) Connector(name string) (worker.ConnectorState, bool) {
+func (s *StatusStore) Connector(name string) (entities.ConnectorState, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.state.connectors[name]
 	if !ok {
-		return worker.ConnectorState{}, false
+		return entities.ConnectorState{}, false
 	}
-	return worker.ConnectorState{State: worker.State(e.value.State), WorkerID: e.value.WorkerID, Trace: deref(e.value.Trace), Version: deref(e.value.Version)}, true
+	return entities.ConnectorState{State: entities.State(e.value.State), WorkerID: e.value.WorkerID, Trace: deref(e.value.Trace), Version: deref(e.value.Version)}, true
 }
 
-func taskState(id int, e statusEntry) worker.TaskState {
-	return worker.TaskState{ID: id, State: worker.State(e.value.State), WorkerID: e.value.WorkerID, Trace: deref(e.value.Trace), Version: deref(e.value.Version)}
+func taskState(id int, e statusEntry) entities.TaskState {
+	return entities.TaskState{ID: id, State: entities.State(e.value.State), WorkerID: e.value.WorkerID, Trace: deref(e.value.Trace), Version: deref(e.value.Version)}
 }
 
 // Task implements worker.StatusStore.
-func (s *StatusStore) Task(id worker.TaskID) (worker.TaskState, bool) {
+func (s *StatusStore) Task(id entities.TaskID) (entities.TaskState, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.state.tasks[id]
 	if !ok {
-		return worker.TaskState{}, false
+		return entities.TaskState{}, false
 	}
 	return taskState(id.Task, e), true
 }
 
 // Tasks implements worker.StatusStore.
-func (s *StatusStore) Tasks(name string) []worker.TaskState {
+func (s *StatusStore) Tasks(name string) []entities.TaskState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []worker.TaskState
+	var out []entities.TaskState
 	for id, e := range s.state.tasks {
 		if id.Connector == name {
 			out = append(out, taskState(id.Task, e))

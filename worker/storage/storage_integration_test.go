@@ -10,8 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gonnect/gonnect/internal/stack"
-	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/worker/entities"
+
+	"github.com/gonnect/gonnect/stack"
 )
 
 type countingListener struct {
@@ -49,7 +50,7 @@ func TestIntegrationConfigStoreRoundTripAndRestart(t *testing.T) {
 	if err := s.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	paused := worker.TargetPaused
+	paused := entities.TargetPaused
 	if err := s.PutConnectorConfig(ctx, "c1", map[string]string{"connector.class": "X", "name": "c1"}, &paused); err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +60,7 @@ func TestIntegrationConfigStoreRoundTripAndRestart(t *testing.T) {
 	if err := s.PutConnectorConfig(ctx, "c2", map[string]string{"connector.class": "Y"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutTargetState(ctx, "c2", worker.TargetStopped); err != nil {
+	if err := s.PutTargetState(ctx, "c2", entities.TargetStopped); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.RemoveConnectorConfig(ctx, "c2"); err != nil {
@@ -71,9 +72,9 @@ func TestIntegrationConfigStoreRoundTripAndRestart(t *testing.T) {
 	if err := s.PutLoggerLevel(ctx, "org.apache.kafka.connect", "debug"); err != nil {
 		t.Fatal(err)
 	}
-	check := func(snap worker.ClusterConfig) {
+	check := func(snap entities.ClusterConfig) {
 		t.Helper()
-		if snap.Connectors["c1"]["connector.class"] != "X" || snap.Target("c1") != worker.TargetPaused || len(snap.Tasks["c1"]) != 2 || snap.Tasks["c1"][1]["a"] != "1" {
+		if snap.Connectors["c1"]["connector.class"] != "X" || snap.Target("c1") != entities.TargetPaused || len(snap.Tasks["c1"]) != 2 || snap.Tasks["c1"][1]["a"] != "1" {
 			t.Fatalf("unexpected snapshot: %+v", snap)
 		}
 		if _, ok := snap.Connectors["c2"]; ok {
@@ -119,11 +120,11 @@ func TestIntegrationStatusStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Stop()
-	if err := s.PutConnector(ctx, "c1", worker.ConnectorState{State: worker.StateRunning, WorkerID: "w:1", Version: "1.0"}, 3); err != nil {
+	if err := s.PutConnector(ctx, "c1", entities.ConnectorState{State: entities.StateRunning, WorkerID: "w:1", Version: "1.0"}, 3); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 3 {
-		if err := s.PutTask(ctx, worker.TaskID{Connector: "c1", Task: i}, worker.TaskState{State: worker.StateFailed, WorkerID: "w:1", Trace: "boom"}, 3); err != nil {
+		if err := s.PutTask(ctx, entities.TaskID{Connector: "c1", Task: i}, entities.TaskState{State: entities.StateFailed, WorkerID: "w:1", Trace: "boom"}, 3); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -131,7 +132,7 @@ func TestIntegrationStatusStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, ok := s.Connector("c1")
-	if !ok || st.State != worker.StateRunning || st.WorkerID != "w:1" || st.Version != "1.0" {
+	if !ok || st.State != entities.StateRunning || st.WorkerID != "w:1" || st.Version != "1.0" {
 		t.Fatalf("connector status = %+v %v", st, ok)
 	}
 	tasks := s.Tasks("c1")

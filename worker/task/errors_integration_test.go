@@ -12,13 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gonnect/gonnect/worker/entities"
+
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/gonnect/gonnect/connectors"
-	"github.com/gonnect/gonnect/internal/stack"
 	"github.com/gonnect/gonnect/schemas"
 	"github.com/gonnect/gonnect/schemas/converters"
-	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/stack"
 	"github.com/gonnect/gonnect/worker/storage"
 )
 
@@ -88,7 +89,7 @@ func TestIntegrationSinkHeadersAndDeadLetters(t *testing.T) {
 			}
 			sink := &memSink{}
 			r, err := NewSinkRunner(SinkConfig{
-				ID: worker.TaskID{Connector: fmt.Sprintf("it-hdr-%d", mrand.Uint32())}, Bootstrap: stack.KafkaBootstrap(),
+				ID: entities.TaskID{Connector: fmt.Sprintf("it-hdr-%d", mrand.Uint32())}, Bootstrap: stack.KafkaBootstrap(),
 				ConnectorConfig: map[string]string{"topics": topic, "errors.tolerance": tolerance, "errors.log.enable": "true",
 					"errors.deadletterqueue.topic.name": dlq, "errors.deadletterqueue.topic.replication.factor": "1",
 					"errors.deadletterqueue.context.headers.enable": "true"},
@@ -189,7 +190,7 @@ func TestIntegrationSourceHeadersAndTolerance(t *testing.T) {
 			val, _ := converters.New(converters.ByteArrayClass)
 			offsets := &memOffsets{}
 			r, err := NewSourceRunner(SourceConfig{
-				ID: worker.TaskID{Connector: "it-src"}, Bootstrap: stack.KafkaBootstrap(),
+				ID: entities.TaskID{Connector: "it-src"}, Bootstrap: stack.KafkaBootstrap(),
 				ConnectorConfig: map[string]string{"errors.tolerance": tolerance, "errors.log.enable": "true"},
 				CommitInterval:  200 * time.Millisecond, KeyConverter: key, ValueConverter: val, ValueClass: converters.ByteArrayClass,
 				Task: src, Offsets: offsets, Listener: &recListener{},

@@ -4,8 +4,9 @@ import (
 	"context"
 	"sync"
 
+	"github.com/gonnect/gonnect/worker/entities"
+
 	"github.com/gonnect/gonnect/connectors"
-	"github.com/gonnect/gonnect/worker"
 )
 
 // memSink is a sink task that keeps what it was given; putErr, when set,
@@ -101,11 +102,11 @@ func (s *memSink) offsets() map[connectors.TopicPartition][]int64 {
 // memOffsets is an in-memory OffsetStore.
 type memOffsets struct {
 	mu   sync.Mutex
-	sets [][]worker.ConnectorOffset
+	sets [][]entities.ConnectorOffset
 }
 
 func (m *memOffsets) Get(string, map[string]any) map[string]any { return nil }
-func (m *memOffsets) Set(_ context.Context, _ string, offs []worker.ConnectorOffset) error {
+func (m *memOffsets) Set(_ context.Context, _ string, offs []entities.ConnectorOffset) error {
 	m.mu.Lock()
 	m.sets = append(m.sets, offs)
 	m.mu.Unlock()

@@ -13,11 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gonnect/gonnect/worker/entities"
+
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
-	"github.com/gonnect/gonnect/internal/stack"
 	"github.com/gonnect/gonnect/schemas/converters"
-	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/stack"
 	"github.com/gonnect/gonnect/worker/storage"
 )
 
@@ -70,7 +71,7 @@ func newByteRunner(t *testing.T, topic, conn string, sink *memSink, l *recListen
 	_ = key.Configure(nil, true)
 	_ = val.Configure(nil, false)
 	r, err := NewSinkRunner(SinkConfig{
-		ID: worker.TaskID{Connector: conn}, Bootstrap: stack.KafkaBootstrap(), ConsumerProps: consumerProps,
+		ID: entities.TaskID{Connector: conn}, Bootstrap: stack.KafkaBootstrap(), ConsumerProps: consumerProps,
 		ConnectorConfig: map[string]string{"topics": topic}, CommitInterval: 500 * time.Millisecond,
 		KeyConverter: key, ValueConverter: val, Task: sink, Listener: l,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),

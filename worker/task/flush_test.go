@@ -10,13 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gonnect/gonnect/worker/entities"
+
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/schemas"
 	"github.com/gonnect/gonnect/schemas/converters"
-	"github.com/gonnect/gonnect/worker"
 )
 
 // syncBuffer is a log sink safe for the runner's goroutines.
@@ -89,7 +90,7 @@ func TestSourceFlushTimeout(t *testing.T) {
 	logs := &syncBuffer{}
 	key, _ := converters.New(converters.ByteArrayClass)
 	r, err := NewSourceRunner(SourceConfig{
-		ID: worker.TaskID{Connector: "flush"}, Bootstrap: c.ListenAddrs()[0], ProducerProps: map[string]string{"log_level": "0"},
+		ID: entities.TaskID{Connector: "flush"}, Bootstrap: c.ListenAddrs()[0], ProducerProps: map[string]string{"log_level": "0"},
 		CommitInterval: 200 * time.Millisecond, CommitTimeout: 300 * time.Millisecond, ShutdownTimeout: time.Second,
 		KeyConverter: key, ValueConverter: key, Task: src, Offsets: offsets, Listener: nopListener{},
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
@@ -143,7 +144,7 @@ func TestSinkCommitTimeout(t *testing.T) {
 	logs := &syncBuffer{}
 	key, _ := converters.New(converters.ByteArrayClass)
 	r, err := NewSinkRunner(SinkConfig{
-		ID: worker.TaskID{Connector: "ct"}, Bootstrap: bootstrap, ConsumerProps: map[string]string{"log_level": "0"},
+		ID: entities.TaskID{Connector: "ct"}, Bootstrap: bootstrap, ConsumerProps: map[string]string{"log_level": "0"},
 		ConnectorConfig: map[string]string{"topics": topic}, CommitInterval: 200 * time.Millisecond,
 		CommitTimeout: 300 * time.Millisecond, ShutdownTimeout: time.Second,
 		KeyConverter: key, ValueConverter: key, Task: sink, Listener: nopListener{},

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gonnect/gonnect/worker/entities"
+
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -23,13 +25,12 @@ import (
 	"github.com/gonnect/gonnect/connectors/transforms"
 	"github.com/gonnect/gonnect/internal/logging"
 	"github.com/gonnect/gonnect/schemas"
-	"github.com/gonnect/gonnect/worker"
 	"github.com/gonnect/gonnect/worker/metrics"
 )
 
 // SinkConfig configures a sink task runner.
 type SinkConfig struct {
-	ID        worker.TaskID
+	ID        entities.TaskID
 	Bootstrap string
 	// ConsumerProps are librdkafka properties (worker consumer.* and the
 	// connector's consumer.override.*, already merged).
@@ -47,7 +48,7 @@ type SinkConfig struct {
 	// (task.shutdown.graceful.timeout.ms, 5 s by default).
 	CommitTimeout, ShutdownTimeout time.Duration
 	Task                           connectors.SinkTask
-	Listener                       worker.TaskListener
+	Listener                       Listener
 	Logger                         *slog.Logger
 	// PluginLogger is the task's own logger (named after its class);
 	// Logger when nil. Both get the connector context.
@@ -164,7 +165,7 @@ func (r *SinkRunner) TaskMetrics() *metrics.Task { return r.m }
 // SetTargetState implements worker.TaskRunner.
 func (r *SinkRunner) SetTargetState(state string) {
 	r.mu.Lock()
-	r.paused = state == string(worker.TargetPaused)
+	r.paused = state == string(entities.TargetPaused)
 	r.mu.Unlock()
 	select {
 	case r.stateChanged <- struct{}{}:
@@ -233,7 +234,7 @@ func (r *SinkRunner) Run(ctx context.Context) (err error) {
 	// abandons the task, and at the latest task.shutdown.graceful.timeout.ms
 	// from now.
 	r.shutdownBy = time.Now().Add(r.cfg.ShutdownTimeout)
-	final, cancelFinal := worker.FinalContext(ctx)
+	final, cancelFinal := FinalContext(ctx)
 	defer cancelFinal()
 	fctx, cancel := context.WithDeadline(final, r.shutdownBy)
 	defer cancel()
@@ -1022,12 +1023,12 @@ func consumeError(err error, partition string) error {
 
 // taskLogger is the runner's logger for a task: its lines carry the
 // connector and task, and Connect's connector context.
-func taskLogger(l *slog.Logger, id worker.TaskID) *slog.Logger {
+func taskLogger(l *slog.Logger, id entities.TaskID) *slog.Logger {
 	return logging.WithContext(l.With("connector", id.Connector, "task", id.String()), logging.TaskContext(id.Connector, id.Task))
 }
 
 // pluginLogger is the logger a task's own code gets.
-func pluginLogger(plugin, runner *slog.Logger, id worker.TaskID) *slog.Logger {
+func pluginLogger(plugin, runner *slog.Logger, id entities.TaskID) *slog.Logger {
 	if plugin == nil {
 		plugin = runner
 	}

@@ -13,12 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gonnect/gonnect/worker/entities"
+
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/gonnect/gonnect/connectors/file"
-	"github.com/gonnect/gonnect/internal/stack"
 	"github.com/gonnect/gonnect/schemas/converters"
-	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/stack"
 	"github.com/gonnect/gonnect/worker/storage"
 )
 
@@ -28,12 +29,12 @@ type recListener struct {
 	err    error
 }
 
-func (l *recListener) add(s string)                  { l.mu.Lock(); l.states = append(l.states, s); l.mu.Unlock() }
-func (l *recListener) OnRunning(worker.TaskID)       { l.add("RUNNING") }
-func (l *recListener) OnPause(worker.TaskID)         { l.add("PAUSED") }
-func (l *recListener) OnResume(worker.TaskID)        { l.add("RUNNING") }
-func (l *recListener) OnTopic(worker.TaskID, string) {}
-func (l *recListener) OnFailure(_ worker.TaskID, err error) {
+func (l *recListener) add(s string)                    { l.mu.Lock(); l.states = append(l.states, s); l.mu.Unlock() }
+func (l *recListener) OnRunning(entities.TaskID)       { l.add("RUNNING") }
+func (l *recListener) OnPause(entities.TaskID)         { l.add("PAUSED") }
+func (l *recListener) OnResume(entities.TaskID)        { l.add("RUNNING") }
+func (l *recListener) OnTopic(entities.TaskID, string) {}
+func (l *recListener) OnFailure(_ entities.TaskID, err error) {
 	l.mu.Lock()
 	l.err = err
 	l.mu.Unlock()
@@ -94,7 +95,7 @@ func TestIntegrationSinkRunnerFileSink(t *testing.T) {
 	_ = val.Configure(nil, false)
 	l := &recListener{}
 	r, err := NewSinkRunner(SinkConfig{
-		ID: worker.TaskID{Connector: conn}, Bootstrap: stack.KafkaBootstrap(),
+		ID: entities.TaskID{Connector: conn}, Bootstrap: stack.KafkaBootstrap(),
 		ConnectorConfig: map[string]string{"topics": topic}, TaskConfig: map[string]string{"file": out},
 		CommitInterval: 500 * time.Millisecond, KeyConverter: key, ValueConverter: val,
 		Task: (&file.SinkConnector{}).NewTask(), Listener: l,

@@ -12,12 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gonnect/gonnect/worker/entities"
+
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/schemas/converters"
-	"github.com/gonnect/gonnect/worker"
 )
 
 // fakeBroker is a kfake cluster seeded with one topic; librdkafka talks to
@@ -92,7 +93,7 @@ func startRunner(t *testing.T, bootstrap, topic, conn string, task int, sink con
 	key, _ := converters.New(converters.ByteArrayClass)
 	val, _ := converters.New(converters.ByteArrayClass)
 	r, err := NewSinkRunner(SinkConfig{
-		ID: worker.TaskID{Connector: conn, Task: task}, Bootstrap: bootstrap,
+		ID: entities.TaskID{Connector: conn, Task: task}, Bootstrap: bootstrap,
 		ConsumerProps:   map[string]string{"log_level": "0", "session.timeout.ms": "6000"},
 		ConnectorConfig: map[string]string{"topics": topic}, CommitInterval: interval,
 		KeyConverter: key, ValueConverter: val, Task: sink, Listener: &nopListener{},
@@ -121,11 +122,11 @@ func (f *fakeRun) stop(t *testing.T) {
 
 type nopListener struct{}
 
-func (nopListener) OnRunning(worker.TaskID)        {}
-func (nopListener) OnPause(worker.TaskID)          {}
-func (nopListener) OnResume(worker.TaskID)         {}
-func (nopListener) OnFailure(worker.TaskID, error) {}
-func (nopListener) OnTopic(worker.TaskID, string)  {}
+func (nopListener) OnRunning(entities.TaskID)        {}
+func (nopListener) OnPause(entities.TaskID)          {}
+func (nopListener) OnResume(entities.TaskID)         {}
+func (nopListener) OnFailure(entities.TaskID, error) {}
+func (nopListener) OnTopic(entities.TaskID, string)  {}
 func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gonnect/gonnect/worker/entities"
+
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -14,7 +16,6 @@ import (
 	"github.com/gonnect/gonnect/connectors/transforms"
 	"github.com/gonnect/gonnect/schemas"
 	"github.com/gonnect/gonnect/schemas/converters"
-	"github.com/gonnect/gonnect/worker"
 	"github.com/gonnect/gonnect/worker/metrics"
 	"github.com/gonnect/gonnect/worker/storage"
 )
@@ -23,12 +24,12 @@ import (
 // file in standalone mode).
 type OffsetStore interface {
 	Get(connector string, partition map[string]any) map[string]any
-	Set(ctx context.Context, connector string, offsets []worker.ConnectorOffset) error
+	Set(ctx context.Context, connector string, offsets []entities.ConnectorOffset) error
 }
 
 // SourceConfig configures a source task runner.
 type SourceConfig struct {
-	ID              worker.TaskID
+	ID              entities.TaskID
 	Bootstrap       string
 	ProducerProps   map[string]string
 	ConnectorConfig map[string]string
@@ -45,7 +46,7 @@ type SourceConfig struct {
 	KeyClass, ValueClass, HeaderClass string
 	Task                              connectors.SourceTask
 	Offsets                           OffsetStore
-	Listener                          worker.TaskListener
+	Listener                          Listener
 	Logger                            *slog.Logger
 	// Transforms run on each polled record before conversion; a record a
 	// transformation drops is not produced, its offset is committed.
@@ -70,7 +71,7 @@ type SourceRunner struct {
 	failed   error
 	// acked holds, per source partition, the newest offset whose record
 	// and every earlier one were acknowledged.
-	acked  map[string]worker.ConnectorOffset
+	acked  map[string]entities.ConnectorOffset
 	topics map[string]bool
 	cond   *sync.Cond
 }
@@ -98,7 +99,7 @@ func NewSourceRunner(cfg SourceConfig) (*SourceRunner, error) {
 	}
 	m := metrics.NewTask(cfg.ID.Connector, cfg.ID.Task, false)
 	tol.Metrics = m
-	r := &SourceRunner{cfg: cfg, log: taskLogger(cfg.Logger, cfg.ID), tolerance: tol, m: m, acked: map[string]worker.ConnectorOffset{}, topics: map[string]bool{}}
+	r := &SourceRunner{cfg: cfg, log: taskLogger(cfg.Logger, cfg.ID), tolerance: tol, m: m, acked: map[string]entities.ConnectorOffset{}, topics: map[string]bool{}}
 	r.cond = sync.NewCond(&r.mu)
 	return r, nil
 }
@@ -106,7 +107,7 @@ func NewSourceRunner(cfg SourceConfig) (*SourceRunner, error) {
 // SetTargetState implements worker.TaskRunner.
 func (r *SourceRunner) SetTargetState(state string) {
 	r.mu.Lock()
-	r.paused = state == string(worker.TargetPaused)
+	r.paused = state == string(entities.TargetPaused)
 	r.mu.Unlock()
 }
 
@@ -154,7 +155,7 @@ func (r *SourceRunner) Run(ctx context.Context) (err error) {
 	defer func() {
 		// ctx has ended: the last flush ends when the worker abandons the
 		// task, and at the latest after task.shutdown.graceful.timeout.ms.
-		final, cancelFinal := worker.FinalContext(ctx)
+		final, cancelFinal := FinalContext(ctx)
 		defer cancelFinal()
 		fctx, cancel := context.WithTimeout(final, r.cfg.ShutdownTimeout)
 		defer cancel()
@@ -232,7 +233,7 @@ func (r *SourceRunner) report() {
 
 type pending struct {
 	key    string
-	offset worker.ConnectorOffset
+	offset entities.ConnectorOffset
 	rec    *connectors.SourceRecord // for the error log of a failed send
 }
 
@@ -295,7 +296,7 @@ func (r *SourceRunner) send(ctx context.Context, rec connectors.SourceRecord) er
 	if err != nil {
 		return err
 	}
-	p := pending{key: canonicalKey(rec.SourcePartition), offset: worker.ConnectorOffset{Partition: rec.SourcePartition, Offset: rec.SourceOffset}}
+	p := pending{key: canonicalKey(rec.SourcePartition), offset: entities.ConnectorOffset{Partition: rec.SourcePartition, Offset: rec.SourceOffset}}
 	if skip {
 		// As Connect: a dropped record's offset is committed like a written one.
 		r.mu.Lock()
@@ -412,12 +413,12 @@ func (r *SourceRunner) flushOffsets(ctx context.Context) (err error) {
 		r.mu.Unlock()
 		return err
 	}
-	offs := make([]worker.ConnectorOffset, 0, len(r.acked))
+	offs := make([]entities.ConnectorOffset, 0, len(r.acked))
 	taken := r.acked
 	for _, o := range r.acked {
 		offs = append(offs, o)
 	}
-	r.acked = map[string]worker.ConnectorOffset{}
+	r.acked = map[string]entities.ConnectorOffset{}
 	r.mu.Unlock()
 	if len(offs) == 0 {
 		return nil

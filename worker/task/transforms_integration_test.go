@@ -13,10 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gonnect/gonnect/worker/entities"
+
 	"github.com/gonnect/gonnect/connectors/file"
-	"github.com/gonnect/gonnect/internal/stack"
 	"github.com/gonnect/gonnect/schemas/converters"
-	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/stack"
 )
 
 // A sink runner applies the connector's transformations after conversion:
@@ -35,7 +36,7 @@ func TestIntegrationSinkRunnerTransforms(t *testing.T) {
 	_ = val.Configure(nil, false)
 	l := &recListener{}
 	r, err := NewSinkRunner(SinkConfig{
-		ID: worker.TaskID{Connector: conn}, Bootstrap: stack.KafkaBootstrap(),
+		ID: entities.TaskID{Connector: conn}, Bootstrap: stack.KafkaBootstrap(),
 		ConnectorConfig: map[string]string{"topics": topic, "errors.tolerance": "all",
 			"transforms": "c,r", "transforms.c.type": "org.apache.kafka.connect.transforms.Cast$Value", "transforms.c.spec": "int32",
 			"transforms.r.type": "org.apache.kafka.connect.transforms.RegexRouter", "transforms.r.regex": "(.*)", "transforms.r.replacement": "$1-routed"},

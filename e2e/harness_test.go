@@ -1,0 +1,333 @@
+//go:build integration
+
+// Package e2e runs gonnect workers as processes against the local real
+// servers and checks what users see: the REST API, clustering, restarts.
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gonnect/gonnect/stack"
+)
+
+func repoRoot(t testing.TB) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), ".."))
+}
+
+func binary(t testing.TB) string {
+	b := filepath.Join(repoRoot(t), "bin", "gonnect")
+	if _, err := os.Stat(b); err != nil {
+		t.Fatalf("gonnect binary missing at %s: run `make build` first (make test does it)", b)
+	}
+	return b
+}
+
+func freePort(t testing.TB) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// cluster is a set of workers sharing a group and internal topics.
+type cluster struct {
+	t      testing.TB
+	id     string
+	dir    string
+	extra  map[string]string
+	worker []*proc
+}
+
+type proc struct {
+	port int
+	cmd  *exec.Cmd
+	log  string
+	done chan struct{}
+}
+
+func (p *proc) url() string { return fmt.Sprintf("http://127.0.0.1:%d", p.port) }
+
+func newCluster(t testing.TB, extra map[string]string) *cluster {
+	stack.RequireKafka(t)
+	c := &cluster{t: t, id: fmt.Sprintf("e2e-%d", rand.Uint32()), dir: t.TempDir(), extra: extra}
+	t.Cleanup(func() {
+		for _, w := range c.worker {
+			w.kill()
+			if t.Failed() {
+				b, _ := os.ReadFile(w.log)
+				lines := strings.Split(string(b), "\n")
+				var keep []string
+				for _, l := range lines {
+					if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") || strings.Contains(l, "holding") || strings.Contains(l, "joined worker group") {
+						keep = append(keep, l)
+					}
+				}
+				if len(keep) > 40 {
+					keep = keep[len(keep)-40:]
+				}
+				t.Logf("worker %d log (filtered):\n%s", w.port, strings.Join(keep, "\n"))
+			}
+		}
+	})
+	return c
+}
+
+func (c *cluster) props(port int) string {
+	p := map[string]string{
+		"bootstrap.servers": stack.KafkaBootstrap(), "group.id": c.id,
+		"listeners":            fmt.Sprintf("http://127.0.0.1:%d", port),
+		"config.storage.topic": c.id + "-configs", "offset.storage.topic": c.id + "-offsets", "status.storage.topic": c.id + "-status",
+		"config.storage.replication.factor": "1", "offset.storage.replication.factor": "1", "status.storage.replication.factor": "1",
+		"offset.storage.partitions": "3", "status.storage.partitions": "2",
+		"key.converter": "org.apache.kafka.connect.storage.StringConverter", "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+		"offset.flush.interval.ms": "1000", "session.timeout.ms": "6000", "heartbeat.interval.ms": "1000",
+	}
+	for k, v := range c.extra {
+		p[k] = v
+	}
+	var b strings.Builder
+	for k, v := range p {
+		fmt.Fprintf(&b, "%s=%s\n", k, v)
+	}
+	f := filepath.Join(c.dir, fmt.Sprintf("worker-%d.properties", port))
+	if err := os.WriteFile(f, []byte(b.String()), 0o644); err != nil {
+		c.t.Fatal(err)
+	}
+	return f
+}
+
+// start launches a worker and waits until it is healthy.
+func (c *cluster) start() *proc {
+	c.t.Helper()
+	port := freePort(c.t)
+	p := &proc{port: port, log: filepath.Join(c.dir, fmt.Sprintf("worker-%d.log", port)), done: make(chan struct{})}
+	lf, err := os.Create(p.log)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	p.cmd = exec.Command(binary(c.t), "distributed", c.props(port))
+	p.cmd.Stdout, p.cmd.Stderr = lf, lf
+	if err := p.cmd.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	go func() { _ = p.cmd.Wait(); lf.Close(); close(p.done) }()
+	c.worker = append(c.worker, p)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if code, _ := get(p.url() + "/health"); code == 200 {
+			return p
+		}
+		select {
+		case <-p.done:
+			b, _ := os.ReadFile(p.log)
+			c.t.Fatalf("worker on port %d exited during start-up:\n%s", port, b)
+		default:
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(p.log)
+			c.t.Fatalf("worker on port %d not healthy within 60s:\n%s", port, b)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// kill stops a worker with SIGKILL (a crash).
+func (p *proc) kill() {
+	if p.cmd.Process != nil {
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// stop stops a worker gracefully and waits for it.
+func (p *proc) stop(t testing.TB) {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("worker on port %d did not stop within 30s of SIGTERM", p.port)
+	}
+}
+
+var client = &http.Client{Timeout: 100 * time.Second}
+
+func do(method, url string, body any) (int, []byte, http.Header) {
+	var r io.Reader
+	if body != nil {
+		switch b := body.(type) {
+		case string:
+			r = strings.NewReader(b)
+		default:
+			j, _ := json.Marshal(b)
+			r = bytes.NewReader(j)
+		}
+	}
+	req, _ := http.NewRequest(method, url, r)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, []byte(err.Error()), nil
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, resp.Header
+}
+
+func get(url string) (int, []byte) {
+	code, b, _ := do("GET", url, nil)
+	return code, b
+}
+
+// eventually polls cond until it holds or the timeout passes.
+func eventually(t testing.TB, timeout time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	last := ""
+	for time.Now().Before(deadline) {
+		ok, msg := cond()
+		if ok {
+			return
+		}
+		last = msg
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatalf("timed out after %s waiting for %s; last: %s", timeout, what, last)
+}
+
+type status struct {
+	Name      string `json:"name"`
+	Connector struct {
+		State    string `json:"state"`
+		WorkerID string `json:"worker_id"`
+	} `json:"connector"`
+	Tasks []struct {
+		ID       int    `json:"id"`
+		State    string `json:"state"`
+		WorkerID string `json:"worker_id"`
+		Trace    string `json:"trace"`
+	} `json:"tasks"`
+	Type string `json:"type"`
+}
+
+func statusOf(t testing.TB, url, name string) (status, bool) {
+	code, b := get(url + "/connectors/" + name + "/status")
+	var s status
+	if code != 200 || json.Unmarshal(b, &s) != nil {
+		return s, false
+	}
+	return s, true
+}
+
+// allRunning reports whether the connector and n tasks run.
+func allRunning(t testing.TB, url, name string, n int) (bool, string) {
+	s, ok := statusOf(t, url, name)
+	if !ok {
+		return false, "no status"
+	}
+	if s.Connector.State != "RUNNING" || len(s.Tasks) != n {
+		return false, fmt.Sprintf("%+v", s)
+	}
+	for _, ts := range s.Tasks {
+		if ts.State != "RUNNING" {
+			return false, fmt.Sprintf("%+v", s)
+		}
+	}
+	return true, ""
+}
+
+// apacheConnect starts an Apache Kafka Connect 4.3.1 worker (the reference
+// runtime's jars from the stack directory) in its own group with its own
+// internal topics, with extra worker properties, and returns its URL.
+// It fails the test when the jars are missing.
+func apacheConnect(t testing.TB, extra map[string]string) string {
+	t.Helper()
+	stack.RequireKafka(t)
+	dir := os.Getenv("GONNECT_STACK_DIR")
+	if dir == "" {
+		dir = filepath.Join(repoRoot(t), ".stack")
+	}
+	jars := filepath.Join(dir, "jars", "connect")
+	if _, err := os.Stat(filepath.Join(jars, "connect-runtime-4.3.1.jar")); err != nil {
+		t.Fatalf("Apache Kafka Connect jars missing in %s: run `REFERENCE=1 bash stack/stack.sh up` (or set GONNECT_STACK_DIR): %v", jars, err)
+	}
+	tmp := t.TempDir()
+	id := fmt.Sprintf("e2e-ref-%d", rand.Uint32())
+	port := freePort(t)
+	p := map[string]string{
+		"bootstrap.servers": stack.KafkaBootstrap(), "group.id": id,
+		"listeners": fmt.Sprintf("http://127.0.0.1:%d", port), "rest.advertised.host.name": "127.0.0.1",
+		"config.storage.topic": id + "-configs", "offset.storage.topic": id + "-offsets", "status.storage.topic": id + "-status",
+		"config.storage.replication.factor": "1", "offset.storage.replication.factor": "1", "status.storage.replication.factor": "1",
+		"offset.storage.partitions": "3", "status.storage.partitions": "2",
+		"key.converter": "org.apache.kafka.connect.storage.StringConverter", "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+		"offset.flush.interval.ms": "1000",
+	}
+	for k, v := range extra {
+		p[k] = v
+	}
+	var b strings.Builder
+	for k, v := range p {
+		fmt.Fprintf(&b, "%s=%s\n", k, v)
+	}
+	props := filepath.Join(tmp, "connect.properties")
+	logFile := filepath.Join(tmp, "connect.log")
+	log4j := filepath.Join(tmp, "log4j2.yaml")
+	if err := os.WriteFile(props, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(log4j, []byte("Configuration:\n  Appenders:\n    File:\n      name: file\n      fileName: \""+logFile+
+		"\"\n      PatternLayout:\n        pattern: \"[%d] %p %m (%c)%n\"\n  Loggers:\n    Root:\n      level: WARN\n      AppenderRef:\n        - ref: file\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.Create(filepath.Join(tmp, "connect.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("java", "-Xms128m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
+		"-Dlog4j2.configurationFile="+log4j, "-cp", filepath.Join(jars, "*"), "org.apache.kafka.connect.cli.ConnectDistributed", props)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting Apache Kafka Connect: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); out.Close(); close(done) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-done })
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	deadline := time.Now().Add(180 * time.Second)
+	for {
+		if code, _ := get(url + "/health"); code == 200 {
+			return url
+		}
+		select {
+		case <-done:
+			b, _ := os.ReadFile(filepath.Join(tmp, "connect.out"))
+			l, _ := os.ReadFile(logFile)
+			t.Fatalf("Apache Kafka Connect exited during start-up:\n%s\n%s", b, l)
+		default:
+		}
+		if time.Now().After(deadline) {
+			l, _ := os.ReadFile(logFile)
+			t.Fatalf("Apache Kafka Connect not healthy within 180s:\n%s", l)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}

@@ -1,0 +1,325 @@
+#!/usr/bin/env bash
+# Local real servers for gonnect's demo, tests and benchmarks, without Docker:
+# Apache Kafka (KRaft), Apache Cassandra and Apache Kafka Connect (reference)
+# resolved from Maven Central and run on the machine's Java 17, plus an
+# in-memory Schema Registry speaking Confluent's API.
+#
+#   stack.sh up       start what is not running (REFERENCE=1 adds Kafka Connect)
+#   stack.sh down     stop what it started
+#   stack.sh status   show each server
+#   stack.sh resolve NAME   only resolve the jars of poms/NAME (kafka, cassandra, connect)
+#   stack.sh kafka    start only Kafka (with its secured listeners)
+#   stack.sh reference-plugins   only lay out the reference Connect's plugin.path:
+#                     the DataStax sink from $DATASTAX_SINK_DIR and the Avro converter
+#   stack.sh avro-converter   only build the Confluent-wire Avro converter plugin
+#
+# State, jars, logs and pids live under $GONNECT_STACK_DIR (default .stack/).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+STATE=${GONNECT_STACK_DIR:-$repo/.stack}
+KAFKA_BOOTSTRAP=${KAFKA_BOOTSTRAP:-127.0.0.1:9092}
+KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
+# Kafka's secured listeners: SASL_SSL (SCRAM-SHA-512/256, PLAIN) and TLS with
+# a required client certificate; the user and TLS password are the tests'.
+KAFKA_SASL_BOOTSTRAP=${KAFKA_SASL_BOOTSTRAP:-127.0.0.1:9094}
+KAFKA_MTLS_BOOTSTRAP=${KAFKA_MTLS_BOOTSTRAP:-127.0.0.1:9095}
+KAFKA_SASL_USER=${KAFKA_SASL_USER:-gonnect}
+KAFKA_SASL_PASSWORD=${KAFKA_SASL_PASSWORD:-gonnect-secret}
+TLS_PASSWORD=${TLS_PASSWORD:-gonnect-tls}
+CASSANDRA_HOSTS=${CASSANDRA_HOSTS:-127.0.0.1:9042}
+CASSANDRA_STORAGE_PORT=${CASSANDRA_STORAGE_PORT:-7000}
+SCHEMA_REGISTRY_URL=${SCHEMA_REGISTRY_URL:-http://127.0.0.1:8081}
+REFERENCE_CONNECT_URL=${REFERENCE_CONNECT_URL:-http://127.0.0.1:28083}
+KAFKA_HEAP=${KAFKA_HEAP:--Xms256m -Xmx512m}
+CASSANDRA_HEAP=${CASSANDRA_HEAP:--Xms1g -Xmx1g -Xmn256m}
+CONNECT_HEAP=${CONNECT_HEAP:--Xms256m -Xmx1g}
+KAFKA_TIMEOUT=${KAFKA_TIMEOUT:-90s}
+CASSANDRA_TIMEOUT=${CASSANDRA_TIMEOUT:-240s}
+CONNECT_TIMEOUT=${CONNECT_TIMEOUT:-120s}
+# The DataStax Apache Kafka Connector 1.5.0 (the Cassandra sink gonnect's is a
+# drop-in for) is not on Maven Central: it is taken from this folder, beside
+# the checkout (for a git worktree: beside its main checkout).
+main_checkout=$(cd "$repo" && git rev-parse --path-format=absolute --git-common-dir 2>/dev/null | sed 's#/\.git$##' || true)
+if [ -z "${DATASTAX_SINK_DIR:-}" ]; then
+  DATASTAX_SINK_DIR=$repo/../shared/reference/datastax-kafka-sink
+  if [ ! -d "$DATASTAX_SINK_DIR" ] && [ -n "$main_checkout" ]; then DATASTAX_SINK_DIR=$main_checkout/../shared/reference/datastax-kafka-sink; fi
+fi
+DATASTAX_SINK_JAR=kafka-connect-cassandra-sink-1.5.0.jar
+
+kafka_port=${KAFKA_BOOTSTRAP##*:}
+sasl_port=${KAFKA_SASL_BOOTSTRAP##*:}
+mtls_port=${KAFKA_MTLS_BOOTSTRAP##*:}
+cql_host=${CASSANDRA_HOSTS%%,*}
+cql_port=${cql_host##*:}
+sr_hostport=${SCHEMA_REGISTRY_URL#http://}
+sr_hostport=${sr_hostport%%/*}
+ref_port=${REFERENCE_CONNECT_URL##*:}
+
+mkdir -p "$STATE"/{logs,pids,bin,jars,conf}
+say() { echo "stack: $*"; }
+die() { echo "stack: $*" >&2; exit 1; }
+
+pid_of() { local f="$STATE/pids/$1.pid"; [ -f "$f" ] && cat "$f" || true; }
+running() { local p; p=$(pid_of "$1"); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+
+# render TEMPLATE OUT: fills @NAME@ placeholders.
+render() {
+  sed -e "s#@STATE@#$STATE#g" -e "s#@KAFKA_PORT@#$kafka_port#g" -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
+      -e "s#@CQL_PORT@#$cql_port#g" -e "s#@STORAGE_PORT@#$CASSANDRA_STORAGE_PORT#g" \
+      -e "s#@KAFKA_BOOTSTRAP@#$KAFKA_BOOTSTRAP#g" -e "s#@REFERENCE_PORT@#$ref_port#g" -e "s#@LOG@#${3:-}#g" \
+      -e "s#@SASL_PORT@#$sasl_port#g" -e "s#@MTLS_PORT@#$mtls_port#g" -e "s#@TLS_PASSWORD@#$TLS_PASSWORD#g" \
+      -e "s#@SASL_USER@#$KAFKA_SASL_USER#g" -e "s#@SASL_PASSWORD@#$KAFKA_SASL_PASSWORD#g" "$1" >"$2"
+}
+
+# resolve NAME: copies the runtime jars of poms/NAME into $STATE/jars/NAME
+# once; Maven caches downloads in ~/.m2 (or $MAVEN_REPO_LOCAL).
+resolve() {
+  local name=$1 dir="$STATE/jars/$1" pom="$here/poms/$1/pom.xml" sum
+  sum=$(sha256sum <"$pom")
+  # The pom's content decides, not only its time: another checkout of the
+  # same pom (a git worktree sharing .stack) must not resolve again.
+  if [ -f "$dir/.complete" ] && { [ "$dir/.complete" -nt "$pom" ] || [ "$(cat "$dir/.complete")" = "$sum" ]; }; then return 0; fi
+  command -v mvn >/dev/null || die "mvn is not installed (needed to resolve $name from Maven Central)"
+  say "resolving $name from Maven Central"
+  rm -rf "$dir"
+  local repo_opt=()
+  [ -n "${MAVEN_REPO_LOCAL:-}" ] && repo_opt=(-Dmaven.repo.local="$MAVEN_REPO_LOCAL")
+  if ! mvn -q -B "${repo_opt[@]}" -f "$pom" dependency:copy-dependencies -DincludeScope=runtime \
+       -DoutputDirectory="$dir" >"$STATE/logs/mvn-$name.log" 2>&1; then
+    die "resolving $name failed; see $STATE/logs/mvn-$name.log"
+  fi
+  echo "$sum" >"$dir/.complete"
+}
+
+waitfor() { "$STATE/bin/waitfor" "$@"; }
+
+build_tools() {
+  local src_newer
+  src_newer=$(find "$repo/stack" "$repo/cmd/schema-registry" -name '*.go' -newer "$STATE/bin/.built" 2>/dev/null | head -1 || true)
+  if [ -f "$STATE/bin/.built" ] && [ -z "$src_newer" ]; then return 0; fi
+  say "building stack helpers"
+  (cd "$repo" && go build -o "$STATE/bin/waitfor" ./stack/waitfor && go build -o "$STATE/bin/schema-registry" ./cmd/schema-registry)
+  touch "$STATE/bin/.built"
+}
+
+# start NAME CMD...: runs a server in the background, its output in its log.
+start() {
+  local name=$1; shift
+  nohup "$@" >"$STATE/logs/$name.out" 2>&1 &
+  echo $! >"$STATE/pids/$name.pid"
+}
+
+start_kafka() {
+  if running kafka; then return 0; fi
+  resolve kafka
+  local conf="$STATE/conf/kafka.properties"
+  render "$here/conf/kafka.properties.tmpl" "$conf"
+  render "$here/conf/log4j2-file.yaml.tmpl" "$STATE/conf/kafka-log4j2.yaml" "$STATE/logs/kafka.log"
+  local cp="$STATE/jars/kafka/*"
+  TLS_PASSWORD=$TLS_PASSWORD bash "$here/certs.sh" "$STATE/tls" || die "making the TLS material in $STATE/tls failed"
+  if [ ! -f "$STATE/kafka/data/meta.properties" ]; then
+    mkdir -p "$STATE/kafka/data"
+    local id m scram=()
+    for m in SCRAM-SHA-512 SCRAM-SHA-256; do scram+=(--add-scram "$m=[name=$KAFKA_SASL_USER,password=$KAFKA_SASL_PASSWORD]"); done
+    id=$(java -cp "$cp" -Dlog4j2.configurationFile="$STATE/conf/kafka-log4j2.yaml" kafka.tools.StorageTool random-uuid)
+    java -cp "$cp" -Dlog4j2.configurationFile="$STATE/conf/kafka-log4j2.yaml" kafka.tools.StorageTool format \
+      -t "$id" -c "$conf" "${scram[@]}" >"$STATE/logs/kafka-format.log" 2>&1 || die "formatting Kafka storage failed; see $STATE/logs/kafka-format.log"
+    echo "$KAFKA_SASL_USER" >"$STATE/kafka/.scram-users"
+  fi
+  say "starting Kafka on $KAFKA_BOOTSTRAP"
+  # shellcheck disable=SC2086
+  start kafka java $KAFKA_HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$STATE/conf/kafka-log4j2.yaml" -cp "$cp" kafka.Kafka "$conf"
+}
+
+# kafka_scram_users: a broker formatted before the secured listeners existed
+# gets its SCRAM users through the admin API (over the plaintext listener).
+kafka_scram_users() {
+  [ "$(cat "$STATE/kafka/.scram-users" 2>/dev/null)" = "$KAFKA_SASL_USER" ] && return 0
+  local m
+  # One mechanism per request: the broker refuses two changes of one user in one request.
+  for m in SCRAM-SHA-512 SCRAM-SHA-256; do
+    java -cp "$STATE/jars/kafka/*" -Dlog4j2.configurationFile="$STATE/conf/kafka-log4j2.yaml" kafka.admin.ConfigCommand \
+      --bootstrap-server "$KAFKA_BOOTSTRAP" --alter --add-config "$m=[password=$KAFKA_SASL_PASSWORD]" \
+      --entity-type users --entity-name "$KAFKA_SASL_USER" \
+      >"$STATE/logs/kafka-scram.log" 2>&1 || die "adding SCRAM user $KAFKA_SASL_USER failed; see $STATE/logs/kafka-scram.log"
+  done
+  echo "$KAFKA_SASL_USER" >"$STATE/kafka/.scram-users"
+  say "SCRAM user $KAFKA_SASL_USER added"
+}
+
+cassandra_jvm_flags() {
+  local jamm
+  jamm=$(ls "$STATE"/jars/cassandra/jamm-*.jar | head -1)
+  cat <<FLAGS
+-javaagent:$jamm
+-XX:+UseG1GC -XX:+ParallelRefProcEnabled -XX:MaxTenuringThreshold=1 -XX:G1HeapRegionSize=16m
+-XX:G1RSetUpdatingPauseTimePercent=5 -XX:MaxGCPauseMillis=300 -XX:InitiatingHeapOccupancyPercent=70
+-Xss256k -XX:StringTableSize=1000003 -XX:+PerfDisableSharedMem -Djava.net.preferIPv4Stack=true
+-Djdk.attach.allowAttachSelf=true
+--add-exports java.base/jdk.internal.misc=ALL-UNNAMED
+--add-exports java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED
+--add-exports java.rmi/sun.rmi.registry=ALL-UNNAMED
+--add-exports java.rmi/sun.rmi.server=ALL-UNNAMED
+--add-exports java.sql/java.sql=ALL-UNNAMED
+--add-exports java.base/java.lang.ref=ALL-UNNAMED
+--add-exports jdk.unsupported/sun.misc=ALL-UNNAMED
+--add-exports jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED
+--add-exports jdk.attach/sun.tools.attach=ALL-UNNAMED
+--add-opens java.base/java.lang.module=ALL-UNNAMED
+--add-opens java.base/jdk.internal.loader=ALL-UNNAMED
+--add-opens java.base/jdk.internal.ref=ALL-UNNAMED
+--add-opens java.base/jdk.internal.reflect=ALL-UNNAMED
+--add-opens java.base/jdk.internal.math=ALL-UNNAMED
+--add-opens java.base/jdk.internal.module=ALL-UNNAMED
+--add-opens java.base/jdk.internal.util.jar=ALL-UNNAMED
+--add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED
+--add-opens java.base/sun.nio.ch=ALL-UNNAMED
+--add-opens java.base/java.io=ALL-UNNAMED
+--add-opens java.base/java.lang.reflect=ALL-UNNAMED
+--add-opens jdk.compiler/com.sun.tools.javac=ALL-UNNAMED
+--add-opens java.base/java.lang=ALL-UNNAMED
+--add-opens java.base/java.util=ALL-UNNAMED
+--add-opens java.base/java.nio=ALL-UNNAMED
+-Dio.netty.tryReflectionSetAccessible=true
+-Dio.netty.allocator.useCacheForAllThreads=true
+-Dio.netty.allocator.maxOrder=11
+-Dcassandra-foreground=yes
+-Dcassandra.config=file://$STATE/conf/cassandra.yaml
+-Dcassandra.storagedir=$STATE/cassandra
+-Dcassandra.logdir=$STATE/logs
+-Dlogback.configurationFile=$STATE/conf/cassandra-logback.xml
+-Dcassandra.skip_wait_for_gossip_to_settle=0
+-Dcassandra.ring_delay_ms=1000
+-Dcassandra.superuser_setup_delay_ms=0
+-Dcassandra.load_ring_state=true
+FLAGS
+}
+
+start_cassandra() {
+  if running cassandra; then return 0; fi
+  resolve cassandra
+  mkdir -p "$STATE"/cassandra/{data,commitlog,saved_caches,hints,cdc_raw}
+  render "$here/conf/cassandra.yaml.tmpl" "$STATE/conf/cassandra.yaml"
+  render "$here/conf/logback.xml.tmpl" "$STATE/conf/cassandra-logback.xml" "$STATE/logs/cassandra.log"
+  say "starting Cassandra on $cql_host"
+  # shellcheck disable=SC2046,SC2086
+  start cassandra java $CASSANDRA_HEAP $(cassandra_jvm_flags) -cp "$STATE/jars/cassandra/*" \
+    org.apache.cassandra.service.CassandraDaemon
+}
+
+start_registry() {
+  if running schema-registry; then return 0; fi
+  say "starting Schema Registry on $SCHEMA_REGISTRY_URL"
+  start schema-registry "$STATE/bin/schema-registry" -listen "$sr_hostport"
+}
+
+# avro_converter: builds bench/reference (a Confluent-wire Avro
+# converter for Apache Connect, which Maven Central lacks) into
+# $STATE/avro-plugin/avro-converter, only when its sources changed; the
+# reference Connect and the benchmark's Connect load it from there.
+avro_converter() {
+  local src="$repo/bench/reference" plugin="$STATE/avro-plugin/avro-converter"
+  if [ -f "$plugin/.built" ] && [ -z "$(find "$src/pom.xml" "$src/src" -newer "$plugin/.built" | head -1)" ]; then return 0; fi
+  command -v mvn >/dev/null || die "mvn is not installed (needed to build $src)"
+  say "building the reference plugin (Avro converter) from $src"
+  local repo_opt=()
+  [ -n "${MAVEN_REPO_LOCAL:-}" ] && repo_opt=(-Dmaven.repo.local="$MAVEN_REPO_LOCAL")
+  if ! mvn -q -B "${repo_opt[@]}" -f "$src/pom.xml" clean package >"$STATE/logs/mvn-reference-plugin.log" 2>&1; then
+    die "building $src failed; see $STATE/logs/mvn-reference-plugin.log"
+  fi
+  rm -rf "$plugin" && mkdir -p "$(dirname "$plugin")"
+  cp -r "$src/target/plugin" "$plugin"
+  touch "$plugin/.built"
+}
+
+# reference_plugins: fills the reference Connect's plugin.path folder with the
+# DataStax sink (copied when it differs) and the Avro converter's plugin.
+reference_plugins() {
+  local jar="$DATASTAX_SINK_DIR/$DATASTAX_SINK_JAR" dir="$STATE/reference-plugins"
+  [ -f "$jar" ] || die "the DataStax Apache Kafka Connector is missing: no $jar (set DATASTAX_SINK_DIR to the folder holding $DATASTAX_SINK_JAR)"
+  avro_converter
+  mkdir -p "$dir/datastax-kafka-sink"
+  cmp -s "$jar" "$dir/datastax-kafka-sink/$DATASTAX_SINK_JAR" || cp "$jar" "$dir/datastax-kafka-sink/$DATASTAX_SINK_JAR"
+  rm -rf "$dir/avro-converter" && cp -r "$STATE/avro-plugin/avro-converter" "$dir/avro-converter"
+}
+
+start_reference() {
+  if running reference-connect; then return 0; fi
+  resolve connect
+  reference_plugins
+  render "$here/conf/connect-distributed.properties.tmpl" "$STATE/conf/connect-distributed.properties"
+  render "$here/conf/log4j2-rolling.xml.tmpl" "$STATE/conf/connect-log4j2.xml" "$STATE/logs/reference-connect.log"
+  say "starting reference Kafka Connect on $REFERENCE_CONNECT_URL"
+  # shellcheck disable=SC2086
+  start reference-connect java $CONNECT_HEAP -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$STATE/conf/connect-log4j2.xml" -cp "$STATE/jars/connect/*" \
+    org.apache.kafka.connect.cli.ConnectDistributed "$STATE/conf/connect-distributed.properties"
+}
+
+# await NAME KIND ADDR TIMEOUT: waits for a server, or fails naming its log.
+await() {
+  local name=$1 kind=$2 addr=$3 timeout=$4 out
+  if ! out=$(waitfor "$kind" "$addr" "$timeout" 2>&1); then
+    local log="$STATE/logs/$name.log"; [ -f "$log" ] || log="$STATE/logs/$name.out"
+    running "$name" || echo "stack: $name exited; last lines of $STATE/logs/$name.out:" >&2
+    running "$name" || tail -n 20 "$STATE/logs/$name.out" >&2 || true
+    die "$name did not become ready at $addr within $timeout ($out); log: $log"
+  fi
+  say "$name ready at $addr ${out:+($out)}"
+}
+
+up() {
+  local t0=$SECONDS
+  build_tools
+  # Cassandra is the slowest: start it first, then the rest in parallel.
+  start_cassandra
+  start_kafka
+  start_registry
+  await kafka kafka "$KAFKA_BOOTSTRAP" "$KAFKA_TIMEOUT"
+  kafka_scram_users
+  await schema-registry http "$SCHEMA_REGISTRY_URL/subjects" 30s
+  if [ "${REFERENCE:-}" = 1 ]; then start_reference; fi
+  await cassandra cql "$CASSANDRA_HOSTS" "$CASSANDRA_TIMEOUT"
+  if [ "${REFERENCE:-}" = 1 ]; then await reference-connect http "$REFERENCE_CONNECT_URL/" "$CONNECT_TIMEOUT"; fi
+  say "up in $((SECONDS - t0)) s"
+}
+
+stop_one() {
+  local name=$1 p
+  p=$(pid_of "$name")
+  if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
+    kill "$p" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$p" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$p" 2>/dev/null; then kill -9 "$p" 2>/dev/null || true; fi
+    say "stopped $name (pid $p)"
+  fi
+  rm -f "$STATE/pids/$name.pid"
+}
+
+down() {
+  for n in reference-connect schema-registry kafka cassandra; do stop_one "$n"; done
+}
+
+status() {
+  local rc=0
+  for entry in "kafka $KAFKA_BOOTSTRAP,$KAFKA_SASL_BOOTSTRAP(sasl_ssl),$KAFKA_MTLS_BOOTSTRAP(ssl)" "cassandra $CASSANDRA_HOSTS" "schema-registry $SCHEMA_REGISTRY_URL" "reference-connect $REFERENCE_CONNECT_URL"; do
+    set -- $entry
+    if running "$1"; then printf '%-18s up    %-28s pid %s\n' "$1" "$2" "$(pid_of "$1")"
+    else printf '%-18s down  %s\n' "$1" "$2"; [ "$1" = reference-connect ] || rc=1; fi
+  done
+  return $rc
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  resolve) [ -f "$here/poms/${2:-}/pom.xml" ] || die "usage: $0 resolve kafka|cassandra|connect"; resolve "$2" ;;
+  reference-plugins) reference_plugins ;;
+  avro-converter) avro_converter ;;
+  kafka) build_tools; start_kafka; await kafka kafka "$KAFKA_BOOTSTRAP" "$KAFKA_TIMEOUT"; kafka_scram_users ;;
+  *) echo "usage: $0 up|down|status|resolve NAME|reference-plugins|avro-converter|kafka" >&2; exit 2 ;;
+esac
