@@ -35,7 +35,7 @@ REFERENCE_CONNECT_URL=${REFERENCE_CONNECT_URL:-http://127.0.0.1:28083}
 KAFKA_HEAP=${KAFKA_HEAP:--Xms256m -Xmx512m}
 CASSANDRA_HEAP=${CASSANDRA_HEAP:--Xms1g -Xmx1g -Xmn256m}
 CONNECT_HEAP=${CONNECT_HEAP:--Xms256m -Xmx1g}
-KAFKA_TIMEOUT=${KAFKA_TIMEOUT:-90s}
+KAFKA_TIMEOUT=${KAFKA_TIMEOUT:-180s}
 CASSANDRA_TIMEOUT=${CASSANDRA_TIMEOUT:-240s}
 CONNECT_TIMEOUT=${CONNECT_TIMEOUT:-120s}
 # The DataStax Apache Kafka Connector 1.5.0 (the Cassandra sink gonnect's is a
@@ -116,22 +116,22 @@ start_kafka() {
   resolve kafka
   local conf="$STATE/conf/kafka.properties"
   render "$here/conf/kafka.properties.tmpl" "$conf"
-  render "$here/conf/log4j2-file.yaml.tmpl" "$STATE/conf/kafka-log4j2.yaml" "$STATE/logs/kafka.log"
+  render "$here/conf/log4j2-rolling.xml.tmpl" "$STATE/conf/kafka-log4j2.xml" "$STATE/logs/kafka.log"
   local cp="$STATE/jars/kafka/*"
   TLS_PASSWORD=$TLS_PASSWORD bash "$here/certs.sh" "$STATE/tls" || die "making the TLS material in $STATE/tls failed"
   if [ ! -f "$STATE/kafka/data/meta.properties" ]; then
     mkdir -p "$STATE/kafka/data"
     local id m scram=()
     for m in SCRAM-SHA-512 SCRAM-SHA-256; do scram+=(--add-scram "$m=[name=$KAFKA_SASL_USER,password=$KAFKA_SASL_PASSWORD]"); done
-    id=$(java -cp "$cp" -Dlog4j2.configurationFile="$STATE/conf/kafka-log4j2.yaml" kafka.tools.StorageTool random-uuid)
-    java -cp "$cp" -Dlog4j2.configurationFile="$STATE/conf/kafka-log4j2.yaml" kafka.tools.StorageTool format \
+    id=$(java -cp "$cp" -Dlog4j2.configurationFile="$STATE/conf/kafka-log4j2.xml" kafka.tools.StorageTool random-uuid)
+    java -cp "$cp" -Dlog4j2.configurationFile="$STATE/conf/kafka-log4j2.xml" kafka.tools.StorageTool format \
       -t "$id" -c "$conf" "${scram[@]}" >"$STATE/logs/kafka-format.log" 2>&1 || die "formatting Kafka storage failed; see $STATE/logs/kafka-format.log"
     echo "$KAFKA_SASL_USER" >"$STATE/kafka/.scram-users"
   fi
   say "starting Kafka on $KAFKA_BOOTSTRAP"
   # shellcheck disable=SC2086
   start kafka java $KAFKA_HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile="$STATE/conf/kafka-log4j2.yaml" -cp "$cp" kafka.Kafka "$conf"
+    -Dlog4j2.configurationFile="$STATE/conf/kafka-log4j2.xml" -cp "$cp" kafka.Kafka "$conf"
 }
 
 # kafka_scram_users: a broker formatted before the secured listeners existed
@@ -141,7 +141,7 @@ kafka_scram_users() {
   local m
   # One mechanism per request: the broker refuses two changes of one user in one request.
   for m in SCRAM-SHA-512 SCRAM-SHA-256; do
-    java -cp "$STATE/jars/kafka/*" -Dlog4j2.configurationFile="$STATE/conf/kafka-log4j2.yaml" kafka.admin.ConfigCommand \
+    java -cp "$STATE/jars/kafka/*" -Dlog4j2.configurationFile="$STATE/conf/kafka-log4j2.xml" kafka.admin.ConfigCommand \
       --bootstrap-server "$KAFKA_BOOTSTRAP" --alter --add-config "$m=[password=$KAFKA_SASL_PASSWORD]" \
       --entity-type users --entity-name "$KAFKA_SASL_USER" \
       >"$STATE/logs/kafka-scram.log" 2>&1 || die "adding SCRAM user $KAFKA_SASL_USER failed; see $STATE/logs/kafka-scram.log"
