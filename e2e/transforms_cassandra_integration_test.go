@@ -253,6 +253,37 @@ func committed(t *testing.T, connector, topic string) int64 {
 	return int64(tps[0].Offset)
 }
 
+// deadLetter reads the dead letter queue, which must hold exactly one
+// record with the Kafka key key, and returns its headers.
+func (e *smtEnv) deadLetter(t *testing.T, dlq, key string) map[string]string {
+	t.Helper()
+	cons, err := kafka.NewConsumer(&kafka.ConfigMap{"bootstrap.servers": stack.KafkaBootstrap(), "group.id": "dlq-check-" + dlq, "auto.offset.reset": "earliest"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cons.Close()
+	if err := cons.Subscribe(dlq, nil); err != nil {
+		t.Fatal(err)
+	}
+	var dead []*kafka.Message
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
+		m, err := cons.ReadMessage(2 * time.Second)
+		if err == nil {
+			dead = append(dead, m)
+		} else if len(dead) > 0 {
+			break
+		}
+	}
+	if len(dead) != 1 || string(dead[0].Key) != key {
+		t.Fatalf("dead letter queue %s holds %d records, want 1 (key %s, the record Cast fails on)", dlq, len(dead), key)
+	}
+	hdr := map[string]string{}
+	for _, h := range dead[0].Headers {
+		hdr[h.Key] = string(h.Value)
+	}
+	return hdr
+}
+
 func compareRows(t *testing.T, got, want map[string]smtRow) {
 	t.Helper()
 	for id, w := range want {
@@ -278,13 +309,29 @@ func TestIntegrationTransformsCassandra(t *testing.T) {
 	w := newCluster(t, nil).start()
 
 	t.Run("tolerance-all", func(t *testing.T) {
+		// The same connector runs in the reference Connect (the DataStax
+		// sink) on the same topics, into its own table: both must write the
+		// expected rows and dead-letter the same record the same way.
+		stack.RequireReferenceConnect(t)
+		requireDataStaxPlugin(t)
 		e.t = t
 		e.table("orders")
+		e.table("orders_ref")
 		a, b := e.topic("a"), e.topic("b")
-		dlq := a + ".dlq"
-		name := fmt.Sprintf("smt-all-%d", e.run)
-		if code, body, _ := do("PUT", w.url()+"/connectors/"+name+"/config", e.connector(name, []string{a, b}, "orders", "all", dlq)); code != 201 {
-			t.Fatalf("create: %d %s", code, body)
+		type sideRun struct{ name, url, table, dlq string }
+		sides := []sideRun{
+			{fmt.Sprintf("smt-all-%d", e.run), w.url(), "orders", a + ".dlq"},
+			{fmt.Sprintf("smt-all-ref-%d", e.run), stack.ReferenceConnectURL(), "orders_ref", a + ".dlq-ref"},
+		}
+		for _, sd := range sides {
+			cfg := e.connector(sd.name, []string{a, b}, sd.table, "all", sd.dlq)
+			if sd.url != w.url() {
+				cfg["value.converter"] = referenceAvroClass
+			}
+			if code, body, _ := do("PUT", sd.url+"/connectors/"+sd.name+"/config", cfg); code != 201 {
+				t.Fatalf("create %s: %d %s", sd.name, code, body)
+			}
+			t.Cleanup(func() { do("DELETE", sd.url+"/connectors/"+sd.name, nil) })
 		}
 		want := map[string]smtRow{}
 		const n, poison, tomb = 60, 20, 31
@@ -306,46 +353,28 @@ func TestIntegrationTransformsCassandra(t *testing.T) {
 			e.sendOrder(b, smtInput(e.run, b, i)) // dropped by the negated TopicNameMatches filter
 		}
 		e.flush()
-		eventually(t, 40*time.Second, "offsets committed past every record", func() (bool, string) {
-			ca, cb := committed(t, name, a), committed(t, name, b)
-			return ca == n+1 && cb == 5, fmt.Sprintf("committed a=%d b=%d", ca, cb)
-		})
-		got, ok := e.rows("orders")
-		if !ok {
-			eventually(t, 20*time.Second, "Cassandra answering", func() (bool, string) { got, ok = e.rows("orders"); return ok, "" })
-		}
-		compareRows(t, got, want)
-
-		// Only the record Cast failed on is in the dead letter queue.
-		cons, err := kafka.NewConsumer(&kafka.ConfigMap{"bootstrap.servers": stack.KafkaBootstrap(), "group.id": "dlq-check-" + dlq, "auto.offset.reset": "earliest"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer cons.Close()
-		if err := cons.Subscribe(dlq, nil); err != nil {
-			t.Fatal(err)
-		}
-		var dead []*kafka.Message
-		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
-			m, err := cons.ReadMessage(2 * time.Second)
-			if err == nil {
-				dead = append(dead, m)
-			} else if len(dead) > 0 {
-				break
+		var dlqHeaders []map[string]string
+		for _, sd := range sides {
+			eventually(t, 60*time.Second, sd.name+" committing past every record", func() (bool, string) {
+				ca, cb := committed(t, sd.name, a), committed(t, sd.name, b)
+				return ca == n+1 && cb == 5, fmt.Sprintf("committed a=%d b=%d", ca, cb)
+			})
+			got, ok := e.rows(sd.table)
+			if !ok {
+				eventually(t, 20*time.Second, "Cassandra answering", func() (bool, string) { got, ok = e.rows(sd.table); return ok, "" })
 			}
+			t.Run(sd.name, func(t *testing.T) { compareRows(t, got, want) })
+			dlqHeaders = append(dlqHeaders, e.deadLetter(t, sd.dlq, smtInput(e.run, a, poison).kafkaKeyID))
 		}
-		if len(dead) != 1 {
-			t.Fatalf("dead letter queue holds %d records, want 1 (the one Cast fails on)", len(dead))
+		g, r := dlqHeaders[0], dlqHeaders[1]
+		if g["__connect.errors.stage"] != "TRANSFORMATION" || g["__connect.errors.class.name"] != smtChainPrefix+"Cast$Value" ||
+			g["__connect.errors.topic"] != a || g["__connect.errors.offset"] != strconv.Itoa(poison) || g["__connect.errors.connector.name"] != sides[0].name {
+			t.Errorf("gonnect's dead letter headers %v", g)
 		}
-		m := dead[0]
-		hdr := map[string]string{}
-		for _, h := range m.Headers {
-			hdr[h.Key] = string(h.Value)
-		}
-		if string(m.Key) != smtInput(e.run, a, poison).kafkaKeyID || hdr["__connect.errors.stage"] != "TRANSFORMATION" ||
-			hdr["__connect.errors.class.name"] != smtChainPrefix+"Cast$Value" || hdr["__connect.errors.topic"] != a ||
-			hdr["__connect.errors.offset"] != strconv.Itoa(poison) || hdr["__connect.errors.connector.name"] != name {
-			t.Fatalf("dead letter record key %q headers %v", m.Key, hdr)
+		for _, k := range []string{"stage", "class.name", "topic", "partition", "offset", "task.id", "exception.class.name", "exception.message"} {
+			if g["__connect.errors."+k] != r["__connect.errors."+k] {
+				t.Errorf("dead letter header %s: gonnect %q, reference %q", k, g["__connect.errors."+k], r["__connect.errors."+k])
+			}
 		}
 	})
 
