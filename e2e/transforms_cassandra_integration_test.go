@@ -327,6 +327,14 @@ func TestIntegrationTransformsCassandra(t *testing.T) {
 			cfg := e.connector(sd.name, []string{a, b}, sd.table, "all", sd.dlq)
 			if sd.url != w.url() {
 				cfg["value.converter"] = referenceAvroClass
+				// DataStax 1.5.0 cannot write Connect's logical types (a
+				// NullPointerException on a Timestamp field), so its chain
+				// leaves created_at the long of epoch milliseconds, which it
+				// writes to the timestamp column as the same instant.
+				cfg["transforms"] = strings.Replace(cfg["transforms"], ",ts,", ",", 1)
+				delete(cfg, "transforms.ts.type")
+				delete(cfg, "transforms.ts.field")
+				delete(cfg, "transforms.ts.target.type")
 			}
 			if code, body, _ := do("PUT", sd.url+"/connectors/"+sd.name+"/config", cfg); code != 201 {
 				t.Fatalf("create %s: %d %s", sd.name, code, body)
@@ -357,7 +365,8 @@ func TestIntegrationTransformsCassandra(t *testing.T) {
 		for _, sd := range sides {
 			eventually(t, 60*time.Second, sd.name+" committing past every record", func() (bool, string) {
 				ca, cb := committed(t, sd.name, a), committed(t, sd.name, b)
-				return ca == n+1 && cb == 5, fmt.Sprintf("committed a=%d b=%d", ca, cb)
+				st, _ := statusOf(t, sd.url, sd.name)
+				return ca == n+1 && cb == 5, fmt.Sprintf("committed a=%d b=%d, status %+v", ca, cb, st)
 			})
 			got, ok := e.rows(sd.table)
 			if !ok {
