@@ -388,12 +388,30 @@ func TestIntegrationTransformsCassandra(t *testing.T) {
 	})
 
 	t.Run("tolerance-none", func(t *testing.T) {
+		// Both runtimes again, on one topic into their own tables.
+		stack.RequireReferenceConnect(t)
+		requireDataStaxPlugin(t)
 		e.t = t
-		e.table("orders_none")
 		c := e.topic("c")
-		name := fmt.Sprintf("smt-none-%d", e.run)
-		if code, body, _ := do("PUT", w.url()+"/connectors/"+name+"/config", e.connector(name, []string{c}, "orders_none", "none", "")); code != 201 {
-			t.Fatalf("create: %d %s", code, body)
+		type sideRun struct{ name, url, table string }
+		sides := []sideRun{
+			{fmt.Sprintf("smt-none-%d", e.run), w.url(), "orders_none"},
+			{fmt.Sprintf("smt-none-ref-%d", e.run), stack.ReferenceConnectURL(), "orders_none_ref"},
+		}
+		for _, sd := range sides {
+			e.table(sd.table)
+			cfg := e.connector(sd.name, []string{c}, sd.table, "none", "")
+			if sd.url != w.url() {
+				cfg["value.converter"] = referenceAvroClass
+				cfg["transforms"] = strings.Replace(cfg["transforms"], ",ts,", ",", 1) // as in tolerance-all
+				delete(cfg, "transforms.ts.type")
+				delete(cfg, "transforms.ts.field")
+				delete(cfg, "transforms.ts.target.type")
+			}
+			if code, body, _ := do("PUT", sd.url+"/connectors/"+sd.name+"/config", cfg); code != 201 {
+				t.Fatalf("create %s: %d %s", sd.name, code, body)
+			}
+			t.Cleanup(func() { do("DELETE", sd.url+"/connectors/"+sd.name, nil) })
 		}
 		want := map[string]smtRow{}
 		const good, poison = 10, 10
@@ -403,10 +421,12 @@ func TestIntegrationTransformsCassandra(t *testing.T) {
 			e.sendOrder(c, o)
 		}
 		e.flush()
-		eventually(t, 30*time.Second, "the first records committed", func() (bool, string) {
-			n := committed(t, name, c)
-			return n == good, fmt.Sprint(n)
-		})
+		for _, sd := range sides {
+			eventually(t, 30*time.Second, sd.name+" committing the first records", func() (bool, string) {
+				n := committed(t, sd.name, c)
+				return n == good, fmt.Sprint(n)
+			})
+		}
 		bad := smtInput(e.run, c, poison)
 		bad.code = "twelve"
 		e.sendOrder(c, bad)
@@ -414,26 +434,32 @@ func TestIntegrationTransformsCassandra(t *testing.T) {
 			e.sendOrder(c, smtInput(e.run, c, i))
 		}
 		e.flush()
-		var trace string
-		eventually(t, 30*time.Second, "the task FAILED", func() (bool, string) {
-			s, _ := statusOf(t, w.url(), name)
-			if len(s.Tasks) == 1 && s.Tasks[0].State == "FAILED" {
-				trace = s.Tasks[0].Trace
-				return true, ""
+		for _, sd := range sides {
+			var trace string
+			eventually(t, 30*time.Second, sd.name+"'s task FAILED", func() (bool, string) {
+				s, _ := statusOf(t, sd.url, sd.name)
+				if len(s.Tasks) == 1 && s.Tasks[0].State == "FAILED" {
+					trace = s.Tasks[0].Trace
+					return true, ""
+				}
+				return false, fmt.Sprintf("%+v", s)
+			})
+			for _, w := range []string{"Tolerance exceeded in error handler", "org.apache.kafka.connect.transforms.Cast", "Value (twelve) was out of range for requested data type"} {
+				if !strings.Contains(trace, w) {
+					t.Errorf("%s's trace does not contain %q:\n%s", sd.name, w, trace)
+				}
 			}
-			return false, fmt.Sprintf("%+v", s)
-		})
-		if !strings.Contains(trace, "Cast") {
-			t.Errorf("trace does not name the transformation:\n%s", trace)
 		}
 		time.Sleep(2 * time.Second) // past an offset flush interval
-		if n := committed(t, name, c); n != poison {
-			t.Errorf("committed offset %d after the failure, want %d (the failing record's)", n, poison)
+		for _, sd := range sides {
+			if n := committed(t, sd.name, c); n != poison {
+				t.Errorf("%s committed offset %d after the failure, want %d (the failing record's)", sd.name, n, poison)
+			}
+			got, ok := e.rows(sd.table)
+			if !ok {
+				eventually(t, 20*time.Second, "Cassandra answering", func() (bool, string) { got, ok = e.rows(sd.table); return ok, "" })
+			}
+			t.Run(sd.name, func(t *testing.T) { compareRows(t, got, want) })
 		}
-		got, ok := e.rows("orders_none")
-		if !ok {
-			eventually(t, 20*time.Second, "Cassandra answering", func() (bool, string) { got, ok = e.rows("orders_none"); return ok, "" })
-		}
-		compareRows(t, got, want)
 	})
 }
