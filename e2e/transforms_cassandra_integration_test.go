@@ -303,7 +303,10 @@ func compareRows(t *testing.T, got, want map[string]smtRow) {
 // TestIntegrationTransformsCassandra runs Avro records through a chain of
 // transformations in a gonnect Cassandra sink and compares the rows with
 // what the chain must make of them; a record the chain fails on goes to the
-// dead letter queue (errors.tolerance=all) or fails the task (none).
+// dead letter queue (errors.tolerance=all) or fails the task (none). The
+// same connectors run in the reference Connect with the DataStax sink on
+// the same topics, which must write the same rows and fail the same way:
+// that checks the expected rows as much as gonnect.
 func TestIntegrationTransformsCassandra(t *testing.T) {
 	e := newSMTEnv(t)
 	w := newCluster(t, nil).start()
