@@ -855,7 +855,8 @@ func requireDataStaxPlugin(t *testing.T) {
 	if code != 200 || !bytes.Contains(b, []byte(datastaxClass)) || !bytes.Contains(b, []byte(referenceAvroClass)) {
 		t.Fatalf("the reference Kafka Connect at %s does not list %s and %s (answer %d); its plugin.path is laid out by "+
 			"stack/stack.sh: stop the reference Connect (kill the pid in $GONNECT_STACK_DIR/pids/reference-connect.pid) "+
-			"and run `REFERENCE=1 bash stack/stack.sh up`", stack.ReferenceConnectURL(), datastaxClass, referenceAvroClass, code)
+			"and run `REFERENCE=1 bash stack/stack.sh up`; the DataStax jar comes from $DATASTAX_SINK_DIR "+
+			"(default: ../shared/reference/datastax-kafka-sink beside the checkout)", stack.ReferenceConnectURL(), datastaxClass, referenceAvroClass, code)
 	}
 }
 

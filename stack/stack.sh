@@ -239,10 +239,16 @@ avro_converter() {
 # DataStax sink (copied when it differs) and the Avro converter's plugin.
 reference_plugins() {
   local jar="$DATASTAX_SINK_DIR/$DATASTAX_SINK_JAR" dir="$STATE/reference-plugins"
-  [ -f "$jar" ] || die "the DataStax Apache Kafka Connector is missing: no $jar (set DATASTAX_SINK_DIR to the folder holding $DATASTAX_SINK_JAR)"
   avro_converter
-  mkdir -p "$dir/datastax-kafka-sink"
-  cmp -s "$jar" "$dir/datastax-kafka-sink/$DATASTAX_SINK_JAR" || cp "$jar" "$dir/datastax-kafka-sink/$DATASTAX_SINK_JAR"
+  if [ -f "$jar" ]; then
+    mkdir -p "$dir/datastax-kafka-sink"
+    cmp -s "$jar" "$dir/datastax-kafka-sink/$DATASTAX_SINK_JAR" || cp "$jar" "$dir/datastax-kafka-sink/$DATASTAX_SINK_JAR"
+  else
+    # The REST and transform references need no DataStax; the tests that
+    # compare with it fail, naming the plugin and this variable.
+    echo "stack: WARNING: the DataStax Apache Kafka Connector is missing: no $jar (set DATASTAX_SINK_DIR to the folder holding $DATASTAX_SINK_JAR); the reference Connect starts without it" >&2
+    rm -rf "$dir/datastax-kafka-sink"
+  fi
   rm -rf "$dir/avro-converter" && cp -r "$STATE/avro-plugin/avro-converter" "$dir/avro-converter"
 }
 
