@@ -214,13 +214,13 @@ func (w *worker) stop(keep bool) {
 }
 
 // sinkConfig is the Cassandra sink of each system writing topic from into
-// table. now names a timeuuid column the write sets to Cassandra's now(),
-// which the coordinator evaluates as it executes the write (the sink's
-// clock plays no part). gonnect and DataStax take the same DataStax
-// settings (datastax-tuned adds datastaxTuned), except how now() is asked
-// for: DataStax renders a mapping's now() into its INSERT, gonnect binds
-// the put's own time for it (which a timeuuid column refuses), so gonnect
-// is given the same INSERT as its custom query.
+// table. now names a timeuuid column that records when the row was written.
+// gonnect and DataStax take the same DataStax settings (datastax-tuned adds
+// datastaxTuned), except how now is filled: gonnect is given an INSERT
+// with Cassandra's now() as its custom query, which the coordinator
+// evaluates as it executes the write; DataStax has no custom query, and its
+// mapping now() binds a time UUID its client makes when it maps the record,
+// a little before the write.
 func (w *worker) sinkConfig(from, table, now string) map[string]string {
 	host, port, _ := strings.Cut(stack.CassandraHosts()[0], ":")
 	c := map[string]string{
