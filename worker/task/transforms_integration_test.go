@@ -3,7 +3,6 @@
 package task
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -48,24 +47,7 @@ func TestIntegrationSinkRunnerTransforms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		got := committed(t, "connect-"+conn)
-		if got[topic+"-0"]+got[topic+"-1"] == 4 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("offsets not committed: %v", got)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	runUntilCommitted(t, r, conn, topic, 4)
 	b, _ := os.ReadFile(out)
 	lines := strings.Fields(string(b))
 	sort.Strings(lines)
