@@ -127,9 +127,10 @@ type producedRecord struct {
 	timestamp time.Time
 }
 
-func TestIntegrationTransformsMatchApacheConnect(t *testing.T) {
-	stack.RequireReferenceConnect(t)
-	ref := stack.ReferenceConnectURL()
+// writeTransformInput writes the edge-case input lines to a file both
+// runtimes' FileStreamSource can read, and returns its path.
+func writeTransformInput(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -138,6 +139,13 @@ func TestIntegrationTransformsMatchApacheConnect(t *testing.T) {
 	if err := os.WriteFile(input, []byte(strings.Join(transformInput, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return input
+}
+
+func TestIntegrationTransformsMatchApacheConnect(t *testing.T) {
+	stack.RequireReferenceConnect(t)
+	ref := stack.ReferenceConnectURL()
+	input := writeTransformInput(t)
 	run := rand.Uint32() % 1000000
 	for name, chain := range transformChains {
 		t.Run(name, func(t *testing.T) {
@@ -291,14 +299,8 @@ func TestIntegrationTransformsRuntimeMatchesApacheConnect(t *testing.T) {
 	stack.RequireReferenceConnect(t)
 	ref := stack.ReferenceConnectURL()
 	g := newCluster(t, nil).start()
-	dir := t.TempDir()
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	input := filepath.Join(dir, "input.txt")
-	if err := os.WriteFile(input, []byte(strings.Join(transformInput, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	input := writeTransformInput(t)
+	dir := filepath.Dir(input)
 	run := rand.Uint32() % 1000000
 	for name, chain := range transformChains {
 		if strings.Contains(fmt.Sprint(chain), "Header") {
