@@ -27,6 +27,8 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
+
+	"github.com/gonnect/gonnect/internal/keystores"
 )
 
 // Java client keys (CommonClientConfigs, SslConfigs, SaslConfigs).
@@ -234,12 +236,12 @@ func (s *Settings) parseTLS(get func(k, def string) string) error {
 	if err := s.parseProtocols(get(SSLProtocol, "TLSv1.3"), get(SSLEnabledProtocols, "TLSv1.2,TLSv1.3")); err != nil {
 		return err
 	}
-	roots, err := loadTrustStore(get(SSLTruststoreType, "JKS"), get(SSLTruststoreLocation, ""), get(SSLTruststorePassword, ""), get(SSLTruststoreCerts, ""))
+	roots, err := keystores.TrustStore(keystores.Kafka, get(SSLTruststoreType, "JKS"), get(SSLTruststoreLocation, ""), get(SSLTruststorePassword, ""), get(SSLTruststoreCerts, ""))
 	if err != nil {
 		return err
 	}
 	s.Roots = roots
-	chain, key, err := loadKeyStore(get(SSLKeystoreType, "JKS"), get(SSLKeystoreLocation, ""), get(SSLKeystorePassword, ""),
+	chain, key, err := keystores.KeyStore(keystores.Kafka, get(SSLKeystoreType, "JKS"), get(SSLKeystoreLocation, ""), get(SSLKeystorePassword, ""),
 		get(SSLKeyPassword, ""), get(SSLKeystoreKey, ""), get(SSLKeystoreCertChain, ""))
 	if err != nil {
 		return err

@@ -1,4 +1,9 @@
-package clientsecurity
+// Package keystores reads Java-style trust and key stores (JKS, PKCS12,
+// PEM) into Go certificates and keys, for every TLS client and server
+// gonnect configures the way Java users give it (Kafka clients, the REST
+// listeners, the Cassandra driver). Messages name the settings of the
+// caller's configuration, given in Names.
+package keystores
 
 import (
 	"bytes"
@@ -13,36 +18,58 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 )
 
-// loadTrustStore reads the CA certificates of ssl.truststore.*: a JKS or
+// Names are the settings a caller's configuration gives the stores in,
+// for messages.
+type Names struct {
+	TrustType, TrustLocation, TrustPassword, TrustCerts                 string
+	KeyType, KeyLocation, KeyPassword, KeyKeyPassword, KeyKey, KeyChain string
+}
+
+// Kafka are the ssl.* names of Kafka's clients and Connect's listeners.
+var Kafka = Names{
+	TrustType: "ssl.truststore.type", TrustLocation: "ssl.truststore.location",
+	TrustPassword: "ssl.truststore.password", TrustCerts: "ssl.truststore.certificates",
+	KeyType: "ssl.keystore.type", KeyLocation: "ssl.keystore.location", KeyPassword: "ssl.keystore.password",
+	KeyKeyPassword: "ssl.key.password", KeyKey: "ssl.keystore.key", KeyChain: "ssl.keystore.certificate.chain",
+}
+
+// Prefixed is n with every name prefixed, e.g. listeners.https.
+func (n Names) Prefixed(prefix string) Names {
+	p := func(s string) string { return prefix + s }
+	return Names{p(n.TrustType), p(n.TrustLocation), p(n.TrustPassword), p(n.TrustCerts),
+		p(n.KeyType), p(n.KeyLocation), p(n.KeyPassword), p(n.KeyKeyPassword), p(n.KeyKey), p(n.KeyChain)}
+}
+
+// TrustStore reads the CA certificates of ssl.truststore.*: a JKS or
 // PKCS12 store, or PEM (a file or ssl.truststore.certificates). Nothing
 // set means the system's roots (Java uses the JVM's).
-func loadTrustStore(typ, location, password, inline string) ([]*x509.Certificate, error) {
+func TrustStore(n Names, typ, location, password, inline string) ([]*x509.Certificate, error) {
 	typ = strings.ToUpper(typ)
 	if inline != "" {
 		if typ != "PEM" {
-			return nil, fmt.Errorf("Invalid value for configuration %s: it requires %s=PEM", SSLTruststoreCerts, SSLTruststoreType)
+			return nil, fmt.Errorf("Invalid value for configuration %s: it requires %s=PEM", n.TrustCerts, n.TrustType)
 		}
 		if location != "" {
-			return nil, fmt.Errorf("configurations %s and %s cannot both be set", SSLTruststoreCerts, SSLTruststoreLocation)
+			return nil, fmt.Errorf("configurations %s and %s cannot both be set", n.TrustCerts, n.TrustLocation)
 		}
-		return pemCertsOf([]byte(inline), SSLTruststoreCerts)
+		return pemCertsOf([]byte(inline), n.TrustCerts)
 	}
 	if location == "" {
 		return nil, nil
 	}
 	data, err := os.ReadFile(location)
 	if err != nil {
-		return nil, fmt.Errorf("Failed to load SSL trust store %s (%s): %w", location, SSLTruststoreLocation, err)
+		return nil, fmt.Errorf("Failed to load SSL trust store %s (%s): %w", location, n.TrustLocation, err)
 	}
 	var certs []*x509.Certificate
 	switch typ = sniff(typ, data); typ {
 	case "JKS":
 		if password == "" {
-			return nil, fmt.Errorf("configuration %s is required to read the JKS trust store %s", SSLTruststorePassword, location)
+			return nil, fmt.Errorf("configuration %s is required to read the JKS trust store %s", n.TrustPassword, location)
 		}
 		ks := keystore.New()
 		if err := ks.Load(bytes.NewReader(data), []byte(password)); err != nil {
-			return nil, fmt.Errorf("Failed to load SSL trust store %s of type JKS (wrong %s?): %w", location, SSLTruststorePassword, err)
+			return nil, fmt.Errorf("Failed to load SSL trust store %s of type JKS (wrong %s?): %w", location, n.TrustPassword, err)
 		}
 		// Only trusted certificate entries are trust anchors (Java's PKIX
 		// trust manager ignores key entries).
@@ -62,18 +89,18 @@ func loadTrustStore(typ, location, password, inline string) ([]*x509.Certificate
 		}
 	case "PKCS12":
 		if certs, err = pkcs12.DecodeTrustStore(data, password); err != nil {
-			return nil, fmt.Errorf("Failed to load SSL trust store %s of type PKCS12 (wrong %s?): %w", location, SSLTruststorePassword, err)
+			return nil, fmt.Errorf("Failed to load SSL trust store %s of type PKCS12 (wrong %s?): %w", location, n.TrustPassword, err)
 		}
 	case "PEM":
 		if password != "" {
-			return nil, fmt.Errorf("SSL trust store password cannot be specified for PEM format (%s)", SSLTruststorePassword)
+			return nil, fmt.Errorf("SSL trust store password cannot be specified for PEM format (%s)", n.TrustPassword)
 		}
-		return pemCertsOf(data, SSLTruststoreLocation+" "+location)
+		return pemCertsOf(data, n.TrustLocation+" "+location)
 	default:
-		return nil, fmt.Errorf("Invalid value %s for configuration %s: use JKS, PKCS12 or PEM", typ, SSLTruststoreType)
+		return nil, fmt.Errorf("Invalid value %s for configuration %s: use JKS, PKCS12 or PEM", typ, n.TrustType)
 	}
 	if len(certs) == 0 {
-		return nil, fmt.Errorf("SSL trust store %s (%s) holds no trusted certificate entry", location, SSLTruststoreLocation)
+		return nil, fmt.Errorf("SSL trust store %s (%s) holds no trusted certificate entry", location, n.TrustLocation)
 	}
 	return certs, nil
 }
@@ -113,30 +140,30 @@ func pemCertsOf(data []byte, what string) ([]*x509.Certificate, error) {
 	return certs, nil
 }
 
-// loadKeyStore reads the client certificate chain and key of
+// KeyStore reads the client certificate chain and key of
 // ssl.keystore.*: JKS or PKCS12 (one key entry), or PEM (a file holding
 // the key and the chain, or ssl.keystore.key and .certificate.chain). The
 // key password defaults to the store password, as in Java.
-func loadKeyStore(typ, location, password, keyPassword, inlineKey, inlineChain string) ([]*x509.Certificate, any, error) {
+func KeyStore(n Names, typ, location, password, keyPassword, inlineKey, inlineChain string) ([]*x509.Certificate, any, error) {
 	typ = strings.ToUpper(typ)
 	if inlineKey != "" || inlineChain != "" {
 		if typ != "PEM" {
-			return nil, nil, fmt.Errorf("configurations %s and %s require %s=PEM", SSLKeystoreKey, SSLKeystoreCertChain, SSLKeystoreType)
+			return nil, nil, fmt.Errorf("configurations %s and %s require %s=PEM", n.KeyKey, n.KeyChain, n.KeyType)
 		}
 		if location != "" {
-			return nil, nil, fmt.Errorf("configurations %s and %s cannot both be set", SSLKeystoreKey, SSLKeystoreLocation)
+			return nil, nil, fmt.Errorf("configurations %s and %s cannot both be set", n.KeyKey, n.KeyLocation)
 		}
 		if inlineKey == "" || inlineChain == "" {
-			return nil, nil, fmt.Errorf("configurations %s and %s must be set together", SSLKeystoreKey, SSLKeystoreCertChain)
+			return nil, nil, fmt.Errorf("configurations %s and %s must be set together", n.KeyKey, n.KeyChain)
 		}
-		return pemKeyStore([]byte(inlineKey+"\n"+inlineChain), keyPassword, SSLKeystoreKey)
+		return pemKeyStore(n, []byte(inlineKey+"\n"+inlineChain), keyPassword, n.KeyKey)
 	}
 	if location == "" {
 		return nil, nil, nil
 	}
 	data, err := os.ReadFile(location)
 	if err != nil {
-		return nil, nil, fmt.Errorf("Failed to load SSL keystore %s (%s): %w", location, SSLKeystoreLocation, err)
+		return nil, nil, fmt.Errorf("Failed to load SSL keystore %s (%s): %w", location, n.KeyLocation, err)
 	}
 	if keyPassword == "" {
 		keyPassword = password
@@ -145,7 +172,7 @@ func loadKeyStore(typ, location, password, keyPassword, inlineKey, inlineChain s
 	case "JKS":
 		ks := keystore.New()
 		if err := ks.Load(bytes.NewReader(data), []byte(password)); err != nil {
-			return nil, nil, fmt.Errorf("Failed to load SSL keystore %s of type JKS (wrong %s?): %w", location, SSLKeystorePassword, err)
+			return nil, nil, fmt.Errorf("Failed to load SSL keystore %s of type JKS (wrong %s?): %w", location, n.KeyPassword, err)
 		}
 		var aliases []string
 		for _, a := range ks.Aliases() {
@@ -154,11 +181,11 @@ func loadKeyStore(typ, location, password, keyPassword, inlineKey, inlineChain s
 			}
 		}
 		if len(aliases) != 1 {
-			return nil, nil, fmt.Errorf("SSL keystore %s (%s) must hold exactly one private key entry, it holds %d", location, SSLKeystoreLocation, len(aliases))
+			return nil, nil, fmt.Errorf("SSL keystore %s (%s) must hold exactly one private key entry, it holds %d", location, n.KeyLocation, len(aliases))
 		}
 		e, err := ks.GetPrivateKeyEntry(aliases[0], []byte(keyPassword))
 		if err != nil {
-			return nil, nil, fmt.Errorf("reading the key %s of SSL keystore %s (wrong %s?): %w", aliases[0], location, SSLKeyPassword, err)
+			return nil, nil, fmt.Errorf("reading the key %s of SSL keystore %s (wrong %s?): %w", aliases[0], location, n.KeyKeyPassword, err)
 		}
 		key, err := x509.ParsePKCS8PrivateKey(e.PrivateKey)
 		if err != nil {
@@ -179,21 +206,21 @@ func loadKeyStore(typ, location, password, keyPassword, inlineKey, inlineChain s
 	case "PKCS12":
 		key, leaf, cas, err := pkcs12.DecodeChain(data, password)
 		if err != nil {
-			return nil, nil, fmt.Errorf("Failed to load SSL keystore %s of type PKCS12 (wrong %s?): %w", location, SSLKeystorePassword, err)
+			return nil, nil, fmt.Errorf("Failed to load SSL keystore %s of type PKCS12 (wrong %s?): %w", location, n.KeyPassword, err)
 		}
 		return append([]*x509.Certificate{leaf}, cas...), key, nil
 	case "PEM":
 		if password != "" {
-			return nil, nil, fmt.Errorf("SSL key store password cannot be specified with PEM format, only key password may be specified (%s)", SSLKeystorePassword)
+			return nil, nil, fmt.Errorf("SSL key store password cannot be specified with PEM format, only key password may be specified (%s)", n.KeyPassword)
 		}
-		return pemKeyStore(data, keyPassword, SSLKeystoreLocation+" "+location)
+		return pemKeyStore(n, data, keyPassword, n.KeyLocation+" "+location)
 	}
-	return nil, nil, fmt.Errorf("Invalid value %s for configuration %s: use JKS, PKCS12 or PEM", typ, SSLKeystoreType)
+	return nil, nil, fmt.Errorf("Invalid value %s for configuration %s: use JKS, PKCS12 or PEM", typ, n.KeyType)
 }
 
 // pemKeyStore reads a PKCS#8 key (encrypted with keyPassword, or not) and
 // the certificate chain from PEM text, as Java's PEM key stores hold them.
-func pemKeyStore(data []byte, keyPassword, what string) ([]*x509.Certificate, any, error) {
+func pemKeyStore(n Names, data []byte, keyPassword, what string) ([]*x509.Certificate, any, error) {
 	var key any
 	var chain []*x509.Certificate
 	for rest := data; ; {
@@ -210,11 +237,11 @@ func pemKeyStore(data []byte, keyPassword, what string) ([]*x509.Certificate, an
 			}
 		case "ENCRYPTED PRIVATE KEY":
 			if keyPassword == "" {
-				return nil, nil, fmt.Errorf("the private key of %s is encrypted: set %s", what, SSLKeyPassword)
+				return nil, nil, fmt.Errorf("the private key of %s is encrypted: set %s", what, n.KeyKeyPassword)
 			}
 			key, err = pkcs8.ParsePKCS8PrivateKey(b.Bytes, []byte(keyPassword))
 			if err != nil {
-				err = fmt.Errorf("decrypting it (wrong %s?): %w", SSLKeyPassword, err)
+				err = fmt.Errorf("decrypting it (wrong %s?): %w", n.KeyKeyPassword, err)
 			}
 		case "PRIVATE KEY":
 			key, err = x509.ParsePKCS8PrivateKey(b.Bytes)
