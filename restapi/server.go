@@ -69,6 +69,9 @@ type Config struct {
 	DisableTopicTracking, DisableTopicTrackingReset bool
 	// Metrics serves GET /metrics (Prometheus) when set.
 	Metrics http.Handler
+	// History is the per-task throughput and lag the web console charts
+	// (metrics.History), when set.
+	History http.Handler
 }
 
 // Server is the REST server.
@@ -234,7 +237,8 @@ func (s *Server) routes(main, admin bool) http.Handler {
 	})
 	// The web console (/ui/) is outermost: its pages are not JSON, so the
 	// API's media-type checks must not see them.
-	return console.Wrap(jettyPath(stripTrailingSlash(s.cors(s.mediaTypes(r, r)))))
+	return console.Wrap(jettyPath(stripTrailingSlash(s.cors(s.mediaTypes(r, r)))),
+		console.Options{History: s.cfg.History, Peer: s.consolePeer, Client: s.client})
 }
 
 // stripTrailingSlash serves "/connectors/" like "/connectors", as Jersey does.
