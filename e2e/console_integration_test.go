@@ -146,6 +146,7 @@ func TestIntegrationConsole(t *testing.T) {
 	run(t, ctx, "reload the active topics", chromedp.Click(chromedp.CSS(`#topics button`)))
 	waitJS(t, ctx, "the active topic", `[...document.querySelectorAll('#topics .chip')].some(e => e.textContent === `+jsString(topic)+`)`)
 	waitJS(t, ctx, "the DLQ topic from the config", `document.querySelector('#dlq-topic').textContent === `+jsString(dlq))
+	waitJS(t, ctx, "the DLQ count from the tasks' samples", `(document.querySelector('#dlq-count') || {dataset: {}}).dataset.count === '0'`)
 
 	// The list with both connectors.
 	run(t, ctx, "back to the list", chromedp.Navigate(base+"/ui/#/"))

@@ -34,6 +34,8 @@ type Sample struct {
 	// Lag is the records between a sink task's position and the end of
 	// its partitions (summed), -1 for a source task.
 	Lag int64 `json:"lag"`
+	// DLQ is the records the task has sent to its dead letter queue.
+	DLQ int64 `json:"dlq"`
 }
 
 // TaskSeries is one task's samples, oldest first.
@@ -93,7 +95,7 @@ func (h *History) sample(now time.Time) {
 			s = &series{TaskSeries: TaskSeries{Connector: t.Connector, Task: t.ID, Type: typ}, task: t}
 			h.series[k] = s
 		}
-		p := Sample{At: now.UnixMilli(), Total: t.Written.Load(), Lag: -1}
+		p := Sample{At: now.UnixMilli(), Total: t.Written.Load(), Lag: -1, DLQ: t.DLQRequests.Load()}
 		if t.Sink {
 			p.Total, p.Lag = t.Sent.Load(), t.totalLag()
 		}

@@ -24,6 +24,7 @@ func TestHistorySamples(t *testing.T) {
 		{400, 70, nil},
 	}
 	for i, st := range steps {
+		sink.DLQRequests.Store(int64(i))
 		sink.Sent.Store(st.sent)
 		src.Written.Store(st.written)
 		sink.SetLag(st.lag)
@@ -39,9 +40,9 @@ func TestHistorySamples(t *testing.T) {
 		want []Sample
 	}{
 		{"sink", got[0].Samples, []Sample{
-			{At: t0.Add(5 * time.Second).UnixMilli(), Total: 50, Rate: 10, Lag: 2},
-			{At: t0.Add(10 * time.Second).UnixMilli(), Total: 150, Rate: 20, Lag: 0},
-			{At: t0.Add(15 * time.Second).UnixMilli(), Total: 400, Rate: 50, Lag: 0},
+			{At: t0.Add(5 * time.Second).UnixMilli(), Total: 50, Rate: 10, Lag: 2, DLQ: 1},
+			{At: t0.Add(10 * time.Second).UnixMilli(), Total: 150, Rate: 20, Lag: 0, DLQ: 2},
+			{At: t0.Add(15 * time.Second).UnixMilli(), Total: 400, Rate: 50, Lag: 0, DLQ: 3},
 		}},
 		{"source", got[1].Samples, []Sample{
 			{At: t0.Add(5 * time.Second).UnixMilli(), Total: 20, Rate: 4, Lag: -1},

@@ -114,6 +114,14 @@ function throughputPanel(name) {
       } catch (e) { errors.push(`${id}: ${e.message}`); }
     }));
     const sink = st.type === 'sink';
+    // The dead letter queue panel's count: what the running tasks sent there.
+    const dlqEl = $('#dlq-count');
+    if (dlqEl) {
+      let n = 0;
+      for (const ts of series.values()) { const ss = ts.samples || []; if (ss.length) n += ss[ss.length - 1].dlq || 0; }
+      dlqEl.dataset.count = n;
+      dlqEl.textContent = `${fmtCount(n)} record${n === 1 ? '' : 's'} sent there by the running tasks`;
+    }
     const rows = tasks.map(t => {
       const ts = series.get(`${t.worker_id}/${t.id}`);
       const ss = (ts && ts.samples) || [];
@@ -463,7 +471,8 @@ function connectorView(name, tab) {
         const tol = cc.info.config['errors.tolerance'] || 'none';
         cfgEl.replaceChildren(
           st.type === 'source' ? h('span', { class: 'muted' }, 'Source connectors have no dead letter queue.')
-            : dlq ? h('div', {}, h('span', { class: 'chip', id: 'dlq-topic' }, dlq), h('div', { class: 'muted', style: 'margin-top:6px' }, `errors.tolerance=${tol}`))
+            : dlq ? h('div', {}, h('span', { class: 'chip', id: 'dlq-topic' }, dlq), h('div', { class: 'muted', style: 'margin-top:6px' }, `errors.tolerance=${tol}`),
+              h('div', { class: 'muted', id: 'dlq-count', style: 'margin-top:6px' }))
               : h('span', { class: 'muted' }, 'Not configured (errors.deadletterqueue.topic.name).'));
       };
     }
