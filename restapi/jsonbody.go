@@ -141,10 +141,23 @@ func (p *jparser) value(add func(*jnode)) {
 	}
 }
 
-func (p *jparser) object(n *jnode) {
-	open := p.i
+// maxNestingDepth is Jackson's StreamReadConstraints default: a deeper
+// document is refused, which also bounds this parser's recursion.
+const maxNestingDepth = 1000
+
+// enter opens an Object or Array at p.i, refusing one nested too deep as
+// Jackson does.
+func (p *jparser) enter() {
 	p.i++
 	p.depth++
+	if p.depth > maxNestingDepth {
+		p.fail(p.i, "Document nesting depth (%d) exceeds the maximum allowed (%d, from `StreamReadConstraints.getMaxNestingDepth()`)", p.depth, maxNestingDepth)
+	}
+}
+
+func (p *jparser) object(n *jnode) {
+	open := p.i
+	p.enter()
 	defer func() { p.depth-- }()
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
@@ -202,8 +215,7 @@ func (p *jparser) object(n *jnode) {
 
 func (p *jparser) array(n *jnode) {
 	open := p.i
-	p.i++
-	p.depth++
+	p.enter()
 	defer func() { p.depth-- }()
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == ']' {
