@@ -13,6 +13,7 @@ import (
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"gopkg.in/inf.v0"
 
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/internal/version"
@@ -286,6 +287,10 @@ func appendKey(b []byte, v any) []byte {
 		b = strconv.AppendInt(b, x.UnixNano(), 10)
 	case gocql.UUID:
 		b = append(b, x[:]...)
+	case *inf.Dec:
+		// Not its plain text, which a scale such as -999999999 would
+		// expand to a billion digits; distinct decimals stay distinct.
+		b = append(append(x.UnscaledBig().Append(b, 10), 'E'), strconv.FormatInt(-int64(x.Scale()), 10)...)
 	default:
 		b = fmt.Append(b, v)
 	}
