@@ -69,7 +69,25 @@ type Config struct {
 	DisableTopicTracking, DisableTopicTrackingReset bool
 	// Metrics serves GET /metrics (Prometheus) when set.
 	Metrics http.Handler
+	// ReadHeaderTimeout bounds reading a request's line and headers,
+	// BodyReadTimeout reading its body, and IdleTimeout how long a kept-alive
+	// connection waits for the next request; zero takes the defaults below.
+	ReadHeaderTimeout, BodyReadTimeout, IdleTimeout time.Duration
 }
+
+// Connection limits. Jetty, under Apache Connect, only closes a connection
+// after 30 s without a byte (its idle timeout), so a client sending a byte
+// every few seconds holds one forever; here the headers and the body must
+// each arrive in full within a bound.
+const (
+	// DefaultReadHeaderTimeout: a request line and headers are at most a
+	// few kilobytes.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	// DefaultBodyReadTimeout: a body of maxBody at about 300 KiB/s.
+	DefaultBodyReadTimeout = 60 * time.Second
+	// DefaultIdleTimeout is Jetty's idle timeout.
+	DefaultIdleTimeout = 30 * time.Second
+)
 
 // Server is the REST server.
 type Server struct {
@@ -96,6 +114,15 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.HealthTimeout == 0 {
 		cfg.HealthTimeout = 10 * time.Second
+	}
+	if cfg.ReadHeaderTimeout == 0 {
+		cfg.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if cfg.BodyReadTimeout == 0 {
+		cfg.BodyReadTimeout = DefaultBodyReadTimeout
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
 	}
 	rules, err := parseHeaderRules(cfg.ResponseHeaders)
 	if err != nil {
@@ -144,7 +171,11 @@ func (s *Server) listen(listener string, h http.Handler) error {
 	if err != nil {
 		return fmt.Errorf("binding REST listener %s: %w", u.Host, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}
+	// No ReadTimeout: net/http cancels a request's context when its read
+	// deadline passes, even after the body was read, which would cut herder
+	// requests (up to RequestTimeout) short; bufferBody bounds the body.
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: s.cfg.ReadHeaderTimeout, IdleTimeout: s.cfg.IdleTimeout,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 	if s.errc == nil {
 		s.errc = make(chan error, 1+len(s.cfg.MoreListeners)+len(s.cfg.AdminListeners))
 	}
@@ -178,7 +209,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) routes(main, admin bool) http.Handler {
 	r := chi.NewRouter()
 	// HEAD is answered as GET, as Jersey does, without the body.
-	r.Use(s.recoverer, bufferBody)
+	r.Use(s.recoverer, s.bufferBody)
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, newStatusError(http.StatusNotFound, "HTTP 404 Not Found"))
 	})
@@ -251,6 +282,9 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v) // net/http closes the connection quietly
+				}
 				s.log.Error("panic serving REST request", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
 				writeError(w, fmt.Errorf("%v", v))
 			}
