@@ -227,7 +227,7 @@ func (s *Server) routes(main, admin bool) http.Handler {
 		})
 	}
 	if !main {
-		return jettyPath(stripTrailingSlash(s.mediaTypes(r, r)))
+		return jettyLimits(jettyPath(stripTrailingSlash(s.mediaTypes(r, r))))
 	}
 	r.Get("/", s.serverInfo)
 	r.Get("/health", s.health)
@@ -265,7 +265,35 @@ func (s *Server) routes(main, admin bool) http.Handler {
 	})
 	// The web console (/ui/) is outermost: its pages are not JSON, so the
 	// API's media-type checks must not see them.
-	return console.Wrap(jettyPath(stripTrailingSlash(s.cors(s.mediaTypes(r, r)))))
+	return jettyLimits(console.Wrap(jettyPath(stripTrailingSlash(s.cors(s.mediaTypes(r, r))))))
+}
+
+// jettyRequestHeaderSize is Jetty's HttpConfiguration default, which
+// Connect keeps: the request line and headers together may hold this many
+// bytes.
+const jettyRequestHeaderSize = 8192
+
+// jettyLimits answers as Jetty's parser does for a request head over its
+// limit: 414 when the request line alone is too long, else 431.
+func jettyLimits(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := len(r.Method) + 1 + len(r.RequestURI)
+		if n > jettyRequestHeaderSize {
+			jettyErrorPage(w, http.StatusRequestURITooLong, "URI Too Long", "/badMessage")
+			return
+		}
+		n += len(" HTTP/1.1\r\n") + len("Host: \r\n") + len(r.Host)
+		for k, vs := range r.Header {
+			for _, v := range vs {
+				n += len(k) + 2 + len(v) + 2
+			}
+		}
+		if n > jettyRequestHeaderSize {
+			jettyErrorPage(w, http.StatusRequestHeaderFieldsTooLarge, "Request Header Fields Too Large", "/badMessage")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // stripTrailingSlash serves "/connectors/" like "/connectors", as Jersey does.
@@ -532,11 +560,15 @@ func jettyPath(next http.Handler) http.Handler {
 // jettyError is Jetty's own error page, which Connect answers with for a
 // request URI it refuses before routing.
 func jettyError(w http.ResponseWriter, msg, uri string) {
+	jettyErrorPage(w, http.StatusBadRequest, msg, uri)
+}
+
+func jettyErrorPage(w http.ResponseWriter, status int, msg, uri string) {
 	w.Header().Set("Content-Type", "text/html;charset=iso-8859-1")
 	w.Header().Set("Cache-Control", "must-revalidate,no-cache,no-store")
 	w.Header().Set("Connection", "close")
-	w.WriteHeader(http.StatusBadRequest)
-	_, _ = fmt.Fprintf(w, "<html>\n<head>\n<meta http-equiv=\"Content-Type\" content=\"text/html;charset=ISO-8859-1\"/>\n<title>Error 400 %s</title>\n</head>\n<body>\n<h2>HTTP ERROR 400 %s</h2>\n<table>\n<tr><th>URI:</th><td>%s</td></tr>\n<tr><th>STATUS:</th><td>400</td></tr>\n<tr><th>MESSAGE:</th><td>%s</td></tr>\n</table>\n\n</body>\n</html>\n", msg, msg, uri, msg)
+	w.WriteHeader(status)
+	_, _ = fmt.Fprintf(w, "<html>\n<head>\n<meta http-equiv=\"Content-Type\" content=\"text/html;charset=ISO-8859-1\"/>\n<title>Error %d %s</title>\n</head>\n<body>\n<h2>HTTP ERROR %d %s</h2>\n<table>\n<tr><th>URI:</th><td>%s</td></tr>\n<tr><th>STATUS:</th><td>%d</td></tr>\n<tr><th>MESSAGE:</th><td>%s</td></tr>\n</table>\n\n</body>\n</html>\n", status, msg, status, msg, uri, status, msg)
 }
 
 // herderCtx bounds a herder-backed request like Connect's 90 s timeout.

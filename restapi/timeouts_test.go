@@ -168,3 +168,34 @@ func TestSlowClientsAreCut(t *testing.T) {
 		}
 	})
 }
+
+// TestRequestHeadOverJettysLimit: a request line over Jetty's 8 KiB is a
+// 414 and a request head over it a 431, as Apache Connect answers, never
+// a lookup of a connector with a 10,000-character name.
+func TestRequestHeadOverJettysLimit(t *testing.T) {
+	ts := serve(t, &fakeHerder{configs: map[string]map[string]string{}, isLeader: true})
+	long := strings.Repeat("n", 10_000)
+	for _, tt := range []struct {
+		method, path string
+		header       string
+		want         int
+	}{
+		{"GET", "/connectors/" + long, "", http.StatusRequestURITooLong},
+		{"PUT", "/connectors/" + long + "/config", "", http.StatusRequestURITooLong},
+		{"GET", "/connectors/" + long[:8000], "", http.StatusNotFound},
+		{"GET", "/connectors", strings.Repeat("h", 9000), http.StatusRequestHeaderFieldsTooLarge},
+	} {
+		req, _ := http.NewRequest(tt.method, ts.URL+tt.path, nil)
+		if tt.header != "" {
+			req.Header.Set("X-Big", tt.header)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s %d-byte path: %d, want %d", tt.method, len(tt.path), resp.StatusCode, tt.want)
+		}
+	}
+}
