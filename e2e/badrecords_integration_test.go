@@ -37,7 +37,8 @@ var (
 		schemas.Field{Name: "n", Schema: schemas.Int32Schema},
 		schemas.Field{Name: "note", Schema: schemas.StringSchema})
 	// Writer schemas the table cannot take: n as text, n missing.
-	textNSchema  = schemas.NewStruct("e2e.bad.TextN", false, schemas.Field{Name: "id", Schema: schemas.StringSchema}, schemas.Field{Name: "n", Schema: schemas.StringSchema})
+	textNSchema = schemas.NewStruct("e2e.bad.TextN", false, schemas.Field{Name: "id", Schema: schemas.StringSchema},
+		schemas.Field{Name: "n", Schema: schemas.StringSchema}, schemas.Field{Name: "note", Schema: schemas.StringSchema})
 	noNSchema    = schemas.NewStruct("e2e.bad.NoN", false, schemas.Field{Name: "id", Schema: schemas.StringSchema}, schemas.Field{Name: "other", Schema: schemas.Int64Schema})
 	stringSchema = schemas.StringSchema
 )
@@ -59,10 +60,10 @@ var badKinds = []badRecord{
 	{"JSON, not Avro", func(c *corpus, id string) []byte { return []byte(`{"id":"` + id + `","n":1,"note":"x"}`) }, stageConverter, "Unknown magic byte!"},
 	{"Avro text that is not JSON", func(c *corpus, id string) []byte {
 		return c.encode(stringSchema, `{"id":"`+id+`","n":1,`)
-	}, stagePut, "value.id"},
+	}, stagePut, "the record value is text that opens as a JSON object but is not valid JSON: unexpected EOF"},
 	{"text where the table has an int", func(c *corpus, id string) []byte {
 		s := schemas.NewStructValue(textNSchema)
-		s.Values = []any{id, "twelve"}
+		s.Values = []any{id, "twelve", "text n"}
 		return c.encode(textNSchema, s)
 	}, stagePut, "twelve"},
 	{"null primary key", func(c *corpus, id string) []byte {
