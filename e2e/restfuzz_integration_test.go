@@ -141,6 +141,19 @@ func configTopicEnd(t *testing.T, c *kafka.Consumer, topic string) int64 {
 	return high
 }
 
+// settleConfigTopic waits until the config topic's end has not moved for
+// a second (at most 15 s).
+func settleConfigTopic(t *testing.T, c *kafka.Consumer, topic string) {
+	t.Helper()
+	last, since := configTopicEnd(t, c, topic), time.Now()
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline) && time.Since(since) < time.Second; {
+		time.Sleep(100 * time.Millisecond)
+		if end := configTopicEnd(t, c, topic); end != last {
+			last, since = end, time.Now()
+		}
+	}
+}
+
 // TestIntegrationRESTFuzz sends a bounded set of malformed requests to
 // every REST endpoint of a gonnect worker on the real broker and the same
 // requests to the reference Apache Connect 4.3.1: gonnect never panics,
@@ -182,6 +195,11 @@ func TestIntegrationRESTFuzz(t *testing.T) {
 	for _, r := range reqs {
 		before := configTopicEnd(t, cons, configs)
 		ours, body := r.send(w.url())
+		if ours/100 == 2 {
+			// An accepted change goes on writing (task configs after a
+			// config update): let the topic settle before the next check.
+			settleConfigTopic(t, cons, configs)
+		}
 		if ours >= 400 || ours <= 0 {
 			if after := configTopicEnd(t, cons, configs); after != before {
 				t.Errorf("%s: refused with %d, but the config topic moved from %d to %d", r, ours, before, after)

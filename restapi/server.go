@@ -515,9 +515,12 @@ func requireJSON(next http.Handler) http.Handler {
 // parameters, and encodings Jetty finds ambiguous or invalid are a 400.
 func jettyPath(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw := r.URL.RawPath
-		if raw == "" {
-			raw = r.URL.Path
+		// The path as the client sent it: net/http's RawPath is empty when
+		// the decoded path re-encodes the same way, and then %00, %01 or
+		// %5C would be judged decoded.
+		raw := r.URL.EscapedPath()
+		if rp, _, _ := strings.Cut(r.RequestURI, "?"); strings.HasPrefix(rp, "/") {
+			raw = rp
 		}
 		segs := strings.Split(raw, "/")
 		for i, seg := range segs {
@@ -538,10 +541,17 @@ func jettyPath(next http.Handler) http.Handler {
 			case strings.Contains(lower, "%00"):
 				jettyError(w, "Bad Request", "/badMessage")
 				return
+			case hasEncodedControl(lower):
+				jettyError(w, "Suspicious Path Character", "/badURI")
+				return
 			}
 			dec, err := url.PathUnescape(seg)
 			if err != nil {
 				jettyError(w, "Bad Request", "/badMessage")
+				return
+			}
+			if (dec == "." || dec == "..") && dec != seg {
+				jettyError(w, "Ambiguous URI path segment", "/badURI")
 				return
 			}
 			if !utf8.ValidString(dec) {
@@ -555,6 +565,22 @@ func jettyPath(next http.Handler) http.Handler {
 		r.URL.RawPath = ""
 		next.ServeHTTP(w, r)
 	})
+}
+
+// hasEncodedControl reports a percent-encoded control character (%01 to
+// %1F, %7F; %00 is refused on its own), which Jetty calls suspicious.
+func hasEncodedControl(lower string) bool {
+	for i := strings.IndexByte(lower, '%'); i >= 0 && i+2 < len(lower); {
+		if h := lower[i+1 : i+3]; h[0] == '0' || h[0] == '1' || h == "7f" {
+			return true
+		}
+		j := strings.IndexByte(lower[i+1:], '%')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 // jettyError is Jetty's own error page, which Connect answers with for a
