@@ -366,7 +366,7 @@ var invalidValues = map[configdef.Type][]string{
 
 // outOfRange are values a validated key may refuse: each is tried, and a
 // key with a validator must refuse at least one of them.
-var outOfRange = []string{"-2", "0", "-1", ",", "bogus", "ftp://x:1", "http://"}
+var outOfRange = []string{"-2", "0", "-1", ",", "bogus", "ftp://x:1", "http://", " "}
 
 // laterChecked are keys whose values are checked after the worker's
 // ConfigDef (by the REST server as it starts), with a value each refuses.
