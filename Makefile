@@ -11,7 +11,7 @@ WORKER_URL ?= http://127.0.0.1:8083
 # Integration tests share one set of servers; run packages one at a time.
 ITEST_FLAGS ?= -race -count=1 -p 1 -timeout 45m
 
-.PHONY: all build run test unit integration vet stack-up stack-down stack-status worker-up worker-down demo bench clean
+.PHONY: all build run test unit integration vet fuzz stack-up stack-down stack-status worker-up worker-down demo bench clean
 
 all: build
 
@@ -33,6 +33,25 @@ unit:
 
 integration: stack-up-reference build
 	$(GO) test -tags integration $(ITEST_FLAGS) -run '^TestIntegration' ./...
+
+# Go native fuzzing, bounded: each target for FUZZTIME (seed corpora in
+# each package's testdata/fuzz/; a failing input is written there too).
+# Needs no server. The seeds alone also run in every `go test`.
+FUZZTIME ?= 15s
+FUZZ_TARGETS := \
+	./restapi:FuzzDecodeRequestBodies \
+	./schemas/converters:FuzzAvroDecode \
+	./schemas/converters:FuzzAvroSchema \
+	./connectors/cassandra:FuzzMappingSettings \
+	./connectors/cassandra:FuzzToCQL \
+	./connectors/connectorconfig:FuzzConnectorConfig
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "fuzz $$pkg $$fn for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -parallel 2 $$pkg; \
+	done
 
 # Everything: static checks, unit tests, then integration tests against the
 # real local servers (started if not running).

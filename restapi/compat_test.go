@@ -32,6 +32,13 @@ func TestConnectCompatibleRequests(t *testing.T) {
 		{"path parameter", "GET", "/connectors/pj%3Anew;v=1", "", "", 200,
 			`{"name":"pj:new","config":{"connector.class":"X","name":"pj:new"},"tasks":[],"type":"sink"}`},
 		{"encoded slash", "GET", "/connectors/a%2Fb", "", "", 400, ""},
+		// Encodings net/http decodes without keeping the raw path.
+		{"encoded NUL", "PUT", "/connectors/a%00b/config", "application/json", `{"a":`, 400, ""},
+		{"encoded control character", "GET", "/connectors/a%01b/topics", "", "", 400, ""},
+		{"encoded DEL", "GET", "/connectors/%7F", "", "", 400, ""},
+		{"encoded backslash", "PUT", "/connectors/a%5Cb/config", "application/json", `{"a":`, 400, ""},
+		{"encoded dot segment", "GET", "/connectors/%2E%2E/topics", "", "", 400, ""},
+		{"validate names compared as text", "PUT", "/connector-plugins/caf%C3%A9/config/validate", "application/json", `{"connector.class":"caf%C3%A9"}`, 400, `{"error_code":400,"message":"Included connector type caf%C3%A9 does not match request type café"}`},
 		{"bad UTF-8 in path", "GET", "/connectors/a%C3", "", "", 400, ""},
 		{"head", "HEAD", "/connectors/pj:new", "", "", 200, ""},
 		{"unknown field", "POST", "/connectors", "application/json", `{"name":"u","config":{"connector.class":"X"},"foo":1}`, 500,

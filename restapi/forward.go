@@ -6,35 +6,55 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gonnect/gonnect/worker/entities"
 )
 
 type bodyKey struct{}
 
-// maxBody bounds a request body held in memory (connector configs are
-// kilobytes).
-const maxBody = 64 << 20
+// maxBody bounds a request body held in memory: connector configs are
+// kilobytes, and the config topic takes records of 1 MiB by default
+// (Jetty and Jackson set no bound; a larger body is refused with a 413).
+const maxBody = 16 << 20
 
 // bufferBody keeps the request body so a handler can both decode it and
-// forward it to the leader.
-func bufferBody(next http.Handler) http.Handler {
+// forward it to the leader. The body must arrive within BodyReadTimeout.
+func (s *Server) bufferBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body == nil {
+		if r.Body == nil || r.Body == http.NoBody {
 			next.ServeHTTP(w, r)
 			return
 		}
+		rc := http.NewResponseController(w)
+		// Not supported by test recorders; a real connection always is.
+		deadline := rc.SetReadDeadline(time.Now().Add(s.cfg.BodyReadTimeout)) == nil
 		b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-		r.Body.Close()
+		if deadline && err == nil {
+			// Lifted, or net/http would cancel the request's context when
+			// it passes; after an error it stays, so the server drains
+			// nothing more from a slow client.
+			_ = rc.SetReadDeadline(time.Time{})
+		}
 		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				// The client is too slow to be answered: drop the connection.
+				s.log.Warn("REST request body not received in time; closing the connection", "method", r.Method, "path", r.URL.Path,
+					"timeout", s.cfg.BodyReadTimeout, "remote", r.RemoteAddr)
+				panic(http.ErrAbortHandler)
+			}
 			writeError(w, fmt.Errorf("reading request body: %w", err))
 			return
 		}
+		r.Body.Close()
 		// Refused rather than cut short, which would read as other JSON.
 		if len(b) > maxBody {
+			w.Header().Set("Connection", "close")
 			writeError(w, newStatusError(http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body larger than %d bytes", maxBody)))
 			return
 		}

@@ -44,6 +44,16 @@ type jparser struct {
 	i         int
 	depth     int
 	rootField string
+	// keepUnder is the root field whose Object's entries are kept (the
+	// create request's "config"); deeper values, and Array elements, are
+	// parsed for their syntax only, as no binder reads them: a large body
+	// then costs its bytes, not a node per value.
+	keepUnder string
+}
+
+// keep reports whether a value read now is stored in its parent Object.
+func (p *jparser) keep() bool {
+	return p.depth == 1 || p.depth == 2 && p.keepUnder != "" && p.rootField == p.keepUnder
 }
 
 // location renders Jackson's "line: L, column: C" for an input pointer.
@@ -99,7 +109,8 @@ func isIdentPart(c byte) bool {
 }
 
 // value parses one value and hands it to add as soon as it starts, so a
-// later syntax error leaves the values read so far for the binder.
+// later syntax error leaves the values read so far for the binder; a nil
+// add parses the value for its syntax only, storing nothing.
 func (p *jparser) value(add func(*jnode)) {
 	if p.i >= len(p.b) {
 		p.fail(p.i, "Unexpected end-of-input: expected a value")
@@ -107,19 +118,27 @@ func (p *jparser) value(add func(*jnode)) {
 	start := p.i
 	switch c := p.b[p.i]; {
 	case c == '{':
-		n := &jnode{kind: '{', start: start}
-		add(n)
+		var n *jnode
+		if add != nil {
+			n = &jnode{kind: '{', start: start}
+			add(n)
+		}
 		p.object(n)
 	case c == '[':
-		n := &jnode{kind: '[', start: start}
-		add(n)
-		p.array(n)
+		if add != nil {
+			add(&jnode{kind: '[', start: start})
+		}
+		p.array()
 	case c == '"':
 		s := p.str(false)
-		add(&jnode{kind: '"', text: s, start: start, end: p.i})
+		if add != nil {
+			add(&jnode{kind: '"', text: s, start: start, end: p.i})
+		}
 	case c == '-' || c >= '0' && c <= '9':
 		num := p.number()
-		add(&jnode{kind: '0', text: num, start: start, end: p.i})
+		if add != nil {
+			add(&jnode{kind: '0', text: num, start: start, end: p.i})
+		}
 	case c == ']' || c == '}' || c == ',':
 		p.unexpected("expected a value")
 	case isIdentPart(c):
@@ -131,7 +150,9 @@ func (p *jparser) value(add func(*jnode)) {
 		for lit, kind := range map[string]byte{"true": 't', "false": 'f', "null": 'n'} {
 			if tok == lit {
 				p.i = j
-				add(&jnode{kind: kind, text: lit, start: start, end: j})
+				if add != nil {
+					add(&jnode{kind: kind, text: lit, start: start, end: j})
+				}
 				return
 			}
 		}
@@ -141,20 +162,35 @@ func (p *jparser) value(add func(*jnode)) {
 	}
 }
 
-func (p *jparser) object(n *jnode) {
-	open := p.i
+// maxNestingDepth is Jackson's StreamReadConstraints default: a deeper
+// document is refused, which also bounds this parser's recursion.
+const maxNestingDepth = 1000
+
+// enter opens an Object or Array at p.i, refusing one nested too deep as
+// Jackson does.
+func (p *jparser) enter() {
 	p.i++
 	p.depth++
+	if p.depth > maxNestingDepth {
+		p.fail(p.i, "Document nesting depth (%d) exceeds the maximum allowed (%d, from `StreamReadConstraints.getMaxNestingDepth()`)", p.depth, maxNestingDepth)
+	}
+}
+
+// object parses an Object; its entries are stored in n when n is set and
+// they are kept (see keep).
+func (p *jparser) object(n *jnode) {
+	open := p.i
+	p.enter()
 	defer func() { p.depth-- }()
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++
 		return
 	}
-	for {
+	for first := true; ; first = false {
 		p.ws()
 		if p.i >= len(p.b) {
-			if len(n.keys) == 0 {
+			if first {
 				p.fail(p.i, "Unexpected end-of-input: expected close marker for Object (start marker at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); %s)", location(p.b, open))
 			}
 			p.fail(p.i, "Unexpected end-of-input within/between Object entries")
@@ -178,7 +214,11 @@ func (p *jparser) object(n *jnode) {
 		if p.depth == 1 {
 			p.rootField = key
 		}
-		p.value(func(v *jnode) { n.keys, n.vals = append(n.keys, key), append(n.vals, v) })
+		if n != nil && p.keep() {
+			p.value(func(v *jnode) { n.keys, n.vals = append(n.keys, key), append(n.vals, v) })
+		} else {
+			p.value(nil)
+		}
 		if p.depth == 1 {
 			p.rootField = ""
 		}
@@ -200,10 +240,11 @@ func (p *jparser) object(n *jnode) {
 	}
 }
 
-func (p *jparser) array(n *jnode) {
+// array parses an Array; binders read an Array's kind only, so its
+// elements are not stored.
+func (p *jparser) array() {
 	open := p.i
-	p.i++
-	p.depth++
+	p.enter()
 	defer func() { p.depth-- }()
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == ']' {
@@ -212,7 +253,7 @@ func (p *jparser) array(n *jnode) {
 	}
 	for {
 		p.ws()
-		p.value(func(v *jnode) { n.vals = append(n.vals, v) })
+		p.value(nil)
 		p.ws()
 		if p.i >= len(p.b) {
 			p.fail(p.i, "Unexpected end-of-input: expected close marker for Array (start marker at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); %s)", location(p.b, open))
@@ -409,8 +450,8 @@ func (p *jparser) number() string {
 // parseJSON parses a body. It returns the root (nil for an empty body, as
 // Jersey passes no entity), the offset just past the root value, and the
 // first syntax error, with whatever was read before it.
-func parseJSON(b []byte) (root *jnode, end int, perr *jsonError) {
-	p := &jparser{b: b}
+func parseJSON(b []byte, keepUnder string) (root *jnode, end int, perr *jsonError) {
+	p := &jparser{b: b, keepUnder: keepUnder}
 	// Jackson skips a UTF-8 byte order mark.
 	if len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
 		p.i = 3
@@ -546,13 +587,14 @@ func bindStringMap(n *jnode, chain string) (map[string]*string, *bodyError) {
 // readBody parses the request body and binds it with bind; syntax errors
 // that come before the binder's first error win, as Jackson reads in a
 // stream. within names the entity for errors inside it, rootType the type
-// for trailing tokens. A nil root means no entity.
-func readBody(r *http.Request, rootType, within string, bind func(root *jnode, end int) *bodyError) error {
+// for trailing tokens, keepUnder the root field whose entries the binder
+// reads (see jparser). A nil root means no entity.
+func readBody(r *http.Request, rootType, within, keepUnder string, bind func(root *jnode, end int) *bodyError) error {
 	b, err := bodyOf(r)
 	if err != nil {
 		return err
 	}
-	root, end, perr := parseJSON(b)
+	root, end, perr := parseJSON(b, keepUnder)
 	berr := bind(root, end)
 	if perr != nil && (berr == nil || berr.ptr >= perr.ptr) {
 		chain := ""
@@ -590,7 +632,7 @@ func readBody(r *http.Request, rootType, within string, bind func(root *jnode, e
 // decodeStringMap reads a Map<String,String> body (connector configs).
 func decodeStringMap(r *http.Request) (map[string]*string, error) {
 	var out map[string]*string
-	err := readBody(r, "java.util.Map", "", func(root *jnode, _ int) *bodyError {
+	err := readBody(r, "java.util.Map", "", "", func(root *jnode, _ int) *bodyError {
 		var e *bodyError
 		out, e = bindStringMap(root, "")
 		return e
@@ -607,7 +649,7 @@ type createBody struct {
 // decodeCreate reads a CreateConnectorRequest body.
 func decodeCreate(r *http.Request) (createBody, error) {
 	var out createBody
-	err := readBody(r, createType, createType, func(root *jnode, end int) *bodyError {
+	err := readBody(r, createType, createType, "config", func(root *jnode, end int) *bodyError {
 		if root == nil || root.kind == 'n' {
 			out.null = true
 			return nil
@@ -665,7 +707,7 @@ const (
 // reports that there was no entity.
 func decodeOffsets(r *http.Request) (entities.ConnectorOffsets, bool, error) {
 	var null bool
-	err := readBody(r, offsetsType, offsetsType, func(root *jnode, _ int) *bodyError {
+	err := readBody(r, offsetsType, offsetsType, "", func(root *jnode, _ int) *bodyError {
 		if root == nil || root.kind == 'n' {
 			null = true
 			return nil

@@ -104,6 +104,11 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 			"org.apache.kafka.connect.runtime.rest.errors.BadRequestException: Connector config "+fmtMap(cfg)+" contains no connector type"))
 		return
 	}
+	// Connect compares the names as text first, before looking either up.
+	if !strings.HasSuffix(normalizedPluginName(class), normalizedPluginName(name)) {
+		writeError(w, newStatusError(http.StatusBadRequest, fmt.Sprintf("Included connector type %s does not match request type %s", class, name)))
+		return
+	}
 	want, werr := connectors.Lookup(name)
 	got, gerr := connectors.Lookup(class)
 	if gerr == nil && werr == nil && want.Class != got.Class {
@@ -125,6 +130,14 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, withNullErrors(infos, nulls, ownKeys(class)))
+}
+
+// normalizedPluginName is Connect's: a name without its "Connector" suffix.
+func normalizedPluginName(name string) string {
+	if len(name) > len("Connector") && strings.HasSuffix(name, "Connector") {
+		return strings.TrimSuffix(name, "Connector")
+	}
+	return name
 }
 
 func unknownPluginMessage(class string) string {

@@ -72,7 +72,25 @@ type Config struct {
 	// History is the per-task throughput and lag the web console charts
 	// (metrics.History), when set.
 	History http.Handler
+	// ReadHeaderTimeout bounds reading a request's line and headers,
+	// BodyReadTimeout reading its body, and IdleTimeout how long a kept-alive
+	// connection waits for the next request; zero takes the defaults below.
+	ReadHeaderTimeout, BodyReadTimeout, IdleTimeout time.Duration
 }
+
+// Connection limits. Jetty, under Apache Connect, only closes a connection
+// after 30 s without a byte (its idle timeout), so a client sending a byte
+// every few seconds holds one forever; here the headers and the body must
+// each arrive in full within a bound.
+const (
+	// DefaultReadHeaderTimeout: a request line and headers are at most a
+	// few kilobytes.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	// DefaultBodyReadTimeout: a body of maxBody at about 300 KiB/s.
+	DefaultBodyReadTimeout = 60 * time.Second
+	// DefaultIdleTimeout is Jetty's idle timeout.
+	DefaultIdleTimeout = 30 * time.Second
+)
 
 // Server is the REST server.
 type Server struct {
@@ -99,6 +117,15 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.HealthTimeout == 0 {
 		cfg.HealthTimeout = 10 * time.Second
+	}
+	if cfg.ReadHeaderTimeout == 0 {
+		cfg.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if cfg.BodyReadTimeout == 0 {
+		cfg.BodyReadTimeout = DefaultBodyReadTimeout
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
 	}
 	rules, err := parseHeaderRules(cfg.ResponseHeaders)
 	if err != nil {
@@ -147,7 +174,11 @@ func (s *Server) listen(listener string, h http.Handler) error {
 	if err != nil {
 		return fmt.Errorf("binding REST listener %s: %w", u.Host, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}
+	// No ReadTimeout: net/http cancels a request's context when its read
+	// deadline passes, even after the body was read, which would cut herder
+	// requests (up to RequestTimeout) short; bufferBody bounds the body.
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: s.cfg.ReadHeaderTimeout, IdleTimeout: s.cfg.IdleTimeout,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 	if s.errc == nil {
 		s.errc = make(chan error, 1+len(s.cfg.MoreListeners)+len(s.cfg.AdminListeners))
 	}
@@ -181,7 +212,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) routes(main, admin bool) http.Handler {
 	r := chi.NewRouter()
 	// HEAD is answered as GET, as Jersey does, without the body.
-	r.Use(s.recoverer, bufferBody)
+	r.Use(s.recoverer, s.bufferBody)
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, newStatusError(http.StatusNotFound, "HTTP 404 Not Found"))
 	})
@@ -199,7 +230,7 @@ func (s *Server) routes(main, admin bool) http.Handler {
 		})
 	}
 	if !main {
-		return jettyPath(stripTrailingSlash(s.mediaTypes(r, r)))
+		return jettyLimits(jettyPath(stripTrailingSlash(s.mediaTypes(r, r))))
 	}
 	r.Get("/", s.serverInfo)
 	r.Get("/health", s.health)
@@ -237,8 +268,36 @@ func (s *Server) routes(main, admin bool) http.Handler {
 	})
 	// The web console (/ui/) is outermost: its pages are not JSON, so the
 	// API's media-type checks must not see them.
-	return console.Wrap(jettyPath(stripTrailingSlash(s.cors(s.mediaTypes(r, r)))),
-		console.Options{History: s.cfg.History, Peer: s.consolePeer, Client: s.client})
+	return jettyLimits(console.Wrap(jettyPath(stripTrailingSlash(s.cors(s.mediaTypes(r, r)))),
+		console.Options{History: s.cfg.History, Peer: s.consolePeer, Client: s.client}))
+}
+
+// jettyRequestHeaderSize is Jetty's HttpConfiguration default, which
+// Connect keeps: the request line and headers together may hold this many
+// bytes.
+const jettyRequestHeaderSize = 8192
+
+// jettyLimits answers as Jetty's parser does for a request head over its
+// limit: 414 when the request line alone is too long, else 431.
+func jettyLimits(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := len(r.Method) + 1 + len(r.RequestURI)
+		if n > jettyRequestHeaderSize {
+			jettyErrorPage(w, http.StatusRequestURITooLong, "URI Too Long", "/badMessage")
+			return
+		}
+		n += len(" HTTP/1.1\r\n") + len("Host: \r\n") + len(r.Host)
+		for k, vs := range r.Header {
+			for _, v := range vs {
+				n += len(k) + 2 + len(v) + 2
+			}
+		}
+		if n > jettyRequestHeaderSize {
+			jettyErrorPage(w, http.StatusRequestHeaderFieldsTooLarge, "Request Header Fields Too Large", "/badMessage")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // stripTrailingSlash serves "/connectors/" like "/connectors", as Jersey does.
@@ -255,6 +314,9 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v) // net/http closes the connection quietly
+				}
 				s.log.Error("panic serving REST request", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
 				writeError(w, fmt.Errorf("%v", v))
 			}
@@ -457,9 +519,12 @@ func requireJSON(next http.Handler) http.Handler {
 // parameters, and encodings Jetty finds ambiguous or invalid are a 400.
 func jettyPath(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw := r.URL.RawPath
-		if raw == "" {
-			raw = r.URL.Path
+		// The path as the client sent it: net/http's RawPath is empty when
+		// the decoded path re-encodes the same way, and then %00, %01 or
+		// %5C would be judged decoded.
+		raw := r.URL.EscapedPath()
+		if rp, _, _ := strings.Cut(r.RequestURI, "?"); strings.HasPrefix(rp, "/") {
+			raw = rp
 		}
 		segs := strings.Split(raw, "/")
 		for i, seg := range segs {
@@ -480,10 +545,17 @@ func jettyPath(next http.Handler) http.Handler {
 			case strings.Contains(lower, "%00"):
 				jettyError(w, "Bad Request", "/badMessage")
 				return
+			case hasEncodedControl(lower):
+				jettyError(w, "Suspicious Path Character", "/badURI")
+				return
 			}
 			dec, err := url.PathUnescape(seg)
 			if err != nil {
 				jettyError(w, "Bad Request", "/badMessage")
+				return
+			}
+			if (dec == "." || dec == "..") && dec != seg {
+				jettyError(w, "Ambiguous URI path segment", "/badURI")
 				return
 			}
 			if !utf8.ValidString(dec) {
@@ -499,14 +571,34 @@ func jettyPath(next http.Handler) http.Handler {
 	})
 }
 
+// hasEncodedControl reports a percent-encoded control character (%01 to
+// %1F, %7F; %00 is refused on its own), which Jetty calls suspicious.
+func hasEncodedControl(lower string) bool {
+	for i := strings.IndexByte(lower, '%'); i >= 0 && i+2 < len(lower); {
+		if h := lower[i+1 : i+3]; h[0] == '0' || h[0] == '1' || h == "7f" {
+			return true
+		}
+		j := strings.IndexByte(lower[i+1:], '%')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}
+
 // jettyError is Jetty's own error page, which Connect answers with for a
 // request URI it refuses before routing.
 func jettyError(w http.ResponseWriter, msg, uri string) {
+	jettyErrorPage(w, http.StatusBadRequest, msg, uri)
+}
+
+func jettyErrorPage(w http.ResponseWriter, status int, msg, uri string) {
 	w.Header().Set("Content-Type", "text/html;charset=iso-8859-1")
 	w.Header().Set("Cache-Control", "must-revalidate,no-cache,no-store")
 	w.Header().Set("Connection", "close")
-	w.WriteHeader(http.StatusBadRequest)
-	_, _ = fmt.Fprintf(w, "<html>\n<head>\n<meta http-equiv=\"Content-Type\" content=\"text/html;charset=ISO-8859-1\"/>\n<title>Error 400 %s</title>\n</head>\n<body>\n<h2>HTTP ERROR 400 %s</h2>\n<table>\n<tr><th>URI:</th><td>%s</td></tr>\n<tr><th>STATUS:</th><td>400</td></tr>\n<tr><th>MESSAGE:</th><td>%s</td></tr>\n</table>\n\n</body>\n</html>\n", msg, msg, uri, msg)
+	w.WriteHeader(status)
+	_, _ = fmt.Fprintf(w, "<html>\n<head>\n<meta http-equiv=\"Content-Type\" content=\"text/html;charset=ISO-8859-1\"/>\n<title>Error %d %s</title>\n</head>\n<body>\n<h2>HTTP ERROR %d %s</h2>\n<table>\n<tr><th>URI:</th><td>%s</td></tr>\n<tr><th>STATUS:</th><td>%d</td></tr>\n<tr><th>MESSAGE:</th><td>%s</td></tr>\n</table>\n\n</body>\n</html>\n", status, msg, status, msg, uri, status, msg)
 }
 
 // herderCtx bounds a herder-backed request like Connect's 90 s timeout.

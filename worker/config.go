@@ -163,6 +163,10 @@ func workerDef(distributed bool) *configdef.ConfigDef {
 	return d
 }
 
+// ConfigKeys are the worker's declared keys (distributed or standalone),
+// for tests and documentation that go over every key.
+func ConfigKeys(distributed bool) []*configdef.Key { return workerDef(distributed).Keys() }
+
 // bootstrapValidator is Connect's: a non-empty list without empty entries.
 // Addresses are checked when the worker first connects (CheckBootstrap).
 var bootstrapValidator = configdef.NonEmptyList
@@ -207,6 +211,10 @@ var partitionsValidator = configdef.ValidatorFunc{Desc: "Positive number, or -1 
 	return nil
 }}
 
+// listenerURL is Connect's listener pattern (RestServer): a port is
+// required ("http://" alone would bind a random one).
+var listenerURL = regexp.MustCompile(`^(.*)://\[?([0-9a-zA-Z\-%._:]*)]?:(-?[0-9]+)`)
+
 var listenersValidator = configdef.ValidatorFunc{Desc: "List of comma-separated URLs, ex: http://localhost:8080,https://localhost:8443.", Fn: func(name string, v any) error {
 	l, _ := v.([]string)
 	if len(l) == 0 {
@@ -219,7 +227,7 @@ var listenersValidator = configdef.ValidatorFunc{Desc: "List of comma-separated 
 		// Connect accepts any text here and fails when the REST server
 		// starts; refusing it now names the key.
 		u, err := url.Parse(s)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !listenerURL.MatchString(s) {
 			return fmt.Errorf("Could not parse listener URL %s", s)
 		}
 	}

@@ -27,6 +27,7 @@ func TestParseConfigErrorsNameTheKey(t *testing.T) {
 		{"bad int", func(m map[string]string) { m["offset.storage.partitions"] = "x" }, "Invalid value x for configuration offset.storage.partitions: Not a number of type INT"},
 		{"bad rf", func(m map[string]string) { m["config.storage.replication.factor"] = "0" }, "config.storage.replication.factor"},
 		{"bad listener", func(m map[string]string) { m["listeners"] = "ftp://x:1" }, "configuration listeners"},
+		{"listener without a port", func(m map[string]string) { m["listeners"] = "http://" }, "Could not parse listener URL http://"},
 		{"bad protocol", func(m map[string]string) { m["connect.protocol"] = "nope" }, "Invalid value nope for configuration connect.protocol: Invalid Connect protocol compatibility"},
 		{"heartbeat vs session", func(m map[string]string) { m["heartbeat.interval.ms"] = "20000" }, "session.timeout.ms"},
 		{"unknown key is fine", func(m map[string]string) { m["no.such.key"] = "1" }, ""},

@@ -140,7 +140,7 @@ func newTaskFactory(cfg *Config, loggers *logging.Registry, offsets task.OffsetS
 				ProducerProps:   clientProps(cfg, connCfg, "producer.", "producer.override."),
 				ConnectorConfig: connCfg, TaskConfig: taskCfg, CommitInterval: interval,
 				KeyConverter: key, ValueConverter: val, KeyClass: cc[KeyConverter], ValueClass: cc[ValueConverter],
-				TaskClass: taskCfg["task.class"], HeaderConverter: hdr, HeaderClass: hdrClass, Task: c.NewTask(), Listener: l, Logger: log, PluginLogger: pluginLog,
+				HeaderConverter: hdr, HeaderClass: hdrClass, Task: c.NewTask(), Listener: l, Logger: log, PluginLogger: pluginLog,
 				CommitTimeout: commitTimeout, ShutdownTimeout: shutdownTimeout,
 			})
 		case connectors.SourceConnector:

@@ -14,12 +14,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gonnect/gonnect/connectors/configdef"
 	"github.com/gonnect/gonnect/stack"
+	"github.com/gonnect/gonnect/worker"
 )
 
 func gonnectBinary(t *testing.T) string {
@@ -43,13 +46,10 @@ func freeTCPPort(t *testing.T) int {
 // workerProps is a valid distributed worker config of its own group and
 // topics, with overrides applied ("" deletes a key).
 func workerProps(t *testing.T, port int, overrides map[string]string) string {
+	props := baseWorkerProps(port)
 	id := fmt.Sprintf("cfgtest-%d", rand.Int63())
-	props := map[string]string{
-		"bootstrap.servers": stack.KafkaBootstrap(), "group.id": id, "listeners": fmt.Sprintf("http://127.0.0.1:%d", port),
-		"config.storage.topic": id + "-configs", "offset.storage.topic": id + "-offsets", "status.storage.topic": id + "-status",
-		"config.storage.replication.factor": "1", "offset.storage.replication.factor": "1", "status.storage.replication.factor": "1",
-		"offset.storage.partitions": "1", "status.storage.partitions": "1",
-		"key.converter": "org.apache.kafka.connect.storage.StringConverter", "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+	for _, k := range []string{"group.id", "config.storage.topic", "offset.storage.topic", "status.storage.topic"} {
+		props[k] = strings.Replace(props[k], "cfgtest-inprocess", id, 1)
 	}
 	for k, v := range overrides {
 		if v == "" && k != "bootstrap.servers" {
@@ -352,4 +352,101 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// invalidValues are values of a type that no key of that type takes.
+var invalidValues = map[configdef.Type][]string{
+	configdef.Boolean: {"maybe", "yes"},
+	configdef.Int:     {"ten", "1.5", "3000000000"},
+	configdef.Short:   {"ten", "40000"},
+	configdef.Long:    {"ten", "1e3", "99999999999999999999"},
+	configdef.Double:  {"ten"},
+	configdef.Class:   {"com.example.NoSuchClass"},
+}
+
+// outOfRange are values a validated key may refuse: each is tried, and a
+// key with a validator must refuse at least one of them.
+var outOfRange = []string{"-2", "0", "-1", ",", "bogus", "ftp://x:1", "http://", " "}
+
+// laterChecked are keys whose values are checked after the worker's
+// ConfigDef (by the REST server as it starts), with a value each refuses.
+var laterChecked = map[string]string{
+	"response.http.headers.config": "frobnicate X-A: b",
+	"admin.listeners":              "http://127.0.0.1:0,,",
+}
+
+// TestIntegrationEveryWorkerKeyRefusesBadValues goes over every key the
+// distributed worker declares: a value of the wrong type, and values out
+// of a validated key's range, each stop bin/gonnect within seconds with a
+// last line naming the key, before it binds the REST port.
+func TestIntegrationEveryWorkerKeyRefusesBadValues(t *testing.T) {
+	stack.RequireKafka(t)
+	bin := gonnectBinary(t)
+	type tc struct{ key, value string }
+	var cases []tc
+	for _, k := range worker.ConfigKeys(true) {
+		vals := invalidValues[k.Type]
+		refused := 0
+		if k.Validator != nil {
+			vals = append(vals, outOfRange...)
+		}
+		if v, ok := laterChecked[k.Name]; ok {
+			cases = append(cases, tc{k.Name, v})
+			refused++
+		}
+		for _, v := range vals {
+			props := baseWorkerProps(18083)
+			props[k.Name] = v
+			if _, err := worker.ParseConfig(props, true, nil); err == nil {
+				if slices.Contains(invalidValues[k.Type], v) {
+					t.Errorf("%s (%s) accepts %q", k.Name, k.Type, v)
+				}
+				continue
+			}
+			cases = append(cases, tc{k.Name, v})
+			refused++
+		}
+		if k.Validator != nil && refused == 0 {
+			t.Errorf("%s has a validator (%s) but none of %q is refused: add a value it refuses", k.Name, k.Validator, vals)
+		}
+	}
+	t.Logf("%d keys, %d bad values", len(worker.ConfigKeys(true)), len(cases))
+	for _, c := range cases {
+		t.Run(c.key+"="+c.value, func(t *testing.T) {
+			port := freeTCPPort(t)
+			f := workerProps(t, port, map[string]string{c.key: c.value})
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, "distributed", f)
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			began := time.Now()
+			err := cmd.Run()
+			took := time.Since(began)
+			if err == nil || ctx.Err() != nil {
+				t.Fatalf("gonnect did not stop (%v after %s); output:\n%s", err, took, out.String())
+			}
+			if took > 5*time.Second {
+				t.Errorf("gonnect took %s to stop, want at most 5s", took.Round(time.Millisecond))
+			}
+			if last := lastLine(out.String()); !strings.Contains(last, c.key) {
+				t.Errorf("last line does not name %s: %q", c.key, last)
+			}
+			if strings.Contains(out.String(), "REST server listening") {
+				t.Errorf("the REST server was started:\n%s", out.String())
+			}
+		})
+	}
+}
+
+// baseWorkerProps is workerProps' valid config as a map.
+func baseWorkerProps(port int) map[string]string {
+	id := "cfgtest-inprocess"
+	return map[string]string{
+		"bootstrap.servers": stack.KafkaBootstrap(), "group.id": id, "listeners": fmt.Sprintf("http://127.0.0.1:%d", port),
+		"config.storage.topic": id + "-configs", "offset.storage.topic": id + "-offsets", "status.storage.topic": id + "-status",
+		"config.storage.replication.factor": "1", "offset.storage.replication.factor": "1", "status.storage.replication.factor": "1",
+		"offset.storage.partitions": "1", "status.storage.partitions": "1",
+		"key.converter": "org.apache.kafka.connect.storage.StringConverter", "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+	}
 }

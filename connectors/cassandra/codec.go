@@ -134,7 +134,7 @@ func toCQL(t gocql.TypeInfo, v any) (any, error) {
 			return textInteger(x)
 		case *inf.Dec:
 			if x.Scale() != 0 {
-				return nil, fmt.Errorf("decimal %s is not an integer", x)
+				return nil, fmt.Errorf("decimal %s is not an integer", decString(x))
 			}
 			return x.UnscaledBig(), nil
 		}
@@ -505,7 +505,7 @@ func toFloat(v any) (float64, error) {
 	case json.Number:
 		return x.Float64()
 	case *inf.Dec:
-		return strconv.ParseFloat(x.String(), 64)
+		return strconv.ParseFloat(decString(x), 64)
 	}
 	n, err := toInt64(v)
 	return float64(n), err

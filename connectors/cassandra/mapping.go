@@ -262,6 +262,23 @@ func parseJSONText(v any) (any, bool) {
 	return &jsonText{raw: s, fields: fields}, true
 }
 
+// brokenJSONText is the parse error of a text that opens as a JSON object
+// but is not one, nil for any other value: such a record is reported as
+// bad JSON rather than as one whose fields are all missing.
+func brokenJSONText(v any) error {
+	s, ok := v.(string)
+	if !ok || !strings.HasPrefix(strings.TrimSpace(s), "{") {
+		return nil
+	}
+	var fields map[string]any
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	if err := dec.Decode(&fields); err != nil {
+		return err
+	}
+	return nil
+}
+
 // hasFields reports whether a key or value has named fields to map.
 func hasFields(v any) bool {
 	switch x := v.(type) {

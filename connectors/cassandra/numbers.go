@@ -116,6 +116,33 @@ func decimalOf(s string) (*inf.Dec, bool) {
 	return inf.NewDecBig(unscaled, inf.Scale(scale)), true
 }
 
+// maxIntegerDigits bounds the integers made from decimals: text such as
+// "1e999999999" is a few bytes but a billion digits, which would take
+// minutes and gigabytes to expand. No CQL integer but varint holds more
+// than 20 digits, and no sensible varint this many.
+const maxIntegerDigits = 100_000
+
+// decMagnitude bounds the number of digits of d's value before the point:
+// at least the true count (negative for values below one), so a value
+// whose bound is small enough is cheap to expand.
+func decMagnitude(d *inf.Dec) int64 {
+	u := d.UnscaledBig()
+	if u.Sign() == 0 {
+		return 0
+	}
+	digits := int64(float64(u.BitLen())*math.Log10(2)) + 1 // at least the unscaled digits
+	return digits - int64(d.Scale())
+}
+
+// decString prints d, in scientific notation (which strconv and the
+// decimal parser read back) when the plain form would run long.
+func decString(d *inf.Dec) string {
+	if sc := d.Scale(); sc > 1000 || sc < -1000 {
+		return d.UnscaledBig().String() + "E" + strconv.FormatInt(-int64(sc), 10)
+	}
+	return d.String()
+}
+
 // integer is n as an integer, refused when it has a fraction.
 func (n textNumber) integer() (*big.Int, error) {
 	if n.dec == nil {
@@ -125,18 +152,33 @@ func (n textNumber) integer() (*big.Int, error) {
 		b, _ := big.NewFloat(n.f).Int(nil)
 		return b, nil
 	}
+	if n.dec.UnscaledBig().Sign() == 0 {
+		return new(big.Int), nil
+	}
+	switch m := decMagnitude(n.dec); {
+	case m > maxIntegerDigits:
+		return nil, fmt.Errorf("%s has more than %d digits, too many for an integer", decString(n.dec), maxIntegerDigits)
+	case m < 0:
+		return nil, fmt.Errorf("%s is not an integer", decString(n.dec)) // a fraction of magnitude below one
+	}
 	r := new(inf.Dec).Round(n.dec, 0, inf.RoundDown)
 	if r.Cmp(n.dec) != 0 {
-		return nil, fmt.Errorf("%s is not an integer", n.dec)
+		return nil, fmt.Errorf("%s is not an integer", decString(n.dec))
 	}
 	return r.UnscaledBig(), nil
 }
+
+// floatRange bounds the decimal magnitude of a finite, non-zero double.
+const floatRange = 330
 
 // float64Exact is n as a double, refused when the double is not exactly
 // the decimal (it must print back as the same value).
 func (n textNumber) float64Exact() (float64, error) {
 	if n.dec == nil {
 		return n.f, nil
+	}
+	if m := decMagnitude(n.dec); n.dec.UnscaledBig().Sign() != 0 && (m > floatRange || m < -floatRange) {
+		return 0, fmt.Errorf("%s cannot be converted to a double without loss", decString(n.dec))
 	}
 	f, err := strconv.ParseFloat(n.dec.String(), 64)
 	if err != nil && !isRange(err) {
@@ -152,6 +194,9 @@ func (n textNumber) float64Exact() (float64, error) {
 func (n textNumber) float32Exact() (float32, error) {
 	if n.dec == nil {
 		return float32(n.f), nil
+	}
+	if m := decMagnitude(n.dec); n.dec.UnscaledBig().Sign() != 0 && (m > floatRange || m < -floatRange) {
+		return 0, fmt.Errorf("%s cannot be converted to a float without loss", decString(n.dec))
 	}
 	f, err := strconv.ParseFloat(n.dec.String(), 32)
 	if err != nil && !isRange(err) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"gopkg.in/inf.v0"
 
 	"github.com/gonnect/gonnect/connectors"
 	"github.com/gonnect/gonnect/internal/version"
@@ -286,6 +287,10 @@ func appendKey(b []byte, v any) []byte {
 		b = strconv.AppendInt(b, x.UnixNano(), 10)
 	case gocql.UUID:
 		b = append(b, x[:]...)
+	case *inf.Dec:
+		// Not its plain text, which a scale such as -999999999 would
+		// expand to a billion digits; distinct decimals stay distinct.
+		b = append(append(x.UnscaledBig().Append(b, 10), 'E'), strconv.FormatInt(-int64(x.Scale()), 10)...)
 	default:
 		b = fmt.Append(b, v)
 	}
@@ -297,6 +302,18 @@ func (w *tableWriter) bind(t *Task, rec *connectors.SinkRecord, now time.Time) (
 		return op{}, &RecordError{Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Table: w.ts.keyspace + "." + w.ts.table, Column: col, Err: err}
 	}
 	src := w.withJSONText(rec)
+	for _, side := range []struct {
+		what   string
+		fields bool
+		v      any
+	}{{"key", w.keyFields, src.Key.Value}, {"value", w.valueFields, src.Value.Value}} {
+		if !side.fields {
+			continue
+		}
+		if err := brokenJSONText(side.v); err != nil {
+			return fail("", argumentError(fmt.Errorf("the record %s is text that opens as a JSON object but is not valid JSON: %w", side.what, err)))
+		}
+	}
 	ts := t.stamp(rec)
 	vals := make([]any, len(w.cols), len(w.cols)+2) // room for the TTL and timestamp
 	// Every mapped value first: as in the DataStax connector, a field the

@@ -87,20 +87,32 @@ func parseCodecs(cfg map[string]string) (map[string]*timeCodec, map[string]error
 		switch m[2] {
 		case "locale":
 			locales[m[1]] = v
+		// A refused value leaves the default in place: the codec is never
+		// used with a nil zone or a zero unit.
 		case "timeZone":
-			c.loc, err = time.LoadLocation(v)
+			var loc *time.Location
+			if loc, err = time.LoadLocation(v); err == nil {
+				c.loc = loc
+			}
 		case "unit":
 			u, ok := units[strings.ToUpper(v)]
 			if !ok {
 				err = fmt.Errorf("unknown time unit %q", v)
+			} else {
+				c.unit = u
 			}
-			c.unit = u
-		case "timestamp":
-			c.timestamp, err = newTimeFormat(v, "timestamp")
-		case "date":
-			c.date, err = newTimeFormat(v, "date")
-		case "time":
-			c.time, err = newTimeFormat(v, "time")
+		case "timestamp", "date", "time":
+			var f timeFormat
+			if f, err = newTimeFormat(v, m[2]); err == nil {
+				switch m[2] {
+				case "timestamp":
+					c.timestamp = f
+				case "date":
+					c.date = f
+				default:
+					c.time = f
+				}
+			}
 		}
 		if err != nil {
 			errs[k] = fmt.Errorf("Invalid value %s for configuration %s: %w", v, k, err)

@@ -143,7 +143,5 @@ func (in *Infos) AddValue(name, value string, errs []string) {
 	}
 	v := value
 	in.Configs = append(in.Configs, Info{Value: &ValueInfo{Name: name, Value: &v, Errors: errs, RecommendedValues: []string{}, Visible: true}})
-	if len(errs) > 0 {
-		in.ErrorCount++
-	}
+	in.ErrorCount += len(errs) // Connect counts error messages, not keys
 }

@@ -105,7 +105,10 @@ func (c *AvroConverter) ToConnect(topic string, data []byte) (schemas.SchemaAndV
 		return schemas.SchemaAndValue{}, fmt.Errorf("Converting byte[] to Kafka Connect data failed due to serialization error of topic %s: Error deserializing Avro message for id %d: %w", topic, id, err)
 	}
 	if d.pos != len(d.buf) {
-		return schemas.SchemaAndValue{}, fmt.Errorf("deserializing Avro message for id %d of topic %s: %d trailing bytes", id, topic, len(d.buf)-d.pos)
+		// Confluent's deserializer ignores what follows the value; bytes
+		// the writer schema does not account for are refused here, as the
+		// converter's own failure, since the record is not what it claims.
+		return schemas.SchemaAndValue{}, fmt.Errorf("Converting byte[] to Kafka Connect data failed due to serialization error of topic %s: Error deserializing Avro message for id %d: %d bytes after the end of the value", topic, id, len(d.buf)-d.pos)
 	}
 	return schemas.SchemaAndValue{Schema: r.schema, Value: v}, nil
 }

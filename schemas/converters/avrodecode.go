@@ -103,6 +103,9 @@ func (d *avroDecoder) block() (int64, error) {
 		return 0, err
 	}
 	if n < 0 { // a negative count is followed by the block's size in bytes
+		if n == math.MinInt64 {
+			return 0, fmt.Errorf("Avro block count %d at byte %d has no positive form", n, d.pos)
+		}
 		n = -n
 		if _, err := d.long(); err != nil {
 			return 0, err
@@ -171,11 +174,11 @@ func decodeFixed(size int64) avroDecodeFunc {
 }
 
 // decodeDecimal reads the big-endian two's-complement unscaled value of a
-// decimal (from bytes, or fixed when size > 0).
+// decimal (from bytes when size < 0, else from a fixed of that size).
 func decodeDecimal(scale int, size int64) avroDecodeFunc {
 	return func(d *avroDecoder) (any, error) {
 		n := size
-		if n == 0 {
+		if n < 0 {
 			var err error
 			if n, err = d.long(); err != nil {
 				return nil, err
@@ -208,7 +211,15 @@ func decodeDate(d *avroDecoder) (any, error) {
 // on the epoch, as Connect's Time logical type holds it.
 func decodeTime(unit time.Duration) avroDecodeFunc {
 	return func(d *avroDecoder) (any, error) {
-		v, err := d.long()
+		var v int64
+		var err error
+		if unit == time.Millisecond { // time-millis annotates an int
+			var i int32
+			i, err = d.int()
+			v = int64(i)
+		} else {
+			v, err = d.long()
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -300,7 +311,7 @@ func (b *avroBuilder) enum(m map[string]any, ns string) (*avroNode, error) {
 			return nil, fmt.Errorf("enum %s has no symbol at index %d", name, i)
 		}
 		return symbols[i], nil
-	}, typ: &AvroType{Kind: "enum"}}
+	}, typ: &AvroType{Kind: "enum", Symbols: len(symbols)}}
 	b.named[name] = n
 	return n, nil
 }
@@ -382,7 +393,11 @@ func (b *avroBuilder) primitive(t string, m map[string]any, ns string) (*avroNod
 		if v, ok := m["scale"].(float64); ok {
 			scale = int(v)
 		}
-		n = &avroNode{schema: schemas.NewDecimal(scale, false), dec: decodeDecimal(scale, size)}
+		fixedSize := size
+		if t == "bytes" {
+			fixedSize = -1
+		}
+		n = &avroNode{schema: schemas.NewDecimal(scale, false), dec: decodeDecimal(scale, fixedSize)}
 	case logical == "date" && t == "int":
 		n = &avroNode{schema: schemas.NewDate(false), dec: decodeDate}
 	case logical == "time-millis" && t == "int":

@@ -15,6 +15,7 @@ type AvroType struct {
 	Kind     string
 	Logical  string // logicalType, if any
 	Size     int    // of a fixed
+	Symbols  int    // of an enum: how many
 	Items    *AvroType
 	Values   *AvroType
 	Branches []*AvroType
@@ -106,8 +107,19 @@ func (c *AvroCursor) Skip(t *AvroType) error {
 	case "boolean":
 		_, err := c.Fixed(1)
 		return err
-	case "int", "long", "enum":
+	// Skipped values are checked as the converter's decoder checks them, so
+	// a body one refuses the other refuses too.
+	case "int":
+		_, err := c.d.int()
+		return err
+	case "long":
 		_, err := c.d.long()
+		return err
+	case "enum":
+		i, err := c.d.long()
+		if err == nil && (i < 0 || i >= int64(t.Symbols)) {
+			err = fmt.Errorf("enum has no symbol at index %d", i)
+		}
 		return err
 	case "float":
 		_, err := c.Fixed(4)

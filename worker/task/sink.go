@@ -34,11 +34,11 @@ type SinkConfig struct {
 	Bootstrap string
 	// ConsumerProps are librdkafka properties (worker consumer.* and the
 	// connector's consumer.override.*, already merged).
-	ConsumerProps, ProducerProps    map[string]string
-	ConnectorConfig, TaskConfig     map[string]string
-	CommitInterval                  time.Duration
-	KeyConverter, ValueConverter    schemas.Converter
-	KeyClass, ValueClass, TaskClass string
+	ConsumerProps, ProducerProps map[string]string
+	ConnectorConfig, TaskConfig  map[string]string
+	CommitInterval               time.Duration
+	KeyConverter, ValueConverter schemas.Converter
+	KeyClass, ValueClass         string
 	// HeaderConverter reads record headers (header.converter); nil keeps
 	// them as bytes.
 	HeaderConverter schemas.Converter
@@ -972,6 +972,10 @@ func (c *sinkContext) Reporter() connectors.ErrantRecordReporter { return (*repo
 
 type reporter SinkRunner
 
+// classSinkTask is the executing class of errant records in Connect's
+// reports (the DLQ's __connect.errors.class.name, the error log).
+const classSinkTask = "org.apache.kafka.connect.sink.SinkTask"
+
 // Report implements connectors.ErrantRecordReporter for records the task
 // could not write.
 func (rp *reporter) Report(ctx context.Context, rec connectors.SinkRecord, cause error) error {
@@ -979,7 +983,9 @@ func (rp *reporter) Report(ctx context.Context, rec connectors.SinkRecord, cause
 	if errors.As(cause, &conv) {
 		return rp.tolerance.Report(ctx, rec, StageValueConverter, rp.cfg.ValueClass, conv.Err)
 	}
-	return rp.tolerance.Report(ctx, rec, StageTaskPut, rp.cfg.TaskClass, cause)
+	// Connect reports a task's errant records as executed by SinkTask
+	// itself (WorkerErrantRecordReporter), whatever the task's class.
+	return rp.tolerance.Report(ctx, rec, StageTaskPut, classSinkTask, cause)
 }
 
 func toKafka(parts []connectors.TopicPartition) []kafka.TopicPartition {
