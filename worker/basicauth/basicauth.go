@@ -147,8 +147,31 @@ func expand(v string) (string, error) {
 }
 
 // ErrMalformedBase64 is a Basic credential that is not base64: Connect's
-// filter fails on it before logging in.
+// filter fails on it before logging in, with the message of Java's
+// decoder (errors.Is matches it).
 var ErrMalformedBase64 = errors.New("the Basic credentials are not base64")
+
+type base64Error string
+
+func (e base64Error) Error() string        { return string(e) }
+func (e base64Error) Is(target error) bool { return target == ErrMalformedBase64 }
+
+// javaBase64Error is what java.util.Base64's decoder says of enc.
+func javaBase64Error(enc string) error {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := 0; i < len(enc); i++ {
+		if c := enc[i]; c != '=' && strings.IndexByte(alphabet, c) < 0 {
+			return base64Error(fmt.Sprintf("Illegal base64 character %x", c))
+		}
+	}
+	if i := strings.IndexByte(enc, '='); i >= 0 && strings.TrimRight(enc[i:], "=") != "" {
+		return base64Error(fmt.Sprintf("Input byte array has incorrect ending byte at %d", i))
+	}
+	if len(strings.TrimRight(enc, "="))%4 == 1 {
+		return base64Error("Last unit does not have enough valid bits")
+	}
+	return base64Error("Input byte array has wrong 4-byte ending unit")
+}
 
 // Authenticate reports whether an Authorization header value is allowed,
 // as Connect's filter and login modules decide: the request is allowed
@@ -193,7 +216,7 @@ func credentials(header string) (user, password string, ok bool, err error) {
 		dec, err = base64.RawStdEncoding.DecodeString(enc)
 	}
 	if err != nil {
-		return "", "", false, ErrMalformedBase64
+		return "", "", false, javaBase64Error(enc)
 	}
 	s := string(dec)
 	j := strings.IndexByte(s, ':')
