@@ -81,7 +81,9 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-func basic(userPass string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(userPass)) }
+func basic(userPass string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(userPass))
+}
 
 // Credentials are accepted as Connect's BasicAuthCredentials and
 // PropertyFileLoginModule accept them.
