@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -544,5 +545,67 @@ func TestIntegrationSecuredRESTStartRefused(t *testing.T) {
 			}
 			t.Logf("stopped in %s", took.Round(time.Millisecond))
 		})
+	}
+}
+
+// TestIntegrationRESTSecurityMatchesApacheConnect sends the same requests,
+// with and without (good, wrong, malformed) credentials, to an Apache
+// Connect 4.3.1 worker with its Basic authentication extension and https://
+// listener and to a gonnect worker with the same settings, and requires
+// the same status, body and headers.
+func TestIntegrationRESTSecurityMatchesApacheConnect(t *testing.T) {
+	jaas := basicAuthFiles(t, "admin=admin-secret")
+	props := merged(restHTTPS("requested"), map[string]string{"rest.extension.classes": basicAuthExtension})
+	cl, good := httpsClient(t, "", ""), basicAuth("admin:admin-secret")
+	ref := apacheConnectWith(t, props, apacheOptions{jars: []string{stack.ConnectBasicAuthJars(t)}, jvm: []string{"-Djava.security.auth.login.config=" + jaas},
+		scheme: "https", client: cl, authorization: good})
+	c := newCluster(t, props)
+	c.scheme, c.client, c.authorization = "https", cl, good
+	w := c.startWith(nil, []string{"KAFKA_OPTS=-Djava.security.auth.login.config=" + jaas})
+	for _, r := range []struct {
+		method, path, auth, ctype, body string
+	}{
+		{method: "GET", path: "/connectors"},
+		{method: "GET", path: "/connectors", auth: basicAuth("admin:wrong")},
+		{method: "GET", path: "/connectors", auth: basicAuth("nobody:admin-secret")},
+		{method: "GET", path: "/connectors", auth: "Basic !!"},
+		{method: "GET", path: "/connectors", auth: "Basic " + base64.RawStdEncoding.EncodeToString([]byte("admin:admin-secret"))},
+		{method: "GET", path: "/connectors", auth: basicAuth("admin")},
+		{method: "GET", path: "/connectors", auth: "Bearer abc"},
+		{method: "GET", path: "/connectors", auth: "bAsIc " + base64.StdEncoding.EncodeToString([]byte("admin:admin-secret"))},
+		{method: "GET", path: "/connectors", auth: good},
+		{method: "GET", path: "/"},
+		{method: "GET", path: "/health"},
+		{method: "GET", path: "/admin/loggers"},
+		{method: "GET", path: "/connector-plugins"},
+		{method: "GET", path: "/connectors/missing/status"},
+		{method: "GET", path: "/connectors/missing/status", auth: good},
+		{method: "GET", path: "/nope"},
+		{method: "PATCH", path: "/connectors"},
+		{method: "POST", path: "/connectors", ctype: "text/plain", body: "{}"},
+		{method: "POST", path: "/connectors", ctype: "application/json", body: `{"name":"x"}`},
+		{method: "OPTIONS", path: "/connectors"},
+		{method: "HEAD", path: "/connectors"},
+	} {
+		var got [2]string
+		for i, base := range []string{ref, w.url()} {
+			req, _ := http.NewRequest(r.method, base+r.path, strings.NewReader(r.body))
+			if r.auth != "" {
+				req.Header.Set("Authorization", r.auth)
+			}
+			if r.ctype != "" {
+				req.Header.Set("Content-Type", r.ctype)
+			}
+			resp, err := cl.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			got[i] = fmt.Sprintf("%d %q content-type=%q www-authenticate=%q", resp.StatusCode, b, resp.Header.Get("Content-Type"), resp.Header.Get("WWW-Authenticate"))
+		}
+		if got[0] != got[1] {
+			t.Errorf("%s %s (auth %q):\n  Apache Connect: %s\n  gonnect:        %s", r.method, r.path, r.auth, got[0], got[1])
+		}
 	}
 }
