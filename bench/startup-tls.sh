@@ -59,7 +59,8 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR
 
 : >"$work/plain" ; : >"$work/tls"
 for i in $(seq 1 "$runs"); do
-  p=$(start plain); t=$(start tls)
+  p=$(start plain) || exit 1
+  t=$(start tls) || exit 1
   echo "run $i: plaintext $p ms, TLS everywhere $t ms"
   echo "$p" >>"$work/plain"; echo "$t" >>"$work/tls"
 done
