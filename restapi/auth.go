@@ -50,7 +50,13 @@ func (s *Server) authenticated(w http.ResponseWriter, r *http.Request, auth *bas
 	}
 	if !ok {
 		s.log.Debug("Request failed authentication", "method", r.Method, "path", r.URL.Path)
-		w.Header().Set("Content-Type", "application/json")
+		// Jersey types the entity as the matched method produces: JSON,
+		// or text/plain for the OPTIONS it answers itself.
+		ct := "application/json"
+		if r.Method == http.MethodOptions {
+			ct = "text/plain"
+		}
+		w.Header().Set("Content-Type", ct)
 		w.WriteHeader(http.StatusUnauthorized)
 		_, _ = w.Write([]byte(unauthorizedBody))
 		return false

@@ -204,7 +204,10 @@ func (s *Server) routes(main, admin bool) http.Handler {
 	// HEAD is answered as GET, as Jersey does, without the body.
 	r.Use(s.recoverer, bufferBody)
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
-		writeError(w, newStatusError(http.StatusNotFound, "HTTP 404 Not Found"))
+		// Jersey writes its 404 for an unknown path without a Content-Type.
+		w.Header()["Content-Type"] = nil
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"error_code":404,"message":"HTTP 404 Not Found"}`))
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
 		// Jersey writes its 405 without a Content-Type.
