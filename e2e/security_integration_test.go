@@ -511,11 +511,11 @@ func TestIntegrationSecuredRESTStartRefused(t *testing.T) {
 			want: []string{"listeners.https.ssl.cipher.suites", "list all three or none"}},
 		{name: "another REST extension", props: map[string]string{"rest.extension.classes": "com.example.MyAuthExtension"},
 			want: []string{"rest.extension.classes", "com.example.MyAuthExtension cannot be loaded"}},
-		{name: "Basic auth without a JAAS file", props: map[string]string{"rest.extension.classes": basicAuthExtension},
+		{name: "Basic auth without a JAAS file", props: merged(restHTTPS("none"), map[string]string{"rest.extension.classes": basicAuthExtension}),
 			want: []string{"-Djava.security.auth.login.config", "KAFKA_OPTS", "gonnect.java.security.auth.login.config"}},
-		{name: "missing credentials file", props: map[string]string{"rest.extension.classes": basicAuthExtension},
+		{name: "missing credentials file", props: merged(restHTTPS("none"), map[string]string{"rest.extension.classes": basicAuthExtension}),
 			env: []string{"KAFKA_OPTS=-Djava.security.auth.login.config=" + noCreds}, want: []string{"Error loading Property Credentials file /nonexistent/creds"}},
-		{name: "missing JAAS file", props: map[string]string{"rest.extension.classes": basicAuthExtension, "gonnect.java.security.auth.login.config": jaas + ".missing"},
+		{name: "missing JAAS file", props: merged(restHTTPS("none"), map[string]string{"rest.extension.classes": basicAuthExtension, "gonnect.java.security.auth.login.config": jaas + ".missing"}),
 			want: []string{jaas + ".missing", "gonnect.java.security.auth.login.config"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
