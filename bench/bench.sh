@@ -9,6 +9,11 @@
 #   N            records of the throughput runs (100000)
 #   SCENARIO     A, B or AB (AB)
 #   SYSTEMS      any of limit gonnect datastax datastax-tuned (all four)
+#   VARIANTS     gonnect variants measured on scenario A's throughput beside
+#                gonnect, in the same turns: gonnect-smt (a TimestampConverter +
+#                InsertField + ReplaceField chain) and gonnect-scraped (/metrics
+#                read every SCRAPE while it runs); both by default, "" for none
+#   SCRAPE       gonnect-scraped's scrape interval (1s)
 #   CREATED_AT   how values carry created_at: timestamp-millis (the workload's)
 #                or long (epoch milliseconds, no logical type); long when
 #                SYSTEMS includes DataStax, which cannot write Connect's
@@ -31,6 +36,7 @@ cd "$repo"
 n=${N:-100000}
 scenarios=${SCENARIO:-AB}
 systems=${SYSTEMS:-limit gonnect datastax datastax-tuned}
+variants=${VARIANTS-gonnect-smt gonnect-scraped}
 state=${GONNECT_STACK_DIR:-$repo/.stack}
 t0=$SECONDS
 datastax=0
@@ -86,6 +92,11 @@ for ((rep = 1; rep <= ${RUNS:-1}; rep++)); do
     for sys in $systems; do
       run "$sys" -scenario "$sc" -n "$n"
     done
+    if [ "$sc" = A ]; then
+      for sys in $variants; do
+        run "$sys" -scenario A -n "$n" -scrape "${SCRAPE:-1s}"
+      done
+    fi
   done
   if [ "${LATENCY:-1}" = 1 ]; then
     for sys in $systems; do

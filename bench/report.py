@@ -12,15 +12,20 @@ import os
 import sys
 from html import escape
 
-SYSTEMS = ["limit", "gonnect", "datastax", "datastax-tuned"]
-COLOURS = {"limit": "#9e9e9e", "gonnect": "#00add8", "datastax": "#e76f00", "datastax-tuned": "#f4a261"}
+SYSTEMS = ["limit", "gonnect", "gonnect-smt", "gonnect-scraped", "datastax", "datastax-tuned"]
+COLOURS = {"limit": "#9e9e9e", "gonnect": "#00add8", "gonnect-smt": "#5dc9e2", "gonnect-scraped": "#007d9c",
+           "datastax": "#e76f00", "datastax-tuned": "#f4a261"}
 LABELS = {"limit": "limit (gocql loader)", "gonnect": "gonnect",
+          "gonnect-smt": "gonnect, transformation chain", "gonnect-scraped": "gonnect, /metrics scraped",
           "datastax": "Apache Connect + DataStax 1.5.0 (defaults)",
           "datastax-tuned": "Apache Connect + DataStax 1.5.0 (tuned to gonnect)"}
 # What each system is, written into the JSON beside the runs.
 DESCRIPTIONS = {
     "limit": "gocql loader writing the decoded rows, best batching; no Kafka, no decoding",
     "gonnect": "bin/gonnect distributed, its Cassandra sink with the DataStax settings' defaults, tasks.max=6",
+    "gonnect-smt": "gonnect with transforms TimestampConverter$Value (created_at to Timestamp), InsertField$Value "
+                   "(a static field and the topic) and ReplaceField$Value (quantity renamed qty), scenario A only",
+    "gonnect-scraped": "gonnect with its /metrics read while it runs (scrapes and metrics_bytes in the run), scenario A only",
     "datastax": "Apache Kafka Connect 4.3.1 with the DataStax Apache Kafka Connector 1.5.0, its defaults "
                 "(maxConcurrentRequests=500, maxNumberOfRecordsInBatch=32, connectionPoolLocalSize=4), tasks.max=6",
     "datastax-tuned": "the same with maxConcurrentRequests=3000 (one request per record of the six puts in flight, "
@@ -80,12 +85,15 @@ def ratios(runs):
     configuration, p50 and p99 of the latency run against each DataStax one."""
     out = []
 
-    def add(what, sc, other, g, o, target=None):
-        """target is ">= x" or "<= x" with x a number or a fraction."""
+    def add(what, sc, other, g, o, target=None, label=None):
+        """target is ">= x" or "<= x" with x a number or a fraction; label
+        names the ratio when it is not gonnect's against other."""
         if not o:
             return
         v = g / o
         r = {"what": what, "scenario": sc, "other": other, "ratio": round(v, 3)}
+        if label:
+            r["label"] = label
         if target:
             op, x = target.split()
             num, _, den = x.partition("/")
@@ -98,6 +106,14 @@ def ratios(runs):
         g = by.get("gonnect")
         if not g:
             continue
+        # The variants' cost: a transformation chain, and scraping /metrics
+        # (its CPU stays within 2% of the worker's).
+        if "gonnect-smt" in by:
+            for what, k in (("records/s", "records_per_sec"), ("CPU s", "cpu_seconds")):
+                add(what, sc, "gonnect", by["gonnect-smt"][k], g[k], label="gonnect-smt/gonnect")
+        if "gonnect-scraped" in by:
+            add("CPU s", sc, "gonnect", by["gonnect-scraped"]["cpu_seconds"], g["cpu_seconds"], "<= 1.02", label="gonnect-scraped/gonnect")
+            add("records/s", sc, "gonnect", by["gonnect-scraped"]["records_per_sec"], g["records_per_sec"], label="gonnect-scraped/gonnect")
         if "limit" in by:
             add("records/s", sc, "limit", g["records_per_sec"], by["limit"]["records_per_sec"], ">= 0.85" if sc == "A" else None)
         for ref in REFERENCES:
@@ -119,7 +135,8 @@ def ratios(runs):
 
 def format_ratio(r):
     target = f" [{r['target']}: {'met' if r['met'] else 'MISSED'}]" if "target" in r else ""
-    return f"  {r['scenario']:7} gonnect/{r['other']:14} {r['what']:22} {r['ratio']:7.3f}{target}"
+    label = r.get("label", "gonnect/" + r["other"])
+    return f"  {r['scenario']:7} {label:24} {r['what']:22} {r['ratio']:7.3f}{target}"
 
 
 def panel(x0, width, height, title, groups, fmt):

@@ -23,7 +23,8 @@ import (
 // against a real worker: cluster facts in the header, a FileStreamSink created
 // from the generated form (a validation error shown next to its field first,
 // then fixed), RUNNING, paused, a task restarted, resumed, its config edited,
-// stopped, its offsets reset, deleted; the same console from a second worker;
+// stopped, its offsets reset, deleted; the same console from a second worker,
+// charting a task of the first; per-task throughput from the workers' samples;
 // logger levels. Each step is also checked through the REST API.
 // CONSOLE_SCREENSHOT=docs/console.png keeps the screenshot of the connector
 // list (README's picture).
@@ -139,9 +140,13 @@ func TestIntegrationConsole(t *testing.T) {
 		code, b := get(base + "/connectors/" + sink + "/offsets")
 		return code == 200 && strings.Contains(string(b), `"kafka_offset":3`), fmt.Sprintf("%d %s", code, b)
 	})
+	// The task's throughput panel, from the worker's samples: the three
+	// records it sent.
+	waitJS(t, ctx, "task 0's throughput total", `(document.querySelector('#throughput tr[data-task="0"]') || {dataset: {}}).dataset.total === '3' && !!document.querySelector('#throughput tr[data-task="0"] svg.spark.rate polyline')`)
 	run(t, ctx, "reload the active topics", chromedp.Click(chromedp.CSS(`#topics button`)))
 	waitJS(t, ctx, "the active topic", `[...document.querySelectorAll('#topics .chip')].some(e => e.textContent === `+jsString(topic)+`)`)
 	waitJS(t, ctx, "the DLQ topic from the config", `document.querySelector('#dlq-topic').textContent === `+jsString(dlq))
+	waitJS(t, ctx, "the DLQ count from the tasks' samples", `(document.querySelector('#dlq-count') || {dataset: {}}).dataset.count === '0'`)
 
 	// The list with both connectors.
 	run(t, ctx, "back to the list", chromedp.Navigate(base+"/ui/#/"))
@@ -234,6 +239,11 @@ func TestIntegrationConsole(t *testing.T) {
 	run(t, ctx, "open the second worker's console", chromedp.Navigate(w2.url()+"/ui/"), chromedp.WaitVisible(chromedp.CSS("#kafka-cluster-id")))
 	waitJS(t, ctx, source+" RUNNING from the second worker", stateIs(source, "RUNNING")+` && document.querySelector('#kafka-cluster-id').textContent === `+jsString(info.ClusterID)+
 		` && document.querySelectorAll('#connectors tbody tr[data-connector]').length === 1`)
+
+	// The second worker charts the source's task, which runs on the first,
+	// with the first's samples fetched through it.
+	run(t, ctx, "open the source from the second worker", chromedp.Navigate(w2.url()+"/ui/#/c/"+source))
+	waitJS(t, ctx, "the source task's throughput from the first worker", `(document.querySelector('#throughput tr[data-task="0"]') || {dataset: {}}).dataset.total === '3' && document.querySelector('#throughput tr[data-task="0"]').textContent.includes(`+jsString(fmt.Sprintf("127.0.0.1:%d", w.port))+`)`)
 
 	// Logger levels.
 	logger := "org.gonnect.console" + suffix

@@ -53,6 +53,10 @@ func TestBasicAuthLikeConnect(t *testing.T) {
 	ts := httptest.NewServer(s.Handler())
 	defer ts.Close()
 	good, bad := basicHeader("admin:admin-secret"), basicHeader("admin:wrong")
+	// The console's pages are served to anyone; its data is not.
+	if code, _ := call(t, "GET", ts.URL+"/ui/", "", ""); code != 200 {
+		t.Fatalf("console page: %d", code)
+	}
 	for _, c := range []struct {
 		method, path, auth, ctype string
 		code                      int
@@ -64,6 +68,7 @@ func TestBasicAuthLikeConnect(t *testing.T) {
 		{method: "GET", path: "/", code: 401, body: unauthorizedBody},
 		{method: "GET", path: "/admin/loggers", code: 401, body: unauthorizedBody},
 		{method: "HEAD", path: "/connectors", code: 401},
+		{method: "GET", path: "/ui/api/history?worker=w", code: 401, body: unauthorizedBody},
 		{method: "OPTIONS", path: "/connectors", code: 401, body: unauthorizedBody},
 		{method: "GET", path: "/nope", code: 404, body: `{"error_code":404,"message":"HTTP 404 Not Found"}`},
 		{method: "PATCH", path: "/connectors", code: 405, body: `{"error_code":405,"message":"HTTP 405 Method Not Allowed"}`},

@@ -71,6 +71,9 @@ type Config struct {
 	DisableTopicTracking, DisableTopicTrackingReset bool
 	// Metrics serves GET /metrics (Prometheus) when set.
 	Metrics http.Handler
+	// History is the per-task throughput and lag the web console charts
+	// (metrics.History), when set.
+	History http.Handler
 	// TLS serves the https:// entries of Listener and MoreListeners,
 	// AdminTLS those of AdminListeners (the listeners.https. and
 	// admin.listeners.https. settings).
@@ -261,7 +264,19 @@ func (s *Server) routes(main, admin bool) http.Handler {
 	})
 	// The web console (/ui/) is outermost: its pages are not JSON, so the
 	// API's media-type checks must not see them.
-	return console.Wrap(jettyPath(stripTrailingSlash(s.cors(s.mediaTypes(r, r, s.cfg.BasicAuth)))))
+	h := console.Wrap(jettyPath(stripTrailingSlash(s.cors(s.mediaTypes(r, r, s.cfg.BasicAuth)))),
+		console.Options{History: s.cfg.History, Peer: s.consolePeer, Client: s.client})
+	if s.cfg.BasicAuth == nil {
+		return h
+	}
+	// The console's pages carry no data; its history of task metrics is
+	// authenticated as the API is.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == console.HistoryPath && !s.authenticated(w, r, s.cfg.BasicAuth) {
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // stripTrailingSlash serves "/connectors/" like "/connectors", as Jersey does.

@@ -6,6 +6,8 @@
 //	run gonnect   -scenario A -n 100000         # a gonnect worker with the Cassandra sink, tasks.max=6
 //	run datastax  -scenario A -n 100000         # Apache Kafka Connect with the DataStax connector 1.5.0, its defaults
 //	run datastax-tuned -scenario A -n 100000    # the same, batching and concurrency tuned to gonnect's (workers.go)
+//	run gonnect-smt -scenario A -n 100000       # gonnect with a transformation chain (workers.go)
+//	run gonnect-scraped -scenario A -n 100000   # gonnect with /metrics scraped every -scrape
 //	run gonnect   -latency -rate 2000 -duration 30s   # end-to-end latency at a fixed rate
 //
 // Throughput runs count records per second from the start (loader start,
@@ -59,6 +61,10 @@ type Result struct {
 	P50Ms         float64 `json:"p50_ms,omitempty"`
 	P99Ms         float64 `json:"p99_ms,omitempty"`
 	Window        int     `json:"window,omitempty"` // limit runs with -window
+	// Scrapes and MetricsBytes are gonnect-scraped's: how many times
+	// /metrics was read during the run, and the size of its last answer.
+	Scrapes      int `json:"scrapes,omitempty"`
+	MetricsBytes int `json:"metrics_bytes,omitempty"`
 	// CreatedAt is the workload variant the records carried (workload.CreatedAt).
 	CreatedAt string `json:"created_at,omitempty"`
 }
@@ -75,8 +81,9 @@ type options struct {
 	rate     int
 	duration time.Duration
 	warmup   time.Duration
-	keep     bool // leave the worker's directory (properties, log)
-	window   int  // limit: group rows only within windows of this many records (0: all)
+	keep     bool          // leave the worker's directory (properties, log)
+	scrape   time.Duration // gonnect-scraped: how often /metrics is read
+	window   int           // limit: group rows only within windows of this many records (0: all)
 	// createdAt is the variant produced (produce, latency runs) and recorded.
 	createdAt workload.CreatedAt
 	// logLimitMiB aborts a worker run whose directory (its logs) outgrows it.
@@ -85,7 +92,7 @@ type options struct {
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: run produce|limit|gonnect|datastax|datastax-tuned [-scenario A|B] [-n N] [-latency -rate R -duration D]")
+		fmt.Fprintln(os.Stderr, "usage: run produce|limit|gonnect|gonnect-smt|gonnect-scraped|datastax|datastax-tuned [-scenario A|B] [-n N] [-latency -rate R -duration D]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -104,6 +111,7 @@ func main() {
 	fs.DurationVar(&o.duration, "duration", 30*time.Second, "length of a latency run")
 	fs.DurationVar(&o.warmup, "warmup", 10*time.Second, "first part of a latency run left out of the percentiles")
 	fs.IntVar(&o.window, "window", 0, "limit only: group rows by partition only within consecutive windows of this many records, as a streaming sink holding that many records could (0: the whole data set)")
+	fs.DurationVar(&o.scrape, "scrape", time.Second, "gonnect-scraped: interval at which /metrics is scraped")
 	fs.BoolVar(&o.keep, "keep", false, "leave the worker's directory with its log")
 	fs.BoolVar(&progress, "progress", false, "print the committed offsets every second (stderr) while a worker runs")
 	fs.StringVar(&keyspace, "keyspace", keyspace, "Cassandra keyspace of the tables")
@@ -127,7 +135,9 @@ func main() {
 		res, err = limitLatency(o)
 	case sys == "limit":
 		res, err = limit(sc, o.n, o.seed, o.window)
-	case sys == "gonnect" || sys == "datastax" || sys == "datastax-tuned":
+	case (sys == "gonnect-smt" || sys == "gonnect-scraped") && (o.latency || sc.Name != "A"):
+		err = fmt.Errorf("%s is measured on scenario A's throughput only", sys)
+	case sys == "gonnect" || sys == "gonnect-smt" || sys == "gonnect-scraped" || sys == "datastax" || sys == "datastax-tuned":
 		if o.latency {
 			res, err = workerLatency(sys, o)
 		} else {

@@ -84,6 +84,13 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 	workerID := worker.WorkerIDFromURL(url)
 	defaults := wk.ConverterDefaults()
 	reg := metrics.New()
+	// The console's charts: the last ten minutes of every task, sampled
+	// every 5 s, for as long as the worker runs.
+	history := metrics.NewHistory(reg, 5*time.Second, 10*time.Minute)
+	historyCtx, stopHistory := context.WithCancel(ctx)
+	historyDone := make(chan struct{})
+	go func() { defer close(historyDone); history.Run(historyCtx) }()
+	defer func() { stopHistory(); <-historyDone }()
 
 	var (
 		configs worker.ConfigStore
@@ -164,7 +171,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 
 	rest, err := restapi.New(restapi.Config{
 		Listener: cfg.Values.List(worker.Listeners)[0], MoreListeners: cfg.Values.List(worker.Listeners)[1:], Herder: herder, Logger: loggers.Logger("org.apache.kafka.connect.runtime.rest.RestServer"),
-		Loggers: loggers, Defaults: defaults, ExtraPlugins: converterPlugins(), Metrics: reg.Handler(),
+		Loggers: loggers, Defaults: defaults, ExtraPlugins: converterPlugins(), Metrics: reg.Handler(), History: history,
 		AllowOrigin: cfg.Values.String(worker.AccessControlAllowOrigin), AllowMethods: cfg.Values.String(worker.AccessControlAllowMethods),
 		AdminListeners: cfg.Values.List(worker.AdminListeners), ResponseHeaders: cfg.Values.String(worker.ResponseHTTPHeaders),
 		DisableTopicTracking: !cfg.Values.Bool(worker.TopicTrackingEnable), DisableTopicTrackingReset: !cfg.Values.Bool(worker.TopicTrackingAllowReset),

@@ -1,8 +1,6 @@
 package transforms
 
 import (
-	"strings"
-
 	"github.com/gonnect/gonnect/connectors/configdef"
 	"github.com/gonnect/gonnect/schemas"
 	"github.com/gonnect/gonnect/schemas/converters"
@@ -23,35 +21,6 @@ type insertHeader struct {
 func (t *insertHeader) Apply(r Record) (Record, bool, error) {
 	r.Headers = withHeader(r.Headers, schemas.Header{Key: t.name, Schema: t.value.Schema, Value: t.value.Value})
 	return r, true, nil
-}
-
-// parseLiteral infers a value from text as Connect's Values.parseString.
-// An array of scalars of one type ("[1, 2]") becomes an ARRAY of that
-// type; other arrays and maps are kept as text (not yet parsed).
-func parseLiteral(s string) schemas.SchemaAndValue {
-	t := strings.TrimSpace(s)
-	if len(t) >= 2 && t[0] == '[' && t[len(t)-1] == ']' && !strings.ContainsAny(t[1:len(t)-1], "[]{}\"") {
-		var elems []any
-		var elem *schemas.Schema
-		inner := strings.TrimSpace(t[1 : len(t)-1])
-		ok := inner != ""
-		for _, part := range strings.Split(inner, ",") {
-			if !ok {
-				break
-			}
-			sv := converters.ParseHeaderString(strings.TrimSpace(part))
-			if sv.Schema == nil || (elem != nil && elem.Type != sv.Schema.Type) {
-				ok = false
-				break
-			}
-			elem = sv.Schema
-			elems = append(elems, sv.Value)
-		}
-		if ok {
-			return schemas.SchemaAndValue{Schema: schemas.NewArray(elem, false), Value: elems}
-		}
-	}
-	return converters.ParseHeaderString(s)
 }
 
 // DropHeaders.
@@ -186,7 +155,7 @@ func init() {
 		Define(configdef.Key{Name: "value.literal", Type: configdef.String, Default: configdef.NoDefault, Importance: configdef.High,
 			Doc: "The literal value that is to be set as the header value on all records."})
 	register(&Plugin{Class: pkg + "InsertHeader", Type: TypeTransformation, Config: ihDef, newT: func(v configdef.Values) (Transformation, error) {
-		return &insertHeader{name: v.String("header"), value: parseLiteral(v.String("value.literal"))}, nil
+		return &insertHeader{name: v.String("header"), value: converters.ParseValueString(v.String("value.literal"))}, nil
 	}})
 	dhDef := configdef.New().Define(configdef.Key{Name: "headers", Type: configdef.List, Default: configdef.NoDefault, Validator: nonEmptyList,
 		Importance: configdef.High, Doc: "The name of the headers to be removed."})

@@ -61,14 +61,16 @@ func load() map[string]asset {
 	return out
 }
 
-// Wrap serves the console's paths and hands every other request to next.
+// Wrap serves the console's files and history API and hands every other request to next.
 // It sits in front of the REST router because that router drops trailing
 // slashes, and the console must be served at /ui/ for its relative URLs
 // (assets beside it, the API one level up) to resolve.
-func Wrap(next http.Handler) http.Handler {
+func Wrap(next http.Handler, o Options) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
 		switch {
+		case p == HistoryPath:
+			o.serveHistory(w, r)
 		case p == Prefix:
 			// Relative, so a reverse proxy's path prefix is kept.
 			target := "ui/"

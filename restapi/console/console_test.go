@@ -14,7 +14,7 @@ func TestWrapServesTheConsoleAndPassesTheRest(t *testing.T) {
 		w.WriteHeader(http.StatusTeapot)
 		_, _ = io.WriteString(w, "api "+r.URL.Path)
 	})
-	h := Wrap(next)
+	h := Wrap(next, Options{})
 	js := assets["app.js"]
 	tests := []struct {
 		name, method, path string
@@ -64,7 +64,7 @@ func TestWrapServesTheConsoleAndPassesTheRest(t *testing.T) {
 
 func TestIndexHasAStrictPolicy(t *testing.T) {
 	rec := httptest.NewRecorder()
-	Wrap(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "/ui/", nil))
+	Wrap(http.NotFoundHandler(), Options{}).ServeHTTP(rec, httptest.NewRequest("GET", "/ui/", nil))
 	csp := rec.Header().Get("Content-Security-Policy")
 	for _, want := range []string{"default-src 'self'", "script-src 'self'", "connect-src 'self'"} {
 		if !strings.Contains(csp, want) {

@@ -3,20 +3,18 @@ package converters
 import (
 	"encoding/base64"
 	"fmt"
-	"math"
-	"math/big"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gonnect/gonnect/schemas"
 )
 
 // SimpleHeaderConverter is Connect's default header converter: a header
 // is written as the string form of its value, and read back with the
-// schema inferred from that string (null, booleans, the smallest integer
-// type that holds an integer, FLOAT32 for other finite numbers, otherwise
-// a string). Lists, maps and dates written by it read back as strings.
+// schema inferred from that string as Connect's Values.parseString does
+// (ParseValueString: numbers, booleans, dates and times, lists, maps).
 type SimpleHeaderConverter struct{}
 
 // Configure implements schemas.Converter.
@@ -27,7 +25,7 @@ func (*SimpleHeaderConverter) ToConnect(_ string, data []byte) (schemas.SchemaAn
 	if data == nil {
 		return schemas.SchemaAndValue{}, nil
 	}
-	return ParseHeaderString(string(data)), nil
+	return ParseValueString(string(data)), nil
 }
 
 // FromConnect implements schemas.Converter.
@@ -40,61 +38,6 @@ func (*SimpleHeaderConverter) FromConnect(_ string, _ *schemas.Schema, value any
 		return nil, err
 	}
 	return []byte(b.String()), nil
-}
-
-// ParseHeaderString infers a schema and value from a header's text, as
-// Connect's Values.parseString does for scalars.
-func ParseHeaderString(s string) schemas.SchemaAndValue {
-	if s == "" {
-		return schemas.SchemaAndValue{Schema: schemas.StringSchema, Value: s}
-	}
-	switch t := strings.TrimSpace(s); t {
-	case "null":
-		return schemas.SchemaAndValue{}
-	case "true", "false":
-		return schemas.SchemaAndValue{Schema: schemas.BooleanSchema, Value: t == "true"}
-	default:
-		if sv, ok := parseNumber(t); ok {
-			return sv
-		}
-	}
-	return schemas.SchemaAndValue{Schema: schemas.StringSchema, Value: s}
-}
-
-func parseNumber(t string) (schemas.SchemaAndValue, bool) {
-	c := t[0]
-	if (c == '+' || c == '-') && len(t) > 1 {
-		c = t[1]
-	}
-	if c < '0' || c > '9' {
-		return schemas.SchemaAndValue{}, false
-	}
-	r, ok := new(big.Rat).SetString(t)
-	if !ok {
-		return schemas.SchemaAndValue{}, false
-	}
-	if r.IsInt() && r.Num().IsInt64() {
-		n := r.Num().Int64()
-		switch {
-		case n >= math.MinInt8 && n <= math.MaxInt8:
-			return schemas.SchemaAndValue{Schema: schemas.Int8Schema, Value: int8(n)}, true
-		case n >= math.MinInt16 && n <= math.MaxInt16:
-			return schemas.SchemaAndValue{Schema: schemas.Int16Schema, Value: int16(n)}, true
-		case n >= math.MinInt32 && n <= math.MaxInt32:
-			return schemas.SchemaAndValue{Schema: schemas.Int32Schema, Value: int32(n)}, true
-		}
-		return schemas.SchemaAndValue{Schema: schemas.Int64Schema, Value: n}, true
-	}
-	if r.IsInt() {
-		return schemas.SchemaAndValue{}, false // beyond a long: Connect gives a Decimal, kept as text here
-	}
-	if f, _ := r.Float32(); !math.IsInf(float64(f), 0) {
-		return schemas.SchemaAndValue{Schema: schemas.Float32Schema, Value: f}, true
-	}
-	if f, _ := r.Float64(); !math.IsInf(f, 0) {
-		return schemas.SchemaAndValue{Schema: schemas.Float64Schema, Value: f}, true
-	}
-	return schemas.SchemaAndValue{}, false
 }
 
 // appendValue writes a value as Connect's Values.convertToString does;
@@ -117,6 +60,8 @@ func appendValue(b *strings.Builder, v any, embedded bool) error {
 		b.WriteString(s)
 	case bool:
 		b.WriteString(strconv.FormatBool(x))
+	case time.Time:
+		b.WriteString(formatDate(x))
 	case float32:
 		b.WriteString(javaFloat(float64(x), 32))
 	case float64:
@@ -169,6 +114,22 @@ func appendValue(b *strings.Builder, v any, embedded bool) error {
 		return fmt.Errorf("Failed to serialize unexpected value type %T: %v", v, v)
 	}
 	return nil
+}
+
+// formatDate writes a date, time or timestamp value as Connect's
+// Values.dateFormatFor picks its ISO-8601 form: a time within the first
+// day of the epoch, a date at midnight, else a timestamp (UTC).
+func formatDate(t time.Time) string {
+	const day = 86400000
+	ms := t.UnixMilli()
+	t = t.UTC()
+	switch {
+	case ms < day:
+		return t.Format("15:04:05.000Z")
+	case ms%day == 0:
+		return t.Format("2006-01-02")
+	}
+	return t.Format("2006-01-02T15:04:05.000Z")
 }
 
 // javaFloat prints a float as Java's toString does for the common cases

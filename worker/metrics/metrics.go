@@ -99,6 +99,22 @@ func (r *Registry) Get(key string) prometheus.Collector {
 	return r.live.get(key)
 }
 
+// tasks are the task metrics registered now.
+func (r *Registry) tasks() []*Task {
+	if r == nil {
+		return nil
+	}
+	r.live.mu.Lock()
+	defer r.live.mu.Unlock()
+	var out []*Task
+	for _, c := range r.live.m {
+		if t, ok := c.(*Task); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // set is an unchecked collector over collectors that come and go: the
 // Prometheus registry cannot unregister unchecked collectors, and the
 // metrics of one family here differ only by label values.

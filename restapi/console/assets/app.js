@@ -63,6 +63,86 @@ async function api(method, path, body) {
 }
 const connPath = (name, rest = '') => `connectors/${enc(name)}${rest}`;
 
+// ---------- per-task throughput and lag (the workers' own samples) ----------
+// Each worker keeps the last minutes of its tasks (ui/api/history); the
+// worker serving the page fetches other members' for it, so the browser
+// talks to one origin.
+const history = { byWorker: new Map(), fetching: new Map() };
+const HISTORY_EVERY = 5000;
+async function workerHistory(id) {
+  const have = history.byWorker.get(id);
+  if (have && Date.now() - have.at < HISTORY_EVERY) return have.data;
+  if (!history.fetching.has(id)) {
+    history.fetching.set(id, api('GET', `ui/api/history?worker=${enc(id)}`)
+      .then(data => { history.byWorker.set(id, { at: Date.now(), data }); return data; })
+      .finally(() => history.fetching.delete(id)));
+  }
+  return history.fetching.get(id);
+}
+const fmtRate = v => v >= 1000 ? `${(v / 1000).toFixed(v >= 10000 ? 0 : 1)}k/s` : `${v.toFixed(v >= 10 || v === 0 ? 0 : 1)}/s`;
+const fmtCount = v => v >= 1e6 ? `${(v / 1e6).toFixed(1)}M` : v >= 1e4 ? `${(v / 1e3).toFixed(0)}k` : String(v);
+// spark draws values (oldest first) as a small line chart scaled to its maximum.
+function spark(values, cls, label) {
+  const NS = 'http://www.w3.org/2000/svg', W = 160, H = 32;
+  const svg = document.createElementNS(NS, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+  svg.setAttribute('class', `spark ${cls}`);
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', label);
+  const max = Math.max(1, ...values);
+  const step = values.length > 1 ? W / (values.length - 1) : W;
+  const pts = values.map((v, i) => `${(i * step).toFixed(1)},${(H - 2 - (v / max) * (H - 4)).toFixed(1)}`);
+  if (pts.length === 1) pts.push(`${W},${pts[0].split(',')[1]}`);
+  const line = document.createElementNS(NS, 'polyline');
+  line.setAttribute('points', pts.join(' '));
+  svg.append(line);
+  return svg;
+}
+function throughputPanel(name) {
+  const body = h('div', {}, h('span', { class: 'muted' }, 'Loading\u2026'));
+  const el = h('div', { class: 'panel', id: 'throughput' }, h('h2', {}, 'Throughput and lag, last 10 minutes'), body);
+  async function update(cc) {
+    const st = cc.status || {};
+    const tasks = st.tasks || [];
+    if (!tasks.length) { body.replaceChildren(h('span', { class: 'muted' }, 'No task runs.')); return; }
+    const workers = [...new Set(tasks.map(t => t.worker_id).filter(Boolean))];
+    const series = new Map(), errors = [];
+    await Promise.all(workers.map(async id => {
+      try {
+        const d = await workerHistory(id);
+        for (const ts of (d && d.tasks) || []) if (ts.connector === name) series.set(`${id}/${ts.task}`, ts);
+      } catch (e) { errors.push(`${id}: ${e.message}`); }
+    }));
+    const sink = st.type === 'sink';
+    // The dead letter queue panel's count: what the running tasks sent there.
+    const dlqEl = $('#dlq-count');
+    if (dlqEl) {
+      let n = 0;
+      for (const ts of series.values()) { const ss = ts.samples || []; if (ss.length) n += ss[ss.length - 1].dlq || 0; }
+      dlqEl.dataset.count = n;
+      dlqEl.textContent = `${fmtCount(n)} record${n === 1 ? '' : 's'} sent there by the running tasks`;
+    }
+    const rows = tasks.map(t => {
+      const ts = series.get(`${t.worker_id}/${t.id}`);
+      const ss = (ts && ts.samples) || [];
+      const last = ss[ss.length - 1];
+      return h('tr', { dataset: { task: t.id, total: last ? last.total : '', rate: last ? last.rate : '', lag: last && last.lag >= 0 ? last.lag : '' } },
+        h('td', {}, `task ${t.id}`), h('td', { class: 'mono' }, t.worker_id || ''),
+        h('td', { class: 'num' }, last ? fmtRate(last.rate) : '\u2013'),
+        h('td', {}, ss.length ? spark(ss.map(x => x.rate), 'rate', `records per second of task ${t.id}`) : h('span', { class: 'muted' }, 'no samples yet')),
+        sink && h('td', { class: 'num' }, last ? fmtCount(last.lag) : '\u2013'),
+        sink && h('td', {}, ss.length ? spark(ss.map(x => Math.max(0, x.lag)), 'lag', `lag of task ${t.id}`) : ''),
+        h('td', { class: 'num muted' }, last ? fmtCount(last.total) : ''));
+    });
+    body.replaceChildren(h('table', {},
+      h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'Worker'), h('th', {}, sink ? 'Sent' : 'Written'), h('th', {}, ''),
+        sink && h('th', {}, 'Lag'), sink && h('th', {}, ''), h('th', {}, 'Total'))),
+      h('tbody', {}, rows)),
+      errors.length ? h('div', { class: 'muted', style: 'margin-top:6px' }, `Not available from ${errors.join('; ')}`) : null);
+  }
+  return { el, update };
+}
+
 // ---------- feedback ----------
 function toast(msg, bad) {
   const t = h('div', { class: bad ? 'toast bad' : 'toast', role: bad ? 'alert' : 'status' }, msg);
@@ -308,6 +388,7 @@ function connectorView(name, tab) {
   let built = false;
   let lastState = null, lastSig = null, lastHead = null;
   let overview = null;
+  let tick = null; // what changes without the status changing: the charts
 
   function conn() { return (store.connectors || {})[name]; }
   function update() {
@@ -316,6 +397,7 @@ function connectorView(name, tab) {
       head.replaceChildren(h('div', { class: 'notice warn' }, `Connector ${name} does not exist (any more).`, h('a', { href: '#/' }, 'Back to the list')));
       return;
     }
+    if (tick) tick(c);
     const st = c.status || {}, cs = st.connector || {};
     const sig = JSON.stringify(c);
     if (sig === lastSig) return;
@@ -329,13 +411,14 @@ function connectorView(name, tab) {
       h('span', { class: 'grow', style: 'flex:1' }),
       actionButtons(name, cs.state, { small: false })));
     }
-    if (!built) { built = true; build(c); }
+    if (!built) { built = true; build(c); if (tick) tick(c); }
     if (overview) overview(c);
     if (lastState !== null && lastState !== cs.state && tab === 'offsets') build(c);
     lastState = cs.state;
   }
   function build(c) {
     body.replaceChildren();
+    tick = null;
     if (tab === 'config') {
       body.append(configForm({
         cls: c.info.config['connector.class'], initial: c.info.config, lockName: true, submitLabel: 'Save configuration',
@@ -351,8 +434,9 @@ function connectorView(name, tab) {
       const tasksEl = h('div');
       const topicsEl = h('div', {}, h('span', { class: 'muted' }, 'Loading\u2026'));
       const cfgEl = h('div');
+      const tp = throughputPanel(name);
       body.append(h('div', { class: 'grid2' },
-        h('div', {}, h('div', { class: 'panel' }, h('h2', {}, 'Connector and tasks'), tasksEl)),
+        h('div', {}, h('div', { class: 'panel' }, h('h2', {}, 'Connector and tasks'), tasksEl), tp.el),
         h('div', {},
           h('div', { class: 'panel', id: 'topics' }, h('h2', {}, 'Active topics'), topicsEl,
             h('div', { class: 'toolbar', style: 'margin:10px 0 0' },
@@ -372,6 +456,7 @@ function connectorView(name, tab) {
         loadTopics();
       }
       loadTopics();
+      tick = tp.update;
       overview = cc => {
         const st = cc.status || {}, cs = st.connector || {};
         const rows = [h('tr', { dataset: { row: 'connector' } }, h('td', {}, 'connector'), h('td', {}, badge(cs.state)), h('td', { class: 'mono' }, cs.worker_id || ''),
@@ -386,7 +471,8 @@ function connectorView(name, tab) {
         const tol = cc.info.config['errors.tolerance'] || 'none';
         cfgEl.replaceChildren(
           st.type === 'source' ? h('span', { class: 'muted' }, 'Source connectors have no dead letter queue.')
-            : dlq ? h('div', {}, h('span', { class: 'chip', id: 'dlq-topic' }, dlq), h('div', { class: 'muted', style: 'margin-top:6px' }, `errors.tolerance=${tol}`))
+            : dlq ? h('div', {}, h('span', { class: 'chip', id: 'dlq-topic' }, dlq), h('div', { class: 'muted', style: 'margin-top:6px' }, `errors.tolerance=${tol}`),
+              h('div', { class: 'muted', id: 'dlq-count', style: 'margin-top:6px' }))
               : h('span', { class: 'muted' }, 'Not configured (errors.deadletterqueue.topic.name).'));
       };
     }
