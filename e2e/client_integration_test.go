@@ -5,25 +5,17 @@ package e2e
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/gonnect/gonnect/stack"
 )
 
 // TestIntegrationThirdPartyClient drives gonnect with kafka-connect-py, a
 // Kafka Connect client published on PyPI, installed in a virtualenv.
 func TestIntegrationThirdPartyClient(t *testing.T) {
-	venv := filepath.Join(repoRoot(t), ".stack", "pyclient")
-	py := filepath.Join(venv, "bin", "python")
-	if _, err := os.Stat(py); err != nil {
-		if out, err := exec.Command("python3", "-m", "venv", venv).CombinedOutput(); err != nil {
-			t.Fatalf("creating virtualenv: %v\n%s", err, out)
-		}
-	}
-	if out, err := exec.Command(py, "-m", "pip", "install", "-q", "kafka-connect-py==1.0.0").CombinedOutput(); err != nil {
-		t.Fatalf("installing kafka-connect-py from PyPI: %v\n%s", err, out)
-	}
+	py := stack.PyClient(t)
 	c := newCluster(t, nil)
 	w := c.start()
 	name := fmt.Sprintf("py-%d", rand.Uint32())

@@ -53,16 +53,28 @@ type cluster struct {
 	dir    string
 	extra  map[string]string
 	worker []*proc
+	// scheme of the workers' listeners (http unless set); client and
+	// authorization are what start's health check uses to reach them.
+	scheme        string
+	client        *http.Client
+	authorization string
 }
 
 type proc struct {
-	port int
-	cmd  *exec.Cmd
-	log  string
-	done chan struct{}
+	port   int
+	scheme string
+	cmd    *exec.Cmd
+	log    string
+	done   chan struct{}
 }
 
-func (p *proc) url() string { return fmt.Sprintf("http://127.0.0.1:%d", p.port) }
+func (p *proc) url() string {
+	s := p.scheme
+	if s == "" {
+		s = "http"
+	}
+	return fmt.Sprintf("%s://127.0.0.1:%d", s, p.port)
+}
 
 func newCluster(t testing.TB, extra map[string]string) *cluster {
 	stack.RequireKafka(t)
@@ -92,7 +104,7 @@ func newCluster(t testing.TB, extra map[string]string) *cluster {
 func (c *cluster) props(port int) string {
 	p := map[string]string{
 		"bootstrap.servers": stack.KafkaBootstrap(), "group.id": c.id,
-		"listeners":            fmt.Sprintf("http://127.0.0.1:%d", port),
+		"listeners":            fmt.Sprintf("%s://127.0.0.1:%d", c.schemeOrHTTP(), port),
 		"config.storage.topic": c.id + "-configs", "offset.storage.topic": c.id + "-offsets", "status.storage.topic": c.id + "-status",
 		"config.storage.replication.factor": "1", "offset.storage.replication.factor": "1", "status.storage.replication.factor": "1",
 		"offset.storage.partitions": "3", "status.storage.partitions": "2",
@@ -113,25 +125,55 @@ func (c *cluster) props(port int) string {
 	return f
 }
 
+func (c *cluster) schemeOrHTTP() string {
+	if c.scheme == "" {
+		return "http"
+	}
+	return c.scheme
+}
+
 // start launches a worker and waits until it is healthy.
 func (c *cluster) start() *proc {
 	c.t.Helper()
+	return c.startWith(nil, nil)
+}
+
+// startWith launches a worker with more properties (over the cluster's)
+// and environment variables, and waits until it is healthy.
+func (c *cluster) startWith(props map[string]string, env []string) *proc {
+	c.t.Helper()
 	port := freePort(c.t)
-	p := &proc{port: port, log: filepath.Join(c.dir, fmt.Sprintf("worker-%d.log", port)), done: make(chan struct{})}
+	p := &proc{port: port, scheme: c.schemeOrHTTP(), log: filepath.Join(c.dir, fmt.Sprintf("worker-%d.log", port)), done: make(chan struct{})}
 	lf, err := os.Create(p.log)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	p.cmd = exec.Command(binary(c.t), "distributed", c.props(port))
+	saved := c.extra
+	c.extra = map[string]string{}
+	for _, m := range []map[string]string{saved, props} {
+		for k, v := range m {
+			c.extra[k] = v
+		}
+	}
+	file := c.props(port)
+	c.extra = saved
+	p.cmd = exec.Command(binary(c.t), "distributed", file)
+	if env != nil {
+		p.cmd.Env = append(os.Environ(), env...)
+	}
 	p.cmd.Stdout, p.cmd.Stderr = lf, lf
 	if err := p.cmd.Start(); err != nil {
 		c.t.Fatal(err)
 	}
 	go func() { _ = p.cmd.Wait(); lf.Close(); close(p.done) }()
 	c.worker = append(c.worker, p)
+	health := client
+	if c.client != nil {
+		health = c.client
+	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		if code, _ := get(p.url() + "/health"); code == 200 {
+		if code, _, _ := doWith(health, c.authorization, "GET", p.url()+"/health", nil); code == 200 {
 			return p
 		}
 		select {
@@ -169,6 +211,12 @@ func (p *proc) stop(t testing.TB) {
 var client = &http.Client{Timeout: 100 * time.Second}
 
 func do(method, url string, body any) (int, []byte, http.Header) {
+	return doWith(client, "", method, url, body)
+}
+
+// doWith sends a request with an HTTP client and an Authorization header
+// (none when empty).
+func doWith(cl *http.Client, authorization, method, url string, body any) (int, []byte, http.Header) {
 	var r io.Reader
 	if body != nil {
 		switch b := body.(type) {
@@ -183,7 +231,10 @@ func do(method, url string, body any) (int, []byte, http.Header) {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := client.Do(req)
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
+	resp, err := cl.Do(req)
 	if err != nil {
 		return 0, []byte(err.Error()), nil
 	}
@@ -260,7 +311,29 @@ func allRunning(t testing.TB, url, name string, n int) (bool, string) {
 // It fails the test when the jars are missing.
 func apacheConnect(t testing.TB, extra map[string]string) string {
 	t.Helper()
+	return apacheConnectWith(t, extra, apacheOptions{})
+}
+
+// apacheOptions are more of an Apache Connect worker: jars beside the
+// runtime's, JVM options (-D...), its listeners' scheme, and the client
+// and Authorization header that reach its /health.
+type apacheOptions struct {
+	jars          []string
+	jvm           []string
+	scheme        string
+	client        *http.Client
+	authorization string
+}
+
+func apacheConnectWith(t testing.TB, extra map[string]string, o apacheOptions) string {
+	t.Helper()
 	stack.RequireKafka(t)
+	if o.scheme == "" {
+		o.scheme = "http"
+	}
+	if o.client == nil {
+		o.client = client
+	}
 	dir := os.Getenv("GONNECT_STACK_DIR")
 	if dir == "" {
 		dir = filepath.Join(repoRoot(t), ".stack")
@@ -274,7 +347,7 @@ func apacheConnect(t testing.TB, extra map[string]string) string {
 	port := freePort(t)
 	p := map[string]string{
 		"bootstrap.servers": stack.KafkaBootstrap(), "group.id": id,
-		"listeners": fmt.Sprintf("http://127.0.0.1:%d", port), "rest.advertised.host.name": "127.0.0.1",
+		"listeners": fmt.Sprintf("%s://127.0.0.1:%d", o.scheme, port), "rest.advertised.host.name": "127.0.0.1",
 		"config.storage.topic": id + "-configs", "offset.storage.topic": id + "-offsets", "status.storage.topic": id + "-status",
 		"config.storage.replication.factor": "1", "offset.storage.replication.factor": "1", "status.storage.replication.factor": "1",
 		"offset.storage.partitions": "3", "status.storage.partitions": "2",
@@ -302,8 +375,13 @@ func apacheConnect(t testing.TB, extra map[string]string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("java", "-Xms128m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
-		"-Dlog4j2.configurationFile="+log4j, "-cp", filepath.Join(jars, "*"), "org.apache.kafka.connect.cli.ConnectDistributed", props)
+	classpath := filepath.Join(jars, "*")
+	for _, j := range o.jars {
+		classpath += string(os.PathListSeparator) + filepath.Join(j, "*")
+	}
+	args := append([]string{"-Xms128m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
+		"-Dlog4j2.configurationFile=" + log4j}, o.jvm...)
+	cmd := exec.Command("java", append(args, "-cp", classpath, "org.apache.kafka.connect.cli.ConnectDistributed", props)...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting Apache Kafka Connect: %v", err)
@@ -311,10 +389,10 @@ func apacheConnect(t testing.TB, extra map[string]string) string {
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); out.Close(); close(done) }()
 	t.Cleanup(func() { _ = cmd.Process.Kill(); <-done })
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	url := fmt.Sprintf("%s://127.0.0.1:%d", o.scheme, port)
 	deadline := time.Now().Add(180 * time.Second)
 	for {
-		if code, _ := get(url + "/health"); code == 200 {
+		if code, _, _ := doWith(o.client, o.authorization, "GET", url+"/health", nil); code == 200 {
 			return url
 		}
 		select {

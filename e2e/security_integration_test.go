@@ -4,9 +4,14 @@ package e2e
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -308,5 +313,299 @@ func TestIntegrationSecuredStartRefused(t *testing.T) {
 			}
 			t.Logf("stopped in %s", took.Round(time.Millisecond))
 		})
+	}
+}
+
+// merged is the union of property sets, later ones winning.
+func merged(ms ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// restHTTPS are worker settings of https:// listeners with the stack's
+// broker certificate (127.0.0.1 and localhost in its names, usable as a
+// client certificate too), trusting the stack's CA.
+func restHTTPS(clientAuth string) map[string]string {
+	return map[string]string{
+		"listeners.https.ssl.keystore.location": stack.TLSFile("broker.jks"), "listeners.https.ssl.keystore.password": stack.TLSPassword(),
+		"listeners.https.ssl.key.password": stack.TLSPassword(), "listeners.https.ssl.truststore.type": "PKCS12",
+		"listeners.https.ssl.truststore.location": stack.TLSFile("truststore.p12"), "listeners.https.ssl.truststore.password": stack.TLSPassword(),
+		"listeners.https.ssl.client.auth": clientAuth,
+	}
+}
+
+// httpsClient trusts the stack's CA and presents the certificate of the
+// given PEM files (none when empty).
+func httpsClient(t testing.TB, cert, key string) *http.Client {
+	t.Helper()
+	ca, err := os.ReadFile(stack.TLSFile("ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca)
+	tc := &tls.Config{RootCAs: pool}
+	if cert != "" {
+		kp, err := tls.LoadX509KeyPair(stack.TLSFile(cert), stack.TLSFile(key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tc.Certificates = []tls.Certificate{kp}
+	}
+	return &http.Client{Timeout: 100 * time.Second, Transport: &http.Transport{TLSClientConfig: tc}}
+}
+
+// basicAuthFiles writes a credentials file with user=password lines and
+// a JAAS file naming it in its KafkaConnect entry, as Connect users write
+// them, and returns the JAAS file.
+func basicAuthFiles(t testing.TB, users ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	creds, jaas := filepath.Join(dir, "connect.password"), filepath.Join(dir, "connect_jaas.conf")
+	if err := os.WriteFile(creds, []byte(strings.Join(users, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(jaas, []byte("KafkaConnect {\n  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required\n  file=\""+creds+"\";\n};\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return jaas
+}
+
+func basicAuth(userPass string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(userPass))
+}
+
+const basicAuthExtension = "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension"
+
+// TestIntegrationSecuredREST: a three-worker cluster whose REST listeners
+// are https:// only, require client certificates (but the third's) and
+// authenticate with Connect's Basic authentication extension, its JAAS
+// file given in KAFKA_OPTS as Connect's scripts take it (and through the
+// worker setting for the second). Unauthenticated requests get Connect's
+// 401, creates sent to any worker succeed (the followers forward them to
+// the leader over HTTPS, presenting their own certificate and the
+// client's credentials) with an https Location, clients without a
+// trusted certificate are refused, and kafka-connect-py drives a worker
+// over HTTPS with credentials.
+func TestIntegrationSecuredREST(t *testing.T) {
+	jaas := basicAuthFiles(t, "admin=admin-secret", "ops: ops secret")
+	kafkaOpts := []string{"KAFKA_OPTS=-Xms256M -Djava.security.auth.login.config=" + jaas}
+	c := newCluster(t, merged(restHTTPS("required"), map[string]string{"rest.extension.classes": basicAuthExtension}))
+	c.scheme, c.client, c.authorization = "https", httpsClient(t, "client.pem", "client.key"), basicAuth("admin:admin-secret")
+	w1 := c.startWith(nil, kafkaOpts)
+	w2 := c.startWith(map[string]string{"gonnect.java.security.auth.login.config": jaas}, nil)
+	w3 := c.startWith(map[string]string{"listeners.https.ssl.client.auth": "none"}, kafkaOpts)
+	t.Logf("HTTPS + Basic auth workers started in %s, %s, %s", startupOf(t, w1), startupOf(t, w2), startupOf(t, w3))
+
+	cl := c.client
+	for _, w := range []*proc{w1, w2, w3} {
+		for _, r := range []struct {
+			method, path, auth string
+			code               int
+			body               string
+		}{
+			{method: "GET", path: "/connectors", code: 401, body: "User cannot access the resource."},
+			{method: "GET", path: "/connectors", auth: basicAuth("admin:wrong"), code: 401, body: "User cannot access the resource."},
+			{method: "GET", path: "/connectors", auth: "Bearer abc", code: 401, body: "User cannot access the resource."},
+			{method: "GET", path: "/health", code: 401, body: "User cannot access the resource."},
+			{method: "GET", path: "/connectors", auth: basicAuth("ops:ops secret"), code: 200},
+		} {
+			code, body, h := doWith(cl, r.auth, r.method, w.url()+r.path, nil)
+			if code != r.code || (r.body != "" && string(body) != r.body) {
+				t.Fatalf("%s %s%s (%q): %d %s, want %d %s", r.method, w.url(), r.path, r.auth, code, body, r.code, r.body)
+			}
+			if code == 401 && (h.Get("WWW-Authenticate") != "" || h.Get("Content-Type") != "application/json") {
+				t.Fatalf("401 headers %v", h)
+			}
+		}
+	}
+
+	// A create sent to each worker: at least two reach a follower, which
+	// forwards it to the leader over HTTPS.
+	suffix := fmt.Sprint(rand.Uint32())
+	topic := "e2e-rest-" + suffix
+	for i, w := range []*proc{w1, w2, w3} {
+		name := fmt.Sprintf("rest-sec-%s-%d", suffix, i)
+		cfg := map[string]any{"name": name, "config": map[string]string{"connector.class": "FileStreamSink", "tasks.max": "1", "topics": topic,
+			"file": filepath.Join(t.TempDir(), "out.txt")}}
+		code, body, h := doWith(cl, c.authorization, "POST", w.url()+"/connectors", cfg)
+		if code != 201 {
+			t.Fatalf("create %s on %s: %d %s", name, w.url(), code, body)
+		}
+		if loc := h.Get("Location"); loc != w.url()+"/connectors/"+name {
+			t.Fatalf("Location %q, want %s/connectors/%s", loc, w.url(), name)
+		}
+	}
+	eventually(t, 60*time.Second, "every worker lists the three connectors", func() (bool, string) {
+		for _, w := range []*proc{w1, w2, w3} {
+			_, body, _ := doWith(cl, c.authorization, "GET", w.url()+"/connectors", nil)
+			var names []string
+			if json.Unmarshal(body, &names) != nil || len(names) != 3 {
+				return false, w.url() + ": " + string(body)
+			}
+		}
+		return true, ""
+	})
+
+	// ssl.client.auth=required: no certificate, or one of another CA, is
+	// refused; the third worker asks for none.
+	noCert, untrusted := httpsClient(t, "", ""), httpsClient(t, "untrusted-client.pem", "untrusted-client.key")
+	for _, w := range []*proc{w1, w2} {
+		for name, refused := range map[string]*http.Client{"no certificate": noCert, "untrusted certificate": untrusted} {
+			if code, body, _ := doWith(refused, c.authorization, "GET", w.url()+"/connectors", nil); code != 0 {
+				t.Fatalf("%s: %s answered %d %s", name, w.url(), code, body)
+			}
+		}
+	}
+	if code, body, _ := doWith(noCert, c.authorization, "GET", w3.url()+"/connectors", nil); code != 200 {
+		t.Fatalf("w3 without a client certificate: %d %s", code, body)
+	}
+	// Plain HTTP is not served.
+	if code, _, _ := doWith(client, c.authorization, "GET", strings.Replace(w1.url(), "https:", "http:", 1)+"/connectors", nil); code == 200 {
+		t.Fatal("plain HTTP answered on an https listener")
+	}
+
+	// kafka-connect-py, over HTTPS with credentials, against the worker
+	// that asks for no client certificate; its writes are forwarded.
+	py := stack.PyClient(t)
+	name := "py-sec-" + suffix
+	script := filepath.Join(repoRoot(t), "e2e", "testdata", "kafka_connect_py_client.py")
+	out, err := exec.Command(py, script, w3.url(), name, name+"-in", filepath.Join(t.TempDir(), "out.txt"), "ops:ops secret", stack.TLSFile("ca.pem")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("kafka-connect-py over HTTPS with credentials failed: %v\n%s", err, out)
+	}
+	t.Logf("%s", out)
+
+	// Measured on the same broker: a plaintext worker's start-up.
+	plain := newCluster(t, nil)
+	p1 := plain.start()
+	t.Logf("start-up: HTTPS + Basic auth %s / %s / %s, plaintext %s", startupOf(t, w1), startupOf(t, w2), startupOf(t, w3), startupOf(t, p1))
+}
+
+// TestIntegrationSecuredRESTStartRefused: REST security settings that
+// cannot work stop the worker within seconds with a message naming the
+// key or the file.
+func TestIntegrationSecuredRESTStartRefused(t *testing.T) {
+	jaas := basicAuthFiles(t, "admin=admin-secret")
+	noCreds := filepath.Join(t.TempDir(), "jaas.conf")
+	if err := os.WriteFile(noCreds, []byte("KafkaConnect { org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required file=\"/nonexistent/creds\"; };"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		props map[string]string
+		env   []string
+		want  []string
+	}{
+		{name: "wrong key store password", props: merged(restHTTPS("none"), map[string]string{"listeners.https.ssl.keystore.password": "wrong"}),
+			want: []string{"listeners.https.ssl.keystore.password", "broker.jks"}},
+		{name: "missing trust store", props: merged(restHTTPS("none"), map[string]string{"listeners.https.ssl.truststore.location": "/nonexistent/trust.p12"}),
+			want: []string{"listeners.https.ssl.truststore.location", "/nonexistent/trust.p12"}},
+		{name: "no key store", props: map[string]string{"ssl.client.auth": "required"}, want: []string{"an https listener needs a key store: set ssl.keystore.location"}},
+		{name: "TLS 1.3 suites Go cannot choose", props: merged(restHTTPS("none"), map[string]string{"listeners.https.ssl.cipher.suites": "TLS_AES_256_GCM_SHA384"}),
+			want: []string{"listeners.https.ssl.cipher.suites", "list all three or none"}},
+		{name: "another REST extension", props: map[string]string{"rest.extension.classes": "com.example.MyAuthExtension"},
+			want: []string{"rest.extension.classes", "com.example.MyAuthExtension cannot be loaded"}},
+		{name: "Basic auth without a JAAS file", props: merged(restHTTPS("none"), map[string]string{"rest.extension.classes": basicAuthExtension}),
+			want: []string{"-Djava.security.auth.login.config", "KAFKA_OPTS", "gonnect.java.security.auth.login.config"}},
+		{name: "missing credentials file", props: merged(restHTTPS("none"), map[string]string{"rest.extension.classes": basicAuthExtension}),
+			env: []string{"KAFKA_OPTS=-Djava.security.auth.login.config=" + noCreds}, want: []string{"Error loading Property Credentials file /nonexistent/creds"}},
+		{name: "missing JAAS file", props: merged(restHTTPS("none"), map[string]string{"rest.extension.classes": basicAuthExtension, "gonnect.java.security.auth.login.config": jaas + ".missing"}),
+			want: []string{jaas + ".missing", "gonnect.java.security.auth.login.config"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cl := newCluster(t, c.props)
+			cl.scheme = "https"
+			f := cl.props(freePort(t))
+			began := time.Now()
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, binary(t), "distributed", f)
+			cmd.Env = append(os.Environ(), c.env...)
+			b, err := cmd.CombinedOutput()
+			took := time.Since(began)
+			if err == nil || ctx.Err() != nil {
+				t.Fatalf("worker did not stop with an error (%v after %s):\n%s", err, took, b)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(string(b), w) {
+					t.Fatalf("output lacks %q:\n%s", w, b)
+				}
+			}
+			if strings.Contains(string(b), "admin-secret") {
+				t.Fatalf("a password is in the output:\n%s", b)
+			}
+			if took > 10*time.Second {
+				t.Fatalf("stopped after %s, want within seconds", took)
+			}
+			t.Logf("stopped in %s", took.Round(time.Millisecond))
+		})
+	}
+}
+
+// TestIntegrationRESTSecurityMatchesApacheConnect sends the same requests,
+// with and without (good, wrong, malformed) credentials, to an Apache
+// Connect 4.3.1 worker with its Basic authentication extension and https://
+// listener and to a gonnect worker with the same settings, and requires
+// the same status, body and headers.
+func TestIntegrationRESTSecurityMatchesApacheConnect(t *testing.T) {
+	jaas := basicAuthFiles(t, "admin=admin-secret")
+	props := merged(restHTTPS("requested"), map[string]string{"rest.extension.classes": basicAuthExtension})
+	cl, good := httpsClient(t, "", ""), basicAuth("admin:admin-secret")
+	ref := apacheConnectWith(t, props, apacheOptions{jars: []string{stack.ConnectBasicAuthJars(t)}, jvm: []string{"-Djava.security.auth.login.config=" + jaas},
+		scheme: "https", client: cl, authorization: good})
+	c := newCluster(t, props)
+	c.scheme, c.client, c.authorization = "https", cl, good
+	w := c.startWith(nil, []string{"KAFKA_OPTS=-Djava.security.auth.login.config=" + jaas})
+	for _, r := range []struct {
+		method, path, auth, ctype, body string
+	}{
+		{method: "GET", path: "/connectors"},
+		{method: "GET", path: "/connectors", auth: basicAuth("admin:wrong")},
+		{method: "GET", path: "/connectors", auth: basicAuth("nobody:admin-secret")},
+		{method: "GET", path: "/connectors", auth: "Basic !!"},
+		{method: "GET", path: "/connectors", auth: "Basic " + base64.RawStdEncoding.EncodeToString([]byte("admin:admin-secret"))},
+		{method: "GET", path: "/connectors", auth: basicAuth("admin")},
+		{method: "GET", path: "/connectors", auth: "Bearer abc"},
+		{method: "GET", path: "/connectors", auth: "bAsIc " + base64.StdEncoding.EncodeToString([]byte("admin:admin-secret"))},
+		{method: "GET", path: "/connectors", auth: good},
+		{method: "GET", path: "/"},
+		{method: "GET", path: "/health"},
+		{method: "GET", path: "/admin/loggers"},
+		{method: "GET", path: "/connector-plugins"},
+		{method: "GET", path: "/connectors/missing/status"},
+		{method: "GET", path: "/connectors/missing/status", auth: good},
+		{method: "GET", path: "/nope"},
+		{method: "PATCH", path: "/connectors"},
+		{method: "POST", path: "/connectors", ctype: "text/plain", body: "{}"},
+		{method: "POST", path: "/connectors", ctype: "application/json", body: `{"name":"x"}`},
+		{method: "OPTIONS", path: "/connectors"},
+		{method: "HEAD", path: "/connectors"},
+	} {
+		var got [2]string
+		for i, base := range []string{ref, w.url()} {
+			req, _ := http.NewRequest(r.method, base+r.path, strings.NewReader(r.body))
+			if r.auth != "" {
+				req.Header.Set("Authorization", r.auth)
+			}
+			if r.ctype != "" {
+				req.Header.Set("Content-Type", r.ctype)
+			}
+			resp, err := cl.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			got[i] = fmt.Sprintf("%d %q content-type=%q www-authenticate=%q", resp.StatusCode, b, resp.Header.Get("Content-Type"), resp.Header.Get("WWW-Authenticate"))
+		}
+		if got[0] != got[1] {
+			t.Errorf("%s %s (auth %q):\n  Apache Connect: %s\n  gonnect:        %s", r.method, r.path, r.auth, got[0], got[1])
+		}
 	}
 }

@@ -175,9 +175,18 @@ func (s *Server) createConnector(w http.ResponseWriter, r *http.Request) {
 
 // connectorLocation is the Location of a created connector: absolute,
 // against the host the client asked for, as Jersey resolves Connect's
-// relative one; the name escaped as a path segment.
+// relative one, with the client's scheme; the name escaped as a path
+// segment.
 func connectorLocation(r *http.Request, name string) string {
-	return (&url.URL{Scheme: "http", Host: r.Host, Path: "/connectors/" + name}).String()
+	return (&url.URL{Scheme: schemeOf(r), Host: r.Host, Path: "/connectors/" + name}).String()
+}
+
+// schemeOf is the scheme the client used: https on a TLS listener.
+func schemeOf(r *http.Request) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	return "http"
 }
 
 // checkName injects the connector name into its config, or fails when

@@ -107,6 +107,10 @@ func (s *Server) forwardIfNeeded(w http.ResponseWriter, r *http.Request, err err
 		}
 	}
 	target := strings.TrimSuffix(nl.URL, "/") + escapeSegments(r.URL.Path) + "?" + q.Encode()
+	if s.cfg.ClientTLSErr != nil && strings.HasPrefix(strings.ToLower(target), "https://") {
+		writeError(w, fmt.Errorf("Error trying to forward REST request: %v", s.cfg.ClientTLSErr))
+		return true
+	}
 	body, berr := bodyOf(r)
 	if berr != nil {
 		writeError(w, berr)
@@ -145,7 +149,7 @@ func (s *Server) forwardIfNeeded(w http.ResponseWriter, r *http.Request, err err
 	// would have answered had it been the leader.
 	// The Location names this worker, as the client asked it.
 	if loc, err := url.Parse(resp.Header.Get("Location")); err == nil && loc.Path != "" {
-		loc.Scheme, loc.Host = "http", r.Host
+		loc.Scheme, loc.Host = schemeOf(r), r.Host
 		w.Header().Set("Location", loc.String())
 	}
 	if len(respBody) > 0 {

@@ -5,6 +5,7 @@ package restapi
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,7 @@ import (
 	"github.com/gonnect/gonnect/internal/logging"
 	"github.com/gonnect/gonnect/restapi/console"
 	"github.com/gonnect/gonnect/worker"
+	"github.com/gonnect/gonnect/worker/basicauth"
 )
 
 // PluginInfo is one entry of GET /connector-plugins.
@@ -76,6 +78,18 @@ type Config struct {
 	// BodyReadTimeout reading its body, and IdleTimeout how long a kept-alive
 	// connection waits for the next request; zero takes the defaults below.
 	ReadHeaderTimeout, BodyReadTimeout, IdleTimeout time.Duration
+	// TLS serves the https:// entries of Listener and MoreListeners,
+	// AdminTLS those of AdminListeners (the listeners.https. and
+	// admin.listeners.https. settings).
+	TLS, AdminTLS *tls.Config
+	// ClientTLS is used for requests to other workers' https:// URLs
+	// (Connect's RestClient); ClientTLSErr, when set, is why it could not
+	// be built, and such requests fail with it.
+	ClientTLS    *tls.Config
+	ClientTLSErr error
+	// BasicAuth, when set, authenticates the requests of the main
+	// listeners as Connect's BasicAuthSecurityRestExtension does.
+	BasicAuth *basicauth.Authenticator
 }
 
 // Connection limits. Jetty, under Apache Connect, only closes a connection
@@ -136,7 +150,9 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("invalid worker configuration: %s: Empty URL found when parsing admin.listeners list.", worker.AdminListeners)
 		}
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, client: &http.Client{Timeout: cfg.RequestTimeout,
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.TLSClientConfig = cfg.ClientTLS
+	s := &Server{cfg: cfg, log: cfg.Logger, client: &http.Client{Timeout: cfg.RequestTimeout, Transport: transport,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	s.handler = responseHeaders(rules, s.routes(true, cfg.AdminListeners == nil))
 	s.admin = s.routes(false, true)
@@ -152,12 +168,12 @@ func (s *Server) AdminHandler() http.Handler { return s.admin }
 // Start binds the listeners and serves in the background.
 func (s *Server) Start() error {
 	for _, l := range append([]string{s.cfg.Listener}, s.cfg.MoreListeners...) {
-		if err := s.listen(l, s.handler); err != nil {
+		if err := s.listen(l, s.handler, s.cfg.TLS); err != nil {
 			return err
 		}
 	}
 	for _, l := range s.cfg.AdminListeners {
-		if err := s.listen(l, s.admin); err != nil {
+		if err := s.listen(l, s.admin, s.cfg.AdminTLS); err != nil {
 			return err
 		}
 		s.log.Info("REST admin endpoints listening", "address", s.lns[len(s.lns)-1].Addr().String())
@@ -165,18 +181,26 @@ func (s *Server) Start() error {
 	return nil
 }
 
-func (s *Server) listen(listener string, h http.Handler) error {
+func (s *Server) listen(listener string, h http.Handler, tc *tls.Config) error {
 	u, err := url.Parse(listener)
-	if err != nil || (u.Scheme != "http") {
-		return fmt.Errorf("parsing listener %q: only http:// listeners are supported", listener)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Errorf("parsing listener %q: Listener protocol must be either \"http\" or \"https\".", listener)
+	}
+	if u.Scheme == "https" && tc == nil {
+		return fmt.Errorf("listener %s: no TLS configuration for an https listener", listener)
 	}
 	ln, err := net.Listen("tcp", u.Host)
 	if err != nil {
 		return fmt.Errorf("binding REST listener %s: %w", u.Host, err)
 	}
+	if u.Scheme == "https" {
+		ln = tls.NewListener(ln, tc)
+	}
 	// No ReadTimeout: net/http cancels a request's context when its read
 	// deadline passes, even after the body was read, which would cut herder
 	// requests (up to RequestTimeout) short; bufferBody bounds the body.
+	// Failed handshakes (a client without the certificate asked for, an
+	// untrusted one) are logged at debug level, as Jetty does.
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: s.cfg.ReadHeaderTimeout, IdleTimeout: s.cfg.IdleTimeout,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 	if s.errc == nil {
@@ -184,7 +208,7 @@ func (s *Server) listen(listener string, h http.Handler) error {
 	}
 	s.lns, s.servers = append(s.lns, ln), append(s.servers, srv)
 	go func() { s.errc <- srv.Serve(ln) }()
-	s.log.Info("REST server listening", "address", ln.Addr().String())
+	s.log.Info("REST server listening", "address", ln.Addr().String(), "protocol", u.Scheme)
 	return nil
 }
 
@@ -214,7 +238,10 @@ func (s *Server) routes(main, admin bool) http.Handler {
 	// HEAD is answered as GET, as Jersey does, without the body.
 	r.Use(s.recoverer, s.bufferBody)
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
-		writeError(w, newStatusError(http.StatusNotFound, "HTTP 404 Not Found"))
+		// Jersey writes its 404 for an unknown path without a Content-Type.
+		w.Header()["Content-Type"] = nil
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"error_code":404,"message":"HTTP 404 Not Found"}`))
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
 		// Jersey writes its 405 without a Content-Type.
@@ -230,7 +257,7 @@ func (s *Server) routes(main, admin bool) http.Handler {
 		})
 	}
 	if !main {
-		return jettyLimits(jettyPath(stripTrailingSlash(s.mediaTypes(r, r))))
+		return jettyLimits(jettyPath(stripTrailingSlash(s.mediaTypes(r, r, nil))))
 	}
 	r.Get("/", s.serverInfo)
 	r.Get("/health", s.health)
@@ -268,8 +295,19 @@ func (s *Server) routes(main, admin bool) http.Handler {
 	})
 	// The web console (/ui/) is outermost: its pages are not JSON, so the
 	// API's media-type checks must not see them.
-	return jettyLimits(console.Wrap(jettyPath(stripTrailingSlash(s.cors(s.mediaTypes(r, r)))),
-		console.Options{History: s.cfg.History, Peer: s.consolePeer, Client: s.client}))
+	h := console.Wrap(jettyPath(stripTrailingSlash(s.cors(s.mediaTypes(r, r, s.cfg.BasicAuth)))),
+		console.Options{History: s.cfg.History, Peer: s.consolePeer, Client: s.client})
+	if s.cfg.BasicAuth == nil {
+		return jettyLimits(h)
+	}
+	// The console's pages carry no data; its history of task metrics is
+	// authenticated as the API is.
+	return jettyLimits(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == console.HistoryPath && !s.authenticated(w, r, s.cfg.BasicAuth) {
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
 }
 
 // jettyRequestHeaderSize is Jetty's HttpConfiguration default, which
@@ -398,8 +436,10 @@ func unsupportedMedia(w http.ResponseWriter) {
 
 // mediaTypes refuses, on every existing route, a request whose
 // Content-Type is not JSON, body or not: every Connect resource consumes
-// application/json only. Unknown paths stay 404.
-func (s *Server) mediaTypes(r chi.Routes, next http.Handler) http.Handler {
+// application/json only. Unknown paths stay 404. With auth, a request
+// that reaches a route is authenticated first, as Jersey runs Connect's
+// authentication filter once a resource method matched.
+func (s *Server) mediaTypes(r chi.Routes, next http.Handler, auth *basicauth.Authenticator) http.Handler {
 	routes := newRouteTable(r)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// HEAD is answered as GET, as Jersey does (no route declares HEAD);
@@ -407,6 +447,9 @@ func (s *Server) mediaTypes(r chi.Routes, next http.Handler) http.Handler {
 		// HEAD.
 		if r.Method == http.MethodOptions {
 			if allowed := routes.allowedMethods(r.URL.Path); allowed != nil {
+				if !s.authenticated(w, r, auth) {
+					return
+				}
 				w.Header().Set("Allow", strings.Join(allowed, ","))
 				w.Header().Set("Content-Type", "text/plain")
 				_, _ = w.Write([]byte(strings.Join(allowed, ", ")))
@@ -429,6 +472,9 @@ func (s *Server) mediaTypes(r chi.Routes, next http.Handler) http.Handler {
 				unsupportedMedia(w)
 				return
 			}
+		}
+		if routes.has(r.Method, r.URL.Path) && !s.authenticated(w, r, auth) {
+			return
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -7,7 +7,10 @@
 #   stack.sh up       start what is not running (REFERENCE=1 adds Kafka Connect)
 #   stack.sh down     stop what it started
 #   stack.sh status   show each server
-#   stack.sh resolve NAME   only resolve the jars of poms/NAME (kafka, cassandra, connect)
+#   stack.sh resolve NAME   only resolve the jars of poms/NAME (kafka, cassandra, connect,
+#                     connect-basic-auth: Connect's Basic authentication REST extension)
+#   stack.sh pyclient only install kafka-connect-py (a third-party Kafka Connect
+#                     client the tests drive workers with) in a virtualenv; prints its python
 #   stack.sh kafka    start only Kafka (with its secured listeners)
 #   stack.sh reference-plugins   only lay out the reference Connect's plugin.path:
 #                     the DataStax sink from $DATASTAX_SINK_DIR and the Avro converter
@@ -277,6 +280,21 @@ await() {
   say "$name ready at $addr ${out:+($out)}"
 }
 
+# pyclient: installs kafka-connect-py from PyPI into $STATE/pyclient, once.
+PYCLIENT_PACKAGE=kafka-connect-py==1.0.0
+pyclient() {
+  local venv="$STATE/pyclient"
+  if [ ! -f "$venv/.complete" ] || [ "$(cat "$venv/.complete")" != "$PYCLIENT_PACKAGE" ]; then
+    command -v python3 >/dev/null || die "python3 is not installed (needed for $PYCLIENT_PACKAGE)"
+    rm -rf "$venv"
+    python3 -m venv "$venv" >"$STATE/logs/pyclient.log" 2>&1 || die "creating the virtualenv $venv failed; see $STATE/logs/pyclient.log"
+    "$venv/bin/python" -m pip install -q "$PYCLIENT_PACKAGE" >>"$STATE/logs/pyclient.log" 2>&1 ||
+      die "installing $PYCLIENT_PACKAGE from PyPI failed; see $STATE/logs/pyclient.log"
+    echo "$PYCLIENT_PACKAGE" >"$venv/.complete"
+  fi
+  echo "$venv/bin/python"
+}
+
 up() {
   local t0=$SECONDS
   build_tools
@@ -323,9 +341,10 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  resolve) [ -f "$here/poms/${2:-}/pom.xml" ] || die "usage: $0 resolve kafka|cassandra|connect"; resolve "$2" ;;
+  resolve) [ -f "$here/poms/${2:-}/pom.xml" ] || die "usage: $0 resolve kafka|cassandra|connect|connect-basic-auth"; resolve "$2" ;;
+  pyclient) pyclient ;;
   reference-plugins) reference_plugins ;;
   avro-converter) avro_converter ;;
   kafka) build_tools; start_kafka; await kafka kafka "$KAFKA_BOOTSTRAP" "$KAFKA_TIMEOUT"; kafka_scram_users ;;
-  *) echo "usage: $0 up|down|status|resolve NAME|reference-plugins|avro-converter|kafka" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|resolve NAME|pyclient|reference-plugins|avro-converter|kafka" >&2; exit 2 ;;
 esac

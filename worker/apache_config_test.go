@@ -18,7 +18,7 @@ var notImplemented = []string{
 	"key.converter.plugin.version", "metadata.max.age.ms", "metadata.recovery.rebootstrap.trigger.ms",
 	"metadata.recovery.strategy", "metric.reporters", "metrics.num.samples", "metrics.recording.level",
 	"metrics.sample.window.ms", "plugin.discovery", "receive.buffer.bytes", "reconnect.backoff.max.ms",
-	"reconnect.backoff.ms", "request.timeout.ms", "rest.extension.classes", "retry.backoff.max.ms",
+	"reconnect.backoff.ms", "request.timeout.ms", "retry.backoff.max.ms",
 	"retry.backoff.ms", "send.buffer.bytes", "socket.connection.setup.timeout.max.ms",
 	"socket.connection.setup.timeout.ms", "topic.creation.enable",
 	"value.converter.plugin.version",
@@ -28,8 +28,10 @@ var notImplemented = []string{
 // Apache Connect 4.3.1's DistributedConfig (a list extracted once from its
 // runtime): every declared key exists there with the same type and default,
 // and every key there is declared or listed in notImplemented. Client
-// security keys (ssl.*, sasl.*, security.protocol) are forwarded to the
-// Kafka clients rather than declared.
+// security keys (sasl.*, security.protocol and the ssl.* keys the REST
+// listeners do not read) are forwarded to the Kafka clients rather than
+// declared; the listeners.https. and admin.listeners.https. keys have
+// their top-level key's type and default.
 func TestWorkerKeysMatchApacheConnect(t *testing.T) {
 	apache := apacheWorkerKeys()
 	declared := map[string]*configdef.Key{}
@@ -42,6 +44,13 @@ func TestWorkerKeysMatchApacheConnect(t *testing.T) {
 		a, ok := apache[name]
 		if !ok && strings.HasPrefix(name, "gonnect.") {
 			continue // gonnect's own settings, named so they cannot clash
+		}
+		// The listeners' ssl.* keys are Connect's prefixed originals, read
+		// with the top-level keys' types and defaults.
+		for _, p := range []string{ListenersHTTPSPrefix, AdminListenersHTTPSPrefix} {
+			if rest, found := strings.CutPrefix(name, p); !ok && found {
+				a, ok = apache[rest]
+			}
 		}
 		if !ok {
 			t.Errorf("%s is declared but is no Apache Connect worker key", name)

@@ -17,6 +17,7 @@ import (
 	"github.com/gonnect/gonnect/connectors/configdef"
 	"github.com/gonnect/gonnect/connectors/connectorconfig"
 	"github.com/gonnect/gonnect/schemas/converters"
+	"github.com/gonnect/gonnect/worker/clientsecurity"
 )
 
 // Worker property names, as Apache Connect spells them.
@@ -58,9 +59,21 @@ const (
 	ResponseHTTPHeaders       = "response.http.headers.config"
 	TopicTrackingEnable       = "topic.tracking.enable"
 	TopicTrackingAllowReset   = "topic.tracking.allow.reset"
+	RestExtensionClasses      = "rest.extension.classes"
+	// ListenersHTTPSPrefix and AdminListenersHTTPSPrefix hold the ssl.*
+	// settings of the https:// listeners and admin listeners; when no key
+	// has the prefix, the top-level ssl.* keys apply (Connect's
+	// valuesWithPrefixAllOrNothing).
+	ListenersHTTPSPrefix      = "listeners.https."
+	AdminListenersHTTPSPrefix = "admin.listeners.https."
+	// BasicAuthExtension is the one REST extension this worker has.
+	BasicAuthExtension = "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension"
 	// gonnect's own: Connect has no such keys (JMX and log4j do this there).
 	MetricsListener = "gonnect.metrics.listener"
 	LogFormat       = "gonnect.log.format"
+	// JAASLoginConfig is the JVM's java.security.auth.login.config: the
+	// JAAS file of the Basic authentication extension.
+	JAASLoginConfig = "gonnect.java.security.auth.login.config"
 )
 
 // forwardedPrefixes are the prefixes of keys the worker hands to something
@@ -118,10 +131,18 @@ func workerDef(distributed bool) *configdef.ConfigDef {
 			Doc: "Enable tracking the set of active topics per connector during runtime."}).
 		Define(configdef.Key{Name: TopicTrackingAllowReset, Type: configdef.Boolean, Default: true, Importance: configdef.Low,
 			Doc: "If set to true, it allows user requests to reset the set of active topics per connector."}).
+		Define(configdef.Key{Name: RestExtensionClasses, Type: configdef.List, Default: "", Importance: configdef.Low, Validator: restExtensionsValidator,
+			Doc: "Comma-separated names of ConnectRestExtension classes. gonnect has one: " + BasicAuthExtension +
+				" (HTTP Basic authentication against the credentials files of the JAAS file's KafkaConnect entry)."}).
+		Define(configdef.Key{Name: JAASLoginConfig, Type: configdef.String, Default: "", Importance: configdef.Low,
+			Doc: "gonnect: the JAAS login configuration file of " + RestExtensionClasses + "'s Basic authentication, as the JVM's -Djava.security.auth.login.config; empty takes it from -Djava.security.auth.login.config in the KAFKA_OPTS environment variable, as Connect's scripts pass it."}).
 		Define(configdef.Key{Name: MetricsListener, Type: configdef.String, Default: "", Importance: configdef.Low, Validator: metricsListenerValidator,
 			Doc: "gonnect: a URI (http://host:port) on which Prometheus metrics are also served at /metrics, besides the REST listener; empty serves them on the REST listener only."}).
 		Define(configdef.Key{Name: LogFormat, Type: configdef.String, Default: "", Importance: configdef.Low, Validator: configdef.In("", "text", "json"),
 			Doc: "gonnect: the log output format, text or json; empty keeps the GONNECT_LOG_FORMAT environment variable's, else text."})
+	defineSSL(d, "", sslKeys, "")
+	defineSSL(d, ListenersHTTPSPrefix, sslKeys, "the https:// listeners and the worker's requests to other workers' https:// listeners")
+	defineSSL(d, AdminListenersHTTPSPrefix, sslServerKeys, "the https:// admin listeners")
 	if distributed {
 		d.Define(configdef.Key{Name: GroupID, Type: configdef.String, Default: configdef.NoDefault, Importance: configdef.High, Validator: configdef.NonEmptyString,
 			Doc: "A unique string that identifies the Connect cluster group this worker belongs to."}).
@@ -166,6 +187,73 @@ func workerDef(distributed bool) *configdef.ConfigDef {
 // ConfigKeys are the worker's declared keys (distributed or standalone),
 // for tests and documentation that go over every key.
 func ConfigKeys(distributed bool) []*configdef.Key { return workerDef(distributed).Keys() }
+
+// sslKey is one of the ssl.* keys Connect's REST server and client read
+// (SSLUtils), with Connect's type and default.
+type sslKey struct {
+	name  string
+	typ   configdef.Type
+	def   any
+	doc   string
+	valid configdef.Validator
+}
+
+// sslKeys are the keys Connect's SSLUtils reads for its REST server and
+// client; sslServerKeys those of its server alone.
+var sslKeys = append(sslServerKeys[:len(sslServerKeys):len(sslServerKeys)],
+	sslKey{name: "ssl.endpoint.identification.algorithm", typ: configdef.String, def: "https",
+		doc: "The endpoint identification algorithm to validate the server hostname using the server certificate; empty disables it (the chain is still verified)."})
+
+var sslServerKeys = []sslKey{
+	{name: "ssl.keystore.type", typ: configdef.String, def: "JKS", doc: "The file format of the key store file: JKS, PKCS12 or PEM."},
+	{name: "ssl.keystore.location", typ: configdef.String, def: nil, doc: "The location of the key store file."},
+	{name: "ssl.keystore.password", typ: configdef.Password, def: nil, doc: "The store password for the key store file (not for PEM)."},
+	{name: "ssl.key.password", typ: configdef.Password, def: nil, doc: "The password of the private key in the key store file (or of an encrypted PEM key)."},
+	{name: "ssl.truststore.type", typ: configdef.String, def: "JKS", doc: "The file format of the trust store file: JKS, PKCS12 or PEM."},
+	{name: "ssl.truststore.location", typ: configdef.String, def: nil, doc: "The location of the trust store file; unset trusts the key store's certificates, as Jetty does."},
+	{name: "ssl.truststore.password", typ: configdef.Password, def: nil, doc: "The password for the trust store file (not for PEM)."},
+	{name: "ssl.enabled.protocols", typ: configdef.List, def: "TLSv1.2,TLSv1.3", doc: "The list of protocols enabled for SSL connections: TLSv1.2 and/or TLSv1.3."},
+	{name: "ssl.protocol", typ: configdef.String, def: "TLSv1.3", doc: "The SSL protocol used to generate the SSLContext: TLSv1.3, TLSv1.2 or TLS (ssl.enabled.protocols decides)."},
+	{name: "ssl.cipher.suites", typ: configdef.List, def: "", doc: "A list of cipher suites (IANA names). Go always offers all three TLS 1.3 suites: list all of them or none (none disables TLS 1.3)."},
+	{name: "ssl.provider", typ: configdef.String, def: nil, doc: "Refused when set: Java security providers cannot run in this worker."},
+	{name: "ssl.secure.random.implementation", typ: configdef.String, def: nil, doc: "Refused when set: the Go runtime's random source is used."},
+	{name: "ssl.keymanager.algorithm", typ: configdef.String, def: "SunX509", doc: "The key manager algorithm; only the default is available."},
+	{name: "ssl.trustmanager.algorithm", typ: configdef.String, def: "PKIX", doc: "The trust manager algorithm; only the default is available."},
+	{name: "ssl.client.auth", typ: configdef.String, def: "none", valid: configdef.In("required", "requested", "none"),
+		doc: "Whether the REST listener requests client certificates: required, requested or none."},
+}
+
+// defineSSL declares keys under prefix; an empty prefix declares the
+// top-level keys, which Kafka clients read too.
+func defineSSL(d *configdef.ConfigDef, prefix string, keys []sslKey, what string) {
+	for _, k := range keys {
+		doc := k.doc
+		if prefix != "" {
+			doc = "For " + what + ": " + doc
+		} else if k.name != clientsecurity.SSLClientAuth {
+			doc += " Read by the Kafka clients, and by the https:// listeners when no " + ListenersHTTPSPrefix + " (or " + AdminListenersHTTPSPrefix + ") key is set."
+		} else {
+			doc += " Read by the https:// listeners when no " + ListenersHTTPSPrefix + " (or " + AdminListenersHTTPSPrefix + ") key is set."
+		}
+		d.Define(configdef.Key{Name: prefix + k.name, Type: k.typ, Default: k.def, Importance: configdef.Low, Validator: k.valid, Doc: doc})
+	}
+}
+
+var restExtensionsValidator = configdef.ValidatorFunc{Desc: BasicAuthExtension, Fn: func(name string, v any) error {
+	l, _ := v.([]string)
+	seen := map[string]bool{}
+	for _, c := range l {
+		if seen[c] {
+			return &configdef.Error{Name: name, Message: fmt.Sprintf("Invalid value %s for configuration %s: Values must not be duplicated.", strings.Join(l, ","), name)}
+		}
+		seen[c] = true
+		if c != BasicAuthExtension {
+			return &configdef.Error{Name: name, Message: fmt.Sprintf("Invalid value %s for configuration %s: REST extension %s cannot be loaded: this worker runs no Java classes; its only REST extension is %s",
+				strings.Join(l, ","), name, c, BasicAuthExtension)}
+		}
+	}
+	return nil
+}}
 
 // bootstrapValidator is Connect's: a non-empty list without empty entries.
 // Addresses are checked when the worker first connects (CheckBootstrap).
@@ -357,14 +445,38 @@ func (c *Config) FirstListener() (scheme, host string, port int, err error) {
 
 // AdvertisedURL builds the URL other workers use to reach this one, with a
 // trailing slash as Connect advertises it, from rest.advertised.* falling
-// back to the bound listener address.
+// back to the listener of the advertised scheme. As Connect does, that
+// scheme is rest.advertised.listener, else http when any listener is
+// http://, else https.
 func (c *Config) AdvertisedURL(boundPort int) string {
-	scheme, host, port, err := c.FirstListener()
-	if err != nil {
-		scheme, host, port = "http", "", boundPort
+	listeners := c.Values.List(Listeners)
+	scheme := strings.ToLower(c.Values.String(AdvertisedListener))
+	if scheme == "" {
+		scheme = "http"
+		all := strings.ToLower(strings.Join(listeners, ","))
+		if !strings.Contains(all, "http://") && strings.Contains(all, "https://") {
+			scheme = "https"
+		}
 	}
-	if s := c.Values.String(AdvertisedListener); s != "" {
-		scheme = strings.ToLower(s)
+	// The first listener of that scheme, else the first listener.
+	pick := ""
+	for _, l := range listeners {
+		if u, err := url.Parse(l); err == nil && u.Scheme == scheme {
+			pick = l
+			break
+		}
+	}
+	if pick == "" && len(listeners) > 0 {
+		pick = listeners[0]
+	}
+	host, port := "", boundPort
+	if u, err := url.Parse(pick); err == nil {
+		if h, p, err := net.SplitHostPort(u.Host); err == nil {
+			host = h
+			if n, err := strconv.Atoi(p); err == nil && n != 0 {
+				port = n
+			}
+		}
 	}
 	if h := c.Values.String(AdvertisedHost); h != "" {
 		host = h
@@ -374,8 +486,6 @@ func (c *Config) AdvertisedURL(boundPort int) string {
 	}
 	if c.Values.IsSet(AdvertisedPort) {
 		port = c.Values.Int(AdvertisedPort)
-	} else if port == 0 {
-		port = boundPort
 	}
 	return fmt.Sprintf("%s://%s/", scheme, net.JoinHostPort(host, strconv.Itoa(port)))
 }

@@ -82,6 +82,12 @@ func TestAdvertisedURL(t *testing.T) {
 		{map[string]string{"listeners": "http://127.0.0.1:8083"}, 8083, "http://127.0.0.1:8083/"},
 		{map[string]string{"listeners": "http://127.0.0.1:0"}, 41234, "http://127.0.0.1:41234/"},
 		{map[string]string{"listeners": "http://127.0.0.1:8083", "rest.advertised.host.name": "w1", "rest.advertised.port": "9999"}, 8083, "http://w1:9999/"},
+		{map[string]string{"listeners": "https://127.0.0.1:8443"}, 8443, "https://127.0.0.1:8443/"},
+		// Connect advertises http whenever a listener is http://, on that listener's port.
+		{map[string]string{"listeners": "https://127.0.0.1:8443,http://127.0.0.1:8083"}, 8443, "http://127.0.0.1:8083/"},
+		{map[string]string{"listeners": "http://127.0.0.1:8083,https://localhost:8443", "rest.advertised.listener": "HTTPS"}, 8083, "https://localhost:8443/"},
+		// No listener of the advertised scheme: the first listener's address.
+		{map[string]string{"listeners": "http://127.0.0.1:8083", "rest.advertised.listener": "https"}, 8083, "https://127.0.0.1:8083/"},
 	}
 	for _, tt := range tests {
 		p := baseDistributed()

@@ -43,7 +43,14 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 		return fmt.Errorf("invalid worker configuration: %w", err)
 	}
 	for _, k := range sec.Unknown {
-		log.Warn("worker setting is no Kafka client security setting, ignored", "key", k)
+		if !cfg.Values.Has(k) { // the worker's own keys (ssl.client.auth) are read elsewhere
+			log.Warn("worker setting is no Kafka client security setting, ignored", "key", k)
+		}
+	}
+	// Connect binds its REST server, stores read, before it contacts Kafka.
+	restSec, err := newRESTSecurity(cfg, os.Getenv("KAFKA_OPTS"), loggers.Logger("org.apache.kafka.connect.runtime.rest.RestServer"))
+	if err != nil {
+		return err
 	}
 	providers, err := workerProviders(cfg)
 	if err != nil {
@@ -168,6 +175,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 		AllowOrigin: cfg.Values.String(worker.AccessControlAllowOrigin), AllowMethods: cfg.Values.String(worker.AccessControlAllowMethods),
 		AdminListeners: cfg.Values.List(worker.AdminListeners), ResponseHeaders: cfg.Values.String(worker.ResponseHTTPHeaders),
 		DisableTopicTracking: !cfg.Values.Bool(worker.TopicTrackingEnable), DisableTopicTrackingReset: !cfg.Values.Bool(worker.TopicTrackingAllowReset),
+		TLS: restSec.tls, AdminTLS: restSec.adminTLS, ClientTLS: restSec.clientTLS, ClientTLSErr: restSec.clientTLSErr, BasicAuth: restSec.auth,
 	})
 	if err != nil {
 		return err

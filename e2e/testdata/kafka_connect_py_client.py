@@ -1,5 +1,9 @@
 """Drives a worker with kafka-connect-py, a third-party Kafka Connect client
-from PyPI, and fails (exit 1) on any unexpected answer."""
+from PyPI, and fails (exit 1) on any unexpected answer.
+
+Arguments: URL NAME TOPIC OUTFILE [USER:PASSWORD [CA_FILE]]: with
+credentials, a client without them must be refused (401) first; CA_FILE
+is the CA an https:// worker's certificate is checked against."""
 import sys
 import time
 
@@ -7,7 +11,21 @@ from kafka_connect import KafkaConnect
 from requests.exceptions import HTTPError
 
 url, name, topic, out = sys.argv[1:5]
-kc = KafkaConnect(url=url)
+auth = sys.argv[5] if len(sys.argv) > 5 else None
+verify = sys.argv[6] if len(sys.argv) > 6 else True
+if auth:
+    try:
+        KafkaConnect(url=url, ssl_verify=verify).list_connectors()
+        raise AssertionError("a client without credentials was let in")
+    except HTTPError as e:
+        assert e.response.status_code == 401, e
+        assert e.response.text == "User cannot access the resource.", e.response.text
+    try:
+        KafkaConnect(url=url, auth=auth.split(":")[0] + ":wrong", ssl_verify=verify).list_connectors()
+        raise AssertionError("a client with a wrong password was let in")
+    except HTTPError as e:
+        assert e.response.status_code == 401, e
+kc = KafkaConnect(url=url, auth=auth, ssl_verify=verify)
 
 info = kc.get_cluster_info()
 assert info["version"].startswith("4.3.1") and info["kafka_cluster_id"], info

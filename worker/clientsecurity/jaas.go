@@ -152,24 +152,43 @@ func (l *jaasLexer) quoted(q rune) string {
 // module. Errors carry Kafka's wording.
 func ParseJAAS(s string) (JAASEntry, error) {
 	l := &jaasLexer{in: []rune(s)}
+	entries, _, err := l.modules(false)
+	if err != nil {
+		return JAASEntry{}, err
+	}
+	switch len(entries) {
+	case 0:
+		return JAASEntry{}, fmt.Errorf("JAAS config property does not contain any login modules")
+	case 1:
+		return entries[0], nil
+	}
+	return JAASEntry{}, fmt.Errorf("JAAS config property contains %d login modules, should be 1 module", len(entries))
+}
+
+// modules reads login modules up to the end of the input or, in a JAAS
+// file (braced), up to the closing brace, which it consumes.
+func (l *jaasLexer) modules(braced bool) ([]JAASEntry, bool, error) {
 	var entries []JAASEntry
 	for t := l.next(); t.kind != 0; t = l.next() {
+		if braced && t.kind == 'c' && t.char == '}' {
+			return entries, true, nil
+		}
 		if t.kind != 'w' {
-			return JAASEntry{}, fmt.Errorf("login module class name expected in JAAS config")
+			return nil, false, fmt.Errorf("login module class name expected in JAAS config")
 		}
 		e := JAASEntry{LoginModule: t.text, Options: map[string]string{}}
 		ft := l.next()
 		if ft.kind == 0 {
-			return JAASEntry{}, fmt.Errorf("Login module control flag not specified in JAAS config")
+			return nil, false, fmt.Errorf("Login module control flag not specified in JAAS config")
 		}
 		if ft.kind != 'w' {
-			return JAASEntry{}, fmt.Errorf("Login module control flag is not available in the JAAS config")
+			return nil, false, fmt.Errorf("Login module control flag is not available in the JAAS config")
 		}
 		switch strings.ToUpper(ft.text) {
 		case "REQUIRED", "REQUISITE", "SUFFICIENT", "OPTIONAL":
 			e.Flag = strings.ToLower(ft.text)
 		default:
-			return JAASEntry{}, fmt.Errorf("Invalid login module control flag '%s' in JAAS config", ft.text)
+			return nil, false, fmt.Errorf("Invalid login module control flag '%s' in JAAS config", ft.text)
 		}
 		var t jaasToken
 		for t = l.next(); t.kind != 0 && !(t.kind == 'c' && t.char == ';'); t = l.next() {
@@ -180,20 +199,47 @@ func ParseJAAS(s string) (JAASEntry, error) {
 				v = l.next()
 			}
 			if eq.kind != 'c' || eq.char != '=' || v.kind != 'w' || t.kind != 'w' {
-				return JAASEntry{}, fmt.Errorf("Value not specified for key '%s' in JAAS config", key)
+				return nil, false, fmt.Errorf("Value not specified for key '%s' in JAAS config", key)
 			}
 			e.Options[key] = v.text
 		}
 		if t.kind == 0 {
-			return JAASEntry{}, fmt.Errorf("JAAS config entry not terminated by semi-colon")
+			return nil, false, fmt.Errorf("JAAS config entry not terminated by semi-colon")
 		}
 		entries = append(entries, e)
 	}
-	switch len(entries) {
-	case 0:
-		return JAASEntry{}, fmt.Errorf("JAAS config property does not contain any login modules")
-	case 1:
-		return entries[0], nil
+	return entries, false, nil
+}
+
+// ParseJAASFile parses a JAAS login configuration file (the JVM's
+// java.security.auth.login.config): entries `Name { module flag
+// key=value ...; ... };`, by application name. An application named twice
+// is refused, as the JVM does.
+func ParseJAASFile(s string) (map[string][]JAASEntry, error) {
+	l := &jaasLexer{in: []rune(s)}
+	out := map[string][]JAASEntry{}
+	for t := l.next(); t.kind != 0; t = l.next() {
+		if t.kind != 'w' {
+			return nil, fmt.Errorf("expected an application name in the JAAS file")
+		}
+		name := t.text
+		if o := l.next(); o.kind != 'c' || o.char != '{' {
+			return nil, fmt.Errorf("expected '{' after %s in the JAAS file", name)
+		}
+		entries, closed, err := l.modules(true)
+		if err != nil {
+			return nil, fmt.Errorf("entry %s of the JAAS file: %w", name, err)
+		}
+		if !closed {
+			return nil, fmt.Errorf("entry %s of the JAAS file is not closed by '}'", name)
+		}
+		if sc := l.next(); sc.kind != 'c' || sc.char != ';' {
+			return nil, fmt.Errorf("expected ';' after the '}' of entry %s in the JAAS file", name)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("Can not specify multiple entries for %s in the JAAS file", name)
+		}
+		out[name] = entries
 	}
-	return JAASEntry{}, fmt.Errorf("JAAS config property contains %d login modules, should be 1 module", len(entries))
+	return out, nil
 }

@@ -27,8 +27,6 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
-
-	"github.com/gonnect/gonnect/internal/keystores"
 )
 
 // Java client keys (CommonClientConfigs, SslConfigs, SaslConfigs).
@@ -96,12 +94,8 @@ type Settings struct {
 	// Mechanism is PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 for SASL_*.
 	Mechanism          string
 	Username, Password string
-	// TLS material, for SSL and SASL_SSL. Roots nil means the system's.
-	Roots          []*x509.Certificate
-	Chain          []*x509.Certificate
-	Key            any // crypto.PrivateKey of Chain[0]
-	VerifyHostname bool
-	MinTLS, MaxTLS uint16
+	// TLS material, for SSL and SASL_SSL.
+	TLS
 	// Unknown are security-looking keys that are no Java client setting
 	// (e.g. a server's ssl.client.auth): ignored, as Java's clients do,
 	// for the caller to warn about.
@@ -110,8 +104,8 @@ type Settings struct {
 	rest map[string]string
 }
 
-func (s *Settings) tls() bool  { return s.Protocol == "SSL" || s.Protocol == "SASL_SSL" }
-func (s *Settings) sasl() bool { return strings.HasPrefix(s.Protocol, "SASL_") }
+func (s *Settings) usesTLS() bool { return s.Protocol == "SSL" || s.Protocol == "SASL_SSL" }
+func (s *Settings) sasl() bool    { return strings.HasPrefix(s.Protocol, "SASL_") }
 
 // Describe names the protocol and mechanism, for error messages.
 func (s *Settings) Describe() string {
@@ -138,7 +132,7 @@ func isSecurityKey(k string) bool {
 // worker's top-level keys overlaid with a client prefix's and a
 // connector's overrides, prefixes removed).
 func Parse(props map[string]string) (*Settings, error) {
-	s := &Settings{rest: map[string]string{}, VerifyHostname: true}
+	s := &Settings{rest: map[string]string{}}
 	for k, v := range props {
 		if !isSecurityKey(k) {
 			s.rest[k] = v
@@ -177,10 +171,12 @@ func Parse(props map[string]string) (*Settings, error) {
 			return nil, err
 		}
 	}
-	if s.tls() {
-		if err := s.parseTLS(get); err != nil {
+	if s.usesTLS() {
+		t, err := ParseTLS(get, "", KafkaClient)
+		if err != nil {
 			return nil, err
 		}
+		s.TLS = *t
 	}
 	return s, nil
 }
@@ -219,66 +215,6 @@ func (s *Settings) parseSASL(mechanism, jaas string) error {
 	return nil
 }
 
-func (s *Settings) parseTLS(get func(k, def string) string) error {
-	switch alg := get(SSLEndpointAlgorithm, "https"); strings.ToLower(alg) {
-	case "https":
-	case "":
-		s.VerifyHostname = false
-	default:
-		return fmt.Errorf("Invalid value %s for configuration %s: use https (verify the broker's host name) or an empty value (do not)", alg, SSLEndpointAlgorithm)
-	}
-	if alg := get(SSLKeyManagerAlgorithm, "SunX509"); alg != "SunX509" && alg != "PKIX" && alg != "NewSunX509" {
-		return fmt.Errorf("Invalid value %s for configuration %s: only the default key manager is available", alg, SSLKeyManagerAlgorithm)
-	}
-	if alg := get(SSLTrustManagerAlgorithm, "PKIX"); alg != "PKIX" && alg != "SunX509" {
-		return fmt.Errorf("Invalid value %s for configuration %s: only the default (PKIX) trust manager is available", alg, SSLTrustManagerAlgorithm)
-	}
-	if err := s.parseProtocols(get(SSLProtocol, "TLSv1.3"), get(SSLEnabledProtocols, "TLSv1.2,TLSv1.3")); err != nil {
-		return err
-	}
-	roots, err := keystores.TrustStore(keystores.Kafka, get(SSLTruststoreType, "JKS"), get(SSLTruststoreLocation, ""), get(SSLTruststorePassword, ""), get(SSLTruststoreCerts, ""))
-	if err != nil {
-		return err
-	}
-	s.Roots = roots
-	chain, key, err := keystores.KeyStore(keystores.Kafka, get(SSLKeystoreType, "JKS"), get(SSLKeystoreLocation, ""), get(SSLKeystorePassword, ""),
-		get(SSLKeyPassword, ""), get(SSLKeystoreKey, ""), get(SSLKeystoreCertChain, ""))
-	if err != nil {
-		return err
-	}
-	s.Chain, s.Key = chain, key
-	return nil
-}
-
-func (s *Settings) parseProtocols(protocol, enabled string) error {
-	switch protocol {
-	case "TLS", "TLSv1.2", "TLSv1.3":
-	default:
-		return fmt.Errorf("Invalid value %s for configuration %s: use TLSv1.3, TLSv1.2 or TLS", protocol, SSLProtocol)
-	}
-	has := map[string]bool{}
-	for _, p := range strings.Split(enabled, ",") {
-		switch p = strings.TrimSpace(p); p {
-		case "TLSv1.2", "TLSv1.3":
-			has[p] = true
-		case "TLSv1", "TLSv1.1", "SSLv3", "":
-			// Disabled by Java 17 and by OpenSSL's defaults alike.
-		default:
-			return fmt.Errorf("Invalid value %s for configuration %s: unknown protocol %s", enabled, SSLEnabledProtocols, p)
-		}
-	}
-	switch {
-	case has["TLSv1.2"] && has["TLSv1.3"]:
-		s.MinTLS, s.MaxTLS = tls.VersionTLS12, tls.VersionTLS13
-	case has["TLSv1.3"]:
-		s.MinTLS, s.MaxTLS = tls.VersionTLS13, tls.VersionTLS13
-	default:
-		// librdkafka (OpenSSL) offers no setting to keep it from TLS 1.3.
-		return fmt.Errorf("Invalid value %s for configuration %s: gonnect's consumers and producers (librdkafka) cannot be kept from negotiating TLSv1.3; include TLSv1.3", enabled, SSLEnabledProtocols)
-	}
-	return nil
-}
-
 // Librdkafka returns the property set as librdkafka takes it: the
 // non-security keys as given, the security keys translated.
 func (s *Settings) Librdkafka() map[string]string {
@@ -292,7 +228,7 @@ func (s *Settings) Librdkafka() map[string]string {
 		out["sasl.username"] = s.Username
 		out["sasl.password"] = s.Password
 	}
-	if s.tls() {
+	if s.usesTLS() {
 		if s.Roots != nil {
 			out["ssl.ca.pem"] = pemCerts(s.Roots)
 		}
@@ -321,40 +257,10 @@ func pemCerts(certs []*x509.Certificate) string {
 // TLSConfig is the crypto/tls configuration for SSL and SASL_SSL, nil
 // otherwise. Without hostname verification the chain is still verified.
 func (s *Settings) TLSConfig() *tls.Config {
-	if !s.tls() {
+	if !s.usesTLS() {
 		return nil
 	}
-	c := &tls.Config{MinVersion: s.MinTLS, MaxVersion: s.MaxTLS}
-	var pool *x509.CertPool
-	if s.Roots != nil {
-		pool = x509.NewCertPool()
-		for _, r := range s.Roots {
-			pool.AddCert(r)
-		}
-		c.RootCAs = pool
-	}
-	if s.Chain != nil {
-		cert := tls.Certificate{PrivateKey: s.Key, Leaf: s.Chain[0]}
-		for _, x := range s.Chain {
-			cert.Certificate = append(cert.Certificate, x.Raw)
-		}
-		c.Certificates = []tls.Certificate{cert}
-	}
-	if !s.VerifyHostname {
-		c.InsecureSkipVerify = true
-		c.VerifyConnection = func(cs tls.ConnectionState) error {
-			if len(cs.PeerCertificates) == 0 {
-				return errors.New("the broker sent no certificate")
-			}
-			inter := x509.NewCertPool()
-			for _, x := range cs.PeerCertificates[1:] {
-				inter.AddCert(x)
-			}
-			_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter})
-			return err
-		}
-	}
-	return c
+	return s.TLS.ClientConfig()
 }
 
 // SASLMechanism is the franz-go SASL mechanism, nil without SASL.

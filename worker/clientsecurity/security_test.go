@@ -1,127 +1,21 @@
 package clientsecurity
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/pavlo-v-chernykh/keystore-go/v4"
-	"github.com/youmark/pkcs8"
-	"software.sslmate.com/src/go-pkcs12"
+	"github.com/gonnect/gonnect/internal/keystores/testpki"
 )
-
-type testPKI struct {
-	dir         string
-	ca, otherCA *x509.Certificate
-	server      tls.Certificate
-	clientKey   *ecdsa.PrivateKey
-	clientCert  *x509.Certificate
-}
-
-func newCert(t *testing.T, tmpl *x509.Certificate, parent *x509.Certificate, parentKey any) (*x509.Certificate, *ecdsa.PrivateKey) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if parent == nil {
-		parent, parentKey = tmpl, key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, key
-}
-
-func makePKI(t *testing.T) *testPKI {
-	t.Helper()
-	p := &testPKI{dir: t.TempDir()}
-	now := time.Now()
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"}, NotBefore: now.Add(-time.Hour),
-		NotAfter: now.Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	ca, caKey := newCert(t, caTmpl, nil, nil)
-	other, _ := newCert(t, &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "other CA"}, NotBefore: now.Add(-time.Hour),
-		NotAfter: now.Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}, nil, nil)
-	srv, srvKey := newCert(t, &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "localhost"}, NotBefore: now.Add(-time.Hour),
-		NotAfter: now.Add(time.Hour), DNSNames: []string{"localhost"}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}, ca, caKey)
-	cl, clKey := newCert(t, &x509.Certificate{SerialNumber: big.NewInt(4), Subject: pkix.Name{CommonName: "client"}, NotBefore: now.Add(-time.Hour),
-		NotAfter: now.Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}, ca, caKey)
-	p.ca, p.otherCA, p.clientKey, p.clientCert = ca, other, clKey, cl
-	p.server = tls.Certificate{Certificate: [][]byte{srv.Raw, ca.Raw}, PrivateKey: srvKey}
-
-	write := func(name string, b []byte) {
-		if err := os.WriteFile(filepath.Join(p.dir, name), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	pemOf := func(c *x509.Certificate) []byte {
-		return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
-	}
-	write("ca.pem", pemOf(ca))
-	write("other.pem", pemOf(other))
-	keyDER, _ := x509.MarshalPKCS8PrivateKey(clKey)
-	write("client.pem", append(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), append(pemOf(cl), pemOf(ca)...)...))
-	enc, err := pkcs8.MarshalPrivateKey(clKey, []byte("keypass"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	write("client-enc.pem", append(pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: enc}), pemOf(cl)...))
-
-	ts, err := pkcs12.Modern.EncodeTrustStore([]*x509.Certificate{ca}, "storepass")
-	if err != nil {
-		t.Fatal(err)
-	}
-	write("trust.p12", ts)
-	ks, err := pkcs12.Modern.Encode(clKey, cl, []*x509.Certificate{ca}, "storepass")
-	if err != nil {
-		t.Fatal(err)
-	}
-	write("client.p12", ks)
-
-	jks := keystore.New()
-	if err := jks.SetTrustedCertificateEntry("ca", keystore.TrustedCertificateEntry{CreationTime: now,
-		Certificate: keystore.Certificate{Type: "X509", Content: ca.Raw}}); err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	if err := jks.Store(&b, []byte("storepass")); err != nil {
-		t.Fatal(err)
-	}
-	write("trust.jks", []byte(b.String()))
-	kjks := keystore.New()
-	if err := kjks.SetPrivateKeyEntry("client", keystore.PrivateKeyEntry{CreationTime: now, PrivateKey: keyDER,
-		CertificateChain: []keystore.Certificate{{Type: "X509", Content: cl.Raw}, {Type: "X509", Content: ca.Raw}}}, []byte("keypass")); err != nil {
-		t.Fatal(err)
-	}
-	b.Reset()
-	if err := kjks.Store(&b, []byte("storepass")); err != nil {
-		t.Fatal(err)
-	}
-	write("client.jks", []byte(b.String()))
-	return p
-}
 
 const jaasScram = `org.apache.kafka.common.security.scram.ScramLoginModule required username="u1" password="p w";`
 
 func TestParseTranslates(t *testing.T) {
-	p := makePKI(t)
-	f := func(n string) string { return filepath.Join(p.dir, n) }
+	p := testpki.New(t)
+	f := func(n string) string { return filepath.Join(p.Dir, n) }
 	for _, c := range []struct {
 		name  string
 		props map[string]string
@@ -238,11 +132,11 @@ func TestParseReportsUnknownKeys(t *testing.T) {
 // holds, presents the key store's certificate, and checks the host name
 // only when ssl.endpoint.identification.algorithm=https.
 func TestTLSConfigHandshakes(t *testing.T) {
-	p := makePKI(t)
-	f := func(n string) string { return filepath.Join(p.dir, n) }
+	p := testpki.New(t)
+	f := func(n string) string { return filepath.Join(p.Dir, n) }
 	pool := x509.NewCertPool()
-	pool.AddCert(p.ca)
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{p.server}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool})
+	pool.AddCert(p.CA)
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{p.Server}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool})
 	if err != nil {
 		t.Fatal(err)
 	}
