@@ -258,3 +258,41 @@ func TestIntegrationConsole(t *testing.T) {
 	}
 	t.Logf("console end to end in %s (screenshot %s)", time.Since(start).Round(100*time.Millisecond), shot)
 }
+
+// TestIntegrationConsoleSignIn: with the REST API behind Connect's Basic
+// authentication, the console asks for credentials once (a wrong password
+// asks again), then lists the connectors and charts a task with them.
+func TestIntegrationConsoleSignIn(t *testing.T) {
+	jaas := basicAuthFiles(t, "ops=ops-secret")
+	c := newCluster(t, map[string]string{"rest.extension.classes": basicAuthExtension})
+	c.authorization = basicAuth("ops:ops-secret")
+	w := c.startWith(map[string]string{"gonnect.java.security.auth.login.config": jaas}, nil)
+	base := w.url()
+	name := fmt.Sprintf("signed-in-%d", rand.Uint32())
+	in := filepath.Join(c.dir, "in.txt")
+	if err := os.WriteFile(in, []byte("a\nb\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, b, _ := doWith(client, c.authorization, "POST", base+"/connectors", map[string]any{"name": name, "config": map[string]string{
+		"connector.class": "FileStreamSource", "topic": name, "file": in}}); code != 201 {
+		t.Fatalf("creating %s: %d %s", name, code, b)
+	}
+	if code, _, _ := do("GET", base+"/connectors", nil); code != 401 {
+		t.Fatalf("GET /connectors without credentials: %d, want 401", code)
+	}
+
+	ctx := browser(t, 90*time.Second)
+	signIn := func(pass string) {
+		run(t, ctx, "sign in as ops/"+pass, chromedp.WaitVisible(chromedp.CSS("#login-user")),
+			chromedp.SendKeys(chromedp.CSS("#login-user"), "ops"),
+			chromedp.SendKeys(chromedp.CSS("#login-password"), pass),
+			chromedp.Click(chromedp.CSS(`#dialog button[data-role="confirm"]`)))
+	}
+	run(t, ctx, "open the console", chromedp.Navigate(base+"/ui/"))
+	signIn("wrong")
+	// The refused password leaves the list empty and asks again.
+	signIn("ops-secret")
+	waitJS(t, ctx, name+" RUNNING in the list", `(document.querySelector(`+jsString(`tr[data-connector=`+jsString(name)+`] td.state .badge`)+`) || {}).dataset?.state === 'RUNNING'`)
+	run(t, ctx, "open the connector", chromedp.Navigate(base+"/ui/#/c/"+name))
+	waitJS(t, ctx, "its task's throughput with the credentials", `(document.querySelector('#throughput tr[data-task="0"]') || {dataset: {}}).dataset.total === '2'`)
+}

@@ -46,11 +46,42 @@ function ago(ts) {
 }
 
 // ---------- REST ----------
-async function api(method, path, body) {
+// With the REST API behind HTTP Basic authentication (Connect's
+// BasicAuthSecurityRestExtension, whose 401 asks the browser nothing), the
+// console signs in itself: credentials asked once, kept for the tab's
+// session, sent with every call.
+const AUTH_KEY = 'gonnect.authorization';
+let signingIn = null;
+function signIn() {
+  if (!signingIn) {
+    signingIn = (async () => {
+      const user = h('input', { id: 'login-user', autocomplete: 'username', 'aria-label': 'User' });
+      const pass = h('input', { id: 'login-password', type: 'password', autocomplete: 'current-password', 'aria-label': 'Password' });
+      const r = await dialog({
+        title: 'Sign in', confirm: 'Sign in',
+        body: h('div', { class: 'login' }, h('p', { class: 'muted' }, "This worker's REST API asks for a user and password."),
+          h('label', {}, 'User', user), h('label', {}, 'Password', pass)),
+      });
+      if (r === null) return false;
+      const utf8 = new TextEncoder().encode(`${user.value}:${pass.value}`);
+      sessionStorage.setItem(AUTH_KEY, 'Basic ' + btoa(String.fromCharCode(...utf8)));
+      return true;
+    })().finally(() => { signingIn = null; });
+  }
+  return signingIn;
+}
+
+async function api(method, path, body, retried = false) {
   const opt = { method, headers: { Accept: 'application/json' } };
   if (body !== undefined) { opt.headers['Content-Type'] = 'application/json'; opt.body = JSON.stringify(body); }
+  const auth = sessionStorage.getItem(AUTH_KEY);
+  if (auth) opt.headers.Authorization = auth;
   let res;
   try { res = await fetch(new URL(path, BASE), opt); } catch (e) { throw new Error(`worker unreachable: ${e.message}`); }
+  if (res.status === 401 && !retried) {
+    sessionStorage.removeItem(AUTH_KEY);
+    if (await signIn()) return api(method, path, body, true);
+  }
   const text = await res.text();
   let data = null;
   if (text) { try { data = JSON.parse(text); } catch { data = text; } }
