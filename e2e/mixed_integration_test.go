@@ -518,3 +518,91 @@ func mixedCluster(t *testing.T, javaLeads bool) {
 	m.appendLines(500)
 	m.delivered("every line with the Java worker back")
 }
+
+// TestIntegrationMixedClusterCassandraSink: one Cassandra sink connector
+// config runs as the DataStax connector 1.5.0 on two Apache Connect 4.3.1
+// workers and as gonnect's sink on a gonnect worker of the same cluster;
+// the Java leader is killed, the other Java worker stops gracefully, and
+// every record is a row once gonnect runs every task.
+func TestIntegrationMixedClusterCassandraSink(t *testing.T) {
+	stack.RequireCassandra(t)
+	ds := dataStaxDir(t)
+	c := newCluster(t, map[string]string{"scheduled.rebalance.max.delay.ms": fmt.Sprint(mixedDelay.Milliseconds())})
+	javaExtra := map[string]string{"plugin.path": ds, "plugin.discovery": "only_scan"}
+	j1 := c.startJava(javaExtra)
+	j2 := c.startJava(javaExtra)
+	g := c.start()
+	eventually(t, 60*time.Second, "the first Java worker leading", func() (bool, string) {
+		p := leaderPort(c)
+		return p == j1.port, fmt.Sprint(p)
+	})
+
+	sess := cassandraSession(t)
+	ks := strings.ReplaceAll("mixed_"+c.id, "-", "_")
+	for _, q := range []string{
+		fmt.Sprintf("CREATE KEYSPACE %s WITH replication = {'class':'SimpleStrategy','replication_factor':1}", ks),
+		fmt.Sprintf("CREATE TABLE %s.rows (id text PRIMARY KEY, payload text)", ks),
+	} {
+		if err := sess.Query(q).Exec(); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	t.Cleanup(func() { _ = sess.Query("DROP KEYSPACE IF EXISTS " + ks).Exec() })
+	topic := "mixed-cass-" + c.id
+	if _, err := storage.EnsureTopic(context.Background(), stack.KafkaBootstrap(), nil, topic, 6, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	name := "cass-" + c.id
+	cfg := map[string]string{
+		"connector.class": "com.datastax.oss.kafka.sink.CassandraSinkConnector", "tasks.max": "6", "topics": topic,
+		"contactPoints": strings.Split(stack.CassandraHosts()[0], ":")[0], "port": strings.Split(stack.CassandraHosts()[0], ":")[1],
+		"loadBalancing.localDc":                                "datacenter1",
+		"topic." + topic + "." + ks + ".rows.mapping":          "id=key, payload=value",
+		"topic." + topic + "." + ks + ".rows.consistencyLevel": "LOCAL_ONE",
+	}
+	m := &mixed{t: t, c: c}
+	m.create(j2, name, cfg)
+	m.settled("the sink's tasks spread over the three workers", j1, j2, g)
+	load := workerLoad(t, g.url(), name)
+	if load[g.id()] == 0 || load[j1.id()]+load[j2.id()] == 0 {
+		t.Fatalf("tasks %v: want some on gonnect and some on Apache Connect", load)
+	}
+	total := 0
+	produce := func(n int) {
+		produceLines(t, topic, total, total+n)
+		total += n
+	}
+	rows := func(what string) {
+		t.Helper()
+		eventually(t, 150*time.Second, what, func() (bool, string) {
+			it := sess.Query("SELECT id, payload FROM " + ks + ".rows").Iter()
+			seen := map[string]bool{}
+			var id, payload string
+			for it.Scan(&id, &payload) {
+				if payload != id {
+					return false, fmt.Sprintf("row %s has payload %q", id, payload)
+				}
+				seen[id] = true
+			}
+			if err := it.Close(); err != nil {
+				return false, err.Error()
+			}
+			for i := range total {
+				if !seen[fmt.Sprintf("line-%06d", i)] {
+					return false, fmt.Sprintf("line-%06d missing (%d of %d rows)", i, len(seen), total)
+				}
+			}
+			return true, ""
+		})
+	}
+	produce(2000)
+	rows("the first rows, written by both sinks")
+
+	j1.kill()
+	produce(2000)
+	m.settled("the sink on the two survivors", j2, g)
+	j2.stop(t)
+	produce(2000)
+	m.settled("every task of the sink on gonnect", g)
+	rows("every row once the Java workers are gone")
+}
