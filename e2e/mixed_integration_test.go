@@ -452,7 +452,7 @@ func mixedCluster(t *testing.T, javaLeads bool) {
 	m.sameEverywhere("status of the paused "+snkb, "/connectors/"+snkb+"/status")
 	rest(t, javaW, "PUT", "/connectors/"+snkb+"/resume", nil, 202)
 	rest(t, javaW, "POST", "/connectors/"+snka+"/restart?includeTasks=true", nil, 202)
-	rest(t, gonnectW, "PUT", "/connectors/"+snkb+"/stop", nil, 202)
+	rest(t, gonnectW, "PUT", "/connectors/"+snkb+"/stop", nil, 204)
 	eventually(t, 60*time.Second, snkb+" STOPPED", func() (bool, string) {
 		s, _ := statusOf(t, gonnectW.url(), snkb)
 		return s.Connector.State == "STOPPED" && len(s.Tasks) == 0, fmt.Sprintf("%+v", s)
