@@ -63,6 +63,7 @@ type cluster struct {
 type proc struct {
 	port   int
 	scheme string
+	java   bool // an Apache Connect worker (startJava)
 	cmd    *exec.Cmd
 	log    string
 	done   chan struct{}
@@ -87,7 +88,7 @@ func newCluster(t testing.TB, extra map[string]string) *cluster {
 				lines := strings.Split(string(b), "\n")
 				var keep []string
 				for _, l := range lines {
-					if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") || strings.Contains(l, "holding") || strings.Contains(l, "joined worker group") {
+					if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") || strings.Contains(l, "] WARN ") || strings.Contains(l, "] ERROR ") || strings.Contains(l, "holding") || strings.Contains(l, "joined worker group") {
 						keep = append(keep, l)
 					}
 				}

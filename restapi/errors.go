@@ -35,9 +35,12 @@ func statusOf(err error) int {
 	var bad *entities.BadRequestError
 	var nf *entities.NotFoundError
 	var conflict *entities.ConflictError
+	var rest *entities.StatusError
 	switch {
 	case errors.As(err, &se):
 		return se.status
+	case errors.As(err, &rest):
+		return rest.Status
 	case errors.As(err, &bad):
 		return http.StatusBadRequest
 	case errors.As(err, &nf), errors.Is(err, entities.ErrNotFound):

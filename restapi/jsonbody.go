@@ -51,8 +51,16 @@ type jparser struct {
 	keepUnder string
 }
 
-// keep reports whether a value read now is stored in its parent Object.
+// keepElements, as keepUnder, keeps a root Array's elements and their
+// Objects' entries (the internal task configs' list of maps).
+const keepElements = "\x00[]"
+
+// keep reports whether a value read now is stored in its parent Object
+// (or, with keepElements, its root Array).
 func (p *jparser) keep() bool {
+	if p.keepUnder == keepElements {
+		return p.depth <= 2
+	}
 	return p.depth == 1 || p.depth == 2 && p.keepUnder != "" && p.rootField == p.keepUnder
 }
 
@@ -125,10 +133,12 @@ func (p *jparser) value(add func(*jnode)) {
 		}
 		p.object(n)
 	case c == '[':
+		var n *jnode
 		if add != nil {
-			add(&jnode{kind: '[', start: start})
+			n = &jnode{kind: '[', start: start}
+			add(n)
 		}
-		p.array()
+		p.array(n)
 	case c == '"':
 		s := p.str(false)
 		if add != nil {
@@ -241,8 +251,8 @@ func (p *jparser) object(n *jnode) {
 }
 
 // array parses an Array; binders read an Array's kind only, so its
-// elements are not stored.
-func (p *jparser) array() {
+// elements are not stored, but for keepElements' root Array into n.
+func (p *jparser) array(n *jnode) {
 	open := p.i
 	p.enter()
 	defer func() { p.depth-- }()
@@ -253,7 +263,11 @@ func (p *jparser) array() {
 	}
 	for {
 		p.ws()
-		p.value(nil)
+		if n != nil && p.keepUnder == keepElements && p.depth == 1 {
+			p.value(func(v *jnode) { n.vals = append(n.vals, v) })
+		} else {
+			p.value(nil)
+		}
 		p.ws()
 		if p.i >= len(p.b) {
 			p.fail(p.i, "Unexpected end-of-input: expected close marker for Array (start marker at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); %s)", location(p.b, open))

@@ -279,6 +279,8 @@ func (s *Server) routes(main, admin bool) http.Handler {
 			r.Put("/resume", s.targetState(entities.TargetStarted))
 			r.Put("/stop", s.targetState(entities.TargetStopped))
 			r.Get("/tasks", s.tasks)
+			r.Post("/tasks", s.putTaskConfigs)
+			r.Put("/fence", s.fenceZombies)
 			r.Get("/tasks/{task}/status", s.taskStatus)
 			r.Post("/tasks/{task}/restart", s.restartTask)
 			r.Get("/topics", s.topics)
@@ -467,7 +469,7 @@ func (s *Server) mediaTypes(r chi.Routes, next http.Handler, auth *basicauth.Aut
 			_, _ = w.Write([]byte(`{"error_code":406,"message":"HTTP 406 Not Acceptable"}`))
 			return
 		}
-		if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
+		if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) && !internalPath(r) {
 			if routes.has(r.Method, r.URL.Path) {
 				unsupportedMedia(w)
 				return

@@ -13,9 +13,7 @@ import (
 // Connect adding a key) must update this list, so no key is forgotten.
 var notImplemented = []string{
 	"client.dns.lookup", "config.providers", "connections.max.idle.ms", "exactly.once.source.support",
-	"header.converter.plugin.version", "inter.worker.key.generation.algorithm", "inter.worker.key.size",
-	"inter.worker.key.ttl.ms", "inter.worker.signature.algorithm", "inter.worker.verification.algorithms",
-	"key.converter.plugin.version", "metadata.max.age.ms", "metadata.recovery.rebootstrap.trigger.ms",
+	"header.converter.plugin.version", "key.converter.plugin.version", "metadata.max.age.ms", "metadata.recovery.rebootstrap.trigger.ms",
 	"metadata.recovery.strategy", "metric.reporters", "metrics.num.samples", "metrics.recording.level",
 	"metrics.sample.window.ms", "plugin.discovery", "receive.buffer.bytes", "reconnect.backoff.max.ms",
 	"reconnect.backoff.ms", "request.timeout.ms", "retry.backoff.max.ms",

@@ -6,6 +6,7 @@ import (
 	"github.com/gonnect/gonnect/worker/entities"
 
 	"github.com/gonnect/gonnect/connectors/configdef"
+	"github.com/gonnect/gonnect/worker/sessionkey"
 )
 
 // Interface is what the REST layer needs from a herder (distributed or
@@ -50,4 +51,10 @@ type Interface interface {
 	// SetClusterLoggerLevel sets a logging namespace's level on every
 	// worker of the cluster (PUT /admin/loggers/{name}?scope=cluster).
 	SetClusterLoggerLevel(ctx context.Context, namespace, level string) error
+	// PutTaskConfigs (POST /connectors/{c}/tasks) and FenceZombies (PUT
+	// /connectors/{c}/fence) are Connect's internal endpoints: another
+	// worker asks the leader, with a request signed with the session key
+	// (sig, nil when unsigned).
+	PutTaskConfigs(ctx context.Context, name string, configs []map[string]string, sig *sessionkey.Signature) error
+	FenceZombies(ctx context.Context, name string, sig *sessionkey.Signature) error
 }

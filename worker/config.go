@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/gonnect/gonnect/connectors/connectorconfig"
 	"github.com/gonnect/gonnect/schemas/converters"
 	"github.com/gonnect/gonnect/worker/clientsecurity"
+	"github.com/gonnect/gonnect/worker/sessionkey"
 )
 
 // Worker property names, as Apache Connect spells them.
@@ -68,6 +70,13 @@ const (
 	AdminListenersHTTPSPrefix = "admin.listeners.https."
 	// BasicAuthExtension is the one REST extension this worker has.
 	BasicAuthExtension = "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension"
+	// KIP-507: the session key the leader distributes and the signatures of
+	// internal requests.
+	InterWorkerKeyGenerationAlgorithm = "inter.worker.key.generation.algorithm"
+	InterWorkerKeySize                = "inter.worker.key.size"
+	InterWorkerKeyTTL                 = "inter.worker.key.ttl.ms"
+	InterWorkerSignatureAlgorithm     = "inter.worker.signature.algorithm"
+	InterWorkerVerificationAlgorithms = "inter.worker.verification.algorithms"
 	// gonnect's own: Connect has no such keys (JMX and log4j do this there).
 	MetricsListener = "gonnect.metrics.listener"
 	LogFormat       = "gonnect.log.format"
@@ -176,7 +185,17 @@ func workerDef(distributed bool) *configdef.ConfigDef {
 				Doc: "The maximum delay that is scheduled in order to wait for the return of one or more departed workers before rebalancing and reassigning their connectors and tasks to the group."}).
 			Define(configdef.Key{Name: ConnectProtocol, Type: configdef.String, Default: "sessioned", Importance: configdef.Low,
 				Validator: connectProtocolValidator,
-				Doc:       "Compatibility mode for Kafka Connect Protocol."})
+				Doc:       "Compatibility mode for Kafka Connect Protocol."}).
+			Define(configdef.Key{Name: InterWorkerKeyTTL, Type: configdef.Int, Default: 3600000, Importance: configdef.Low, Validator: configdef.AtLeast(0),
+				Doc: "The TTL of generated session keys used for internal request validation (in milliseconds)"}).
+			Define(configdef.Key{Name: InterWorkerKeyGenerationAlgorithm, Type: configdef.String, Default: "HmacSHA256", Importance: configdef.Low, Validator: macAlgorithm,
+				Doc: "The algorithm to use for generating internal request keys."}).
+			Define(configdef.Key{Name: InterWorkerKeySize, Type: configdef.Int, Default: nil, Importance: configdef.Low,
+				Doc: "The size of the key to use for signing internal requests, in bits. If null, the default key size for the key generation algorithm will be used."}).
+			Define(configdef.Key{Name: InterWorkerSignatureAlgorithm, Type: configdef.String, Default: "HmacSHA256", Importance: configdef.Low, Validator: macAlgorithm,
+				Doc: "The algorithm used to sign internal requests."}).
+			Define(configdef.Key{Name: InterWorkerVerificationAlgorithms, Type: configdef.List, Default: "HmacSHA256", Importance: configdef.Low, Validator: macAlgorithms,
+				Doc: "A list of permitted algorithms for verifying internal requests, which must include the algorithm used for the inter.worker.signature.algorithm property."})
 	} else {
 		d.Define(configdef.Key{Name: OffsetStorageFile, Type: configdef.String, Default: configdef.NoDefault, Importance: configdef.High,
 			Doc: "File to store source connector offsets."})
@@ -285,6 +304,67 @@ var connectProtocolValidator = configdef.ValidatorFunc{Desc: "[eager, compatible
 	return errors.New("Invalid Connect protocol compatibility")
 }}
 
+// unsupportedAlgorithm is Connect's message for an algorithm its JVM lacks,
+// listing what this worker has.
+func unsupportedAlgorithm(name, alg string) error {
+	return &configdef.Error{Name: name, Value: alg, Message: "the algorithm is not supported by this worker; the supported algorithms are: " +
+		strings.Join(sessionkey.Algorithms(), ", ")}
+}
+
+var macAlgorithm = configdef.ValidatorFunc{Desc: "Any MAC algorithm supported by the worker", Fn: func(name string, v any) error {
+	if s, _ := v.(string); !sessionkey.Supported(s) {
+		return unsupportedAlgorithm(name, s)
+	}
+	return nil
+}}
+
+var macAlgorithms = configdef.ValidatorFunc{Desc: "A list of one or more MAC algorithms, each supported by the worker", Fn: func(name string, v any) error {
+	l, _ := v.([]string)
+	if len(l) == 0 {
+		return &configdef.Error{Name: name, Value: "[]", Message: "At least one signature verification algorithm must be provided"}
+	}
+	for _, a := range l {
+		if !sessionkey.Supported(a) {
+			return unsupportedAlgorithm(name, a)
+		}
+	}
+	return nil
+}}
+
+// checkInterWorkerKeys is Connect's cross-check of the KIP-507 settings:
+// the key generator can be made and the signature algorithm is one the
+// worker verifies.
+func checkInterWorkerKeys(vals configdef.Values) error {
+	if _, err := keyGenerator(vals); err != nil {
+		return fmt.Errorf("invalid worker configuration: %w", err)
+	}
+	sig := vals.String(InterWorkerSignatureAlgorithm)
+	if !slices.Contains(vals.List(InterWorkerVerificationAlgorithms), sig) {
+		return fmt.Errorf("invalid worker configuration: %w", &configdef.Error{Name: InterWorkerSignatureAlgorithm, Value: sig,
+			Message: "Signature algorithm must be present in " + InterWorkerVerificationAlgorithms + " list"})
+	}
+	return nil
+}
+
+func keyGenerator(vals configdef.Values) (sessionkey.Generator, error) {
+	var bits *int
+	if vals.IsSet(InterWorkerKeySize) {
+		n := vals.Int(InterWorkerKeySize)
+		bits = &n
+	}
+	return sessionkey.NewGenerator(vals.String(InterWorkerKeyGenerationAlgorithm), bits)
+}
+
+// SessionKeys returns the KIP-507 settings of a distributed worker.
+func (c *Config) SessionKeys() SessionKeyConfig {
+	g, err := keyGenerator(c.Values)
+	if err != nil {
+		panic(err) // checked at parse time
+	}
+	return SessionKeyConfig{Generator: g, TTL: c.Millis(InterWorkerKeyTTL), SignatureAlgorithm: c.Values.String(InterWorkerSignatureAlgorithm),
+		Verifier: sessionkey.Verifier{Algorithms: c.Values.List(InterWorkerVerificationAlgorithms)}}
+}
+
 var rfValidator = configdef.ValidatorFunc{Desc: "Positive number not larger than the number of brokers in the Kafka cluster, or -1 to use the broker's default", Fn: func(_ string, v any) error {
 	if n, _ := v.(int16); n < 1 && n != -1 {
 		return fmt.Errorf("Replication factor must be positive and not larger than the number of brokers in the Kafka cluster, or -1 to use the broker's default")
@@ -349,6 +429,9 @@ func ParseConfig(props map[string]string, distributed bool, log *slog.Logger) (*
 	}
 	c := &Config{Distributed: distributed, Values: vals, Raw: props}
 	if distributed {
+		if err := checkInterWorkerKeys(vals); err != nil {
+			return nil, err
+		}
 		if vals.Int(SessionTimeout) <= vals.Int(HeartbeatInterval) {
 			return nil, fmt.Errorf("invalid worker configuration: %s (%d) must be greater than %s (%d)",
 				SessionTimeout, vals.Int(SessionTimeout), HeartbeatInterval, vals.Int(HeartbeatInterval))

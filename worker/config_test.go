@@ -47,6 +47,18 @@ func TestParseConfigErrorsNameTheKey(t *testing.T) {
 		}, ""},
 		{"unknown policy", func(m map[string]string) { m["connector.client.config.override.policy"] = "none" }, "connector.client.config.override.policy: Failed to find any class that implements interface org.apache.kafka.connect.connector.policy.ConnectorClientConfigOverridePolicy and which name matches none"},
 		{"protocol case-insensitive", func(m map[string]string) { m["connect.protocol"] = "EAGER" }, ""},
+		{"key algorithm", func(m map[string]string) { m["inter.worker.key.generation.algorithm"] = "HmacSHA512" }, ""},
+		{"unknown key algorithm", func(m map[string]string) { m["inter.worker.key.generation.algorithm"] = "Nope" }, "Invalid value Nope for configuration inter.worker.key.generation.algorithm: the algorithm is not supported by this worker; the supported algorithms are: HmacMD5"},
+		{"key too small", func(m map[string]string) { m["inter.worker.key.size"] = "16" }, "Unable to create key generator with algorithm HmacSHA256 and key size 16: Key length must be at least 40 bits"},
+		{"key size", func(m map[string]string) { m["inter.worker.key.size"] = "512" }, ""},
+		{"negative key ttl", func(m map[string]string) { m["inter.worker.key.ttl.ms"] = "-1" }, "Invalid value -1 for configuration inter.worker.key.ttl.ms: Value must be at least 0"},
+		{"unknown signature algorithm", func(m map[string]string) { m["inter.worker.signature.algorithm"] = "HmacNope" }, "Invalid value HmacNope for configuration inter.worker.signature.algorithm: the algorithm is not supported"},
+		{"signature not verified", func(m map[string]string) { m["inter.worker.signature.algorithm"] = "HmacSHA512" }, "Invalid value HmacSHA512 for configuration inter.worker.signature.algorithm: Signature algorithm must be present in inter.worker.verification.algorithms list"},
+		{"signature among verified", func(m map[string]string) {
+			m["inter.worker.signature.algorithm"], m["inter.worker.verification.algorithms"] = "HmacSHA512", "HmacSHA256,HmacSHA512"
+		}, ""},
+		{"no verification algorithm", func(m map[string]string) { m["inter.worker.verification.algorithms"] = "" }, "At least one signature verification algorithm must be provided"},
+		{"unknown verification algorithm", func(m map[string]string) { m["inter.worker.verification.algorithms"] = "HmacSHA256,HmacNope" }, "Invalid value HmacNope for configuration inter.worker.verification.algorithms"},
 		{"empty listeners", func(m map[string]string) { m["listeners"] = "" }, "Invalid value for listeners, at least one URL is expected, ex: http://localhost:8080,https://localhost:8443."},
 		{"empty listener", func(m map[string]string) { m["listeners"] = "http://:1,,http://:2" }, "Empty URL found when parsing listeners list."},
 		{"empty plugin.path", func(m map[string]string) { m["plugin.path"] = "" }, "Configuration 'plugin.path' must not be empty."},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -40,6 +41,16 @@ type Herder struct {
 	rebalanceDelay time.Duration
 	loggers        *logging.Registry
 	noTopics       bool
+	// keys is nil for a standalone worker; groupID names the fenced
+	// transactional producers; fence fences them out.
+	keys           *SessionKeyConfig
+	groupID        string
+	fence          func(ctx context.Context, transactionalIDs []string) error
+	internalClient *http.Client
+	// runCtx is Run's context (ended when Run returns); forwards are the
+	// task config forwards in flight, which Run waits for.
+	runCtx   context.Context
+	forwards sync.WaitGroup
 
 	reqs    chan func()
 	changed chan struct{}
@@ -59,6 +70,8 @@ type Herder struct {
 	assignedConnectors map[string]bool
 	assignedTasks      map[entities.TaskID]bool
 	applied            entities.ClusterConfig
+	keyTimer           *time.Timer
+	keyRetryAt         time.Time
 
 	mu             sync.Mutex // guards the fields below, read by other goroutines
 	ownedConns     map[string]bool
@@ -108,6 +121,16 @@ type HerderConfig struct {
 	ConfigTransform func(map[string]string) (map[string]string, error)
 	// Metrics receives the runtime's metrics; nil keeps none.
 	Metrics *metrics.Registry
+	// SessionKeys are a distributed worker's KIP-507 settings (nil for a
+	// standalone worker); GroupID is group.id.
+	SessionKeys *SessionKeyConfig
+	GroupID     string
+	// FenceProducers fences out transactional producers by id (zombie
+	// fencing of exactly-once source tasks, done by the leader).
+	FenceProducers func(ctx context.Context, transactionalIDs []string) error
+	// InternalClient sends requests to other workers; nil uses a client
+	// bounded by Connect's 90 s request timeout.
+	InternalClient *http.Client
 }
 
 // NewHerder builds a herder; Run starts it.
@@ -118,6 +141,11 @@ func NewHerder(c HerderConfig) *Herder {
 		unsyncBackoff: c.UnsyncBackoff, rebalanceDelay: c.ScheduledRebalanceDelay, backoffRetries: unsyncRetries,
 		reqs: make(chan func()), changed: make(chan struct{}, 1), stopped: make(chan struct{}), restartKick: make(chan struct{}, 1),
 		assignedConnectors: map[string]bool{}, assignedTasks: map[entities.TaskID]bool{},
+		keys: c.SessionKeys, groupID: c.GroupID, fence: c.FenceProducers, internalClient: c.InternalClient, runCtx: context.Background(),
+	}
+	if h.internalClient == nil {
+		h.internalClient = &http.Client{Timeout: internalRequestTimeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	if h.syncWait <= 0 {
 		h.syncWait = 3 * time.Second
@@ -132,6 +160,11 @@ func NewHerder(c HerderConfig) *Herder {
 // every connector and task this worker runs. The work's lifetime is Run's:
 // requests and membership callbacks only start and stop it.
 func (h *Herder) Run(ctx context.Context) error {
+	ctx, cancelRun := context.WithCancel(ctx)
+	h.runCtx = ctx
+	h.keyTimer = time.NewTimer(time.Hour)
+	h.keyTimer.Stop()
+	defer h.keyTimer.Stop()
 	h.rt.open(ctx)
 	// The membership outlives ctx until this worker's work is stopped (see
 	// below): leaving the group first would let the leader judge the work
@@ -146,6 +179,8 @@ func (h *Herder) Run(ctx context.Context) error {
 		h.rt.close()
 		cancelMember()
 		<-memberDone
+		cancelRun()
+		h.forwards.Wait()
 	}()
 	for {
 		select {
@@ -163,6 +198,8 @@ func (h *Herder) Run(ctx context.Context) error {
 			h.reconcile(ctx)
 		case <-h.restartKick:
 			h.applyRestarts(ctx)
+		case <-h.keyTimer.C:
+			h.maybeRotateKey(ctx)
 		}
 	}
 }
@@ -334,6 +371,8 @@ func (h *Herder) applyAssignment(ctx context.Context, a Assignment) {
 	}
 	h.publishOwned()
 	h.ready.Store(true)
+	// A new leader distributes a session key when none is valid.
+	h.maybeRotateKey(ctx)
 	h.log.Info("assignment applied", "generation", a.Generation, "connectors", a.Connectors, "tasks", len(a.Tasks), "config_offset", snap.Offset)
 }
 
@@ -365,11 +404,16 @@ func (h *Herder) startTask(snap entities.ClusterConfig, id entities.TaskID) {
 	}
 }
 
-// reconfigureTasks regenerates a running connector's task configs and
-// writes them when they changed. Connect routes this write through the
-// leader; any worker may write the config topic, and the commit record
-// makes the set of task configs appear atomically to every worker.
+// reconfigureTasks regenerates a running connector's task configs and,
+// when they changed, has the leader write them: the leader writes them
+// itself, a follower of a distributed cluster hands them to the leader over
+// its internal endpoint, as Connect's workers do (a Connect leader expects
+// task configs only from itself).
 func (h *Herder) reconfigureTasks(ctx context.Context, snap entities.ClusterConfig, name string) {
+	h.reconfigureTasksAttempt(ctx, snap, name, 0)
+}
+
+func (h *Herder) reconfigureTasksAttempt(ctx context.Context, snap entities.ClusterConfig, name string, attempt int) {
 	var desired []map[string]string
 	if snap.Target(name) != entities.TargetStopped {
 		if !h.rt.connectorRunning(name) {
@@ -386,6 +430,10 @@ func (h *Herder) reconfigureTasks(ctx context.Context, snap entities.ClusterConf
 	if equalTaskConfigs(desired, snap.Tasks[name]) {
 		return
 	}
+	if h.keys != nil && !h.isLeader() {
+		h.forwardTaskConfigs(name, desired, attempt)
+		return
+	}
 	if err := h.configs.PutTaskConfigs(ctx, name, desired); err != nil {
 		h.log.Error("writing task configs", "connector", name, "error", err)
 	}
@@ -396,6 +444,9 @@ func (h *Herder) reconcile(ctx context.Context) {
 	prev := h.applied
 	snap := h.configs.Snapshot()
 	h.applied = snap
+	if snap.SessionKey != prev.SessionKey {
+		h.rearmKeyTimer()
+	}
 	if membershipChanged(prev, snap) {
 		h.mu.Lock()
 		h.needsRebalance = true

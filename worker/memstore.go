@@ -30,7 +30,8 @@ func (m *MemoryConfigStore) SetListener(l storage.ConfigListener) { m.listener =
 func (m *MemoryConfigStore) Snapshot() entities.ClusterConfig {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return entities.ClusterConfig{Offset: m.snap.Offset, Connectors: maps.Clone(m.snap.Connectors), Targets: maps.Clone(m.snap.Targets), Tasks: maps.Clone(m.snap.Tasks)}
+	return entities.ClusterConfig{Offset: m.snap.Offset, Connectors: maps.Clone(m.snap.Connectors), Targets: maps.Clone(m.snap.Targets), Tasks: maps.Clone(m.snap.Tasks),
+		SessionKey: m.snap.SessionKey, TaskCountRecords: maps.Clone(m.snap.TaskCountRecords), PendingFencing: maps.Clone(m.snap.PendingFencing)}
 }
 
 func (m *MemoryConfigStore) write(fn func()) error {
@@ -65,7 +66,29 @@ func (m *MemoryConfigStore) RemoveConnectorConfig(_ context.Context, name string
 
 // PutTaskConfigs implements ConfigStore.
 func (m *MemoryConfigStore) PutTaskConfigs(_ context.Context, name string, tasks []map[string]string) error {
-	return m.write(func() { m.snap.Tasks[name] = tasks })
+	return m.write(func() {
+		m.snap.Tasks[name] = tasks
+		if m.snap.PendingFencing == nil {
+			m.snap.PendingFencing = map[string]bool{}
+		}
+		m.snap.PendingFencing[name] = true
+	})
+}
+
+// PutSessionKey implements ConfigStore.
+func (m *MemoryConfigStore) PutSessionKey(_ context.Context, key *entities.SessionKey) error {
+	return m.write(func() { m.snap.SessionKey = key })
+}
+
+// PutTaskCountRecord implements ConfigStore.
+func (m *MemoryConfigStore) PutTaskCountRecord(_ context.Context, name string, tasks int) error {
+	return m.write(func() {
+		if m.snap.TaskCountRecords == nil {
+			m.snap.TaskCountRecords = map[string]int{}
+		}
+		m.snap.TaskCountRecords[name] = tasks
+		delete(m.snap.PendingFencing, name)
+	})
 }
 
 // PutTargetState implements ConfigStore.

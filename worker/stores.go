@@ -22,6 +22,11 @@ type ConfigStore interface {
 	// PutLoggerLevel asks every worker of the cluster to set a logging
 	// namespace to level (KIP-976); each applies it when it reads it.
 	PutLoggerLevel(ctx context.Context, namespace, level string) error
+	// PutSessionKey distributes a new session key (the leader only).
+	PutSessionKey(ctx context.Context, key *entities.SessionKey) error
+	// PutTaskCountRecord records a connector's task count once its older
+	// task generations are fenced out (the leader only).
+	PutTaskCountRecord(ctx context.Context, name string, tasks int) error
 	// Refresh reads the topic to its end.
 	Refresh(ctx context.Context) error
 }
@@ -58,6 +63,13 @@ type Membership interface {
 	RequestRejoin()
 	// Leader returns the leader's advertised URL and whether this worker leads.
 	Leader() (url string, isLeader bool)
+}
+
+// protocolVersioner is a membership that knows the group protocol version
+// of its last round: internal requests are verified from version 2
+// (sessioned) on, as Connect does.
+type protocolVersioner interface {
+	ProtocolVersion() int16
 }
 
 // Assignment is what the group gave this worker in one generation.

@@ -150,6 +150,11 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 		herderCfg.Configs, herderCfg.Status, herderCfg.Offsets, herderCfg.Member = configs, status, offsets, member
 		herderCfg.SyncTimeout, herderCfg.UnsyncBackoff = cfg.Millis(worker.WorkerSyncTimeout), cfg.Millis(worker.WorkerUnsyncBackoff)
 		herderCfg.ScheduledRebalanceDelay = cfg.Millis(worker.ScheduledRebalanceDelay)
+		keys := cfg.SessionKeys()
+		herderCfg.SessionKeys, herderCfg.GroupID = &keys, v.String(worker.GroupID)
+		herderCfg.FenceProducers = func(ctx context.Context, ids []string) error {
+			return storage.FenceProducers(ctx, v.List(worker.BootstrapServers), sec.FranzOpts(), ids)
+		}
 		herder = worker.NewHerder(herderCfg)
 		cs.SetListener(herder)
 		m.SetHandler(herder)

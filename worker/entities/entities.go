@@ -6,6 +6,7 @@ package entities
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ServerInfo is the body of GET /.
@@ -134,6 +135,15 @@ type ConflictError struct{ Msg string }
 
 func (e *ConflictError) Error() string { return e.Msg }
 
+// StatusError is an error Connect answers with a status of its own choosing
+// (its ConnectRestException), such as 403 for a badly signed internal request.
+type StatusError struct {
+	Status int
+	Msg    string
+}
+
+func (e *StatusError) Error() string { return e.Msg }
+
 // NotLeaderError says the request must be served by another worker
 // (the leader, or the owner of a connector/task); URL is its advertised
 // REST URL with trailing slash, empty when unknown.
@@ -152,6 +162,25 @@ type ClusterConfig struct {
 	Targets    map[string]TargetState
 	// Tasks holds each connector's committed task configs, by task number.
 	Tasks map[string][]map[string]string
+	// SessionKey is the latest session key record (KIP-507), nil before the
+	// leader has written one.
+	SessionKey *SessionKey
+	// TaskCountRecords is each connector's latest task count record
+	// (Connect's tasks-fencing-<name>, written by the leader after a zombie
+	// fencing); PendingFencing names the connectors whose task configs were
+	// committed after their last task count record.
+	TaskCountRecords map[string]int
+	PendingFencing   map[string]bool
+}
+
+// SessionKey is the key the leader distributes through the config topic
+// for signing internal REST requests (Connect's session-key record).
+type SessionKey struct {
+	// Material is the raw key; Algorithm its key generator's name
+	// (HmacSHA256); Created when the leader made it.
+	Material  []byte
+	Algorithm string
+	Created   time.Time
 }
 
 // Target returns a connector's target state (STARTED when unset).

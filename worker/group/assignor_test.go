@@ -169,4 +169,13 @@ func TestProtocolBytes(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("v0 assignment bytes = %v, want %v", got, want)
 	}
+	// An incremental assignment with nothing assigned or revoked has empty
+	// arrays, as Connect's leader writes them: Apache Connect's workers add
+	// the next round's work to the lists they decode, and a null array
+	// decodes to an immutable one (their herder thread died on it).
+	got = EncodeAssignment(Assignment{Version: 2, Leader: "l", LeaderURL: "u", ConfigOffset: 2, DelayMillis: 3})
+	want = []byte{0, 2, 0, 0, 0, 1, 'l', 0, 1, 'u', 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("empty v2 assignment bytes = %v, want %v", got, want)
+	}
 }

@@ -82,6 +82,9 @@ type Member struct {
 	mu     sync.Mutex
 	leader string // leader URL
 	isLead bool
+	// version is the protocol version of the last completed round (2 for
+	// sessioned: internal requests must be signed).
+	version int16
 	// holds is the leader's memory across rounds (used only while leading).
 	holds *holds
 }
@@ -99,7 +102,7 @@ func New(cfg Config, h Handler) (*Member, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating group client: %w", err)
 	}
-	m := &Member{cfg: cfg, h: h, log: cfg.Logger, cl: cl, rejoin: make(chan struct{}, 1), unsync: make(chan time.Duration, 1)}
+	m := &Member{cfg: cfg, h: h, log: cfg.Logger, cl: cl, rejoin: make(chan struct{}, 1), unsync: make(chan time.Duration, 1), version: -1}
 	// The handler is set after New (SetHandler), so look it up per call.
 	m.holds = newHolds(cfg.ScheduledRebalanceMaxDelay, func(w Work) Work { return m.h.Released(w) }, cfg.Logger)
 	return m, nil
@@ -137,6 +140,14 @@ func (m *Member) Leader() (string, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.leader, m.isLead
+}
+
+// ProtocolVersion is the protocol version the group settled on in the last
+// round (0 eager, 1 compatible, 2 sessioned); -1 before the first.
+func (m *Member) ProtocolVersion() int16 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.version
 }
 
 func (m *Member) protocols() []kmsg.JoinGroupRequestProtocol {
@@ -191,7 +202,7 @@ func (m *Member) Run(ctx context.Context) error {
 		backoff = 100 * time.Millisecond
 		m.cfg.Metrics.Completed(res.Generation)
 		m.mu.Lock()
-		m.leader, m.isLead = res.LeaderURL, res.IsLeader
+		m.leader, m.isLead, m.version = res.LeaderURL, res.IsLeader, protocolVersion(res.Protocol)
 		m.mu.Unlock()
 		// The herder applies the result while this goroutine keeps the
 		// session with heartbeats (Connect heartbeats on its own thread):

@@ -109,19 +109,15 @@ func (r *reader) str() string {
 }
 
 // writeWork encodes work as Connect's [connector, [tasks]] array, with the
-// connector itself as task -1; nullable arrays are written as null when empty
-// if nullable is set.
-func writeWork(w *writer, work Work, nullable bool) {
+// connector itself as task -1; empty work is an empty array, as Connect
+// writes it.
+func writeWork(w *writer, work Work) {
 	byConn := map[string][]int32{}
 	for _, c := range work.Connectors {
 		byConn[c] = append(byConn[c], connectorTask)
 	}
 	for _, t := range work.Tasks {
 		byConn[t.Connector] = append(byConn[t.Connector], int32(t.Task))
-	}
-	if len(byConn) == 0 && nullable {
-		w.i32(-1)
-		return
 	}
 	names := make([]string, 0, len(byConn))
 	for n := range byConn {
@@ -208,11 +204,14 @@ func EncodeAssignment(a Assignment) []byte {
 	w.str(a.LeaderURL)
 	w.i64(a.ConfigOffset)
 	if a.Version == 0 {
-		writeWork(w, a.Assigned, false)
+		writeWork(w, a.Assigned)
 		return w.b
 	}
-	writeWork(w, a.Assigned, true)
-	writeWork(w, a.Revoked, true)
+	// Connect's leader writes empty arrays, never null ones: its workers
+	// keep the lists they decode and add to them on the next round, which
+	// fails on the immutable list a null array decodes to.
+	writeWork(w, a.Assigned)
+	writeWork(w, a.Revoked)
 	w.i32(a.DelayMillis)
 	return w.b
 }

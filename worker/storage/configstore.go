@@ -2,13 +2,16 @@ package storage
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gonnect/gonnect/worker/entities"
 )
@@ -22,6 +25,7 @@ const (
 	targetStatePrefix = "target-state-"
 	restartPrefix     = "restart-connector-"
 	sessionKey        = "session-key"
+	taskCountPrefix   = "tasks-fencing-"
 	// loggerPrefix keys cluster-scoped logger levels (KIP-976).
 	loggerPrefix = "logger-cluster-"
 )
@@ -39,6 +43,46 @@ type commitValue struct {
 type targetStateValue struct {
 	State   string `json:"state"`
 	StateV2 string `json:"state.v2,omitempty"`
+}
+
+// sessionKeyValue is Connect's SESSION_KEY_V0 struct as its JSON converter
+// writes it without schemas: the key base64 encoded.
+type sessionKeyValue struct {
+	Key       *string `json:"key"`
+	Algorithm *string `json:"algorithm"`
+	Created   *int64  `json:"creation-timestamp"`
+}
+
+// taskCountValue is Connect's TASK_COUNT_RECORD_V0.
+type taskCountValue struct {
+	TaskCount *int `json:"task-count"`
+}
+
+// encodeSessionKey is the session-key record's value.
+func encodeSessionKey(k *entities.SessionKey) []byte {
+	key, alg, created := base64.StdEncoding.EncodeToString(k.Material), k.Algorithm, k.Created.UnixMilli()
+	b, _ := json.Marshal(sessionKeyValue{Key: &key, Algorithm: &alg, Created: &created})
+	return b
+}
+
+// decodeSessionKey reads a session-key record as Connect does, refusing
+// what Connect ignores with an error.
+func decodeSessionKey(value []byte) (*entities.SessionKey, error) {
+	if value == nil {
+		return nil, errors.New("ignoring session key because it is unexpectedly null")
+	}
+	var v sessionKeyValue
+	if err := json.Unmarshal(value, &v); err != nil {
+		return nil, fmt.Errorf("decoding session key: %w", err)
+	}
+	if v.Key == nil || v.Algorithm == nil || v.Created == nil {
+		return nil, errors.New("session key record lacks its key, algorithm or creation-timestamp field")
+	}
+	key, err := base64.StdEncoding.DecodeString(*v.Key)
+	if err != nil {
+		return nil, fmt.Errorf("decoding session key material: %w", err)
+	}
+	return &entities.SessionKey{Material: key, Algorithm: *v.Algorithm, Created: time.UnixMilli(*v.Created)}, nil
 }
 
 type restartValue struct {
@@ -71,7 +115,7 @@ type configState struct {
 func newConfigState() *configState {
 	return &configState{
 		snap: entities.ClusterConfig{Connectors: map[string]map[string]string{}, Targets: map[string]entities.TargetState{},
-			Tasks: map[string][]map[string]string{}},
+			Tasks: map[string][]map[string]string{}, TaskCountRecords: map[string]int{}, PendingFencing: map[string]bool{}},
 		pending: map[string]map[int]map[string]string{},
 	}
 }
@@ -106,6 +150,8 @@ func (c *configState) apply(key string, value []byte, next int64) (event, error)
 			delete(c.snap.Targets, name)
 			delete(c.snap.Tasks, name)
 			delete(c.pending, name)
+			delete(c.snap.TaskCountRecords, name)
+			delete(c.snap.PendingFencing, name)
 			return event{}, nil
 		}
 		var v propertiesValue
@@ -156,6 +202,20 @@ func (c *configState) apply(key string, value []byte, next int64) (event, error)
 		}
 		c.snap.Tasks[name] = tasks
 		delete(c.pending, name)
+		// Connect marks every committed task set as needing a zombie
+		// fencing (exactly-once sources); a task count record settles it.
+		c.snap.PendingFencing[name] = true
+	case strings.HasPrefix(key, taskCountPrefix):
+		name := strings.TrimPrefix(key, taskCountPrefix)
+		if value == nil {
+			return event{}, nil
+		}
+		var v taskCountValue
+		if err := json.Unmarshal(value, &v); err != nil || v.TaskCount == nil {
+			return event{}, fmt.Errorf("decoding %s: no task-count field (%v)", key, err)
+		}
+		c.snap.TaskCountRecords[name] = *v.TaskCount
+		delete(c.snap.PendingFencing, name)
 	case strings.HasPrefix(key, targetStatePrefix):
 		name := strings.TrimPrefix(key, targetStatePrefix)
 		if value == nil {
@@ -194,8 +254,11 @@ func (c *configState) apply(key string, value []byte, next int64) (event, error)
 		}
 		return event{logger: &loggerLevel{namespace: ns, level: *v.Level}}, nil
 	case key == sessionKey:
-		// Connect's inter-worker request signing key; gonnect workers do
-		// not sign internal requests, so it is only tolerated.
+		k, err := decodeSessionKey(value)
+		if err != nil {
+			return event{}, err
+		}
+		c.snap.SessionKey = k
 	}
 	return event{}, nil
 }
@@ -205,6 +268,8 @@ func (c *configState) clone() entities.ClusterConfig {
 	s.Connectors = maps.Clone(s.Connectors)
 	s.Targets = maps.Clone(s.Targets)
 	s.Tasks = maps.Clone(s.Tasks)
+	s.TaskCountRecords = maps.Clone(s.TaskCountRecords)
+	s.PendingFencing = maps.Clone(s.PendingFencing)
 	return s
 }
 
@@ -338,6 +403,18 @@ func (s *ConfigStore) PutRestartRequest(ctx context.Context, name string, includ
 // has read the record back, so the level already applies here.
 func (s *ConfigStore) PutLoggerLevel(ctx context.Context, namespace, level string) error {
 	return s.put(ctx, loggerPrefix+namespace, loggerValue{Level: &level})
+}
+
+// PutSessionKey implements worker.ConfigStore: the leader distributes a
+// new session key.
+func (s *ConfigStore) PutSessionKey(ctx context.Context, key *entities.SessionKey) error {
+	return s.log.SendAndRead(ctx, []byte(sessionKey), encodeSessionKey(key))
+}
+
+// PutTaskCountRecord implements worker.ConfigStore: the leader records how
+// many tasks a connector's latest fenced generation has.
+func (s *ConfigStore) PutTaskCountRecord(ctx context.Context, name string, tasks int) error {
+	return s.put(ctx, taskCountPrefix+name, taskCountValue{TaskCount: &tasks})
 }
 
 // Refresh implements worker.ConfigStore.
