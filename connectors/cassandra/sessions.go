@@ -17,7 +17,8 @@ import (
 
 // sessionKeys are the settings that shape a session.
 var sessionKeys = []string{"contactPoints", "port", "loadBalancing.localDc", "auth.provider", "auth.username", "auth.password",
-	"ssl.provider", "ssl.hostnameValidation", "ssl.openssl.keyCertChain", "ssl.openssl.privateKey", "ssl.truststore.path",
+	"ssl.provider", "ssl.cipherSuites", "ssl.hostnameValidation", "ssl.keystore.path", "ssl.keystore.password",
+	"ssl.openssl.keyCertChain", "ssl.openssl.privateKey", "ssl.truststore.path", "ssl.truststore.password",
 	"compression", "connectionPoolLocalSize", "queryExecutionTimeout", "maxConcurrentRequests"}
 
 type sharedSession struct {
