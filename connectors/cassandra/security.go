@@ -400,13 +400,17 @@ func (d *tlsDialer) DialHost(ctx context.Context, host *gocql.HostInfo) (*gocql.
 	}
 	dh, err := gocql.WrapTLS(ctx, conn, host.HostnameAndPort(), d.config)
 	if err != nil {
-		d.mu.Lock()
-		if d.failed == nil {
-			d.failed = err
-		}
-		d.mu.Unlock()
+		d.record(err)
 	}
 	return dh, err
+}
+
+func (d *tlsDialer) record(err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.failed == nil {
+		d.failed = err
+	}
 }
 
 func (d *tlsDialer) handshakeError() error {
