@@ -69,7 +69,7 @@ run: stack-up worker-up
 	@bash demo/demo.sh
 
 bench:
-	@N=$(N) SCENARIO=$(SCENARIO) bash bench/bench.sh
+	@N=$(N) SCENARIO=$(SCENARIO) SECURITY=$(SECURITY) bash bench/bench.sh
 
 clean:
 	rm -rf bin

@@ -4,6 +4,7 @@
 //	run produce -n 100000                       # the workload into bench.orders
 //	run limit     -scenario A -n 100000         # gocql writing decoded rows, best batching
 //	run gonnect   -scenario A -n 100000         # a gonnect worker with the Cassandra sink, tasks.max=6
+//	run gonnect-sasl_ssl -scenario A -n 100000  # the same worker reaching Kafka through the SASL_SSL listener
 //	run datastax  -scenario A -n 100000         # Apache Kafka Connect with the DataStax connector 1.5.0, its defaults
 //	run datastax-tuned -scenario A -n 100000    # the same, batching and concurrency tuned to gonnect's (workers.go)
 //	run gonnect   -latency -rate 2000 -duration 30s   # end-to-end latency at a fixed rate
@@ -85,7 +86,7 @@ type options struct {
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: run produce|limit|gonnect|datastax|datastax-tuned [-scenario A|B] [-n N] [-latency -rate R -duration D]")
+		fmt.Fprintln(os.Stderr, "usage: run produce|limit|gonnect|gonnect-sasl_ssl|datastax|datastax-tuned [-scenario A|B] [-n N] [-latency -rate R -duration D]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -127,7 +128,7 @@ func main() {
 		res, err = limitLatency(o)
 	case sys == "limit":
 		res, err = limit(sc, o.n, o.seed, o.window)
-	case sys == "gonnect" || sys == "datastax" || sys == "datastax-tuned":
+	case sys == "gonnect" || sys == gonnectSASLSSL || sys == "datastax" || sys == "datastax-tuned":
 		if o.latency {
 			res, err = workerLatency(sys, o)
 		} else {

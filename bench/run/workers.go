@@ -72,7 +72,7 @@ func startWorker(system string, o options) (*worker, error) {
 	w.url = fmt.Sprintf("http://127.0.0.1:%d", port)
 	// Both commit offsets every second, so neither run waits on the other's
 	// longer flush interval (Apache Connect's default is 60 s).
-	props := fmt.Sprintf(`bootstrap.servers=%s
+	props := fmt.Sprintf(`%s
 group.id=%s
 listeners=%s
 rest.advertised.host.name=127.0.0.1
@@ -86,9 +86,9 @@ status.storage.replication.factor=1
 key.converter=org.apache.kafka.connect.storage.StringConverter
 value.converter.schema.registry.url=%s
 offset.flush.interval.ms=1000
-`, stack.KafkaBootstrap(), w.group, w.url, port, w.group, w.group, w.group, stack.SchemaRegistryURL())
+`, kafkaClientProps(system), w.group, w.url, port, w.group, w.group, w.group, stack.SchemaRegistryURL())
 	var args []string
-	if system == "gonnect" {
+	if isGonnect(system) {
 		props += "value.converter=io.confluent.connect.avro.AvroConverter\n"
 		args = []string{o.bin, "distributed", filepath.Join(dir, "worker.properties")}
 	} else {
@@ -154,6 +154,30 @@ offset.flush.interval.ms=1000
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// gonnectSASLSSL is gonnect reaching Kafka only through the broker's
+// SASL_SSL listener (SCRAM-SHA-512, the stack's user and CA): every
+// client of the worker (internal topics, group, the sink's consumers)
+// encrypts and authenticates, to measure what that costs against
+// plaintext on the same data.
+const gonnectSASLSSL = "gonnect-sasl_ssl"
+
+func isGonnect(system string) bool { return system == "gonnect" || system == gonnectSASLSSL }
+
+// kafkaClientProps are the worker's bootstrap and client security settings.
+func kafkaClientProps(system string) string {
+	if system != gonnectSASLSSL {
+		return "bootstrap.servers=" + stack.KafkaBootstrap()
+	}
+	return strings.Join([]string{
+		"bootstrap.servers=" + stack.KafkaSASLBootstrap(),
+		"security.protocol=SASL_SSL",
+		"sasl.mechanism=SCRAM-SHA-512",
+		`sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="` + stack.KafkaSASLUser() + `" password="` + stack.KafkaSASLPassword() + `";`,
+		"ssl.truststore.location=" + stack.TLSFile("truststore.jks"),
+		"ssl.truststore.password=" + stack.TLSPassword(),
+	}, "\n")
 }
 
 // datastaxJar is the DataStax Apache Kafka Connector's jar in its folder.
@@ -230,7 +254,7 @@ func (w *worker) sinkConfig(from, table, now string) map[string]string {
 	mappingKey := fmt.Sprintf("topic.%s.%s.%s.mapping", from, keyspace, table)
 	c[mappingKey] = workload.Mapping
 	switch {
-	case now != "" && w.system == "gonnect":
+	case now != "" && isGonnect(w.system):
 		var marks []string
 		for _, col := range strings.Split(columns, ", ") {
 			marks = append(marks, ":"+col)
