@@ -170,7 +170,7 @@ func SetupSecuredCassandra(ctx context.Context, hosts []string) (string, error) 
 	defer su.Close()
 	role := fmt.Sprintf("CREATE ROLE IF NOT EXISTS %s WITH PASSWORD = '%s' AND LOGIN = true AND SUPERUSER = false",
 		SecuredCassandraUser(), strings.ReplaceAll(SecuredCassandraPassword(), "'", "''"))
-	if err := su.Query(role).WithContext(ctx).Exec(); err != nil {
+	if err := su.Query(role).ExecContext(ctx); err != nil {
 		return "", fmt.Errorf("creating role %s in the secured Cassandra: %w", SecuredCassandraUser(), err)
 	}
 	s, err := SecuredCassandraSession(hosts, SecuredCassandraUser(), SecuredCassandraPassword())
@@ -179,7 +179,7 @@ func SetupSecuredCassandra(ctx context.Context, hosts []string) (string, error) 
 	}
 	defer s.Close()
 	var v string
-	if err := s.Query("SELECT release_version FROM system.local").WithContext(ctx).Scan(&v); err != nil {
+	if err := s.Query("SELECT release_version FROM system.local").ScanContext(ctx, &v); err != nil {
 		return "", fmt.Errorf("querying release_version at %v: %w", hosts, err)
 	}
 	return v, nil
