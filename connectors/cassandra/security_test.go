@@ -449,3 +449,27 @@ func TestCipherSuitesFromJavaNames(t *testing.T) {
 		})
 	}
 }
+
+// TestSessionKeyTellsSecretsApart: configurations that differ only in a
+// password do not share a session (a password's String is [hidden]).
+func TestSessionKeyTellsSecretsApart(t *testing.T) {
+	keyOf := func(kv ...string) string {
+		cfg := map[string]string{}
+		for i := 0; i < len(kv); i += 2 {
+			cfg[kv[i]] = kv[i+1]
+		}
+		v, err := configDef.Parse(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sessionKey("c", v)
+	}
+	for _, k := range []string{"auth.password", "ssl.keystore.password", "ssl.truststore.password"} {
+		if keyOf(k, "one") == keyOf(k, "two") {
+			t.Errorf("%s: one session for two passwords", k)
+		}
+	}
+	if keyOf("auth.password", "same") != keyOf("auth.password", "same") {
+		t.Error("equal configurations get two sessions")
+	}
+}

@@ -40,7 +40,11 @@ var sessions = struct {
 func sessionKey(connector string, v configdef.Values) string {
 	key := connector
 	for _, k := range sessionKeys {
-		key += fmt.Sprintf("\x00%v", v[k])
+		val := v[k]
+		if secret, ok := val.(configdef.Secret); ok {
+			val = secret.Value() // its String is [hidden]: a changed password is another session
+		}
+		key += fmt.Sprintf("\x00%v", val)
 	}
 	return key
 }
