@@ -423,9 +423,10 @@ func securedCassandra(t *testing.T, w1, w2 *proc, p *pipeline, secrets string, w
 		t.Fatalf("validate does not report %q on %s: %s", want, key, b)
 	}
 	wrong := configOf(0)
-	wrong["auth.password"] = "not-the-password"
+	wrong["name"], wrong["auth.password"] = "validate-"+p.ks, "not-the-password"
 	validate(wrong, "auth.password", "refused the credentials of auth.username "+stack.SecuredCassandraUser())
 	untrusted := configOf(0)
+	untrusted["name"] = "validate-" + p.ks
 	untrusted["ssl.truststore.path"] = stack.TLSFile("untrusted-truststore.jks")
 	validate(untrusted, "ssl.truststore.path", "is not trusted by ssl.truststore.path "+stack.TLSFile("untrusted-truststore.jks"))
 
