@@ -11,7 +11,7 @@ WORKER_URL ?= http://127.0.0.1:8083
 # Integration tests share one set of servers; run packages one at a time.
 ITEST_FLAGS ?= -race -count=1 -p 1 -timeout 45m
 
-.PHONY: all build run test unit integration vet fuzz stack-up stack-down stack-status worker-up worker-down demo bench clean
+.PHONY: all build run test unit integration vet fuzz stack-up stack-down stack-status stack-secured-start worker-up worker-down demo bench clean
 
 all: build
 
@@ -31,7 +31,7 @@ vet:
 unit:
 	$(GO) test -race -count=1 -shuffle=on ./...
 
-integration: stack-up-reference build
+integration: stack-secured-start stack-up-reference build
 	$(GO) test -tags integration $(ITEST_FLAGS) -run '^TestIntegration' ./...
 
 # Go native fuzzing, bounded: each target for FUZZTIME (seed corpora in
@@ -54,8 +54,9 @@ fuzz:
 	done
 
 # Everything: static checks, unit tests, then integration tests against the
-# real local servers (started if not running).
-test: vet unit integration
+# real local servers (started if not running). The secured Cassandra starts
+# first, in the background: the tests that use it wait for it.
+test: stack-secured-start vet unit integration
 
 # ---- local servers (Kafka, Cassandra, Schema Registry, reference Connect) ----
 stack-up:
@@ -69,6 +70,11 @@ stack-down:
 
 stack-status:
 	@bash $(STACK) status
+
+# The secured Cassandra (TLS with client certificates, PasswordAuthenticator),
+# launched without waiting for it.
+stack-secured-start:
+	@bash $(STACK) cassandra-secured start
 # ---- end of local servers ----
 
 worker-up: build
@@ -82,7 +88,7 @@ run: stack-up worker-up
 	@bash demo/demo.sh
 
 bench:
-	@N=$(N) SCENARIO=$(SCENARIO) bash bench/bench.sh
+	@N=$(N) SCENARIO=$(SCENARIO) SECURITY=$(SECURITY) bash bench/bench.sh
 
 clean:
 	rm -rf bin

@@ -14,6 +14,9 @@
 #                InsertField + ReplaceField chain) and gonnect-scraped (/metrics
 #                read every SCRAPE while it runs); both by default, "" for none
 #   SCRAPE       gonnect-scraped's scrape interval (1s)
+#   SECURITY     sasl_ssl also measures gonnect through Kafka's SASL_SSL listener
+#                (gonnect-sasl_ssl: SCRAM-SHA-512 over TLS, the stack's user and
+#                CA) right after each plaintext gonnect run, on the same data
 #   CREATED_AT   how values carry created_at: timestamp-millis (the workload's)
 #                or long (epoch milliseconds, no logical type); long when
 #                SYSTEMS includes DataStax, which cannot write Connect's
@@ -37,6 +40,11 @@ n=${N:-100000}
 scenarios=${SCENARIO:-AB}
 systems=${SYSTEMS:-limit gonnect datastax datastax-tuned}
 variants=${VARIANTS-gonnect-smt gonnect-scraped}
+case "${SECURITY:-}" in
+  "") ;;
+  sasl_ssl) systems=$(for s in $systems; do echo "$s"; [ "$s" = gonnect ] && echo gonnect-sasl_ssl; done | xargs) ;;
+  *) echo "bench: SECURITY=${SECURITY} is not one of: sasl_ssl" >&2; exit 2 ;;
+esac
 state=${GONNECT_STACK_DIR:-$repo/.stack}
 t0=$SECONDS
 datastax=0

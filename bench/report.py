@@ -12,10 +12,10 @@ import os
 import sys
 from html import escape
 
-SYSTEMS = ["limit", "gonnect", "gonnect-smt", "gonnect-scraped", "datastax", "datastax-tuned"]
-COLOURS = {"limit": "#9e9e9e", "gonnect": "#00add8", "gonnect-smt": "#5dc9e2", "gonnect-scraped": "#007d9c",
-           "datastax": "#e76f00", "datastax-tuned": "#f4a261"}
-LABELS = {"limit": "limit (gocql loader)", "gonnect": "gonnect",
+SYSTEMS = ["limit", "gonnect", "gonnect-sasl_ssl", "gonnect-smt", "gonnect-scraped", "datastax", "datastax-tuned"]
+COLOURS = {"limit": "#9e9e9e", "gonnect": "#00add8", "gonnect-sasl_ssl": "#5e60ce", "gonnect-smt": "#5dc9e2",
+           "gonnect-scraped": "#007d9c", "datastax": "#e76f00", "datastax-tuned": "#f4a261"}
+LABELS = {"limit": "limit (gocql loader)", "gonnect": "gonnect", "gonnect-sasl_ssl": "gonnect, Kafka over SASL_SSL",
           "gonnect-smt": "gonnect, transformation chain", "gonnect-scraped": "gonnect, /metrics scraped",
           "datastax": "Apache Connect + DataStax 1.5.0 (defaults)",
           "datastax-tuned": "Apache Connect + DataStax 1.5.0 (tuned to gonnect)"}
@@ -26,6 +26,7 @@ DESCRIPTIONS = {
     "gonnect-smt": "gonnect with transforms TimestampConverter$Value (created_at to Timestamp), InsertField$Value "
                    "(a static field and the topic) and ReplaceField$Value (quantity renamed qty), scenario A only",
     "gonnect-scraped": "gonnect with its /metrics read while it runs (scrapes and metrics_bytes in the run), scenario A only",
+    "gonnect-sasl_ssl": "the same worker reaching Kafka only through the SASL_SSL listener (SCRAM-SHA-512 over TLS)",
     "datastax": "Apache Kafka Connect 4.3.1 with the DataStax Apache Kafka Connector 1.5.0, its defaults "
                 "(maxConcurrentRequests=500, maxNumberOfRecordsInBatch=32, connectionPoolLocalSize=4), tasks.max=6",
     "datastax-tuned": "the same with maxConcurrentRequests=3000 (one request per record of the six puts in flight, "
@@ -65,17 +66,17 @@ def medians(runs):
 
 
 def table(runs, spread=()):
-    head = f"{'system':14} {'mode':10} {'scen':4} {'records':>8} {'rec/s':>9} {'cpu s':>7} {'peak RSS MiB':>12} {'p50 ms':>8} {'p99 ms':>8}"
+    head = f"{'system':16} {'mode':10} {'scen':4} {'records':>8} {'rec/s':>9} {'cpu s':>7} {'peak RSS MiB':>12} {'p50 ms':>8} {'p99 ms':>8}"
     lines = [head, "-" * len(head)]
     for r in runs:
         p50 = f"{r['p50_ms']:.1f}" if r.get("p50_ms") else "-"
         p99 = f"{r['p99_ms']:.1f}" if r.get("p99_ms") else "-"
-        lines.append(f"{r['system']:14} {r.get('mode', 'throughput'):10} {r['scenario']:4} {r['records']:>8} "
+        lines.append(f"{r['system']:16} {r.get('mode', 'throughput'):10} {r['scenario']:4} {r['records']:>8} "
                      f"{r['records_per_sec']:>9.0f} {r['cpu_seconds']:>7.2f} {mib(r['peak_rss_bytes']):>12.0f} {p50:>8} {p99:>8}")
     lines.append("")
     if spread:
         lines += list(spread) + [""]
-    lines += ["ratios gonnect/other (median runs; target in brackets)"] + [format_ratio(r) for r in ratios(runs)]
+    lines += ["ratios (median runs; target in brackets)"] + [format_ratio(r) for r in ratios(runs)]
     return "\n".join(lines)
 
 
@@ -85,15 +86,14 @@ def ratios(runs):
     configuration, p50 and p99 of the latency run against each DataStax one."""
     out = []
 
-    def add(what, sc, other, g, o, target=None, label=None):
-        """target is ">= x" or "<= x" with x a number or a fraction; label
-        names the ratio when it is not gonnect's against other."""
+    def add(what, sc, other, g, o, target=None, of="gonnect"):
+        """target is ">= x" or "<= x" with x a number or a fraction."""
         if not o:
             return
         v = g / o
         r = {"what": what, "scenario": sc, "other": other, "ratio": round(v, 3)}
-        if label:
-            r["label"] = label
+        if of != "gonnect":
+            r["of"] = of
         if target:
             op, x = target.split()
             num, _, den = x.partition("/")
@@ -110,10 +110,10 @@ def ratios(runs):
         # (its CPU stays within 2% of the worker's).
         if "gonnect-smt" in by:
             for what, k in (("records/s", "records_per_sec"), ("CPU s", "cpu_seconds")):
-                add(what, sc, "gonnect", by["gonnect-smt"][k], g[k], label="gonnect-smt/gonnect")
+                add(what, sc, "gonnect", by["gonnect-smt"][k], g[k], of="gonnect-smt")
         if "gonnect-scraped" in by:
-            add("CPU s", sc, "gonnect", by["gonnect-scraped"]["cpu_seconds"], g["cpu_seconds"], "<= 1.02", label="gonnect-scraped/gonnect")
-            add("records/s", sc, "gonnect", by["gonnect-scraped"]["records_per_sec"], g["records_per_sec"], label="gonnect-scraped/gonnect")
+            add("CPU s", sc, "gonnect", by["gonnect-scraped"]["cpu_seconds"], g["cpu_seconds"], "<= 1.02", of="gonnect-scraped")
+            add("records/s", sc, "gonnect", by["gonnect-scraped"]["records_per_sec"], g["records_per_sec"], of="gonnect-scraped")
         if "limit" in by:
             add("records/s", sc, "limit", g["records_per_sec"], by["limit"]["records_per_sec"], ">= 0.85" if sc == "A" else None)
         for ref in REFERENCES:
@@ -122,6 +122,10 @@ def ratios(runs):
                 add("records/s", sc, ref, g["records_per_sec"], o["records_per_sec"], ">= 3")
                 add("CPU s", sc, ref, g["cpu_seconds"], o["cpu_seconds"], "<= 1/10")
                 add("peak RSS", sc, ref, g["peak_rss_bytes"], o["peak_rss_bytes"], "<= 1/15")
+        if "gonnect-sasl_ssl" in by:
+            s = by["gonnect-sasl_ssl"]
+            for what, key in (("records/s", "records_per_sec"), ("CPU s", "cpu_seconds"), ("peak RSS", "peak_rss_bytes")):
+                add(what, sc, "gonnect", s[key], g[key], of="gonnect-sasl_ssl")
     lat = {r["system"]: r for r in runs if r.get("mode") == "latency"}
     if "gonnect" in lat:
         g = lat["gonnect"]
@@ -135,8 +139,7 @@ def ratios(runs):
 
 def format_ratio(r):
     target = f" [{r['target']}: {'met' if r['met'] else 'MISSED'}]" if "target" in r else ""
-    label = r.get("label", "gonnect/" + r["other"])
-    return f"  {r['scenario']:7} {label:24} {r['what']:22} {r['ratio']:7.3f}{target}"
+    return f"  {r['scenario']:7} {r.get('of', 'gonnect') + '/' + r['other']:31} {r['what']:22} {r['ratio']:7.3f}{target}"
 
 
 def panel(x0, width, height, title, groups, fmt):

@@ -27,6 +27,7 @@ type pipeline struct {
 	t     *testing.T
 	topic string
 	ks    string
+	hosts []string // the Cassandra written to
 	s     *gocql.Session
 	conv  *converters.AvroConverter
 	prod  *kafka.Producer
@@ -35,16 +36,34 @@ type pipeline struct {
 
 func newPipeline(t *testing.T) *pipeline {
 	stack.RequireCassandra(t)
-	stack.RequireSchemaRegistry(t)
-	id := rand.Uint32()
-	p := &pipeline{t: t, topic: fmt.Sprintf("e2e.orders.%d", id), ks: fmt.Sprintf("e2e_%d", id), gen: workload.Generator{Seed: uint64(id)}}
 	c := gocql.NewCluster(stack.CassandraHosts()...)
 	c.Timeout = 30 * time.Second
 	s, err := c.CreateSession()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newPipelineOn(t, stack.CassandraHosts(), s)
+}
+
+// newSecuredPipeline is a pipeline into the secured Cassandra (TLS with a
+// client certificate, PasswordAuthenticator), read as the stack's role.
+func newSecuredPipeline(t *testing.T) *pipeline {
+	stack.RequireSecuredCassandra(t)
+	s, err := stack.SecuredCassandraSession(stack.SecuredCassandraHosts(), stack.SecuredCassandraUser(), stack.SecuredCassandraPassword())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newPipelineOn(t, stack.SecuredCassandraHosts(), s)
+}
+
+// newPipelineOn makes the pipeline's keyspace, table and topic, with the
+// session s to the Cassandra at hosts (closed with the test).
+func newPipelineOn(t *testing.T, hosts []string, s *gocql.Session) *pipeline {
+	stack.RequireSchemaRegistry(t)
+	id := rand.Uint32()
+	p := &pipeline{t: t, topic: fmt.Sprintf("e2e.orders.%d", id), ks: fmt.Sprintf("e2e_%d", id), gen: workload.Generator{Seed: uint64(id)}, hosts: hosts}
 	p.s = s
+	var err error
 	for _, q := range []string{fmt.Sprintf("CREATE KEYSPACE %s WITH replication = {'class':'SimpleStrategy','replication_factor':1}", p.ks), workload.ScenarioB.CreateTable(p.ks)} {
 		if err := s.Query(q).Exec(); err != nil {
 			t.Fatal(err)
@@ -86,16 +105,18 @@ func (p *pipeline) send(k, v []byte) {
 	}
 }
 
-func (p *pipeline) rows() int {
+func (p *pipeline) rows() int { return p.rowsOf(workload.ScenarioB.Table) }
+
+func (p *pipeline) rowsOf(table string) int {
 	var n int
-	if err := p.s.Query("SELECT count(*) FROM " + p.ks + "." + workload.ScenarioB.Table).Scan(&n); err != nil {
+	if err := p.s.Query("SELECT count(*) FROM " + p.ks + "." + table).Scan(&n); err != nil {
 		return -1
 	}
 	return n
 }
 
 func (p *pipeline) connector(dlq string) map[string]string {
-	host := strings.Split(stack.CassandraHosts()[0], ":")
+	host := strings.Split(p.hosts[0], ":")
 	return map[string]string{
 		"connector.class": "CassandraSink", "tasks.max": "3", "topics": p.topic, "contactPoints": host[0], "port": host[1],
 		"loadBalancing.localDc": "datacenter1", "queryExecutionTimeout": "5",

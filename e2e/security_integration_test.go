@@ -22,6 +22,7 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
+	"github.com/gonnect/gonnect/internal/workload"
 	"github.com/gonnect/gonnect/stack"
 	"github.com/gonnect/gonnect/worker/storage"
 )
@@ -106,19 +107,30 @@ func startupOf(t *testing.T, p *proc) time.Duration {
 
 // TestIntegrationSecuredCluster: two workers that reach Kafka only through
 // the SASL_SSL listener (SCRAM-SHA-512) keep their internal topics, form
-// their group and run a sink connector end to end with a dead letter
-// queue. The worker's SASL password comes from a FileConfigProvider, its
-// trust store password from an EnvVarConfigProvider, and the connector's
-// consumer password and output file from placeholders that the config
-// topic and GET .../config keep unresolved.
+// their group and run sink connectors end to end with dead letter queues:
+// a FileStreamSink, and the Cassandra sink writing Avro orders into the
+// secured Cassandra (TLS with a client certificate, PasswordAuthenticator)
+// with JKS, PKCS12 and PEM stores. The worker's SASL password comes from an
+// EnvVarConfigProvider, its trust store password and every connector
+// secret (the Cassandra credentials, the store passwords, the consumer's
+// SASL password) from a FileConfigProvider; the config topic and GET
+// .../config keep the placeholders. A wrong Cassandra password and an
+// untrusted certificate are reported by validation and fail the task at
+// its next start, naming the setting.
 func TestIntegrationSecuredCluster(t *testing.T) {
 	stack.RequireKafkaSASL(t)
+	p := newSecuredPipeline(t)
 	secrets := filepath.Join(t.TempDir(), "secrets.properties")
 	out := filepath.Join(t.TempDir(), "out.txt")
-	if err := os.WriteFile(secrets, []byte("password="+stack.KafkaSASLPassword()+"\noutfile="+out+"\n"), 0o600); err != nil {
-		t.Fatal(err)
+	writeSecrets := func(cassandraPassword, truststore string) {
+		t.Helper()
+		if err := os.WriteFile(secrets, []byte("password="+stack.KafkaSASLPassword()+"\noutfile="+out+"\ntls.password="+stack.TLSPassword()+
+			"\ncassandra.user="+stack.SecuredCassandraUser()+"\ncassandra.password="+cassandraPassword+"\ncassandra.truststore="+truststore+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
-	t.Setenv("E2E_TRUSTSTORE_PASSWORD", stack.TLSPassword())
+	writeSecrets(stack.SecuredCassandraPassword(), stack.TLSFile("truststore.jks"))
+	t.Setenv("E2E_SASL_PASSWORD", stack.KafkaSASLPassword())
 	c := newCluster(t, map[string]string{
 		"bootstrap.servers": stack.KafkaSASLBootstrap(),
 		"config.providers":  "file,env", "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider",
@@ -126,8 +138,8 @@ func TestIntegrationSecuredCluster(t *testing.T) {
 		"config.providers.env.class":                   "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
 		"config.providers.env.param.allowlist.pattern": "E2E_.*",
 		"security.protocol":                            "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512",
-		"sasl.jaas.config":        scramJAAS("${file:" + secrets + ":password}"),
-		"ssl.truststore.location": stack.TLSFile("truststore.jks"), "ssl.truststore.password": "${env:E2E_TRUSTSTORE_PASSWORD}",
+		"sasl.jaas.config":        scramJAAS("${env:E2E_SASL_PASSWORD}"),
+		"ssl.truststore.location": stack.TLSFile("truststore.jks"), "ssl.truststore.password": "${file:" + secrets + ":tls.password}",
 	})
 	w1 := c.start()
 	w2 := c.start()
@@ -196,6 +208,8 @@ func TestIntegrationSecuredCluster(t *testing.T) {
 		s, ok := statusOf(t, w1.url(), "bad-"+name)
 		return ok && len(s.Tasks) == 1 && s.Tasks[0].State == "FAILED" && strings.Contains(s.Tasks[0].Trace, "authentication failed"), fmt.Sprintf("%+v", s)
 	})
+
+	securedCassandra(t, w1, w2, p, secrets, writeSecrets, c.id)
 
 	// A placeholder that cannot be resolved any more (its file is gone)
 	// fails the connector at its next start, with the reason.
@@ -608,4 +622,133 @@ func TestIntegrationRESTSecurityMatchesApacheConnect(t *testing.T) {
 			t.Errorf("%s %s (auth %q):\n  Apache Connect: %s\n  gonnect:        %s", r.method, r.path, r.auth, got[0], got[1])
 		}
 	}
+}
+
+// securedCassandra is TestIntegrationSecuredCluster's part with the
+// Cassandra sink and the secured Cassandra: Avro orders written with each
+// store type, secrets from the file provider kept out of the config topic,
+// then a wrong password and an untrusted certificate refused.
+func securedCassandra(t *testing.T, w1, w2 *proc, p *pipeline, secrets string, writeSecrets func(string, string), group string) {
+	const n = 300
+	p.produce(0, n)
+	file := func(key string) string { return "${file:" + secrets + ":" + key + "}" }
+	stores := []struct {
+		name string
+		kv   map[string]string
+	}{
+		{"jks", map[string]string{"ssl.provider": "JDK", "ssl.truststore.path": file("cassandra.truststore"), "ssl.truststore.password": file("tls.password"),
+			"ssl.keystore.path": stack.TLSFile("client.jks"), "ssl.keystore.password": file("tls.password")}},
+		{"pkcs12", map[string]string{"ssl.provider": "JDK", "ssl.truststore.path": stack.TLSFile("truststore.p12"), "ssl.truststore.password": file("tls.password"),
+			"ssl.keystore.path": stack.TLSFile("client.p12"), "ssl.keystore.password": file("tls.password")}},
+		{"pem", map[string]string{"ssl.provider": "OpenSSL", "ssl.truststore.path": stack.TLSFile("ca.pem"),
+			"ssl.openssl.keyCertChain": stack.TLSFile("client.pem"), "ssl.openssl.privateKey": stack.TLSFile("client.key")}},
+	}
+	configOf := func(store int) map[string]string {
+		st := stores[store]
+		table := workload.Scenario{Name: "B", Table: "orders_" + st.name, PrimaryKey: workload.ScenarioB.PrimaryKey}
+		cfg := p.connector(p.topic + ".dlq." + st.name)
+		delete(cfg, fmt.Sprintf("topic.%s.%s.%s.mapping", p.topic, p.ks, workload.ScenarioB.Table))
+		cfg[fmt.Sprintf("topic.%s.%s.%s.mapping", p.topic, p.ks, table.Table)] = workload.Mapping
+		cfg["tasks.max"] = "2"
+		cfg["auth.provider"], cfg["auth.username"], cfg["auth.password"] = "PLAIN", file("cassandra.user"), file("cassandra.password")
+		for k, v := range st.kv {
+			cfg[k] = v
+		}
+		return cfg
+	}
+	for i, st := range stores {
+		table := workload.Scenario{Name: "B", Table: "orders_" + st.name, PrimaryKey: workload.ScenarioB.PrimaryKey}
+		if err := p.s.Query(table.CreateTable(p.ks)).Exec(); err != nil {
+			t.Fatal(err)
+		}
+		if code, body, _ := do("PUT", w1.url()+"/connectors/cass-"+st.name+"-"+p.ks+"/config", configOf(i)); code != 201 {
+			t.Fatalf("create the %s Cassandra sink: %d %s", st.name, code, body)
+		}
+	}
+	for _, st := range stores {
+		eventually(t, 90*time.Second, fmt.Sprintf("%d orders in the secured Cassandra (%s stores)", n, st.name), func() (bool, string) {
+			got := p.rowsOf("orders_" + st.name)
+			return got == n, fmt.Sprint(got)
+		})
+	}
+	// The first and last orders, read back.
+	for _, i := range []uint64{0, n - 1} {
+		o := p.gen.Order(i)
+		var sku string
+		if err := p.s.Query("SELECT sku FROM "+p.ks+".orders_pem WHERE customer_id = ? AND order_id = ?", o.CustomerID, o.OrderID).Scan(&sku); err != nil || sku != o.SKU {
+			t.Fatalf("order %d: sku %q (%v), want %q", i, sku, err, o.SKU)
+		}
+	}
+	name := "cass-jks-" + p.ks
+	code, body := get(w2.url() + "/connectors/" + name + "/config")
+	if code != 200 || !strings.Contains(string(body), `"auth.password":"`+file("cassandra.password")+`"`) || strings.Contains(string(body), stack.SecuredCassandraPassword()) {
+		t.Fatalf("GET config: %d %s", code, body)
+	}
+	var placeholders int
+	for _, r := range readAll(t, group+"-configs") {
+		for _, secret := range []string{stack.KafkaSASLPassword(), stack.SecuredCassandraPassword(), stack.TLSPassword()} {
+			if strings.Contains(r, secret) {
+				t.Fatalf("config topic holds a resolved secret: %s", r)
+			}
+		}
+		placeholders += strings.Count(r, file("cassandra.password"))
+	}
+	if placeholders < len(stores) {
+		t.Fatalf("config topic holds %d Cassandra password placeholders, want at least %d", placeholders, len(stores))
+	}
+
+	// Refusals: validation reports them on the setting; a running
+	// connector whose secret changed fails at its next start, saying why.
+	validate := func(cfg map[string]string, key, want string) {
+		t.Helper()
+		code, b, _ := do("PUT", w1.url()+"/connector-plugins/CassandraSink/config/validate", cfg)
+		var infos struct {
+			ErrorCount int `json:"error_count"`
+			Configs    []struct {
+				Value struct {
+					Name   string
+					Errors []string
+				}
+			}
+		}
+		if code != 200 || json.Unmarshal(b, &infos) != nil {
+			t.Fatalf("validate: %d %s", code, b)
+		}
+		for _, c := range infos.Configs {
+			if c.Value.Name == key && len(c.Value.Errors) == 1 && strings.Contains(c.Value.Errors[0], want) && infos.ErrorCount == 1 {
+				return
+			}
+		}
+		t.Fatalf("validate does not report %q on %s: %s", want, key, b)
+	}
+	wrong := configOf(0)
+	wrong["name"], wrong["auth.password"] = "validate-"+p.ks, "not-the-password"
+	validate(wrong, "auth.password", "refused the credentials of auth.username "+stack.SecuredCassandraUser())
+	untrusted := configOf(0)
+	untrusted["name"] = "validate-" + p.ks
+	untrusted["ssl.truststore.path"] = stack.TLSFile("untrusted-truststore.jks")
+	validate(untrusted, "ssl.truststore.path", "is not trusted by ssl.truststore.path "+stack.TLSFile("untrusted-truststore.jks"))
+
+	for _, c := range []struct {
+		what, password, truststore, want string
+	}{
+		{"a wrong password", "not-the-password", stack.TLSFile("truststore.jks"), "refused the credentials of auth.username " + stack.SecuredCassandraUser()},
+		{"an untrusted certificate", stack.SecuredCassandraPassword(), stack.TLSFile("untrusted-truststore.jks"), "is not trusted by ssl.truststore.path " + stack.TLSFile("untrusted-truststore.jks")},
+	} {
+		writeSecrets(c.password, c.truststore)
+		began := time.Now()
+		if code, body, _ := do("POST", w1.url()+"/connectors/"+name+"/restart?includeTasks=true", nil); code != 202 && code != 204 {
+			t.Fatalf("restart: %d %s", code, body)
+		}
+		eventually(t, 30*time.Second, "tasks FAILED for "+c.what, func() (bool, string) {
+			s, ok := statusOf(t, w1.url(), name)
+			failed := ok && len(s.Tasks) == 2
+			for _, tk := range s.Tasks {
+				failed = failed && tk.State == "FAILED" && strings.Contains(tk.Trace, c.want)
+			}
+			return failed, fmt.Sprintf("%+v", s)
+		})
+		t.Logf("%s: tasks failed %s after the restart", c.what, time.Since(began).Round(100*time.Millisecond))
+	}
+	writeSecrets(stack.SecuredCassandraPassword(), stack.TLSFile("truststore.jks"))
 }

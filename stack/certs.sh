@@ -1,15 +1,13 @@
 #!/usr/bin/env bash
-# certs.sh DIR: makes, once, the TLS material of the local Kafka's secured
-# listeners in DIR: a CA, a broker certificate for 127.0.0.1/localhost and a
+# certs.sh DIR: makes, once, the TLS material of the local servers' secured
+# endpoints in DIR: a CA, a broker certificate for 127.0.0.1/localhost and a
 # client certificate, each in PEM, PKCS12 and JKS form, plus a second CA
-# the broker does not trust (for tests of refused certificates).
+# the servers do not trust (for tests of refused certificates); and the
+# secured Cassandra's server certificate, signed by the same CA.
 # Every store and key is protected by $TLS_PASSWORD.
 set -euo pipefail
 dir=$1
 pass=${TLS_PASSWORD:-gonnect-tls}
-[ -f "$dir/.complete" ] && exit 0
-rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-cd "$dir.tmp"
 days=3650
 
 ca() { # ca NAME SUBJECT
@@ -33,6 +31,23 @@ truststore() { # truststore NAME CA
   keytool -importcert -noprompt -alias ca -file "$2.pem" -keystore "$1.p12" -storetype PKCS12 -storepass "$pass" >/dev/null 2>&1
 }
 
+# cassandra_cert: the secured Cassandra's keystore, made in DIR once, with the
+# CA already there (so a DIR made before it existed keeps its CA, which the
+# running servers were given).
+cassandra_cert() {
+  [ -f "$dir/.cassandra-complete" ] && return 0
+  rm -rf "$dir/.cassandra.tmp" && mkdir -p "$dir/.cassandra.tmp"
+  cp "$dir/ca.pem" "$dir/ca.key" "$dir/.cassandra.tmp/"
+  (cd "$dir/.cassandra.tmp" && leaf cassandra ca "/CN=localhost" "subjectAltName=IP:127.0.0.1,DNS:localhost
+extendedKeyUsage=serverAuth" && rm -f ./*.srl ca.pem ca.key && mv cassandra* "$dir/")
+  rm -rf "$dir/.cassandra.tmp"
+  touch "$dir/.cassandra-complete"
+}
+
+if [ -f "$dir/.complete" ]; then cassandra_cert; exit 0; fi
+rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+cd "$dir.tmp"
+
 ca ca "/CN=gonnect test CA"
 ca untrusted-ca "/CN=gonnect untrusted CA"
 leaf broker ca "/CN=localhost" "subjectAltName=IP:127.0.0.1,DNS:localhost
@@ -45,3 +60,4 @@ rm -f ./*.srl
 echo "$pass" >password
 touch .complete
 cd .. && rm -rf "$dir" && mv "$dir.tmp" "$dir"
+cassandra_cert

@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
@@ -113,4 +116,108 @@ func RequireKafkaMTLS(t testing.TB) {
 		}
 		return pingSecured(ctx, KafkaMTLSBootstrap(), kgo.DialTLSConfig(tc))
 	})
+}
+
+// SecuredCassandraHosts is CASSANDRA_SECURED_HOSTS (comma list), default
+// 127.0.0.1:9142: the secured Cassandra (`stack.sh cassandra-secured`),
+// which requires TLS with a client certificate of the stack's CA and a
+// login (PasswordAuthenticator).
+func SecuredCassandraHosts() []string {
+	return strings.Split(env("CASSANDRA_SECURED_HOSTS", "127.0.0.1:9142"), ",")
+}
+
+// SecuredCassandraUser is the role the tests log in to the secured
+// Cassandra as (CASSANDRA_SECURED_USER, default gonnect), made by its
+// superuser; SecuredCassandraPassword is its password.
+func SecuredCassandraUser() string { return env("CASSANDRA_SECURED_USER", "gonnect") }
+
+// SecuredCassandraPassword is the password of SecuredCassandraUser.
+func SecuredCassandraPassword() string {
+	return env("CASSANDRA_SECURED_PASSWORD", "gonnect-cql-secret")
+}
+
+// securedSuperuser is the superuser Cassandra makes on its first start.
+const securedSuperuser, securedSuperuserPassword = "cassandra", "cassandra"
+
+// SecuredCassandraSession opens a session to the secured Cassandra as
+// user, over TLS trusting the stack's CA with its client certificate.
+func SecuredCassandraSession(hosts []string, user, password string) (*gocql.Session, error) {
+	tc, err := stackTLS(true)
+	if err != nil {
+		return nil, err
+	}
+	c := gocql.NewCluster(hosts...)
+	c.Timeout = 30 * time.Second
+	c.ConnectTimeout = 5 * time.Second
+	c.DisableInitialHostLookup = true
+	c.SslOpts = &gocql.SslOptions{Config: tc, EnableHostVerification: true}
+	c.Authenticator = gocql.PasswordAuthenticator{Username: user, Password: password}
+	s, err := c.CreateSession()
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the secured Cassandra at %v as %s: %w", hosts, user, err)
+	}
+	return s, nil
+}
+
+// SetupSecuredCassandra logs in to the secured Cassandra as its superuser,
+// makes the tests' role when it is missing, and returns release_version
+// once that role can log in.
+func SetupSecuredCassandra(ctx context.Context, hosts []string) (string, error) {
+	su, err := SecuredCassandraSession(hosts, securedSuperuser, securedSuperuserPassword)
+	if err != nil {
+		return "", err
+	}
+	defer su.Close()
+	role := fmt.Sprintf("CREATE ROLE IF NOT EXISTS %s WITH PASSWORD = '%s' AND LOGIN = true AND SUPERUSER = false",
+		SecuredCassandraUser(), strings.ReplaceAll(SecuredCassandraPassword(), "'", "''"))
+	if err := su.Query(role).ExecContext(ctx); err != nil {
+		return "", fmt.Errorf("creating role %s in the secured Cassandra: %w", SecuredCassandraUser(), err)
+	}
+	s, err := SecuredCassandraSession(hosts, SecuredCassandraUser(), SecuredCassandraPassword())
+	if err != nil {
+		return "", err
+	}
+	defer s.Close()
+	var v string
+	if err := s.Query("SELECT release_version FROM system.local").ScanContext(ctx, &v); err != nil {
+		return "", fmt.Errorf("querying release_version at %v: %w", hosts, err)
+	}
+	return v, nil
+}
+
+// RequireSecuredCassandra waits, up to SECURED_CASSANDRA_WAIT (default
+// 4m: `make test` starts it in the background as it begins), until the
+// secured Cassandra lets the tests' role in, and fails the test naming the
+// command that starts it when it is not running or does not answer.
+func RequireSecuredCassandra(t testing.TB) {
+	t.Helper()
+	wait, err := time.ParseDuration(env("SECURED_CASSANDRA_WAIT", "4m"))
+	if err != nil {
+		t.Fatalf("SECURED_CASSANDRA_WAIT: %v", err)
+	}
+	addr := strings.Join(SecuredCassandraHosts(), ",")
+	deadline := time.Now().Add(wait)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_, err := SetupSecuredCassandra(ctx, SecuredCassandraHosts())
+		cancel()
+		if err == nil {
+			return
+		}
+		if !securedCassandraRunning() || time.Now().After(deadline) {
+			t.Fatalf("the secured Cassandra is not reachable at %s (start it with `bash stack/stack.sh cassandra-secured up`; `make test` starts it): %v", addr, err)
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
+
+// securedCassandraRunning reports whether the process stack.sh started
+// for the secured Cassandra is alive.
+func securedCassandraRunning() bool {
+	b, err := os.ReadFile(filepath.Join(StateDir(), "pids", "cassandra-secured.pid"))
+	if err != nil {
+		return false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	return err == nil && syscall.Kill(pid, 0) == nil
 }

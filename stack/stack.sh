@@ -12,6 +12,10 @@
 #   stack.sh pyclient only install kafka-connect-py (a third-party Kafka Connect
 #                     client the tests drive workers with) in a virtualenv; prints its python
 #   stack.sh kafka    start only Kafka (with its secured listeners)
+#   stack.sh cassandra-secured start|up|down   the secured Cassandra (TLS with
+#                     client certificates, PasswordAuthenticator) on its own
+#                     ports and data: start launches it and returns, up also
+#                     waits until its test role can log in, down stops it
 #   stack.sh reference-plugins   only lay out the reference Connect's plugin.path:
 #                     the DataStax sink from $DATASTAX_SINK_DIR and the Avro converter
 #   stack.sh avro-converter   only build the Confluent-wire Avro converter plugin
@@ -33,6 +37,11 @@ KAFKA_SASL_PASSWORD=${KAFKA_SASL_PASSWORD:-gonnect-secret}
 TLS_PASSWORD=${TLS_PASSWORD:-gonnect-tls}
 CASSANDRA_HOSTS=${CASSANDRA_HOSTS:-127.0.0.1:9042}
 CASSANDRA_STORAGE_PORT=${CASSANDRA_STORAGE_PORT:-7000}
+# The secured Cassandra: its own data, native and storage ports (no JMX, as
+# the shared one), and the role the tests log in as (made by its superuser).
+CASSANDRA_SECURED_HOSTS=${CASSANDRA_SECURED_HOSTS:-127.0.0.1:9142}
+CASSANDRA_SECURED_STORAGE_PORT=${CASSANDRA_SECURED_STORAGE_PORT:-7100}
+CASSANDRA_SECURED_HEAP=${CASSANDRA_SECURED_HEAP:--Xms512m -Xmx512m -Xmn128m}
 SCHEMA_REGISTRY_URL=${SCHEMA_REGISTRY_URL:-http://127.0.0.1:8081}
 REFERENCE_CONNECT_URL=${REFERENCE_CONNECT_URL:-http://127.0.0.1:28083}
 KAFKA_HEAP=${KAFKA_HEAP:--Xms256m -Xmx512m}
@@ -56,6 +65,8 @@ sasl_port=${KAFKA_SASL_BOOTSTRAP##*:}
 mtls_port=${KAFKA_MTLS_BOOTSTRAP##*:}
 cql_host=${CASSANDRA_HOSTS%%,*}
 cql_port=${cql_host##*:}
+secured_cql_host=${CASSANDRA_SECURED_HOSTS%%,*}
+secured_cql_port=${secured_cql_host##*:}
 sr_hostport=${SCHEMA_REGISTRY_URL#http://}
 sr_hostport=${sr_hostport%%/*}
 ref_port=${REFERENCE_CONNECT_URL##*:}
@@ -71,6 +82,8 @@ running() { local p; p=$(pid_of "$1"); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; 
 render() {
   sed -e "s#@STATE@#$STATE#g" -e "s#@KAFKA_PORT@#$kafka_port#g" -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
       -e "s#@CQL_PORT@#$cql_port#g" -e "s#@STORAGE_PORT@#$CASSANDRA_STORAGE_PORT#g" \
+      -e "s#@CASSANDRA_DIR@#${cassandra_dir:-$STATE/cassandra}#g" -e "s#@CLUSTER_NAME@#${cassandra_cluster:-gonnect-local}#g" \
+      -e "s#@AUTHENTICATOR@#${cassandra_authenticator:-AllowAllAuthenticator}#g" \
       -e "s#@KAFKA_BOOTSTRAP@#$KAFKA_BOOTSTRAP#g" -e "s#@REFERENCE_PORT@#$ref_port#g" -e "s#@LOG@#${3:-}#g" \
       -e "s#@SASL_PORT@#$sasl_port#g" -e "s#@MTLS_PORT@#$mtls_port#g" -e "s#@TLS_PASSWORD@#$TLS_PASSWORD#g" \
       -e "s#@SASL_USER@#$KAFKA_SASL_USER#g" -e "s#@SASL_PASSWORD@#$KAFKA_SASL_PASSWORD#g" "$1" >"$2"
@@ -153,8 +166,10 @@ kafka_scram_users() {
   say "SCRAM user $KAFKA_SASL_USER added"
 }
 
+# cassandra_jvm_flags NAME DIR: the JVM flags of the Cassandra NAME (its
+# configuration and logging under $STATE/conf, its data in DIR).
 cassandra_jvm_flags() {
-  local jamm
+  local name=$1 dir=$2 jamm
   jamm=$(ls "$STATE"/jars/cassandra/jamm-*.jar | head -1)
   cat <<FLAGS
 -javaagent:$jamm
@@ -190,10 +205,10 @@ cassandra_jvm_flags() {
 -Dio.netty.allocator.useCacheForAllThreads=true
 -Dio.netty.allocator.maxOrder=11
 -Dcassandra-foreground=yes
--Dcassandra.config=file://$STATE/conf/cassandra.yaml
--Dcassandra.storagedir=$STATE/cassandra
+-Dcassandra.config=file://$STATE/conf/$name.yaml
+-Dcassandra.storagedir=$dir
 -Dcassandra.logdir=$STATE/logs
--Dlogback.configurationFile=$STATE/conf/cassandra-logback.xml
+-Dlogback.configurationFile=$STATE/conf/$name-logback.xml
 -Dcassandra.skip_wait_for_gossip_to_settle=0
 -Dcassandra.ring_delay_ms=1000
 -Dcassandra.superuser_setup_delay_ms=0
@@ -209,8 +224,36 @@ start_cassandra() {
   render "$here/conf/logback.xml.tmpl" "$STATE/conf/cassandra-logback.xml" "$STATE/logs/cassandra.log"
   say "starting Cassandra on $cql_host"
   # shellcheck disable=SC2046,SC2086
-  start cassandra java $CASSANDRA_HEAP $(cassandra_jvm_flags) -cp "$STATE/jars/cassandra/*" \
+  start cassandra java $CASSANDRA_HEAP $(cassandra_jvm_flags cassandra "$STATE/cassandra") -cp "$STATE/jars/cassandra/*" \
     org.apache.cassandra.service.CassandraDaemon
+}
+
+# start_cassandra_secured: the secured Cassandra, from the same jars and
+# template as the shared one, with client encryption (the stack's CA) and
+# password authentication; it returns at once (see cassandra_secured_up).
+start_cassandra_secured() {
+  if running cassandra-secured; then return 0; fi
+  resolve cassandra
+  TLS_PASSWORD=$TLS_PASSWORD bash "$here/certs.sh" "$STATE/tls" || die "making the TLS material in $STATE/tls failed"
+  local dir="$STATE/cassandra-secured" conf="$STATE/conf/cassandra-secured.yaml"
+  mkdir -p "$dir"/{data,commitlog,saved_caches,hints,cdc_raw}
+  (cql_port=$secured_cql_port CASSANDRA_STORAGE_PORT=$CASSANDRA_SECURED_STORAGE_PORT cassandra_dir=$dir \
+    cassandra_cluster=gonnect-secured cassandra_authenticator=PasswordAuthenticator render "$here/conf/cassandra.yaml.tmpl" "$conf")
+  render "$here/conf/cassandra-secured.yaml.tmpl" "$conf.tls"
+  cat "$conf.tls" >>"$conf" && rm -f "$conf.tls"
+  render "$here/conf/logback.xml.tmpl" "$STATE/conf/cassandra-secured-logback.xml" "$STATE/logs/cassandra-secured.log"
+  say "starting the secured Cassandra on $secured_cql_host (TLS with client certificates, PasswordAuthenticator)"
+  # shellcheck disable=SC2046,SC2086
+  start cassandra-secured java $CASSANDRA_SECURED_HEAP $(cassandra_jvm_flags cassandra-secured "$dir") -cp "$STATE/jars/cassandra/*" \
+    org.apache.cassandra.service.CassandraDaemon
+}
+
+# cassandra_secured_up: starts the secured Cassandra if needed and waits
+# until its superuser logs in over TLS and the tests' role exists.
+cassandra_secured_up() {
+  build_tools
+  start_cassandra_secured
+  GONNECT_STACK_DIR=$STATE TLS_PASSWORD=$TLS_PASSWORD await cassandra-secured cql-secured "$CASSANDRA_SECURED_HOSTS" "$CASSANDRA_TIMEOUT"
 }
 
 start_registry() {
@@ -324,15 +367,15 @@ stop_one() {
 }
 
 down() {
-  for n in reference-connect schema-registry kafka cassandra; do stop_one "$n"; done
+  for n in reference-connect schema-registry kafka cassandra cassandra-secured; do stop_one "$n"; done
 }
 
 status() {
   local rc=0
-  for entry in "kafka $KAFKA_BOOTSTRAP,$KAFKA_SASL_BOOTSTRAP(sasl_ssl),$KAFKA_MTLS_BOOTSTRAP(ssl)" "cassandra $CASSANDRA_HOSTS" "schema-registry $SCHEMA_REGISTRY_URL" "reference-connect $REFERENCE_CONNECT_URL"; do
+  for entry in "kafka $KAFKA_BOOTSTRAP,$KAFKA_SASL_BOOTSTRAP(sasl_ssl),$KAFKA_MTLS_BOOTSTRAP(ssl)" "cassandra $CASSANDRA_HOSTS" "cassandra-secured $CASSANDRA_SECURED_HOSTS(tls,auth)" "schema-registry $SCHEMA_REGISTRY_URL" "reference-connect $REFERENCE_CONNECT_URL"; do
     set -- $entry
     if running "$1"; then printf '%-18s up    %-28s pid %s\n' "$1" "$2" "$(pid_of "$1")"
-    else printf '%-18s down  %s\n' "$1" "$2"; [ "$1" = reference-connect ] || rc=1; fi
+    else printf '%-18s down  %s\n' "$1" "$2"; [ "$1" = reference-connect ] || [ "$1" = cassandra-secured ] || rc=1; fi
   done
   return $rc
 }
@@ -346,5 +389,12 @@ case "${1:-}" in
   reference-plugins) reference_plugins ;;
   avro-converter) avro_converter ;;
   kafka) build_tools; start_kafka; await kafka kafka "$KAFKA_BOOTSTRAP" "$KAFKA_TIMEOUT"; kafka_scram_users ;;
-  *) echo "usage: $0 up|down|status|resolve NAME|pyclient|reference-plugins|avro-converter|kafka" >&2; exit 2 ;;
+  cassandra-secured)
+    case "${2:-}" in
+      start) start_cassandra_secured ;;
+      up) cassandra_secured_up ;;
+      down) stop_one cassandra-secured ;;
+      *) die "usage: $0 cassandra-secured start|up|down" ;;
+    esac ;;
+  *) echo "usage: $0 up|down|status|resolve NAME|pyclient|reference-plugins|avro-converter|kafka|cassandra-secured start|up|down" >&2; exit 2 ;;
 esac

@@ -4,6 +4,7 @@
 //	run produce -n 100000                       # the workload into bench.orders
 //	run limit     -scenario A -n 100000         # gocql writing decoded rows, best batching
 //	run gonnect   -scenario A -n 100000         # a gonnect worker with the Cassandra sink, tasks.max=6
+//	run gonnect-sasl_ssl -scenario A -n 100000  # the same worker reaching Kafka through the SASL_SSL listener
 //	run datastax  -scenario A -n 100000         # Apache Kafka Connect with the DataStax connector 1.5.0, its defaults
 //	run datastax-tuned -scenario A -n 100000    # the same, batching and concurrency tuned to gonnect's (workers.go)
 //	run gonnect-smt -scenario A -n 100000       # gonnect with a transformation chain (workers.go)
@@ -92,7 +93,7 @@ type options struct {
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: run produce|limit|gonnect|gonnect-smt|gonnect-scraped|datastax|datastax-tuned [-scenario A|B] [-n N] [-latency -rate R -duration D]")
+		fmt.Fprintln(os.Stderr, "usage: run produce|limit|gonnect|gonnect-sasl_ssl|gonnect-smt|gonnect-scraped|datastax|datastax-tuned [-scenario A|B] [-n N] [-latency -rate R -duration D]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -137,7 +138,7 @@ func main() {
 		res, err = limit(sc, o.n, o.seed, o.window)
 	case (sys == "gonnect-smt" || sys == "gonnect-scraped") && (o.latency || sc.Name != "A"):
 		err = fmt.Errorf("%s is measured on scenario A's throughput only", sys)
-	case sys == "gonnect" || sys == "gonnect-smt" || sys == "gonnect-scraped" || sys == "datastax" || sys == "datastax-tuned":
+	case sys == "gonnect" || sys == gonnectSASLSSL || sys == "gonnect-smt" || sys == "gonnect-scraped" || sys == "datastax" || sys == "datastax-tuned":
 		if o.latency {
 			res, err = workerLatency(sys, o)
 		} else {

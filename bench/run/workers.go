@@ -73,7 +73,7 @@ func startWorker(system string, o options) (*worker, error) {
 	w.url = fmt.Sprintf("http://127.0.0.1:%d", port)
 	// Both commit offsets every second, so neither run waits on the other's
 	// longer flush interval (Apache Connect's default is 60 s).
-	props := fmt.Sprintf(`bootstrap.servers=%s
+	props := fmt.Sprintf(`%s
 group.id=%s
 listeners=%s
 rest.advertised.host.name=127.0.0.1
@@ -87,7 +87,7 @@ status.storage.replication.factor=1
 key.converter=org.apache.kafka.connect.storage.StringConverter
 value.converter.schema.registry.url=%s
 offset.flush.interval.ms=1000
-`, stack.KafkaBootstrap(), w.group, w.url, port, w.group, w.group, w.group, stack.SchemaRegistryURL())
+`, kafkaClientProps(system), w.group, w.url, port, w.group, w.group, w.group, stack.SchemaRegistryURL())
 	var args []string
 	if isGonnect(system) {
 		props += "value.converter=io.confluent.connect.avro.AvroConverter\n"
@@ -155,6 +155,28 @@ offset.flush.interval.ms=1000
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// gonnectSASLSSL is gonnect reaching Kafka only through the broker's
+// SASL_SSL listener (SCRAM-SHA-512, the stack's user and CA): every
+// client of the worker (internal topics, group, the sink's consumers)
+// encrypts and authenticates, to measure what that costs against
+// plaintext on the same data.
+const gonnectSASLSSL = "gonnect-sasl_ssl"
+
+// kafkaClientProps are the worker's bootstrap and client security settings.
+func kafkaClientProps(system string) string {
+	if system != gonnectSASLSSL {
+		return "bootstrap.servers=" + stack.KafkaBootstrap()
+	}
+	return strings.Join([]string{
+		"bootstrap.servers=" + stack.KafkaSASLBootstrap(),
+		"security.protocol=SASL_SSL",
+		"sasl.mechanism=SCRAM-SHA-512",
+		`sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="` + stack.KafkaSASLUser() + `" password="` + stack.KafkaSASLPassword() + `";`,
+		"ssl.truststore.location=" + stack.TLSFile("truststore.jks"),
+		"ssl.truststore.password=" + stack.TLSPassword(),
+	}, "\n")
 }
 
 // datastaxJar is the DataStax Apache Kafka Connector's jar in its folder.

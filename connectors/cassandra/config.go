@@ -28,22 +28,30 @@ var configDef = configdef.New().
 		Doc: "Port of the contact points."}).
 	Define(configdef.Key{Name: "loadBalancing.localDc", Type: configdef.String, Default: "", Importance: configdef.High, Group: groupConn,
 		Doc: "The datacenter of the contact points: the driver sends requests to its nodes (token-aware)."}).
-	Define(configdef.Key{Name: "auth.provider", Type: configdef.String, Default: "None", Importance: configdef.Medium, Group: groupConn,
-		Validator: configdef.InIgnoreCase("None", "PLAIN"), Doc: "None, or PLAIN for username/password authentication."}).
-	Define(configdef.Key{Name: "auth.username", Type: configdef.String, Default: "", Importance: configdef.Medium, Group: groupConn,
-		Doc: "Username for PLAIN authentication."}).
-	Define(configdef.Key{Name: "auth.password", Type: configdef.Password, Default: "", Importance: configdef.Medium, Group: groupConn,
-		Doc: "Password for PLAIN authentication."}).
-	Define(configdef.Key{Name: "ssl.provider", Type: configdef.String, Default: "None", Importance: configdef.Medium, Group: groupConn,
-		Validator: configdef.InIgnoreCase("None", "JDK", "OpenSSL"), Doc: "None, or JDK/OpenSSL to connect with TLS."}).
-	Define(configdef.Key{Name: "ssl.hostnameValidation", Type: configdef.Boolean, Default: true, Importance: configdef.Medium, Group: groupConn,
-		Doc: "Whether to check the server certificate's host name."}).
-	Define(configdef.Key{Name: "ssl.openssl.keyCertChain", Type: configdef.String, Default: "", Importance: configdef.Low, Group: groupConn,
-		Doc: "PEM file of the client certificate chain (mutual TLS)."}).
-	Define(configdef.Key{Name: "ssl.openssl.privateKey", Type: configdef.String, Default: "", Importance: configdef.Low, Group: groupConn,
-		Doc: "PEM file of the client private key (mutual TLS)."}).
-	Define(configdef.Key{Name: "ssl.truststore.path", Type: configdef.String, Default: "", Importance: configdef.Low, Group: groupConn,
-		Doc: "PEM file of trusted CA certificates (gonnect reads PEM, not JKS)."}).
+	Define(configdef.Key{Name: "auth.provider", Type: configdef.String, Default: "None", Importance: configdef.High, Group: groupConn,
+		Validator: authProviders, Doc: "Authentication provider: None, or PLAIN for username/password authentication (Cassandra's PasswordAuthenticator); a username or password given with None means PLAIN. GSSAPI (Kerberos) is refused."}).
+	Define(configdef.Key{Name: "auth.username", Type: configdef.String, Default: "", Importance: configdef.High, Group: groupConn,
+		Doc: "Username for PLAIN (username/password) provider authentication."}).
+	Define(configdef.Key{Name: "auth.password", Type: configdef.Password, Default: "", Importance: configdef.High, Group: groupConn,
+		Doc: "Password for PLAIN (username/password) provider authentication."}).
+	Define(configdef.Key{Name: "ssl.provider", Type: configdef.String, Default: "None", Importance: configdef.High, Group: groupConn,
+		Validator: configdef.InIgnoreCase("None", "JDK", "OpenSSL"), Doc: "SSL/TLS provider: None, JDK (ssl.truststore.* and ssl.keystore.*) or OpenSSL (ssl.truststore.* and ssl.openssl.*)."}).
+	Define(configdef.Key{Name: "ssl.cipherSuites", Type: configdef.List, Default: "", Importance: configdef.High, Group: groupConn,
+		Doc: "The cipher suites to enable, by their Java (IANA) names; empty: the defaults. Suites Go's TLS lacks are refused, and TLS 1.3's three suites are enabled together or not at all."}).
+	Define(configdef.Key{Name: "ssl.hostnameValidation", Type: configdef.Boolean, Default: true, Importance: configdef.High, Group: groupConn,
+		Doc: "Whether or not to validate node hostnames when using SSL (the certificate chain is checked either way)."}).
+	Define(configdef.Key{Name: "ssl.keystore.password", Type: configdef.Password, Default: "", Importance: configdef.High, Group: groupConn,
+		Doc: "Keystore password (also the key's password, as in the Java driver)."}).
+	Define(configdef.Key{Name: "ssl.keystore.path", Type: configdef.String, Default: "", Importance: configdef.High, Group: groupConn,
+		Doc: "The path to the keystore file holding the client certificate and key (JKS or PKCS12; gonnect also reads PEM), for ssl.provider JDK."}).
+	Define(configdef.Key{Name: "ssl.openssl.keyCertChain", Type: configdef.String, Default: "", Importance: configdef.High, Group: groupConn,
+		Doc: "The path to the certificate chain file (PEM), for ssl.provider OpenSSL."}).
+	Define(configdef.Key{Name: "ssl.openssl.privateKey", Type: configdef.String, Default: "", Importance: configdef.High, Group: groupConn,
+		Doc: "The path to the private key file (PEM), for ssl.provider OpenSSL."}).
+	Define(configdef.Key{Name: "ssl.truststore.password", Type: configdef.Password, Default: "", Importance: configdef.High, Group: groupConn,
+		Doc: "Truststore password."}).
+	Define(configdef.Key{Name: "ssl.truststore.path", Type: configdef.String, Default: "", Importance: configdef.High, Group: groupConn,
+		Doc: "The path to the truststore file (JKS or PKCS12; gonnect also reads PEM certificates); none: the system's certificate authorities."}).
 	Define(configdef.Key{Name: "compression", Type: configdef.String, Default: "None", Importance: configdef.Low, Group: groupConn,
 		Validator: configdef.InIgnoreCase("None", "Snappy", "LZ4"), Doc: "Protocol compression: None, Snappy or LZ4."}).
 	Define(configdef.Key{Name: "connectionPoolLocalSize", Type: configdef.Int, Default: 4, Importance: configdef.Low, Group: groupConn, Validator: configdef.AtLeast(1),
@@ -72,10 +80,7 @@ var configDef = configdef.New().
 var unsupported = []struct{ prefix, why string }{
 	{"cloud.secureConnectBundle", "connecting through a cloud secure connect bundle is not supported; use contactPoints, loadBalancing.localDc and ssl.*"},
 	{"datastax-java-driver.", "Java driver settings are not supported; use the connector's own settings"},
-	{"auth.gssapi.", "GSSAPI (Kerberos) authentication is not supported"},
-	{"ssl.keystore.", "JKS key stores are not supported; give PEM files in ssl.openssl.keyCertChain and ssl.openssl.privateKey"},
-	{"ssl.truststore.password", "JKS trust stores are not supported; ssl.truststore.path is a PEM file"},
-	{"ssl.cipherSuites", "choosing cipher suites is not supported"},
+	{"auth.gssapi.", "GSSAPI (Kerberos) authentication is not supported; use auth.provider PLAIN with auth.username and auth.password"},
 }
 
 // unsupportedSetting returns the first setting of cfg gonnect refuses.

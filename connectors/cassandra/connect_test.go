@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -24,7 +25,22 @@ func clusterFor(t *testing.T, cfg map[string]string) (*gocql.ClusterConfig, erro
 	if err != nil {
 		t.Fatal(err)
 	}
-	return clusterConfig(v)
+	c, _, err := clusterConfig(v)
+	return c, err
+}
+
+// tlsOf is the TLS configuration a cluster configuration dials with (nil
+// without TLS).
+func tlsOf(t *testing.T, c *gocql.ClusterConfig) *tls.Config {
+	t.Helper()
+	if c.HostDialer == nil {
+		return nil
+	}
+	d, ok := c.HostDialer.(*tlsDialer)
+	if !ok {
+		t.Fatalf("host dialer %T", c.HostDialer)
+	}
+	return d.config
 }
 
 func TestAuthSettingsGivePasswordAuthenticator(t *testing.T) {
@@ -44,12 +60,16 @@ func TestAuthSettingsGivePasswordAuthenticator(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(cc.Authenticator, c.want) {
+			var got gocql.Authenticator
+			if a, ok := cc.Authenticator.(*plainAuth); ok {
+				got = a.PasswordAuthenticator
+			}
+			if !reflect.DeepEqual(got, c.want) {
 				t.Fatalf("authenticator = %#v, want %#v", cc.Authenticator, c.want)
 			}
 		})
 	}
-	if _, err := clusterFor(t, map[string]string{"auth.provider": "PLAIN", "auth.password": "p"}); err == nil || !strings.Contains(err.Error(), "auth.password is set without auth.username") {
+	if _, err := clusterFor(t, map[string]string{"auth.provider": "PLAIN", "auth.password": "p"}); err == nil || err.Error() != "auth.password was specified without auth.username" {
 		t.Errorf("password without username: %v", err)
 	}
 }
@@ -113,18 +133,18 @@ func newPKI(t *testing.T) pki {
 
 func TestSSLSettingsGiveTLSConfig(t *testing.T) {
 	p := newPKI(t)
-	base := map[string]string{"ssl.provider": "JDK", "ssl.truststore.path": p.ca,
+	base := map[string]string{"ssl.provider": "OpenSSL", "ssl.truststore.path": p.ca,
 		"ssl.openssl.keyCertChain": p.clientCert, "ssl.openssl.privateKey": p.clientKey}
 	cc, err := clusterFor(t, base)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cc.SslOpts == nil || cc.SslOpts.Config == nil {
+	tc := tlsOf(t, cc)
+	if tc == nil {
 		t.Fatal("no TLS settings")
 	}
-	tc := cc.SslOpts.Config
-	if !cc.SslOpts.EnableHostVerification || tc.InsecureSkipVerify || tc.RootCAs == nil || len(tc.Certificates) != 1 || tc.VerifyPeerCertificate != nil {
-		t.Fatalf("TLS with host verification: %+v, host verification %v", tc, cc.SslOpts.EnableHostVerification)
+	if tc.InsecureSkipVerify || tc.RootCAs == nil || len(tc.Certificates) != 1 || tc.VerifyPeerCertificate != nil {
+		t.Fatalf("TLS with host verification: %+v", tc)
 	}
 
 	// Without hostname validation the chain is still checked.
@@ -136,8 +156,8 @@ func TestSSLSettingsGiveTLSConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tc = cc.SslOpts.Config
-	if cc.SslOpts.EnableHostVerification || !tc.InsecureSkipVerify || tc.VerifyPeerCertificate == nil {
+	tc = tlsOf(t, cc)
+	if !tc.InsecureSkipVerify || tc.VerifyPeerCertificate == nil {
 		t.Fatalf("TLS without host verification: %+v", tc)
 	}
 	if err := tc.VerifyPeerCertificate(p.wrongHostDER, nil); err != nil {
@@ -147,20 +167,31 @@ func TestSSLSettingsGiveTLSConfig(t *testing.T) {
 		t.Error("certificate of an untrusted CA accepted")
 	}
 
-	if cc, err := clusterFor(t, map[string]string{}); err != nil || cc.SslOpts != nil {
-		t.Errorf("ssl.provider None: %+v, %v", cc.SslOpts, err)
+	if cc, err := clusterFor(t, map[string]string{}); err != nil || tlsOf(t, cc) != nil {
+		t.Errorf("ssl.provider None: %v", err)
+	}
+	// DataStax's JDK provider takes the client certificate from the key
+	// store only: the OpenSSL files are not used.
+	jdk := map[string]string{"ssl.provider": "JDK", "ssl.openssl.keyCertChain": p.clientCert, "ssl.openssl.privateKey": p.clientKey}
+	if cc, err := clusterFor(t, jdk); err != nil || len(tlsOf(t, cc).Certificates) != 0 {
+		t.Errorf("JDK with OpenSSL files: %v", err)
 	}
 	for _, c := range []struct {
-		cfg  map[string]string
-		want string
+		cfg       map[string]string
+		key, want string
 	}{
-		{map[string]string{"ssl.provider": "OpenSSL", "ssl.truststore.path": filepath.Join(p.dir, "missing.pem")}, "reading ssl.truststore.path"},
-		{map[string]string{"ssl.provider": "JDK", "ssl.truststore.path": p.clientKey}, "holds no PEM certificate"},
-		{map[string]string{"ssl.provider": "JDK", "ssl.openssl.keyCertChain": p.clientCert}, "must be set together"},
-		{map[string]string{"ssl.provider": "JDK", "ssl.openssl.keyCertChain": p.clientCert, "ssl.openssl.privateKey": p.ca}, "loading the client certificate"},
+		{map[string]string{"ssl.provider": "OpenSSL", "ssl.truststore.path": filepath.Join(p.dir, "missing.pem")}, "ssl.truststore.path",
+			"Invalid value " + filepath.Join(p.dir, "missing.pem") + " for configuration ssl.truststore.path: does not exist"},
+		{map[string]string{"ssl.truststore.path": p.dir}, "ssl.truststore.path", "Invalid value " + p.dir + " for configuration ssl.truststore.path: is not a file"},
+		{map[string]string{"ssl.provider": "JDK", "ssl.truststore.path": p.clientKey}, "ssl.truststore.path", "no PEM certificate in ssl.truststore.path " + p.clientKey},
+		{map[string]string{"ssl.provider": "OpenSSL", "ssl.openssl.keyCertChain": p.clientCert}, "ssl.openssl.privateKey",
+			"ssl.openssl.keyCertChain cannot be set without ssl.openssl.privateKey and vice-versa: ssl.openssl.privateKey is not set"},
+		{map[string]string{"ssl.provider": "OpenSSL", "ssl.openssl.keyCertChain": p.clientCert, "ssl.openssl.privateKey": p.ca}, "ssl.openssl.keyCertChain",
+			"Invalid certificate or private key (ssl.openssl.keyCertChain " + p.clientCert},
 	} {
-		if _, err := clusterFor(t, c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%v: error %v, want %q", c.cfg, err, c.want)
+		_, err := clusterFor(t, c.cfg)
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) || settingOf(err, "") != c.key {
+			t.Errorf("%v: error %v (on %q), want %q on %s", c.cfg, err, settingOf(err, ""), c.want, c.key)
 		}
 	}
 }

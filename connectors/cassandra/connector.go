@@ -46,6 +46,9 @@ func (c *Connector) Start(_ context.Context, cfg map[string]string) error {
 	if _, err := unsupportedSetting(cfg); err != nil {
 		return err
 	}
+	if err := checkSecuritySettings(vals); err != nil {
+		return err
+	}
 	tables, errs := parseTables(cfg)
 	if err := firstError(errs); err != nil {
 		return err
@@ -118,9 +121,15 @@ func (c *Connector) ValidateConfig(ctx context.Context, cfg map[string]string, i
 		infos.AddError("contactPoints", err.Error())
 		return
 	}
+	// The stores are read, and a refused connection is reported on the
+	// setting at fault (a wrong password, an untrusted certificate).
+	if _, err := securityOf(vals); err != nil {
+		infos.AddError(settingOf(err, "ssl.provider"), err.Error())
+		return
+	}
 	s, err := connect(vals)
 	if err != nil {
-		infos.AddError("contactPoints", err.Error())
+		infos.AddError(settingOf(err, "contactPoints"), err.Error())
 		return
 	}
 	defer s.Close()

@@ -17,7 +17,8 @@ import (
 
 // sessionKeys are the settings that shape a session.
 var sessionKeys = []string{"contactPoints", "port", "loadBalancing.localDc", "auth.provider", "auth.username", "auth.password",
-	"ssl.provider", "ssl.hostnameValidation", "ssl.openssl.keyCertChain", "ssl.openssl.privateKey", "ssl.truststore.path",
+	"ssl.provider", "ssl.cipherSuites", "ssl.hostnameValidation", "ssl.keystore.path", "ssl.keystore.password",
+	"ssl.openssl.keyCertChain", "ssl.openssl.privateKey", "ssl.truststore.path", "ssl.truststore.password",
 	"compression", "connectionPoolLocalSize", "queryExecutionTimeout", "maxConcurrentRequests"}
 
 type sharedSession struct {
@@ -39,7 +40,11 @@ var sessions = struct {
 func sessionKey(connector string, v configdef.Values) string {
 	key := connector
 	for _, k := range sessionKeys {
-		key += fmt.Sprintf("\x00%v", v[k])
+		val := v[k]
+		if secret, ok := val.(configdef.Secret); ok {
+			val = secret.Value() // its String is [hidden]: a changed password is another session
+		}
+		key += fmt.Sprintf("\x00%v", val)
 	}
 	return key
 }

@@ -77,6 +77,13 @@ func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.S
 	if _, set := cfg["jmx"]; set && vals.Bool("jmx") {
 		t.log.Warn("jmx=true: gonnect has no JMX reporter; the sink's metrics are served by the worker at /metrics (Prometheus)")
 	}
+	sec, err := securityOf(vals)
+	if err != nil {
+		return err
+	}
+	for _, n := range sec.notes {
+		t.log.Warn(n)
+	}
 	if t.session, t.inflight, t.release, err = acquireSession(cfg["name"], vals); err != nil {
 		return err
 	}

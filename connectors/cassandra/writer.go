@@ -2,12 +2,9 @@ package cassandra
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,23 +17,25 @@ import (
 	"github.com/gonnect/gonnect/connectors/configdef"
 )
 
-// connect opens a session from the connector settings.
+// connect opens a session from the connector settings; a session refused
+// for its credentials or TLS settings is explained naming the setting.
 func connect(v configdef.Values) (*gocql.Session, error) {
-	c, err := clusterConfig(v)
+	c, sec, err := clusterConfig(v)
 	if err != nil {
 		return nil, err
 	}
 	s, err := c.CreateSession()
 	if err != nil {
-		return nil, fmt.Errorf("connecting to Cassandra at %v: %w", c.Hosts, err)
+		d, _ := c.HostDialer.(*tlsDialer)
+		return nil, explainConnect(v, sec, d, c.Hosts, err)
 	}
 	return s, nil
 }
 
 // clusterConfig turns the connector settings into the driver's cluster
 // configuration: contact points, pool, policies, compression,
-// authentication and TLS.
-func clusterConfig(v configdef.Values) (*gocql.ClusterConfig, error) {
+// authentication and TLS (security.go).
+func clusterConfig(v configdef.Values) (*gocql.ClusterConfig, *security, error) {
 	var hosts []string
 	for _, h := range v.List("contactPoints") {
 		if h = strings.TrimSpace(h); h == "" {
@@ -70,84 +69,17 @@ func clusterConfig(v configdef.Values) (*gocql.ClusterConfig, error) {
 	case "lz4":
 		c.Compressor = lz4.LZ4Compressor{}
 	}
-	user, pass := v.String("auth.username"), v.Password("auth.password")
-	switch {
-	case pass != "" && user == "":
-		return nil, fmt.Errorf("auth.password is set without auth.username")
-	// As DataStax's connector: a username means PLAIN even with the
-	// provider left at None.
-	case strings.EqualFold(v.String("auth.provider"), "PLAIN") || user != "":
-		c.Authenticator = gocql.PasswordAuthenticator{Username: user, Password: pass}
+	sec, err := securityOf(v)
+	if err != nil {
+		return nil, nil, err
 	}
-	if !strings.EqualFold(v.String("ssl.provider"), "None") {
-		tc, err := tlsConfig(v)
-		if err != nil {
-			return nil, err
-		}
-		c.SslOpts = &gocql.SslOptions{Config: tc, EnableHostVerification: v.Bool("ssl.hostnameValidation")}
+	if sec.auth != nil {
+		c.Authenticator = sec.auth
 	}
-	return c, nil
-}
-
-// tlsConfig builds the TLS settings. Without hostname validation the
-// server's chain is still verified against the trusted CAs, as the Java
-// driver does; Go can only skip both, so the chain is checked by hand.
-func tlsConfig(v configdef.Values) (*tls.Config, error) {
-	tc := &tls.Config{MinVersion: tls.VersionTLS12}
-	if p := v.String("ssl.truststore.path"); p != "" {
-		pem, err := os.ReadFile(p)
-		if err != nil {
-			return nil, fmt.Errorf("reading ssl.truststore.path %s: %w", p, err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("ssl.truststore.path %s holds no PEM certificate", p)
-		}
-		tc.RootCAs = pool
+	if sec.tls != nil {
+		c.HostDialer = &tlsDialer{dialer: net.Dialer{Timeout: c.ConnectTimeout}, config: sec.tls}
 	}
-	cert, key := v.String("ssl.openssl.keyCertChain"), v.String("ssl.openssl.privateKey")
-	if (cert == "") != (key == "") {
-		return nil, fmt.Errorf("ssl.openssl.keyCertChain (%q) and ssl.openssl.privateKey (%q) must be set together", cert, key)
-	}
-	if cert != "" {
-		pair, err := tls.LoadX509KeyPair(cert, key)
-		if err != nil {
-			return nil, fmt.Errorf("loading the client certificate %s and key %s: %w", cert, key, err)
-		}
-		tc.Certificates = []tls.Certificate{pair}
-	}
-	if !v.Bool("ssl.hostnameValidation") {
-		tc.InsecureSkipVerify = true
-		roots := tc.RootCAs
-		tc.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error {
-			return verifyChain(raw, roots)
-		}
-	}
-	return tc, nil
-}
-
-// verifyChain checks a peer's certificate chain against roots (the system
-// pool when nil), ignoring the host name.
-func verifyChain(raw [][]byte, roots *x509.CertPool) error {
-	if len(raw) == 0 {
-		return fmt.Errorf("the server sent no certificate")
-	}
-	certs := make([]*x509.Certificate, len(raw))
-	for i, r := range raw {
-		c, err := x509.ParseCertificate(r)
-		if err != nil {
-			return fmt.Errorf("parsing the server certificate: %w", err)
-		}
-		certs[i] = c
-	}
-	inter := x509.NewCertPool()
-	for _, c := range certs[1:] {
-		inter.AddCert(c)
-	}
-	if _, err := certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter}); err != nil {
-		return fmt.Errorf("verifying the server certificate %s: %w", certs[0].Subject, err)
-	}
-	return nil
+	return c, sec, nil
 }
 
 // column is one bound column of a table writer.

@@ -40,10 +40,19 @@ func (n Names) Prefixed(prefix string) Names {
 		p(n.KeyType), p(n.KeyLocation), p(n.KeyPassword), p(n.KeyKeyPassword), p(n.KeyKey), p(n.KeyChain)}
 }
 
+// ByContent is the type of a store whose configuration names no type
+// (the DataStax connector's ssl.truststore.path and ssl.keystore.path,
+// which Java's key stores read as JKS or PKCS12 alike): JKS, PKCS12 or
+// PEM, told by the file's content. A password given with a PEM store of
+// this type is the password of its encrypted key (key stores) or unused
+// (trust stores), since PEM files have no store password.
+const ByContent = ""
+
 // TrustStore reads the CA certificates of ssl.truststore.*: a JKS or
 // PKCS12 store, or PEM (a file or ssl.truststore.certificates). Nothing
 // set means the system's roots (Java uses the JVM's).
 func TrustStore(n Names, typ, location, password, inline string) ([]*x509.Certificate, error) {
+	byContent := typ == ByContent
 	typ = strings.ToUpper(typ)
 	if inline != "" {
 		if typ != "PEM" {
@@ -92,7 +101,7 @@ func TrustStore(n Names, typ, location, password, inline string) ([]*x509.Certif
 			return nil, fmt.Errorf("Failed to load SSL trust store %s of type PKCS12 (wrong %s?): %w", location, n.TrustPassword, err)
 		}
 	case "PEM":
-		if password != "" {
+		if password != "" && !byContent {
 			return nil, fmt.Errorf("SSL trust store password cannot be specified for PEM format (%s)", n.TrustPassword)
 		}
 		return pemCertsOf(data, n.TrustLocation+" "+location)
@@ -107,8 +116,12 @@ func TrustStore(n Names, typ, location, password, inline string) ([]*x509.Certif
 
 // sniff gives a JKS or PKCS12 store the type its content has: Java's key
 // stores of either type read the other's files too (keystore.type.compat).
+// A store of type ByContent is PEM when its text starts with a PEM block.
 func sniff(typ string, data []byte) string {
-	if typ != "JKS" && typ != "PKCS12" {
+	if typ == ByContent && bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("-----BEGIN ")) {
+		return "PEM"
+	}
+	if typ != "JKS" && typ != "PKCS12" && typ != ByContent {
 		return typ
 	}
 	if bytes.HasPrefix(data, []byte{0xfe, 0xed, 0xfe, 0xed}) {
@@ -145,6 +158,7 @@ func pemCertsOf(data []byte, what string) ([]*x509.Certificate, error) {
 // the key and the chain, or ssl.keystore.key and .certificate.chain). The
 // key password defaults to the store password, as in Java.
 func KeyStore(n Names, typ, location, password, keyPassword, inlineKey, inlineChain string) ([]*x509.Certificate, any, error) {
+	byContent := typ == ByContent
 	typ = strings.ToUpper(typ)
 	if inlineKey != "" || inlineChain != "" {
 		if typ != "PEM" {
@@ -210,7 +224,7 @@ func KeyStore(n Names, typ, location, password, keyPassword, inlineKey, inlineCh
 		}
 		return append([]*x509.Certificate{leaf}, cas...), key, nil
 	case "PEM":
-		if password != "" {
+		if password != "" && !byContent {
 			return nil, nil, fmt.Errorf("SSL key store password cannot be specified with PEM format, only key password may be specified (%s)", n.KeyPassword)
 		}
 		return pemKeyStore(n, data, keyPassword, n.KeyLocation+" "+location)

@@ -3,6 +3,7 @@
 //	waitfor kafka 127.0.0.1:9092 60s
 //	waitfor cql 127.0.0.1:9042 120s
 //	waitfor http http://127.0.0.1:8081/subjects 30s
+//	waitfor cql-secured 127.0.0.1:9142 240s   (also makes the tests' role)
 //
 // It prints what answered (cluster id, release version) and exits 0, or
 // exits 1 when the timeout passes, with the last error.
@@ -20,7 +21,7 @@ import (
 
 func main() {
 	if len(os.Args) != 4 {
-		fmt.Fprintln(os.Stderr, "usage: waitfor kafka|cql|http ADDRESS TIMEOUT")
+		fmt.Fprintln(os.Stderr, "usage: waitfor kafka|cql|cql-secured|http ADDRESS TIMEOUT")
 		os.Exit(2)
 	}
 	kind, addr := os.Args[1], os.Args[2]
@@ -39,6 +40,8 @@ func main() {
 			out, last = stack.PingKafka(ctx, addr)
 		case "cql":
 			out, last = stack.PingCassandra(ctx, strings.Split(addr, ","))
+		case "cql-secured":
+			out, last = stack.SetupSecuredCassandra(ctx, strings.Split(addr, ","))
 		case "http":
 			last = stack.PingHTTP(ctx, addr)
 		default:
