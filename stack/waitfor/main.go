@@ -2,6 +2,7 @@
 //
 //	waitfor kafka 127.0.0.1:9092 60s
 //	waitfor cql 127.0.0.1:9042 120s
+//	waitfor cqlring 127.0.0.1:9043,127.0.0.2:9043,127.0.0.3:9043 120s
 //	waitfor http http://127.0.0.1:8081/subjects 30s
 //
 // It prints what answered (cluster id, release version) and exits 0, or
@@ -20,7 +21,7 @@ import (
 
 func main() {
 	if len(os.Args) != 4 {
-		fmt.Fprintln(os.Stderr, "usage: waitfor kafka|cql|http ADDRESS TIMEOUT")
+		fmt.Fprintln(os.Stderr, "usage: waitfor kafka|cql|cqlring|http ADDRESS TIMEOUT")
 		os.Exit(2)
 	}
 	kind, addr := os.Args[1], os.Args[2]
@@ -39,6 +40,8 @@ func main() {
 			out, last = stack.PingKafka(ctx, addr)
 		case "cql":
 			out, last = stack.PingCassandra(ctx, strings.Split(addr, ","))
+		case "cqlring":
+			out, last = stack.PingCassandraRing(ctx, strings.Split(addr, ","))
 		case "http":
 			last = stack.PingHTTP(ctx, addr)
 		default:
