@@ -14,6 +14,7 @@
 #   stack.sh avro-converter   only build the Confluent-wire Avro converter plugin
 #   stack.sh cluster up|down|status|wipe       the fault tests' 3-node Cassandra cluster
 #   stack.sh cluster start|stop|kill|pid N     one of its nodes (1-3): start, SIGTERM, SIGKILL
+#   stack.sh cluster nodetool N ARGS...        nodetool against node N
 #
 # State, jars, logs and pids live under $GONNECT_STACK_DIR (default .stack/).
 set -euo pipefail
@@ -295,7 +296,11 @@ cluster() {
     stop) n=${2:-}; check_node "$n"; stop_one "cass-node$n" ;;
     kill) kill_node "${2:-}" ;;
     pid) n=${2:-}; check_node "$n"; running "cass-node$n" || die "cluster node $n is not running"; pid_of "cass-node$n" ;;
-    *) die "usage: $0 cluster up|down|status|wipe|start N|stop N|kill N|pid N" ;;
+    nodetool)
+      n=${2:-}; check_node "$n"; shift 2
+      java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$STATE/jars/cassandra/*" org.apache.cassandra.tools.NodeTool \
+        -h 127.0.0.1 -p $((7210 + n)) "$@" ;;
+    *) die "usage: $0 cluster up|down|status|wipe|start N|stop N|kill N|pid N|nodetool N ARGS..." ;;
   esac
 }
 
