@@ -139,6 +139,10 @@ type SinkTaskContext interface {
 	Resume(partitions ...TopicPartition)
 	// RequestCommit asks for an offset commit as soon as possible.
 	RequestCommit()
+	// Timeout is Connect's SinkTaskContext.timeout: after a put that
+	// failed with a retriable error, the worker puts the same records again
+	// after d rather than at its next offset commit.
+	Timeout(d time.Duration)
 	// Reporter returns the errant record reporter (dead letter queue and
 	// error log, per errors.tolerance), or nil if none is configured.
 	Reporter() ErrantRecordReporter

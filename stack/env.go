@@ -76,6 +76,47 @@ func PingCassandra(ctx context.Context, hosts []string) (string, error) {
 	return v, nil
 }
 
+// CassandraClusterHosts is CASSANDRA_CLUSTER_HOSTS (comma list), the fault
+// tests' 3-node cluster (stack.sh cluster up), default
+// 127.0.0.1:9043,127.0.0.2:9043,127.0.0.3:9043.
+func CassandraClusterHosts() []string {
+	return strings.Split(env("CASSANDRA_CLUSTER_HOSTS", "127.0.0.1:9043,127.0.0.2:9043,127.0.0.3:9043"), ",")
+}
+
+// PingCassandraRing checks that every host answers CQL and that each one's
+// gossip knows all the others as normal members of the ring with a native
+// address (system.peers filled, as a driver discovering the ring reads it).
+func PingCassandraRing(ctx context.Context, hosts []string) (string, error) {
+	for _, h := range hosts {
+		c := gocql.NewCluster(h)
+		c.Timeout = 5 * time.Second
+		c.ConnectTimeout = 3 * time.Second
+		c.DisableInitialHostLookup = true
+		s, err := c.CreateSession()
+		if err != nil {
+			return "", fmt.Errorf("connecting to Cassandra at %s: %w", h, err)
+		}
+		var peers int
+		iter := s.Query("SELECT peer, rpc_address, tokens FROM system.peers").WithContext(ctx).Iter()
+		var peer, rpc string
+		var tokens []string
+		for iter.Scan(&peer, &rpc, &tokens) {
+			if rpc != "" && len(tokens) > 0 {
+				peers++
+			}
+		}
+		err = iter.Close()
+		s.Close()
+		if err != nil {
+			return "", fmt.Errorf("reading system.peers at %s: %w", h, err)
+		}
+		if peers != len(hosts)-1 {
+			return "", fmt.Errorf("%s knows %d peers with tokens, want %d", h, peers, len(hosts)-1)
+		}
+	}
+	return fmt.Sprintf("%d nodes, each knowing the others", len(hosts)), nil
+}
+
 // PingHTTP expects a 200 from GET url.
 func PingHTTP(ctx context.Context, url string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

@@ -19,6 +19,9 @@
 #   stack.sh reference-plugins   only lay out the reference Connect's plugin.path:
 #                     the DataStax sink from $DATASTAX_SINK_DIR and the Avro converter
 #   stack.sh avro-converter   only build the Confluent-wire Avro converter plugin
+#   stack.sh cluster up|down|status|wipe       the fault tests' 3-node Cassandra cluster
+#   stack.sh cluster start|stop|kill|pid N     one of its nodes (1-3): start, SIGTERM, SIGKILL
+#   stack.sh cluster nodetool N ARGS...        nodetool against node N
 #
 # State, jars, logs and pids live under $GONNECT_STACK_DIR (default .stack/).
 set -euo pipefail
@@ -46,6 +49,13 @@ SCHEMA_REGISTRY_URL=${SCHEMA_REGISTRY_URL:-http://127.0.0.1:8081}
 REFERENCE_CONNECT_URL=${REFERENCE_CONNECT_URL:-http://127.0.0.1:28083}
 KAFKA_HEAP=${KAFKA_HEAP:--Xms256m -Xmx512m}
 CASSANDRA_HEAP=${CASSANDRA_HEAP:--Xms1g -Xmx1g -Xmn256m}
+# The fault tests' Cassandra cluster: three nodes on 127.0.0.1-3 (any
+# 127.0.0.0/8 address is the loopback on Linux), on ports beside the shared
+# node's (9042, 7000), small heaps, own data under $STATE/cassandra-cluster.
+CASSANDRA_CLUSTER_HOSTS=${CASSANDRA_CLUSTER_HOSTS:-127.0.0.1:9043,127.0.0.2:9043,127.0.0.3:9043}
+CASSANDRA_CLUSTER_STORAGE_PORT=${CASSANDRA_CLUSTER_STORAGE_PORT:-7010}
+CASSANDRA_CLUSTER_HEAP=${CASSANDRA_CLUSTER_HEAP:--Xms640m -Xmx640m -Xmn128m}
+CASSANDRA_CLUSTER_WRITE_TIMEOUT=${CASSANDRA_CLUSTER_WRITE_TIMEOUT:-2000ms}
 CONNECT_HEAP=${CONNECT_HEAP:--Xms256m -Xmx1g}
 KAFKA_TIMEOUT=${KAFKA_TIMEOUT:-180s}
 CASSANDRA_TIMEOUT=${CASSANDRA_TIMEOUT:-240s}
@@ -166,8 +176,8 @@ kafka_scram_users() {
   say "SCRAM user $KAFKA_SASL_USER added"
 }
 
-# cassandra_jvm_flags NAME DIR: the JVM flags of the Cassandra NAME (its
-# configuration and logging under $STATE/conf, its data in DIR).
+# cassandra_jvm_flags NAME DIR: the JVM flags of the Cassandra node NAME (its
+# configuration $STATE/conf/NAME.yaml and logback file, its data under DIR).
 cassandra_jvm_flags() {
   local name=$1 dir=$2 jamm
   jamm=$(ls "$STATE"/jars/cassandra/jamm-*.jar | head -1)
@@ -216,12 +226,22 @@ cassandra_jvm_flags() {
 FLAGS
 }
 
+# cassandra_yaml NAME ADDR CQL_PORT STORAGE_PORT DIR CLUSTER SEEDS NUM_TOKENS WRITE_TIMEOUT
+# renders the node NAME's cassandra.yaml into $STATE/conf/NAME.yaml.
+cassandra_yaml() {
+  sed -e "s#@ADDR@#$2#g" -e "s#@CQL_PORT@#$3#g" -e "s#@STORAGE_PORT@#$4#g" -e "s#@CASS_DIR@#$5#g" \
+      -e "s#@CLUSTER_NAME@#$6#g" -e "s#@SEEDS@#$7#g" -e "s#@NUM_TOKENS@#$8#g" -e "s#@WRITE_TIMEOUT@#$9#g" \
+      -e "s#@AUTHENTICATOR@#${cassandra_authenticator:-AllowAllAuthenticator}#g" \
+      "$here/conf/cassandra.yaml.tmpl" >"$STATE/conf/$1.yaml"
+  render "$here/conf/logback.xml.tmpl" "$STATE/conf/$1-logback.xml" "$STATE/logs/$1.log"
+}
+
 start_cassandra() {
   if running cassandra; then return 0; fi
   resolve cassandra
   mkdir -p "$STATE"/cassandra/{data,commitlog,saved_caches,hints,cdc_raw}
-  render "$here/conf/cassandra.yaml.tmpl" "$STATE/conf/cassandra.yaml"
-  render "$here/conf/logback.xml.tmpl" "$STATE/conf/cassandra-logback.xml" "$STATE/logs/cassandra.log"
+  cassandra_yaml cassandra 127.0.0.1 "$cql_port" "$CASSANDRA_STORAGE_PORT" "$STATE/cassandra" gonnect-local \
+    "127.0.0.1:$CASSANDRA_STORAGE_PORT" 16 5000ms
   say "starting Cassandra on $cql_host"
   # shellcheck disable=SC2046,SC2086
   start cassandra java $CASSANDRA_HEAP $(cassandra_jvm_flags cassandra "$STATE/cassandra") -cp "$STATE/jars/cassandra/*" \
@@ -237,11 +257,10 @@ start_cassandra_secured() {
   TLS_PASSWORD=$TLS_PASSWORD bash "$here/certs.sh" "$STATE/tls" || die "making the TLS material in $STATE/tls failed"
   local dir="$STATE/cassandra-secured" conf="$STATE/conf/cassandra-secured.yaml"
   mkdir -p "$dir"/{data,commitlog,saved_caches,hints,cdc_raw}
-  (cql_port=$secured_cql_port CASSANDRA_STORAGE_PORT=$CASSANDRA_SECURED_STORAGE_PORT cassandra_dir=$dir \
-    cassandra_cluster=gonnect-secured cassandra_authenticator=PasswordAuthenticator render "$here/conf/cassandra.yaml.tmpl" "$conf")
+  cassandra_authenticator=PasswordAuthenticator cassandra_yaml cassandra-secured 127.0.0.1 "$secured_cql_port" \
+    "$CASSANDRA_SECURED_STORAGE_PORT" "$dir" gonnect-secured "127.0.0.1:$CASSANDRA_SECURED_STORAGE_PORT" 16 5000ms
   render "$here/conf/cassandra-secured.yaml.tmpl" "$conf.tls"
   cat "$conf.tls" >>"$conf" && rm -f "$conf.tls"
-  render "$here/conf/logback.xml.tmpl" "$STATE/conf/cassandra-secured-logback.xml" "$STATE/logs/cassandra-secured.log"
   say "starting the secured Cassandra on $secured_cql_host (TLS with client certificates, PasswordAuthenticator)"
   # shellcheck disable=SC2046,SC2086
   start cassandra-secured java $CASSANDRA_SECURED_HEAP $(cassandra_jvm_flags cassandra-secured "$dir") -cp "$STATE/jars/cassandra/*" \
@@ -254,6 +273,79 @@ cassandra_secured_up() {
   build_tools
   start_cassandra_secured
   GONNECT_STACK_DIR=$STATE TLS_PASSWORD=$TLS_PASSWORD await cassandra-secured cql-secured "$CASSANDRA_SECURED_HOSTS" "$CASSANDRA_TIMEOUT"
+}
+
+# ---- the fault tests' 3-node cluster ----
+IFS=, read -r -a cluster_hosts <<<"$CASSANDRA_CLUSTER_HOSTS"
+cluster_addr() { local h=${cluster_hosts[$(($1 - 1))]}; echo "${h%:*}"; }
+cluster_seeds() {
+  local h s=""
+  for h in "${cluster_hosts[@]}"; do s+="${s:+,}${h%:*}:$CASSANDRA_CLUSTER_STORAGE_PORT"; done
+  echo "$s"
+}
+check_node() { [[ "${1:-}" =~ ^[1-9]$ ]] && [ "$1" -le "${#cluster_hosts[@]}" ] || die "no cluster node '${1:-}' (1-${#cluster_hosts[@]})"; }
+
+# start_node N: node N of the cluster, one token evenly spaced on the ring
+# (no token allocation), joining without bootstrap (no streaming: its data
+# is its own) so that every node starts at once, with the gossip settling
+# waits of the shared node shortened too; local JMX on 7210+N for nodetool.
+start_node() {
+  local n=$1 name="cass-node$1" addr dir port token
+  check_node "$n"
+  if running "$name"; then return 0; fi
+  resolve cassandra
+  addr=$(cluster_addr "$n"); port=${cluster_hosts[$((n - 1))]##*:}
+  dir="$STATE/cassandra-cluster/node$n"
+  mkdir -p "$dir"/{data,commitlog,saved_caches,hints,cdc_raw}
+  token=$(python3 -c "print(-2**63 + ($n - 1) * (2**64 // ${#cluster_hosts[@]}))")
+  cassandra_yaml "$name" "$addr" "$port" "$CASSANDRA_CLUSTER_STORAGE_PORT" "$dir" gonnect-faults "$(cluster_seeds)" 1 \
+    "$CASSANDRA_CLUSTER_WRITE_TIMEOUT"
+  printf 'initial_token: %s\nauto_bootstrap: false\n' "$token" >>"$STATE/conf/$name.yaml"
+  say "starting Cassandra node $n on $addr:$port"
+  # shellcheck disable=SC2046,SC2086
+  start "$name" java $CASSANDRA_CLUSTER_HEAP $(cassandra_jvm_flags "$name" "$dir") \
+    -Dcassandra.jmx.local.port=$((7210 + n)) -Dcassandra.consistent.rangemovement=false \
+    -cp "$STATE/jars/cassandra/*" org.apache.cassandra.service.CassandraDaemon
+}
+
+await_node() { await "cass-node$1" cql "${cluster_hosts[$(($1 - 1))]}" "$CASSANDRA_TIMEOUT"; }
+
+kill_node() {
+  local n=$1 p
+  check_node "$n"
+  p=$(pid_of "cass-node$n")
+  [ -n "$p" ] && kill -0 "$p" 2>/dev/null || die "cluster node $n is not running"
+  kill -9 "$p"
+  while kill -0 "$p" 2>/dev/null; do sleep 0.1; done
+  rm -f "$STATE/pids/cass-node$n.pid"
+  say "killed cluster node $n (pid $p)"
+}
+
+cluster() {
+  local cmd=${1:-} n i
+  case "$cmd" in
+    up)
+      build_tools
+      for i in $(seq 1 "${#cluster_hosts[@]}"); do start_node "$i"; done
+      for i in $(seq 1 "${#cluster_hosts[@]}"); do await_node "$i"; done
+      await cass-cluster cqlring "$CASSANDRA_CLUSTER_HOSTS" "$CASSANDRA_TIMEOUT" ;;
+    down) for i in $(seq 1 "${#cluster_hosts[@]}"); do stop_one "cass-node$i"; done ;;
+    wipe) cluster down; rm -rf "$STATE/cassandra-cluster" ;;
+    status)
+      for i in $(seq 1 "${#cluster_hosts[@]}"); do
+        if running "cass-node$i"; then printf 'cass-node%-9s up    %-28s pid %s\n' "$i" "${cluster_hosts[$((i - 1))]}" "$(pid_of "cass-node$i")"
+        else printf 'cass-node%-9s down  %s\n' "$i" "${cluster_hosts[$((i - 1))]}"; fi
+      done ;;
+    start) n=${2:-}; build_tools; start_node "$n"; await_node "$n" ;;
+    stop) n=${2:-}; check_node "$n"; stop_one "cass-node$n" ;;
+    kill) kill_node "${2:-}" ;;
+    pid) n=${2:-}; check_node "$n"; running "cass-node$n" || die "cluster node $n is not running"; pid_of "cass-node$n" ;;
+    nodetool)
+      n=${2:-}; check_node "$n"; shift 2
+      java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$STATE/jars/cassandra/*" org.apache.cassandra.tools.NodeTool \
+        -h 127.0.0.1 -p $((7210 + n)) "$@" ;;
+    *) die "usage: $0 cluster up|down|status|wipe|start N|stop N|kill N|pid N|nodetool N ARGS..." ;;
+  esac
 }
 
 start_registry() {
@@ -396,5 +488,6 @@ case "${1:-}" in
       down) stop_one cassandra-secured ;;
       *) die "usage: $0 cassandra-secured start|up|down" ;;
     esac ;;
-  *) echo "usage: $0 up|down|status|resolve NAME|pyclient|reference-plugins|avro-converter|kafka|cassandra-secured start|up|down" >&2; exit 2 ;;
+  cluster) shift; cluster "$@" ;;
+  *) echo "usage: $0 up|down|status|resolve NAME|pyclient|reference-plugins|avro-converter|kafka|cassandra-secured start|up|down|cluster ..." >&2; exit 2 ;;
 esac

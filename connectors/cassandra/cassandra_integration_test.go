@@ -51,6 +51,7 @@ func keyspace(t *testing.T, s *gocql.Session, ddl ...string) string {
 type fakeCtx struct {
 	reported []connectors.SinkRecord
 	errs     []error
+	timeouts []time.Duration // what the task asked with Timeout
 }
 
 func (f *fakeCtx) Config() map[string]string                        { return nil }
@@ -59,6 +60,7 @@ func (f *fakeCtx) Assignment() []connectors.TopicPartition          { return nil
 func (f *fakeCtx) Pause(...connectors.TopicPartition)               {}
 func (f *fakeCtx) Resume(...connectors.TopicPartition)              {}
 func (f *fakeCtx) RequestCommit()                                   {}
+func (f *fakeCtx) Timeout(d time.Duration)                          { f.timeouts = append(f.timeouts, d) }
 func (f *fakeCtx) Reporter() connectors.ErrantRecordReporter        { return f }
 func (f *fakeCtx) Report(_ context.Context, r connectors.SinkRecord, err error) error {
 	f.reported = append(f.reported, r)

@@ -39,6 +39,7 @@ type Task struct {
 	values    schemas.Converter // set when values are bound directly (direct.go)
 	arena     directArena       // memory of the current put's direct bindings
 	maxCols   int               // columns of the widest table
+	backoff   retryBackoff      // between puts failing in a row (retry.go)
 
 	// Written and Failed count records per table, for metrics.
 	Written, Failed atomic.Int64
@@ -643,12 +644,19 @@ func (t *Task) write(ctx context.Context, ops []op) error {
 		}(i, b)
 	}
 	wg.Wait()
-	// A put to be retried reports nothing yet: its records come again.
+	// A put to be retried reports nothing yet: its records come again,
+	// after the backoff.
 	for i, err := range errs {
 		if err != nil {
-			return connectors.Retriable(fmt.Errorf("writing to table %s.%s: %w", all[i].ops[0].w.ts.keyspace, all[i].ops[0].w.ts.table, err))
+			wait := t.backoff.next()
+			if t.tc != nil {
+				t.tc.Timeout(wait)
+			}
+			return connectors.Retriable(fmt.Errorf("writing to table %s.%s (put retried in %s): %w", all[i].ops[0].w.ts.keyspace, all[i].ops[0].w.ts.table,
+				wait.Round(time.Millisecond), err))
 		}
 	}
+	t.backoff.reset()
 	for i := range all {
 		table := all[i].ops[0].w.ts.keyspace + "." + all[i].ops[0].w.ts.table
 		t.Written.Add(int64(len(all[i].ops) - len(fails[i])))
@@ -719,8 +727,11 @@ func (t *Task) execRequest(ctx context.Context, ops []op) error {
 		kind = gocql.CounterBatch // Cassandra refuses counter updates in other batches
 	}
 	bt := t.session.Batch(kind).Consistency(cl)
+	// A batch is idempotent, so retried by the driver, when its statements
+	// are: all but counter updates (custom queries are marked as the
+	// single statements are).
 	for _, o := range ops {
-		bt.Query(o.stmt, o.args...)
+		bt.Entries = append(bt.Entries, gocql.BatchEntry{Stmt: o.stmt, Args: o.args, Idempotent: !o.w.counter})
 	}
 	return bt.ExecContext(ctx)
 }

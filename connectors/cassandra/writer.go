@@ -58,6 +58,7 @@ func clusterConfig(v configdef.Values) (*gocql.ClusterConfig, *security, error) 
 	// Keep retrying connections while Cassandra is away; the task retries writes.
 	c.ReconnectionPolicy = &gocql.ConstantReconnectionPolicy{MaxRetries: 1 << 30, Interval: time.Second}
 	c.ReconnectInterval = time.Second
+	c.RetryPolicy = retryPolicy{}
 	fallback := gocql.RoundRobinHostPolicy()
 	if dc := v.String("loadBalancing.localDc"); dc != "" {
 		fallback = gocql.DCAwareRoundRobinPolicy(dc)

@@ -2,6 +2,7 @@
 //
 //	waitfor kafka 127.0.0.1:9092 60s
 //	waitfor cql 127.0.0.1:9042 120s
+//	waitfor cqlring 127.0.0.1:9043,127.0.0.2:9043,127.0.0.3:9043 120s
 //	waitfor http http://127.0.0.1:8081/subjects 30s
 //	waitfor cql-secured 127.0.0.1:9142 240s   (also makes the tests' role)
 //
@@ -21,7 +22,7 @@ import (
 
 func main() {
 	if len(os.Args) != 4 {
-		fmt.Fprintln(os.Stderr, "usage: waitfor kafka|cql|cql-secured|http ADDRESS TIMEOUT")
+		fmt.Fprintln(os.Stderr, "usage: waitfor kafka|cql|cql-secured|cqlring|http ADDRESS TIMEOUT")
 		os.Exit(2)
 	}
 	kind, addr := os.Args[1], os.Args[2]
@@ -42,6 +43,8 @@ func main() {
 			out, last = stack.PingCassandra(ctx, strings.Split(addr, ","))
 		case "cql-secured":
 			out, last = stack.SetupSecuredCassandra(ctx, strings.Split(addr, ","))
+		case "cqlring":
+			out, last = stack.PingCassandraRing(ctx, strings.Split(addr, ","))
 		case "http":
 			last = stack.PingHTTP(ctx, addr)
 		default:
