@@ -24,7 +24,7 @@ func TestFaultsWorkersKilled(t *testing.T) {
 	sc.CreateConnector(ws[0].URL(), nil)
 	sc.Stream.Produce(2000)
 	sc.Recovered("start", sc.started, 2*time.Minute)
-	sc.Stream.Run(500)
+	sc.Stream.Run(300)
 
 	leader := func() *Worker {
 		t.Helper()
