@@ -786,7 +786,7 @@ func (s *Scenario) ConnectorConfig() map[string]string {
 		"key.converter":         "org.apache.kafka.connect.storage.StringConverter",
 		"value.converter":       "io.confluent.connect.avro.AvroConverter", "value.converter.schema.registry.url": stack.SchemaRegistryURL(),
 		table + "mapping": workload.Mapping, table + "consistencyLevel": cc.Consistency,
-		ledger + "mapping": "order_id=value.order_id", ledger + "consistencyLevel": cc.Consistency,
+		ledger + "mapping": "order_id=value.order_id", ledger + "consistencyLevel": cc.Consistency, ledger + "deletesEnabled": "false",
 		ledger + "query": fmt.Sprintf("UPDATE %s.%s SET w = w + [now()] WHERE order_id = :order_id", cc.Keyspace, writesTable),
 	}
 }
