@@ -11,7 +11,7 @@ WORKER_URL ?= http://127.0.0.1:8083
 # Integration tests share one set of servers; run packages one at a time.
 ITEST_FLAGS ?= -race -count=1 -p 1 -timeout 45m
 
-.PHONY: all build run test unit integration vet fuzz stack-up stack-down stack-status stack-secured-start worker-up worker-down demo bench clean
+.PHONY: all build run test test-faults unit integration vet fuzz stack-up stack-down stack-status stack-secured-start worker-up worker-down demo bench clean
 
 all: build
 
@@ -25,8 +25,10 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./...
+	$(GO) vet -tags faults ./e2e/faults/
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) run $(STATICCHECK) -tags integration ./...
+	$(GO) run $(STATICCHECK) -tags faults ./e2e/faults/
 
 unit:
 	$(GO) test -race -count=1 -shuffle=on ./...
@@ -57,6 +59,15 @@ fuzz:
 # real local servers (started if not running). The secured Cassandra starts
 # first, in the background: the tests that use it wait for it.
 test: stack-secured-start vet unit integration
+
+# The fault suite (e2e/faults, build tag faults): workers killed, brokers
+# stopped, networks cut and slowed, REST races, each proving no record lost.
+# It starts the servers it needs (the suite's own broker through stack.sh).
+# The fuzz pass runs first when this Makefile defines a fuzz target.
+FAULTS_FLAGS ?= -count=1 -p 1 -timeout 25m
+test-faults: stack-up build
+	@if grep -q '^fuzz:' $(firstword $(MAKEFILE_LIST)); then $(MAKE) fuzz; fi
+	$(GO) test -tags faults $(FAULTS_FLAGS) -v -run '^TestFaults' ./e2e/faults/
 
 # ---- local servers (Kafka, Cassandra, Schema Registry, reference Connect) ----
 stack-up:

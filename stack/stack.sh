@@ -22,6 +22,9 @@
 #   stack.sh cluster up|down|status|wipe       the fault tests' 3-node Cassandra cluster
 #   stack.sh cluster start|stop|kill|pid N     one of its nodes (1-3): start, SIGTERM, SIGKILL
 #   stack.sh cluster nodetool N ARGS...        nodetool against node N
+#   stack.sh faults-broker start|stop|status   a second single-node Kafka for the
+#                     fault suite (FAULTS_KAFKA_* ports, own data dir and capped log);
+#                     `down` stops it too
 #
 # State, jars, logs and pids live under $GONNECT_STACK_DIR (default .stack/).
 set -euo pipefail
@@ -60,6 +63,14 @@ CONNECT_HEAP=${CONNECT_HEAP:--Xms256m -Xmx1g}
 KAFKA_TIMEOUT=${KAFKA_TIMEOUT:-180s}
 CASSANDRA_TIMEOUT=${CASSANDRA_TIMEOUT:-240s}
 CONNECT_TIMEOUT=${CONNECT_TIMEOUT:-120s}
+# The fault suite's own broker (e2e/faults): stopped and started by its tests.
+# PROXIED is advertised at FAULTS_KAFKA_PROXIED_ADVERTISED, where the tests'
+# TCP proxy listens and forwards to FAULTS_KAFKA_PROXIED_PORT.
+FAULTS_KAFKA_PORT=${FAULTS_KAFKA_PORT:-19092}
+FAULTS_KAFKA_CONTROLLER_PORT=${FAULTS_KAFKA_CONTROLLER_PORT:-19093}
+FAULTS_KAFKA_PROXIED_PORT=${FAULTS_KAFKA_PROXIED_PORT:-19094}
+FAULTS_KAFKA_PROXIED_ADVERTISED=${FAULTS_KAFKA_PROXIED_ADVERTISED:-127.0.0.1:19096}
+FAULTS_KAFKA_HEAP=${FAULTS_KAFKA_HEAP:--Xms128m -Xmx384m}
 # The DataStax Apache Kafka Connector 1.5.0 (the Cassandra sink gonnect's is a
 # drop-in for) is not on Maven Central: it is taken from this folder, beside
 # the checkout (for a git worktree: beside its main checkout).
@@ -174,6 +185,37 @@ kafka_scram_users() {
   done
   echo "$KAFKA_SASL_USER" >"$STATE/kafka/.scram-users"
   say "SCRAM user $KAFKA_SASL_USER added"
+}
+
+# start_faults_broker: the fault suite's broker, formatted on first use.
+start_faults_broker() {
+  if running kafka-faults; then return 0; fi
+  resolve kafka
+  local conf="$STATE/conf/kafka-faults.properties" cp="$STATE/jars/kafka/*" log4j="$STATE/conf/kafka-faults-log4j2.xml"
+  sed -e "s#@STATE@#$STATE#g" -e "s#@FAULTS_PORT@#$FAULTS_KAFKA_PORT#g" -e "s#@FAULTS_CONTROLLER_PORT@#$FAULTS_KAFKA_CONTROLLER_PORT#g" \
+      -e "s#@FAULTS_PROXIED_PORT@#$FAULTS_KAFKA_PROXIED_PORT#g" -e "s#@FAULTS_PROXIED_ADVERTISED@#$FAULTS_KAFKA_PROXIED_ADVERTISED#g" \
+      "$here/conf/kafka-faults.properties.tmpl" >"$conf"
+  render "$here/conf/log4j2-rolling.xml.tmpl" "$log4j" "$STATE/logs/kafka-faults.log"
+  if [ ! -f "$STATE/kafka-faults/data/meta.properties" ]; then
+    mkdir -p "$STATE/kafka-faults/data"
+    local id
+    id=$(java -cp "$cp" -Dlog4j2.configurationFile="$log4j" kafka.tools.StorageTool random-uuid)
+    java -cp "$cp" -Dlog4j2.configurationFile="$log4j" kafka.tools.StorageTool format -t "$id" -c "$conf" \
+      >"$STATE/logs/kafka-faults-format.log" 2>&1 || die "formatting the fault suite's Kafka storage failed; see $STATE/logs/kafka-faults-format.log"
+  fi
+  say "starting the fault suite's Kafka on 127.0.0.1:$FAULTS_KAFKA_PORT (proxied listener advertised at $FAULTS_KAFKA_PROXIED_ADVERTISED)"
+  # shellcheck disable=SC2086
+  start kafka-faults java $FAULTS_KAFKA_HEAP -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$log4j" -cp "$cp" kafka.Kafka "$conf"
+}
+
+faults_broker() {
+  case "${1:-}" in
+    start) build_tools; start_faults_broker; await kafka-faults kafka "127.0.0.1:$FAULTS_KAFKA_PORT" "$KAFKA_TIMEOUT" ;;
+    stop) stop_one kafka-faults ;;
+    status) if running kafka-faults; then echo "kafka-faults up 127.0.0.1:$FAULTS_KAFKA_PORT pid $(pid_of kafka-faults)"; else echo "kafka-faults down"; return 1; fi ;;
+    *) die "usage: $0 faults-broker start|stop|status" ;;
+  esac
 }
 
 # cassandra_jvm_flags NAME DIR: the JVM flags of the Cassandra node NAME (its
@@ -459,15 +501,15 @@ stop_one() {
 }
 
 down() {
-  for n in reference-connect schema-registry kafka cassandra cassandra-secured; do stop_one "$n"; done
+  for n in reference-connect schema-registry kafka-faults kafka cassandra cassandra-secured; do stop_one "$n"; done
 }
 
 status() {
   local rc=0
-  for entry in "kafka $KAFKA_BOOTSTRAP,$KAFKA_SASL_BOOTSTRAP(sasl_ssl),$KAFKA_MTLS_BOOTSTRAP(ssl)" "cassandra $CASSANDRA_HOSTS" "cassandra-secured $CASSANDRA_SECURED_HOSTS(tls,auth)" "schema-registry $SCHEMA_REGISTRY_URL" "reference-connect $REFERENCE_CONNECT_URL"; do
+  for entry in "kafka $KAFKA_BOOTSTRAP,$KAFKA_SASL_BOOTSTRAP(sasl_ssl),$KAFKA_MTLS_BOOTSTRAP(ssl)" "cassandra $CASSANDRA_HOSTS" "cassandra-secured $CASSANDRA_SECURED_HOSTS(tls,auth)" "schema-registry $SCHEMA_REGISTRY_URL" "reference-connect $REFERENCE_CONNECT_URL" "kafka-faults 127.0.0.1:$FAULTS_KAFKA_PORT"; do
     set -- $entry
     if running "$1"; then printf '%-18s up    %-28s pid %s\n' "$1" "$2" "$(pid_of "$1")"
-    else printf '%-18s down  %s\n' "$1" "$2"; [ "$1" = reference-connect ] || [ "$1" = cassandra-secured ] || rc=1; fi
+    else printf '%-18s down  %s\n' "$1" "$2"; case "$1" in reference-connect|kafka-faults|cassandra-secured) ;; *) rc=1 ;; esac; fi
   done
   return $rc
 }
@@ -489,5 +531,6 @@ case "${1:-}" in
       *) die "usage: $0 cassandra-secured start|up|down" ;;
     esac ;;
   cluster) shift; cluster "$@" ;;
-  *) echo "usage: $0 up|down|status|resolve NAME|pyclient|reference-plugins|avro-converter|kafka|cassandra-secured start|up|down|cluster ..." >&2; exit 2 ;;
+  faults-broker) faults_broker "${2:-}" ;;
+  *) echo "usage: $0 up|down|status|resolve NAME|pyclient|reference-plugins|avro-converter|kafka|cassandra-secured start|up|down|cluster ...|faults-broker start|stop|status" >&2; exit 2 ;;
 esac

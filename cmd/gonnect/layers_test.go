@@ -56,8 +56,8 @@ func rankOf(rel string) (int, bool) {
 
 func TestImportsGoOneWay(t *testing.T) {
 	// Test files count too: a test importing upwards couples the layers
-	// just as much (the integration tag brings the end-to-end ones).
-	out, err := exec.Command("go", "list", "-tags", "integration", "-json", module+"/...").Output()
+	// just as much (the integration and faults tags bring the end-to-end ones).
+	out, err := exec.Command("go", "list", "-tags", "integration,faults", "-json", module+"/...").Output()
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {

@@ -74,6 +74,33 @@ func TestAuthSettingsGivePasswordAuthenticator(t *testing.T) {
 	}
 }
 
+// TestPortIsTheDriversDialPort: the port setting is the port the driver
+// dials for every node it finds in the ring, not only the contact points'.
+func TestPortIsTheDriversDialPort(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		cfg   map[string]string
+		hosts []string
+		port  int
+	}{
+		{"default", map[string]string{}, []string{"127.0.0.1:9042"}, 9042},
+		{"port setting", map[string]string{"contactPoints": "10.0.0.1,10.0.0.2", "loadBalancing.localDc": "dc1", "port": "19042"},
+			[]string{"10.0.0.1:19042", "10.0.0.2:19042"}, 19042},
+		{"host:port contact point keeps its port", map[string]string{"contactPoints": "10.0.0.1:9142", "loadBalancing.localDc": "dc1", "port": "19042"},
+			[]string{"10.0.0.1:9142"}, 19042},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cc, err := clusterFor(t, c.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(cc.Hosts, c.hosts) || cc.Port != c.port {
+				t.Fatalf("hosts %v port %d, want %v port %d", cc.Hosts, cc.Port, c.hosts, c.port)
+			}
+		})
+	}
+}
+
 // pki writes a CA and two certificates it signs (one for the wrong host
 // name) plus a certificate of another CA, as PEM files.
 type pki struct {

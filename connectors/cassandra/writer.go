@@ -50,6 +50,11 @@ func clusterConfig(v configdef.Values) (*gocql.ClusterConfig, *security, error) 
 		hosts = []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(v.Int("port")))}
 	}
 	c := gocql.NewCluster(hosts...)
+	// The driver dials every node it discovers (the contact point itself
+	// included, once the ring is read) on the cluster's port, not on the
+	// contact point's: without this a port other than 9042 reached only the
+	// control connection and every write went to :9042.
+	c.Port = v.Int("port")
 	c.Timeout = time.Duration(v.Int("queryExecutionTimeout")) * time.Second
 	c.WriteTimeout = c.Timeout
 	c.ConnectTimeout = 10 * time.Second
