@@ -97,7 +97,7 @@ func PingCassandraRing(ctx context.Context, hosts []string) (string, error) {
 			return "", fmt.Errorf("connecting to Cassandra at %s: %w", h, err)
 		}
 		var peers int
-		iter := s.Query("SELECT peer, rpc_address, tokens FROM system.peers").WithContext(ctx).Iter()
+		iter := s.Query("SELECT peer, rpc_address, tokens FROM system.peers").IterContext(ctx)
 		var peer, rpc string
 		var tokens []string
 		for iter.Scan(&peer, &rpc, &tokens) {

@@ -469,7 +469,7 @@ func TestSessionKeyTellsSecretsApart(t *testing.T) {
 			t.Errorf("%s: one session for two passwords", k)
 		}
 	}
-	if keyOf("auth.password", "same") != keyOf("auth.password", "same") {
+	if a, b := keyOf("auth.password", "same"), keyOf("auth.password", "same"); a != b {
 		t.Error("equal configurations get two sessions")
 	}
 }

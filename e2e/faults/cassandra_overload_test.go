@@ -103,7 +103,7 @@ func TestFaultsCassandraOverload(t *testing.T) {
 			defer loaders.Done()
 			for i := 0; loadCtx.Err() == nil; i++ {
 				err := s.Query("INSERT INTO "+ks+".hot (k, c, v) VALUES (?, ?, ?)", i%10, g*1000000+i, blob).
-					Consistency(gocql.LocalQuorum).WithContext(loadCtx).Exec()
+					Consistency(gocql.LocalQuorum).ExecContext(loadCtx)
 				loadWrites.Add(1)
 				var re gocql.RequestError
 				if errors.As(err, &re) && (re.Code() == gocql.ErrCodeWriteTimeout || re.Code() == gocql.ErrCodeOverloaded) {
