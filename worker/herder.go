@@ -25,16 +25,17 @@ import (
 // Connect's DistributedHerder tick thread. REST reads answer from the stores'
 // snapshots without queuing.
 type Herder struct {
-	log       *slog.Logger
-	workerID  string
-	clusterID string
-	configs   ConfigStore
-	status    StatusStore
-	offsets   OffsetAdmin
-	member    Membership
-	rt        *runtime
-	validate  func(ctx context.Context, plugin string, config map[string]string) (configdef.Infos, error)
-	syncWait  time.Duration
+	log        *slog.Logger
+	workerID   string
+	clusterID  string
+	configs    ConfigStore
+	status     StatusStore
+	offsets    OffsetAdmin
+	adminProps func(map[string]string) map[string]string
+	member     Membership
+	rt         *runtime
+	validate   func(ctx context.Context, plugin string, config map[string]string) (configdef.Infos, error)
+	syncWait   time.Duration
 	// unsyncBackoff and rebalanceDelay pace rejoining after the config
 	// topic could not be read in time (see unsynced).
 	unsyncBackoff  time.Duration
@@ -119,6 +120,11 @@ type HerderConfig struct {
 	// ConfigTransform resolves config provider placeholders of connector
 	// and task configs when they start; stored configs keep them.
 	ConfigTransform func(map[string]string) (map[string]string, error)
+	// AdminClientProps are the settings of the admin client that reads and
+	// changes a sink connector's offsets, from its (resolved) config: the
+	// worker's admin.* and the connector's admin.override.*, as Connect's;
+	// nil uses the offset admin's own.
+	AdminClientProps func(connector map[string]string) map[string]string
 	// Metrics receives the runtime's metrics; nil keeps none.
 	Metrics *metrics.Registry
 	// SessionKeys are a distributed worker's KIP-507 settings (nil for a
@@ -137,7 +143,7 @@ type HerderConfig struct {
 func NewHerder(c HerderConfig) *Herder {
 	h := &Herder{
 		log: c.Logger, workerID: c.WorkerID, clusterID: c.ClusterID, configs: c.Configs, status: c.Status,
-		offsets: c.Offsets, member: c.Member, validate: c.Validate, syncWait: c.SyncTimeout, loggers: c.Loggers, noTopics: c.DisableTopicTracking,
+		offsets: c.Offsets, adminProps: c.AdminClientProps, member: c.Member, validate: c.Validate, syncWait: c.SyncTimeout, loggers: c.Loggers, noTopics: c.DisableTopicTracking,
 		unsyncBackoff: c.UnsyncBackoff, rebalanceDelay: c.ScheduledRebalanceDelay, backoffRetries: unsyncRetries,
 		reqs: make(chan func()), changed: make(chan struct{}, 1), stopped: make(chan struct{}), restartKick: make(chan struct{}, 1),
 		assignedConnectors: map[string]bool{}, assignedTasks: map[entities.TaskID]bool{},

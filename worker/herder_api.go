@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gonnect/gonnect/worker/storage"
 	"maps"
 	"slices"
 	"sort"
@@ -362,13 +363,35 @@ func sinkGroup(name string, cfg map[string]string) string {
 	return "connect-" + name
 }
 
+// sinkGroupOf is a connector's consumer group with its admin client's
+// settings, config provider placeholders resolved.
+func (h *Herder) sinkGroupOf(name string, cfg map[string]string) (storage.SinkGroup, error) {
+	g := storage.SinkGroup{ID: sinkGroup(name, cfg)}
+	if h.adminProps == nil || connectorType(cfg) != entities.TypeSink {
+		return g, nil
+	}
+	resolved := cfg
+	if h.rt.transform != nil {
+		var err error
+		if resolved, err = h.rt.transform(cfg); err != nil {
+			return g, fmt.Errorf("resolving the config of connector %s: %w", name, err)
+		}
+	}
+	g.AdminClient = h.adminProps(resolved)
+	return g, nil
+}
+
 // ConnectorOffsets implements Interface.
 func (h *Herder) ConnectorOffsets(ctx context.Context, name string) (entities.ConnectorOffsets, error) {
 	cfg := h.configs.Snapshot().Connectors[name]
 	if cfg == nil {
 		return entities.ConnectorOffsets{}, notFound(name)
 	}
-	offs, err := h.offsets.Offsets(ctx, name, connectorType(cfg) == entities.TypeSink, sinkGroup(name, cfg))
+	group, err := h.sinkGroupOf(name, cfg)
+	if err != nil {
+		return entities.ConnectorOffsets{}, err
+	}
+	offs, err := h.offsets.Offsets(ctx, name, connectorType(cfg) == entities.TypeSink, group)
 	if err != nil {
 		return entities.ConnectorOffsets{}, fmt.Errorf("reading offsets of connector %s: %w", name, err)
 	}
@@ -403,7 +426,11 @@ func (h *Herder) AlterOffsets(ctx context.Context, name string, offsets entities
 			return err
 		}
 		sink := connectorType(cfg) == entities.TypeSink
-		if err := h.offsets.AlterOffsets(ctx, name, sink, sinkGroup(name, cfg), offsets.Offsets); err != nil {
+		group, err := h.sinkGroupOf(name, cfg)
+		if err != nil {
+			return err
+		}
+		if err := h.offsets.AlterOffsets(ctx, name, sink, group, offsets.Offsets); err != nil {
 			return err
 		}
 		// Built-in connectors keep no offsets outside Kafka, so Connect's
@@ -423,7 +450,11 @@ func (h *Herder) ResetOffsets(ctx context.Context, name string) (string, error) 
 			return err
 		}
 		sink := connectorType(cfg) == entities.TypeSink
-		if err := h.offsets.ResetOffsets(ctx, name, sink, sinkGroup(name, cfg)); err != nil {
+		group, err := h.sinkGroupOf(name, cfg)
+		if err != nil {
+			return err
+		}
+		if err := h.offsets.ResetOffsets(ctx, name, sink, group); err != nil {
 			return err
 		}
 		msg = "The offsets for this connector have been reset successfully"

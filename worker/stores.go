@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"github.com/gonnect/gonnect/worker/storage"
 
 	"github.com/gonnect/gonnect/worker/entities"
 )
@@ -50,10 +51,13 @@ type StatusStore interface {
 
 // OffsetAdmin reads and changes connector offsets (KIP-875): consumer group
 // offsets for sink connectors, the offset topic or file for source ones.
+// A sink's offsets are its consumer group's, read and changed with an
+// admin client configured as Connect configures a connector's (the worker's
+// admin.* and the connector's admin.override.* settings).
 type OffsetAdmin interface {
-	Offsets(ctx context.Context, name string, sink bool, groupID string) ([]entities.ConnectorOffset, error)
-	AlterOffsets(ctx context.Context, name string, sink bool, groupID string, offsets []entities.ConnectorOffset) error
-	ResetOffsets(ctx context.Context, name string, sink bool, groupID string) error
+	Offsets(ctx context.Context, name string, sink bool, group storage.SinkGroup) ([]entities.ConnectorOffset, error)
+	AlterOffsets(ctx context.Context, name string, sink bool, group storage.SinkGroup, offsets []entities.ConnectorOffset) error
+	ResetOffsets(ctx context.Context, name string, sink bool, group storage.SinkGroup) error
 }
 
 // Membership is the worker's place in its cluster: the Kafka group (distributed)

@@ -48,6 +48,13 @@ func (w *Worker) ConverterDefaults() connectorconfig.Defaults { return converter
 // ClientSecurityProps are the worker's Kafka client security settings.
 func (w *Worker) ClientSecurityProps() map[string]string { return clientSecurityProps(w.cfg) }
 
+// AdminClientProps are the librdkafka settings of the admin client Connect
+// makes for a connector (its offsets, KIP-875): the worker's security
+// settings, its admin.* settings, then the connector's admin.override.*.
+func (w *Worker) AdminClientProps(connector map[string]string) map[string]string {
+	return clientProps(w.cfg, connector, "admin.", "admin.override.")
+}
+
 // ValidateConnector validates a connector config (already resolved of
 // config provider placeholders).
 func (w *Worker) ValidateConnector(ctx context.Context, plugin string, config map[string]string) (configdef.Infos, error) {

@@ -18,7 +18,7 @@ func TestClientPropsTranslate(t *testing.T) {
 	cfg, err := ParseConfig(map[string]string{"bootstrap.servers": "127.0.0.1:9092", "group.id": "g", "config.storage.topic": "c", "offset.storage.topic": "o", "status.storage.topic": "s",
 		"key.converter": "StringConverter", "value.converter": "StringConverter",
 		"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "PLAIN", "sasl.jaas.config": jaas("worker"),
-		"consumer.sasl.jaas.config": jaas("consumer"), "producer.linger.ms": "7"}, true, nil)
+		"consumer.sasl.jaas.config": jaas("consumer"), "producer.linger.ms": "7", "admin.sasl.jaas.config": jaas("admin")}, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,6 +36,11 @@ func TestClientPropsTranslate(t *testing.T) {
 		{name: "connector override wins", prefix: "consumer.", override: "consumer.override.",
 			conn: map[string]string{"consumer.override.sasl.mechanism": "SCRAM-SHA-256"},
 			want: map[string]string{"sasl.username": "consumer", "sasl.mechanisms": "SCRAM-SHA-256"}, checked: true},
+		{name: "admin clients take admin.*", prefix: "admin.", override: "admin.override.",
+			want: map[string]string{"sasl.username": "admin", "security.protocol": "sasl_plaintext"}},
+		{name: "and the connector's admin.override.*", prefix: "admin.", override: "admin.override.",
+			conn: map[string]string{"admin.override.sasl.jaas.config": jaas("connector-admin")},
+			want: map[string]string{"sasl.username": "connector-admin"}},
 		{name: "a refused override fails the client", prefix: "consumer.", override: "consumer.override.",
 			conn: map[string]string{"consumer.override.sasl.jaas.config": jaas("bad")}, err: "refused bad"},
 		{name: "refusal names the client", prefix: "producer.", override: "producer.override.",

@@ -390,6 +390,11 @@ type tlsDialer struct {
 	config *tls.Config
 	mu     sync.Mutex
 	failed error
+	// certAsked is set once a node asked for a client certificate: under
+	// TLS 1.3 a node that refuses the one sent (or its absence) says so
+	// only after the handshake, and gocql may report that as a connection
+	// that closed during its startup rather than as the TLS alert.
+	certAsked bool
 }
 
 // DialHost implements gocql.HostDialer.
@@ -398,7 +403,18 @@ func (d *tlsDialer) DialHost(ctx context.Context, host *gocql.HostInfo) (*gocql.
 	if err != nil {
 		return nil, err
 	}
-	dh, err := gocql.WrapTLS(ctx, conn, host.HostnameAndPort(), d.config)
+	cfg := d.config.Clone()
+	certs := cfg.Certificates
+	cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+		d.mu.Lock()
+		d.certAsked = true
+		d.mu.Unlock()
+		if len(certs) > 0 {
+			return &certs[0], nil
+		}
+		return &tls.Certificate{}, nil // none: the node decides
+	}
+	dh, err := gocql.WrapTLS(ctx, conn, host.HostnameAndPort(), cfg)
 	if err != nil {
 		d.record(err)
 	}
@@ -411,6 +427,15 @@ func (d *tlsDialer) record(err error) {
 	if d.failed == nil {
 		d.failed = err
 	}
+}
+
+func (d *tlsDialer) askedForCert() bool {
+	if d == nil {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.certAsked
 }
 
 func (d *tlsDialer) handshakeError() error {
@@ -444,8 +469,12 @@ func explainConnect(v configdef.Values, s *security, d *tlsDialer, hosts []strin
 		return settingErr("ssl.truststore.path", "the certificate of Cassandra at %s is not trusted by %s: %w", at, trust, hs)
 	case hs != nil && errors.As(hs, &notTLS):
 		return settingErr("ssl.provider", "Cassandra at %s did not answer in TLS (ssl.provider=%s): is client encryption enabled on that port? %w", at, v.String("ssl.provider"), hs)
-	case s.tls != nil && strings.Contains(msg, "remote error: tls: "):
-		alert := msg[strings.Index(msg, "remote error: tls: ")+len("remote error: tls: "):]
+	case s.tls != nil && (strings.Contains(msg, "remote error: tls: ") ||
+		d.askedForCert() && !s.auth.refused() && !strings.Contains(msg, "authentication required")):
+		alert := "it closed the connection after asking for a client certificate: " + msg
+		if i := strings.Index(msg, "remote error: tls: "); i >= 0 {
+			alert = msg[i+len("remote error: tls: "):]
+		}
 		key, given := "ssl.keystore.path", v.String("ssl.keystore.path")
 		if s.provider == "openssl" {
 			key, given = "ssl.openssl.keyCertChain", v.String("ssl.openssl.keyCertChain")

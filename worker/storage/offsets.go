@@ -118,8 +118,19 @@ type OffsetAdmin struct {
 	Source      SourceOffsets
 }
 
-func (a *OffsetAdmin) admin() (*kafka.AdminClient, error) {
-	cm := clientConfig(a.Bootstrap, a.ClientProps)
+// SinkGroup is a sink connector's consumer group and the settings of the
+// admin client that reads and changes its offsets (nil: ClientProps).
+type SinkGroup struct {
+	ID          string
+	AdminClient map[string]string
+}
+
+func (a *OffsetAdmin) admin(g SinkGroup) (*kafka.AdminClient, error) {
+	props := a.ClientProps
+	if g.AdminClient != nil {
+		props = g.AdminClient
+	}
+	cm := clientConfig(a.Bootstrap, props)
 	ad, err := kafka.NewAdminClient(&cm)
 	if err != nil {
 		return nil, fmt.Errorf("creating admin client: %w", err)
@@ -128,18 +139,18 @@ func (a *OffsetAdmin) admin() (*kafka.AdminClient, error) {
 }
 
 // Offsets implements worker.OffsetAdmin.
-func (a *OffsetAdmin) Offsets(ctx context.Context, name string, sink bool, group string) ([]entities.ConnectorOffset, error) {
+func (a *OffsetAdmin) Offsets(ctx context.Context, name string, sink bool, group SinkGroup) ([]entities.ConnectorOffset, error) {
 	if !sink {
 		return a.Source.All(name), nil
 	}
-	ad, err := a.admin()
+	ad, err := a.admin(group)
 	if err != nil {
 		return nil, err
 	}
 	defer ad.Close()
-	res, err := ad.ListConsumerGroupOffsets(ctx, []kafka.ConsumerGroupTopicPartitions{{Group: group}})
+	res, err := ad.ListConsumerGroupOffsets(ctx, []kafka.ConsumerGroupTopicPartitions{{Group: group.ID}})
 	if err != nil {
-		return nil, fmt.Errorf("listing offsets of consumer group %s: %w", group, err)
+		return nil, fmt.Errorf("listing offsets of consumer group %s: %w", group.ID, err)
 	}
 	var out []entities.ConnectorOffset
 	for _, g := range res.ConsumerGroupsTopicPartitions {
@@ -183,7 +194,7 @@ func sinkPartition(o entities.ConnectorOffset) (kafka.TopicPartition, bool, erro
 }
 
 // AlterOffsets implements worker.OffsetAdmin.
-func (a *OffsetAdmin) AlterOffsets(ctx context.Context, name string, sink bool, group string, offsets []entities.ConnectorOffset) error {
+func (a *OffsetAdmin) AlterOffsets(ctx context.Context, name string, sink bool, group SinkGroup, offsets []entities.ConnectorOffset) error {
 	if !sink {
 		return a.Source.Set(ctx, name, offsets)
 	}
@@ -199,22 +210,22 @@ func (a *OffsetAdmin) AlterOffsets(ctx context.Context, name string, sink bool, 
 			alter = append(alter, tp)
 		}
 	}
-	ad, err := a.admin()
+	ad, err := a.admin(group)
 	if err != nil {
 		return err
 	}
 	defer ad.Close()
 	if len(alter) > 0 {
-		res, err := ad.AlterConsumerGroupOffsets(ctx, []kafka.ConsumerGroupTopicPartitions{{Group: group, Partitions: alter}})
+		res, err := ad.AlterConsumerGroupOffsets(ctx, []kafka.ConsumerGroupTopicPartitions{{Group: group.ID, Partitions: alter}})
 		if err != nil {
-			return fmt.Errorf("altering offsets of consumer group %s: %w", group, err)
+			return fmt.Errorf("altering offsets of consumer group %s: %w", group.ID, err)
 		}
 		if err := partitionErrors(res.ConsumerGroupsTopicPartitions); err != nil {
-			return fmt.Errorf("altering offsets of consumer group %s: %w", group, err)
+			return fmt.Errorf("altering offsets of consumer group %s: %w", group.ID, err)
 		}
 	}
 	if len(remove) > 0 {
-		if err := a.deleteOffsets(ctx, ad, group, remove); err != nil {
+		if err := a.deleteOffsets(ctx, ad, group.ID, remove); err != nil {
 			return err
 		}
 	}
@@ -269,7 +280,7 @@ func (a *OffsetAdmin) deleteOffsets(ctx context.Context, ad *kafka.AdminClient, 
 }
 
 // ResetOffsets implements worker.OffsetAdmin.
-func (a *OffsetAdmin) ResetOffsets(ctx context.Context, name string, sink bool, group string) error {
+func (a *OffsetAdmin) ResetOffsets(ctx context.Context, name string, sink bool, group SinkGroup) error {
 	if !sink {
 		all := a.Source.All(name)
 		for i := range all {
@@ -277,7 +288,7 @@ func (a *OffsetAdmin) ResetOffsets(ctx context.Context, name string, sink bool, 
 		}
 		return a.Source.Set(ctx, name, all)
 	}
-	ad, err := a.admin()
+	ad, err := a.admin(group)
 	if err != nil {
 		return err
 	}
@@ -285,9 +296,9 @@ func (a *OffsetAdmin) ResetOffsets(ctx context.Context, name string, sink bool, 
 	// Tasks of a just-stopped connector may still be leaving the group.
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		res, err := ad.DeleteConsumerGroups(ctx, []string{group})
+		res, err := ad.DeleteConsumerGroups(ctx, []string{group.ID})
 		if err != nil {
-			return fmt.Errorf("deleting consumer group %s: %w", group, err)
+			return fmt.Errorf("deleting consumer group %s: %w", group.ID, err)
 		}
 		code := kafka.ErrNoError
 		for _, r := range res.ConsumerGroupResults {
@@ -301,7 +312,7 @@ func (a *OffsetAdmin) ResetOffsets(ctx context.Context, name string, sink bool, 
 		case code == kafka.ErrNonEmptyGroup:
 			return fmt.Errorf("Failed to reset consumer group offsets for connector %s either because its tasks haven't stopped completely yet or the connector was resumed before the request to reset its offsets could be successfully completed. If the connector is in a stopped state, this operation can be safely retried. If it doesn't eventually succeed, the Connect cluster may need to be restarted to get rid of the zombie sink tasks.", name)
 		default:
-			return fmt.Errorf("deleting consumer group %s: %s", group, code)
+			return fmt.Errorf("deleting consumer group %s: %s", group.ID, code)
 		}
 	}
 }
