@@ -752,3 +752,66 @@ func securedCassandra(t *testing.T, w1, w2 *proc, p *pipeline, secrets string, w
 	}
 	writeSecrets(stack.SecuredCassandraPassword(), stack.TLSFile("truststore.jks"))
 }
+
+// TestIntegrationAdminClientSettings: a sink's offsets (KIP-875) are read
+// with the admin client Connect makes for the connector, from the worker's
+// admin.* and the connector's admin.override.* settings: on a worker that
+// reaches Kafka over SASL_SSL, a connector whose admin.override.* password
+// is wrong cannot have its offsets read, and one without it can; a worker
+// whose admin.* password is wrong cannot read any.
+func TestIntegrationAdminClientSettings(t *testing.T) {
+	stack.RequireKafkaSASL(t)
+	secured := map[string]string{
+		"bootstrap.servers": stack.KafkaSASLBootstrap(), "security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512",
+		"sasl.jaas.config":        scramJAAS(stack.KafkaSASLPassword()),
+		"ssl.truststore.location": stack.TLSFile("truststore.jks"), "ssl.truststore.password": stack.TLSPassword(),
+	}
+	suffix := fmt.Sprint(rand.Uint32())
+	sinkConfig := func(extra map[string]string) map[string]string {
+		cfg := map[string]string{"connector.class": "FileStreamSink", "tasks.max": "1", "topics": "e2e-admin-" + suffix,
+			"file": filepath.Join(t.TempDir(), "out.txt")}
+		for k, v := range extra {
+			cfg[k] = v
+		}
+		return cfg
+	}
+	offsets := func(w *proc, name string) (int, string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "GET", w.url()+"/connectors/"+name+"/offsets", nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+
+	w := newCluster(t, secured).start()
+	good, bad := "admin-good-"+suffix, "admin-bad-"+suffix
+	for name, extra := range map[string]map[string]string{good: nil, bad: {"admin.override.sasl.jaas.config": scramJAAS("not-the-password")}} {
+		if code, body, _ := do("PUT", w.url()+"/connectors/"+name+"/config", sinkConfig(extra)); code != 201 {
+			t.Fatalf("create %s: %d %s", name, code, body)
+		}
+	}
+	if code, body := offsets(w, good); code != 200 {
+		t.Fatalf("offsets of %s: %d %s", good, code, body)
+	}
+	if code, body := offsets(w, bad); code == 200 || !strings.Contains(strings.ToLower(body), "authentication") {
+		t.Fatalf("offsets of %s with a wrong admin.override.sasl.jaas.config: %d %s, want an authentication failure", bad, code, body)
+	}
+
+	wrongAdmin := map[string]string{"admin.sasl.jaas.config": scramJAAS("not-the-password")}
+	for k, v := range secured {
+		wrongAdmin[k] = v
+	}
+	w2 := newCluster(t, wrongAdmin).start()
+	name := "admin-worker-" + suffix
+	if code, body, _ := do("PUT", w2.url()+"/connectors/"+name+"/config", sinkConfig(nil)); code != 201 {
+		t.Fatalf("create %s: %d %s", name, code, body)
+	}
+	if code, body := offsets(w2, name); code == 200 || !strings.Contains(strings.ToLower(body), "authentication") {
+		t.Fatalf("offsets on a worker with a wrong admin.sasl.jaas.config: %d %s, want an authentication failure", code, body)
+	}
+}

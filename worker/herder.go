@@ -31,7 +31,7 @@ type Herder struct {
 	configs    ConfigStore
 	status     StatusStore
 	offsets    OffsetAdmin
-	adminProps func(map[string]string) map[string]string
+	adminProps func(map[string]string) (map[string]string, error)
 	member     Membership
 	rt         *runtime
 	validate   func(ctx context.Context, plugin string, config map[string]string) (configdef.Infos, error)
@@ -124,7 +124,7 @@ type HerderConfig struct {
 	// changes a sink connector's offsets, from its (resolved) config: the
 	// worker's admin.* and the connector's admin.override.*, as Connect's;
 	// nil uses the offset admin's own.
-	AdminClientProps func(connector map[string]string) map[string]string
+	AdminClientProps func(connector map[string]string) (map[string]string, error)
 	// Metrics receives the runtime's metrics; nil keeps none.
 	Metrics *metrics.Registry
 	// SessionKeys are a distributed worker's KIP-507 settings (nil for a

@@ -377,7 +377,11 @@ func (h *Herder) sinkGroupOf(name string, cfg map[string]string) (storage.SinkGr
 			return g, fmt.Errorf("resolving the config of connector %s: %w", name, err)
 		}
 	}
-	g.AdminClient = h.adminProps(resolved)
+	props, err := h.adminProps(resolved)
+	if err != nil {
+		return g, fmt.Errorf("the admin client of connector %s: %w", name, err)
+	}
+	g.AdminClient = props
 	return g, nil
 }
 

@@ -51,8 +51,16 @@ func (w *Worker) ClientSecurityProps() map[string]string { return clientSecurity
 // AdminClientProps are the librdkafka settings of the admin client Connect
 // makes for a connector (its offsets, KIP-875): the worker's security
 // settings, its admin.* settings, then the connector's admin.override.*.
-func (w *Worker) AdminClientProps(connector map[string]string) map[string]string {
-	return clientProps(w.cfg, connector, "admin.", "admin.override.")
+// Credentials of their own (admin.* or admin.override.* security keys) are
+// tried on the brokers first, as librdkafka would retry a refused login
+// quietly until its request timed out.
+func (w *Worker) AdminClientProps(connector map[string]string) (map[string]string, error) {
+	own := overridesSecurity(connector, "admin.override.") || overridesSecurity(w.cfg.Raw, "admin.")
+	props, err := librdkafkaProps(mergedClientProps(w.cfg, connector, "admin.", "admin.override."), own, w.cfg.Values.List(BootstrapServers))
+	if err != nil {
+		return nil, fmt.Errorf("admin client settings (worker admin.*, connector admin.override.*): %w", err)
+	}
+	return props, nil
 }
 
 // ValidateConnector validates a connector config (already resolved of
