@@ -108,6 +108,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 		Logger: loggers.Logger("org.apache.kafka.connect.runtime.Herder"), WorkerID: workerID, ClusterID: clusterID, Loggers: loggers,
 		StopTimeout:          cfg.Millis(worker.TaskShutdownTimeout),
 		AdminClientProps:     wk.AdminClientProps,
+		InternalClient:       restSec.internalClient(90 * time.Second),
 		DisableTopicTracking: !cfg.Values.Bool(worker.TopicTrackingEnable),
 		Metrics:              reg,
 		Validate: func(ctx context.Context, plugin string, config map[string]string) (configdef.Infos, error) {

@@ -4,8 +4,10 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/gonnect/gonnect/worker"
 	"github.com/gonnect/gonnect/worker/basicauth"
@@ -43,6 +45,16 @@ type restSecurity struct {
 	tls, adminTLS, clientTLS *tls.Config
 	clientTLSErr             error
 	auth                     *basicauth.Authenticator
+}
+
+// internalClient sends the worker's internal requests to other workers
+// (task configs to the leader, KIP-507), with the TLS settings of
+// Connect's RestClient, as the REST server's forwarding does.
+func (rs *restSecurity) internalClient(timeout time.Duration) *http.Client {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.TLSClientConfig = rs.clientTLS
+	return &http.Client{Timeout: timeout, Transport: transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 // newRESTSecurity reads the stores of the https:// listeners and of the
