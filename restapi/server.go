@@ -87,6 +87,9 @@ type Config struct {
 	// be built, and such requests fail with it.
 	ClientTLS    *tls.Config
 	ClientTLSErr error
+	// Client, when set, is the worker's client for requests to other
+	// workers (the herder's too), used instead of one built from ClientTLS.
+	Client *http.Client
 	// BasicAuth, when set, authenticates the requests of the main
 	// listeners as Connect's BasicAuthSecurityRestExtension does.
 	BasicAuth *basicauth.Authenticator
@@ -150,10 +153,14 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("invalid worker configuration: %s: Empty URL found when parsing admin.listeners list.", worker.AdminListeners)
 		}
 	}
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.TLSClientConfig = cfg.ClientTLS
-	s := &Server{cfg: cfg, log: cfg.Logger, client: &http.Client{Timeout: cfg.RequestTimeout, Transport: transport,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	client := cfg.Client
+	if client == nil {
+		transport := http.DefaultTransport.(*http.Transport).Clone()
+		transport.TLSClientConfig = cfg.ClientTLS
+		client = &http.Client{Timeout: cfg.RequestTimeout, Transport: transport,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, client: client}
 	s.handler = responseHeaders(rules, s.routes(true, cfg.AdminListeners == nil))
 	s.admin = s.routes(false, true)
 	return s, nil

@@ -104,11 +104,14 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 			stops[i]()
 		}
 	}()
+	// One client for every request to other workers: forwarding to the
+	// leader and internal task configs, with Connect's 90 s bound.
+	workerClient := restSec.workerClient(90 * time.Second)
 	herderCfg := worker.HerderConfig{
 		Logger: loggers.Logger("org.apache.kafka.connect.runtime.Herder"), WorkerID: workerID, ClusterID: clusterID, Loggers: loggers,
 		StopTimeout:          cfg.Millis(worker.TaskShutdownTimeout),
 		AdminClientProps:     wk.AdminClientProps,
-		InternalClient:       restSec.internalClient(90 * time.Second),
+		InternalClient:       workerClient,
 		DisableTopicTracking: !cfg.Values.Bool(worker.TopicTrackingEnable),
 		Metrics:              reg,
 		Validate: func(ctx context.Context, plugin string, config map[string]string) (configdef.Infos, error) {
@@ -182,7 +185,7 @@ func runWorker(ctx context.Context, log *slog.Logger, loggers *logging.Registry,
 		AllowOrigin: cfg.Values.String(worker.AccessControlAllowOrigin), AllowMethods: cfg.Values.String(worker.AccessControlAllowMethods),
 		AdminListeners: cfg.Values.List(worker.AdminListeners), ResponseHeaders: cfg.Values.String(worker.ResponseHTTPHeaders),
 		DisableTopicTracking: !cfg.Values.Bool(worker.TopicTrackingEnable), DisableTopicTrackingReset: !cfg.Values.Bool(worker.TopicTrackingAllowReset),
-		TLS: restSec.tls, AdminTLS: restSec.adminTLS, ClientTLS: restSec.clientTLS, ClientTLSErr: restSec.clientTLSErr, BasicAuth: restSec.auth,
+		TLS: restSec.tls, AdminTLS: restSec.adminTLS, ClientTLS: restSec.clientTLS, ClientTLSErr: restSec.clientTLSErr, Client: workerClient, BasicAuth: restSec.auth,
 	})
 	if err != nil {
 		return err

@@ -47,10 +47,10 @@ type restSecurity struct {
 	auth                     *basicauth.Authenticator
 }
 
-// internalClient sends the worker's internal requests to other workers
-// (task configs to the leader, KIP-507), with the TLS settings of
-// Connect's RestClient, as the REST server's forwarding does.
-func (rs *restSecurity) internalClient(timeout time.Duration) *http.Client {
+// workerClient sends the worker's requests to other workers (forwarding
+// to the leader, task configs to it), with the TLS settings of Connect's
+// RestClient.
+func (rs *restSecurity) workerClient(timeout time.Duration) *http.Client {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.TLSClientConfig = rs.clientTLS
 	return &http.Client{Timeout: timeout, Transport: transport,
