@@ -230,8 +230,8 @@ func compareSteps(t *testing.T, ref, gonnect string, steps []step) {
 				code, b, _ := do(s.method, base+s.path, s.body)
 				return code, string(b)
 			}
-			rc, rb := call(ref)
-			gc, gb := call(gonnect)
+			rc, rb := settled(call, ref)
+			gc, gb := settled(call, gonnect)
 			if rc != gc {
 				t.Fatalf("status: reference %d, gonnect %d\nreference: %s\ngonnect:   %s", rc, gc, rb, gb)
 			}
@@ -248,6 +248,22 @@ func compareSteps(t *testing.T, ref, gonnect string, steps []step) {
 				t.Fatalf("bodies differ at %s\nreference: %s\ngonnect:   %s", path, rj, gj)
 			}
 		})
+	}
+}
+
+// settled repeats a request while the runtime answers that its group is
+// rebalancing (Connect's 409 and "rebalance is expected" 500): a transient of
+// the cluster, which a compared step must not see on one side only.
+func settled(call func(string) (int, string), base string) (int, string) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, body := call(base)
+		transient := code == http.StatusConflict && strings.Contains(body, "rebalance") ||
+			code == http.StatusInternalServerError && strings.Contains(body, "rebalance is expected")
+		if !transient || time.Now().After(deadline) {
+			return code, body
+		}
+		time.Sleep(250 * time.Millisecond)
 	}
 }
 

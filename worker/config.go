@@ -408,6 +408,7 @@ type Config struct {
 	Values      configdef.Values
 	// Raw holds every property as given, for client pass-through.
 	Raw map[string]string
+	def *configdef.ConfigDef
 }
 
 // ParseConfig validates worker properties. Unknown keys are logged as
@@ -427,7 +428,7 @@ func ParseConfig(props map[string]string, distributed bool, log *slog.Logger) (*
 			return nil, err
 		}
 	}
-	c := &Config{Distributed: distributed, Values: vals, Raw: props}
+	c := &Config{Distributed: distributed, Values: vals, Raw: props, def: def}
 	if distributed {
 		if err := checkInterWorkerKeys(vals); err != nil {
 			return nil, err
@@ -497,13 +498,23 @@ func (c *Config) Millis(name string) time.Duration {
 	return time.Duration(c.Values.Long(name)) * time.Millisecond
 }
 
-// WithPrefix returns the raw properties starting with prefix, prefix removed.
-func (c *Config) WithPrefix(prefix string) map[string]string {
+// ClientProps are the properties under a Kafka client prefix (consumer.,
+// producer., admin.) with the prefix removed, leaving out the worker's own
+// settings that merely share it (admin.listeners, admin.listeners.https.*):
+// Java's clients ignore those as unused, librdkafka would refuse them.
+func (c *Config) ClientProps(prefix string) map[string]string {
 	out := map[string]string{}
 	for k, v := range c.Raw {
-		if strings.HasPrefix(k, prefix) {
-			out[strings.TrimPrefix(k, prefix)] = v
+		r, ok := strings.CutPrefix(k, prefix)
+		if !ok {
+			continue
 		}
+		if c.def != nil {
+			if _, own := c.def.Key(k); own {
+				continue
+			}
+		}
+		out[r] = v
 	}
 	return out
 }

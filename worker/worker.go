@@ -101,7 +101,7 @@ func clientProps(workerCfg *Config, connCfg map[string]string, prefix, override 
 
 func mergedClientProps(workerCfg *Config, connCfg map[string]string, prefix, override string) map[string]string {
 	out := clientSecurityProps(workerCfg)
-	for k, v := range workerCfg.WithPrefix(prefix) {
+	for k, v := range workerCfg.ClientProps(prefix) {
 		out[k] = v
 	}
 	for k, v := range connCfg {

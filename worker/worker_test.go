@@ -18,7 +18,8 @@ func TestClientPropsTranslate(t *testing.T) {
 	cfg, err := ParseConfig(map[string]string{"bootstrap.servers": "127.0.0.1:9092", "group.id": "g", "config.storage.topic": "c", "offset.storage.topic": "o", "status.storage.topic": "s",
 		"key.converter": "StringConverter", "value.converter": "StringConverter",
 		"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "PLAIN", "sasl.jaas.config": jaas("worker"),
-		"consumer.sasl.jaas.config": jaas("consumer"), "producer.linger.ms": "7", "admin.sasl.jaas.config": jaas("admin")}, true, nil)
+		"consumer.sasl.jaas.config": jaas("consumer"), "producer.linger.ms": "7", "admin.sasl.jaas.config": jaas("admin"),
+		"admin.listeners": "https://127.0.0.1:9999", "admin.listeners.https.ssl.keystore.type": "PKCS12"}, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +27,8 @@ func TestClientPropsTranslate(t *testing.T) {
 		name, prefix, override string
 		conn                   map[string]string
 		want                   map[string]string
-		checked                bool // the connector's own credentials are tried first
+		absent                 []string // keys that must not reach librdkafka
+		checked                bool     // the connector's own credentials are tried first
 		err                    string
 	}{
 		{name: "worker prefix wins over top level", prefix: "consumer.", override: "consumer.override.",
@@ -37,7 +39,8 @@ func TestClientPropsTranslate(t *testing.T) {
 			conn: map[string]string{"consumer.override.sasl.mechanism": "SCRAM-SHA-256"},
 			want: map[string]string{"sasl.username": "consumer", "sasl.mechanisms": "SCRAM-SHA-256"}, checked: true},
 		{name: "admin clients take admin.*", prefix: "admin.", override: "admin.override.",
-			want: map[string]string{"sasl.username": "admin", "security.protocol": "sasl_plaintext"}},
+			want:   map[string]string{"sasl.username": "admin", "security.protocol": "sasl_plaintext"},
+			absent: []string{"listeners", "listeners.https.ssl.keystore.type"}},
 		{name: "and the connector's admin.override.*", prefix: "admin.", override: "admin.override.",
 			conn: map[string]string{"admin.override.sasl.jaas.config": jaas("connector-admin")},
 			want: map[string]string{"sasl.username": "connector-admin"}},
@@ -75,8 +78,10 @@ func TestClientPropsTranslate(t *testing.T) {
 					t.Errorf("%s = %q, want %q", k, got[k], v)
 				}
 			}
-			if _, ok := got["sasl.jaas.config"]; ok {
-				t.Error("sasl.jaas.config reached librdkafka")
+			for _, k := range append(c.absent, "sasl.jaas.config") {
+				if _, ok := got[k]; ok {
+					t.Errorf("%s reached librdkafka", k)
+				}
 			}
 		})
 	}
