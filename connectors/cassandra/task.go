@@ -96,6 +96,10 @@ func (t *Task) Start(ctx context.Context, cfg map[string]string, tc connectors.S
 			return fmt.Errorf("checking %s: %w", ts.mappingKey, err)
 		}
 		w.metrics = sm.table(ts.topic, ts.keyspace, ts.table)
+		for _, col := range w.replayAppended() {
+			t.log.Warn("column is a non-frozen list: a record delivered again after a failure appends its elements a second time; declare it frozen<list<...>> for writes that replays leave exact",
+				"table", ts.keyspace+"."+ts.table, "column", col)
+		}
 		switch mode := strings.ToLower(vals.String("crossPartitionBatching")); {
 		case ts.query != "":
 			// A custom query may be conditional (IF ...), and a batch with

@@ -277,6 +277,25 @@ func isRetriable(err error) bool {
 
 // noteFields records whether the mapping selects fields of the key or
 // the value.
+// replayAppended names the mapped columns that are non-frozen lists: a
+// record delivered again (Connect delivers at least once) appends its
+// elements a second time there, as with DataStax's sink. Cassandra
+// overwrites a list with a tombstone one microsecond before the write, and
+// a replay carries the same write time (the record's timestamp), so the
+// first delivery's elements survive it.
+func (w *tableWriter) replayAppended() []string {
+	var out []string
+	if w.ts.query != "" || w.counter {
+		return nil
+	}
+	for _, c := range w.cols[w.pkCount:] {
+		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(c.meta.Validator)), "list<") {
+			out = append(out, c.name)
+		}
+	}
+	return out
+}
+
 func (w *tableWriter) noteFields() {
 	for i := range w.ts.mapping {
 		m := &w.ts.mapping[i]

@@ -423,7 +423,7 @@ func cassTables(t *testing.T, s *gocql.Session, ks string, rf int) {
 	t.Helper()
 	for _, q := range []string{
 		fmt.Sprintf("CREATE KEYSPACE %s WITH replication = {'class':'SimpleStrategy','replication_factor':%d}", ks, rf),
-		workload.ScenarioA.CreateTable(ks),
+		workload.ScenarioA.CreateReplaySafeTable(ks),
 		fmt.Sprintf("CREATE TABLE %s.writes (order_id text PRIMARY KEY, seen list<timeuuid>)", ks),
 	} {
 		if err := s.Query(q).Exec(); err != nil {

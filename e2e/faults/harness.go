@@ -752,7 +752,7 @@ func New(t testing.TB, cfg Config) *Scenario {
 	s.session = sess
 	for _, q := range []string{
 		fmt.Sprintf("CREATE KEYSPACE %s WITH replication = %s", cc.Keyspace, cc.Replication),
-		workload.ScenarioA.CreateTable(cc.Keyspace),
+		workload.ScenarioA.CreateReplaySafeTable(cc.Keyspace),
 		fmt.Sprintf("CREATE TABLE %s.%s (order_id text PRIMARY KEY, w list<timeuuid>)", cc.Keyspace, writesTable),
 	} {
 		if err := sess.Query(q).Exec(); err != nil {

@@ -116,8 +116,19 @@ var (
 )
 
 // CreateTable returns the CQL creating the scenario's table in keyspace ks.
-func (s Scenario) CreateTable(ks string) string {
-	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s (%s, PRIMARY KEY %s)", ks, s.Table, TableColumns, s.PrimaryKey)
+func (s Scenario) CreateTable(ks string) string { return s.create(ks, TableColumns) }
+
+// CreateReplaySafeTable is CreateTable with tags as frozen<list<text>>:
+// Cassandra overwrites a non-frozen list with a tombstone one microsecond
+// before the write, so a replayed record (at-least-once delivery, the same
+// Kafka timestamp as write time) appends its elements a second time. Tables
+// that must end exactly as sent after replays freeze their lists.
+func (s Scenario) CreateReplaySafeTable(ks string) string {
+	return s.create(ks, strings.Replace(TableColumns, "tags list<text>", "tags frozen<list<text>>", 1))
+}
+
+func (s Scenario) create(ks, columns string) string {
+	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s (%s, PRIMARY KEY %s)", ks, s.Table, columns, s.PrimaryKey)
 }
 
 // Mapping is the Cassandra sink mapping of every column.
