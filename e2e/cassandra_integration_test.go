@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -184,7 +185,7 @@ func TestIntegrationCassandraPipeline(t *testing.T) {
 	}
 
 	// Freeze Cassandra for 20 s while records keep coming.
-	pidb, err := os.ReadFile(repoRoot(t) + "/.stack/pids/cassandra.pid")
+	pidb, err := os.ReadFile(filepath.Join(stack.StateDir(), "pids", "cassandra.pid"))
 	if err != nil {
 		t.Fatalf("Cassandra pid: %v", err)
 	}

@@ -84,7 +84,7 @@ func committedSum(t *testing.T, group, topic string) int64 {
 // test leaves Cassandra running even when it fails.
 func TestIntegrationCassandraRestart(t *testing.T) {
 	p := newPipeline(t)
-	stateDir, err := filepath.EvalSymlinks(filepath.Join(repoRoot(t), ".stack"))
+	stateDir, err := filepath.EvalSymlinks(stack.StateDir())
 	if err != nil {
 		t.Fatalf("resolving the stack directory: %v", err)
 	}

@@ -147,6 +147,10 @@ func TestIntegrationDifferentialWithApacheConnect(t *testing.T) {
 		{name: "alter offsets no body", method: "PATCH", path: "/connectors/" + n + "/offsets", contentType: "application/json", body: ""},
 		{name: "update config", method: "PUT", path: "/connectors/" + n + "/config", body: withName(valid, "tasks.max", "1")},
 		{name: "patch config", method: "PATCH", path: "/connectors/" + n + "/config", body: map[string]any{"file": nil, "tasks.max": "2"}},
+		{name: "patch config null body", method: "PATCH", path: "/connectors/" + n + "/config", contentType: "application/json", body: "null"},
+		{name: "patch config no body", method: "PATCH", path: "/connectors/" + n + "/config", contentType: "application/json", body: ""},
+		{name: "patch config empty object", method: "PATCH", path: "/connectors/" + n + "/config", contentType: "application/json", body: "{}"},
+		{name: "config after patches", method: "GET", path: "/connectors/" + n + "/config"},
 		{name: "delete", method: "DELETE", path: "/connectors/" + n},
 		{name: "gone", method: "GET", path: "/connectors/" + n, waitFor: func(b string) bool { return strings.Contains(b, "not found") }},
 		// Cluster-scoped logger levels (KIP-976) on a namespace of this run.

@@ -335,11 +335,7 @@ func apacheConnectWith(t testing.TB, extra map[string]string, o apacheOptions) s
 	if o.client == nil {
 		o.client = client
 	}
-	dir := os.Getenv("GONNECT_STACK_DIR")
-	if dir == "" {
-		dir = filepath.Join(repoRoot(t), ".stack")
-	}
-	jars := filepath.Join(dir, "jars", "connect")
+	jars := filepath.Join(stack.StateDir(), "jars", "connect")
 	if _, err := os.Stat(filepath.Join(jars, "connect-runtime-4.3.1.jar")); err != nil {
 		t.Fatalf("Apache Kafka Connect jars missing in %s: run `REFERENCE=1 bash stack/stack.sh up` (or set GONNECT_STACK_DIR): %v", jars, err)
 	}

@@ -20,11 +20,7 @@ import (
 // the stack directory; the test fails naming the command that lays it out.
 func connectJars(t testing.TB) string {
 	t.Helper()
-	dir := os.Getenv("GONNECT_STACK_DIR")
-	if dir == "" {
-		dir = filepath.Join(repoRoot(t), ".stack")
-	}
-	jars := filepath.Join(dir, "jars", "connect")
+	jars := filepath.Join(stack.StateDir(), "jars", "connect")
 	if _, err := os.Stat(filepath.Join(jars, "connect-runtime-4.3.1.jar")); err != nil {
 		t.Fatalf("Apache Kafka Connect jars missing in %s: run `bash stack/stack.sh resolve connect` (or set GONNECT_STACK_DIR): %v", jars, err)
 	}

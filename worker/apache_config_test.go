@@ -12,7 +12,7 @@ import (
 // declare: start-up warns that they are ignored. Declaring one of them (or
 // Connect adding a key) must update this list, so no key is forgotten.
 var notImplemented = []string{
-	"client.dns.lookup", "config.providers", "connections.max.idle.ms", "exactly.once.source.support",
+	"client.dns.lookup", "connections.max.idle.ms", "exactly.once.source.support",
 	"header.converter.plugin.version", "key.converter.plugin.version", "metadata.max.age.ms", "metadata.recovery.rebootstrap.trigger.ms",
 	"metadata.recovery.strategy", "metric.reporters", "metrics.num.samples", "metrics.recording.level",
 	"metrics.sample.window.ms", "plugin.discovery", "receive.buffer.bytes", "reconnect.backoff.max.ms",

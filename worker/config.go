@@ -19,6 +19,7 @@ import (
 	"github.com/gonnect/gonnect/connectors/connectorconfig"
 	"github.com/gonnect/gonnect/schemas/converters"
 	"github.com/gonnect/gonnect/worker/clientsecurity"
+	"github.com/gonnect/gonnect/worker/configprovider"
 	"github.com/gonnect/gonnect/worker/sessionkey"
 )
 
@@ -128,6 +129,8 @@ func workerDef(distributed bool) *configdef.ConfigDef {
 			Doc: "An id string to pass to the server when making requests."}).
 		Define(configdef.Key{Name: ClientConfigOverride, Type: configdef.String, Default: "All", Importance: configdef.Medium, Validator: overridePolicyValidator,
 			Doc: "Class name or alias of the ConnectorClientConfigOverridePolicy: which client configurations connectors may override (All, None or Principal)."}).
+		Define(configdef.Key{Name: configprovider.ConfigProviders, Type: configdef.List, Default: []string{}, Importance: configdef.Low,
+			Doc: "Comma-separated names of ConfigProvider classes, loaded and used in the order specified; each is configured by config.providers.<name>.class and config.providers.<name>.param.*, and replaces ${<name>:[path:]key} references in connector configurations."}).
 		Define(configdef.Key{Name: PluginPath, Type: configdef.List, Default: nil, Importance: configdef.Low, Validator: configdef.NonEmptyList,
 			Doc: "Accepted for compatibility and ignored: gonnect's connectors are built in."}).
 		Define(configdef.Key{Name: AccessControlAllowOrigin, Type: configdef.String, Default: "", Importance: configdef.Low,

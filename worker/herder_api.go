@@ -181,6 +181,11 @@ func (h *Herder) PatchConnectorConfig(ctx context.Context, name string, patch ma
 	if cur == nil {
 		return entities.ConnectorInfo{}, notFound(name)
 	}
+	if patch == nil {
+		// A null body (or none) is Connect's NullPointerException, once the
+		// connector is known to exist.
+		return entities.ConnectorInfo{}, &entities.StatusError{Status: 500, Msg: `Cannot invoke "java.util.Map.forEach(java.util.function.BiConsumer)" because "patch" is null`}
+	}
 	next := maps.Clone(cur)
 	for k, v := range patch {
 		if v == nil {

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -187,6 +188,15 @@ func TestHerderLifecycle(t *testing.T) {
 		t.Fatalf("update: created=%v err=%v", created, err)
 	}
 	eventually(t, "2 tasks after update", running(2))
+
+	// A null patch is Connect's 500 once the connector exists, a 404 before.
+	var se *entities.StatusError
+	if _, err := hs.h.PatchConnectorConfig(ctx, "c1", nil); !errors.As(err, &se) || se.Status != 500 {
+		t.Fatalf("null patch: err=%v, want a 500", err)
+	}
+	if _, err := hs.h.PatchConnectorConfig(ctx, "nope", nil); err == nil || err.Error() != "Connector nope not found" {
+		t.Fatalf("null patch of an unknown connector: err=%v", err)
+	}
 
 	if err := hs.h.SetTargetState(ctx, "c1", entities.TargetPaused); err != nil {
 		t.Fatal(err)

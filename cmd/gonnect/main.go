@@ -105,11 +105,16 @@ func run(args []string) error {
 	return runWorker(ctx, log, loggers, cfg, connectorFiles)
 }
 
+// notProperties are GONNECT_* variables that are not worker properties:
+// the process's own (logging, profiling) and the local servers' directory
+// of the project's make targets, which a worker started from them inherits.
+var notProperties = map[string]bool{"GONNECT_LOG_LEVEL": true, "GONNECT_LOG_FORMAT": true, "GONNECT_PPROF": true, "GONNECT_STACK_DIR": true}
+
 // applyEnv overrides properties from GONNECT_* environment variables.
 func applyEnv(props map[string]string, environ []string) {
 	for _, kv := range environ {
 		k, v, ok := strings.Cut(kv, "=")
-		if !ok || !strings.HasPrefix(k, "GONNECT_") || k == "GONNECT_LOG_LEVEL" || k == "GONNECT_LOG_FORMAT" || k == "GONNECT_PPROF" {
+		if !ok || !strings.HasPrefix(k, "GONNECT_") || notProperties[k] {
 			continue
 		}
 		key := strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(k, "GONNECT_"), "_", "."))

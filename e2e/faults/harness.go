@@ -47,21 +47,12 @@ func RepoRoot() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-// StackDir is where the local servers keep their state: GONNECT_STACK_DIR,
-// or the checkout's .stack.
-func StackDir() string {
-	if d := os.Getenv("GONNECT_STACK_DIR"); d != "" {
-		return d
-	}
-	return filepath.Join(RepoRoot(), ".stack")
-}
-
 // StackScript runs stack/stack.sh with args against StackDir and fails the
 // test, with the script's output, when it fails.
 func StackScript(t testing.TB, args ...string) {
 	t.Helper()
 	cmd := exec.Command("bash", append([]string{filepath.Join(RepoRoot(), "stack", "stack.sh")}, args...)...)
-	cmd.Env = append(os.Environ(), "GONNECT_STACK_DIR="+StackDir())
+	cmd.Env = append(os.Environ(), "GONNECT_STACK_DIR="+stack.StateDir())
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("stack.sh %s: %v\n%s", strings.Join(args, " "), err, out)
