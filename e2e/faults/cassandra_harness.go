@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,22 +34,6 @@ import (
 // (stack.sh cluster up), which they start when it is not running and leave
 // running, every node up, when they end.
 
-func cassRepoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
-}
-
-// cassStackCmd runs stack/stack.sh with the given arguments and returns
-// its output.
-func cassStackCmd(args ...string) (string, error) {
-	cmd := exec.Command("bash", append([]string{filepath.Join(cassRepoRoot(), "stack", "stack.sh")}, args...)...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return string(out), fmt.Errorf("stack.sh %s: %w\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out), nil
-}
-
 // cassCluster is the 3-node cluster of the stack.
 type cassCluster struct {
 	t     *testing.T
@@ -65,14 +48,14 @@ func cassClusterUp(t *testing.T) *cassCluster {
 	stack.RequireKafka(t)
 	stack.RequireSchemaRegistry(t)
 	began := time.Now()
-	if out, err := cassStackCmd("cluster", "up"); err != nil {
+	if out, err := stackCmd("cluster", "up"); err != nil {
 		t.Fatalf("starting the Cassandra cluster: %v", err)
 	} else {
 		t.Logf("cluster up in %s:\n%s", time.Since(began).Round(time.Millisecond), out)
 	}
 	c := &cassCluster{t: t, hosts: stack.CassandraClusterHosts()}
 	t.Cleanup(func() {
-		if out, err := cassStackCmd("cluster", "up"); err != nil {
+		if out, err := stackCmd("cluster", "up"); err != nil {
 			t.Errorf("starting the Cassandra cluster's stopped nodes again: %v\n%s", err, out)
 		}
 	})
@@ -82,7 +65,7 @@ func cassClusterUp(t *testing.T) *cassCluster {
 // kill stops node n (1-based) with SIGKILL.
 func (c *cassCluster) kill(n int) {
 	c.t.Helper()
-	if _, err := cassStackCmd("cluster", "kill", strconv.Itoa(n)); err != nil {
+	if _, err := stackCmd("cluster", "kill", strconv.Itoa(n)); err != nil {
 		c.t.Fatal(err)
 	}
 }
@@ -90,7 +73,7 @@ func (c *cassCluster) kill(n int) {
 // start starts node n and returns once it answers CQL.
 func (c *cassCluster) start(n int) {
 	c.t.Helper()
-	if _, err := cassStackCmd("cluster", "start", strconv.Itoa(n)); err != nil {
+	if _, err := stackCmd("cluster", "start", strconv.Itoa(n)); err != nil {
 		c.t.Fatal(err)
 	}
 }
@@ -220,16 +203,8 @@ type cassWorker struct {
 // internal topics and waits until it is healthy; the test's end kills it.
 func cassStartWorker(t *testing.T, id string, extra map[string]string) *cassWorker {
 	t.Helper()
-	bin := filepath.Join(cassRepoRoot(), "bin", "gonnect")
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("gonnect binary missing at %s: run `make build` first: %v", bin, err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	bin := binary(t)
+	port := FreePort(t)
 	dir := t.TempDir()
 	p := map[string]string{
 		"bootstrap.servers": stack.KafkaBootstrap(), "group.id": id, "listeners": fmt.Sprintf("http://127.0.0.1:%d", port),
@@ -372,38 +347,19 @@ func cassTaskStates(url, name string) string {
 // cassOffsets returns the group's committed offsets and the topic's end
 // offsets per partition.
 func cassOffsets(topic, group string, parts int) (committed, end []int64, err error) {
-	ad, err := kafka.NewAdminClient(&kafka.ConfigMap{"bootstrap.servers": stack.KafkaBootstrap()})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := committedOffsets(ctx, stack.KafkaBootstrap(), group, topic)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer ad.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	res, err := ad.ListConsumerGroupOffsets(ctx, []kafka.ConsumerGroupTopicPartitions{{Group: group}})
+	e, err := endOffsets(ctx, stack.KafkaBootstrap(), topic, parts)
 	if err != nil {
-		return nil, nil, fmt.Errorf("listing offsets of group %s: %w", group, err)
+		return nil, nil, err
 	}
 	committed, end = make([]int64, parts), make([]int64, parts)
-	for _, g := range res.ConsumerGroupsTopicPartitions {
-		for _, tp := range g.Partitions {
-			if *tp.Topic == topic && tp.Offset >= 0 {
-				committed[tp.Partition] = int64(tp.Offset)
-			}
-		}
-	}
-	spec := map[kafka.TopicPartition]kafka.OffsetSpec{}
 	for p := range parts {
-		spec[kafka.TopicPartition{Topic: &topic, Partition: int32(p)}] = kafka.LatestOffsetSpec
-	}
-	lo, err := ad.ListOffsets(ctx, spec)
-	if err != nil {
-		return nil, nil, fmt.Errorf("listing end offsets of %s: %w", topic, err)
-	}
-	for tp, r := range lo.ResultInfos {
-		if r.Error.Code() != kafka.ErrNoError {
-			return nil, nil, fmt.Errorf("end offset of %s: %v", tp, r.Error)
-		}
-		end[tp.Partition] = int64(r.Offset)
+		committed[p], end[p] = c[int32(p)], e[int32(p)]
 	}
 	return committed, end, nil
 }
@@ -472,28 +428,13 @@ func cassCreate(t *testing.T, w *cassWorker, name string, cfg map[string]string)
 		t.Fatalf("creating connector %s: %d %s", name, code, body)
 	}
 	want := strings.TrimSuffix(strings.Repeat("RUNNING,", 1+cassAtoi(cfg["tasks.max"])), ",")
-	cassEventually(t, 60*time.Second, "the connector and its tasks running", func() (bool, string) {
+	Eventually(t, 60*time.Second, "the connector and its tasks running", func() (bool, string) {
 		s := cassTaskStates(w.url, name)
 		return s == want, s
 	})
 }
 
 func cassAtoi(s string) int { n, _ := strconv.Atoi(s); return n }
-
-func cassEventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	last := ""
-	for time.Now().Before(deadline) {
-		ok, msg := cond()
-		if ok {
-			return
-		}
-		last = msg
-		time.Sleep(250 * time.Millisecond)
-	}
-	t.Fatalf("timed out after %s waiting for %s; last: %s", timeout, what, last)
-}
 
 // cassProgress samples a worker's count of records written to a table
 // every 100 ms, for stall and recovery times.
@@ -680,4 +621,43 @@ func cassReport(t *testing.T, scenario string, r cassResult, timings ...cassTimi
 	if r.found != r.sent || r.wrong != 0 {
 		t.Errorf("%s: %d records sent, %d found as sent, %d rows wrong", scenario, r.sent, r.found, r.wrong)
 	}
+}
+
+// cassRun is a Cassandra scenario under way: orders streamed at 400/s to
+// 6 partitions, written by a 3-task sink at LOCAL_QUORUM, the first 2000
+// of them written. The test's end stops the stream and the progress watch.
+type cassRun struct {
+	feed        *cassFeed
+	w           *cassWorker
+	name, group string
+	prog        *cassProgress
+	stop        func() // stops the stream; once, later calls do nothing
+}
+
+func cassStartRun(t *testing.T, c *cassCluster, ks, id string) *cassRun {
+	t.Helper()
+	const parts = 6
+	r := &cassRun{feed: cassNewFeed(t, id, parts), name: id, group: "connect-" + id}
+	// Offsets are committed every 10 s: a put that fails and waits for the
+	// next commit before it is retried would stall that long.
+	r.w = cassStartWorker(t, id, map[string]string{"offset.flush.interval.ms": "10000"})
+	cassCreate(t, r.w, r.name, cassSinkConfig(c, r.feed.topic, ks, "LOCAL_QUORUM", 3))
+	r.prog = cassWatch(r.w.url, map[string]string{"connector": r.name, "table": workload.ScenarioA.Table})
+	t.Cleanup(r.prog.stop)
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := r.feed.stream(ctx, 400)
+	var once sync.Once
+	r.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := wait(); err != nil {
+				t.Errorf("producing: %v", err)
+			}
+		})
+	}
+	t.Cleanup(r.stop)
+	Eventually(t, 60*time.Second, "the first 2000 orders written", func() (bool, string) {
+		return r.prog.latest() >= 2000, fmt.Sprint(r.prog.latest())
+	})
+	return r
 }

@@ -3,7 +3,6 @@
 package faults
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -11,8 +10,6 @@ import (
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
-
-	"github.com/gonnect/gonnect/internal/workload"
 )
 
 // TestFaultsCassandraNodeLoss streams orders through the Cassandra sink
@@ -33,33 +30,9 @@ func TestFaultsCassandraNodeLoss(t *testing.T) {
 	id := fmt.Sprintf("faults-cass-nodes-%d", rand.Uint32())
 	ks := strings.ReplaceAll(id, "-", "_")
 	cassTables(t, s, ks, 3)
-	const parts = 6
-	f := cassNewFeed(t, id, parts)
-	// Offsets are committed every 10 s: a put that fails and waits for the
-	// next commit before it is retried would stall that long.
-	w := cassStartWorker(t, id, map[string]string{"offset.flush.interval.ms": "10000"})
-	name := id
-	group := "connect-" + name
-	cassCreate(t, w, name, cassSinkConfig(c, f.topic, ks, "LOCAL_QUORUM", 3))
-	prog := cassWatch(w.url, map[string]string{"connector": name, "table": workload.ScenarioA.Table})
-	defer prog.stop()
-
-	ctx, cancel := context.WithCancel(context.Background())
-	wait := f.stream(ctx, 400)
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			cancel()
-			if err := wait(); err != nil {
-				t.Errorf("producing: %v", err)
-			}
-		}
-	}
-	defer stop()
-	cassEventually(t, 60*time.Second, "the first 2000 orders written", func() (bool, string) {
-		return prog.latest() >= 2000, fmt.Sprint(prog.latest())
-	})
+	run := cassStartRun(t, c, ks, id)
+	f, w, name, group, prog, stop := run.feed, run.w, run.name, run.group, run.prog, run.stop
+	parts := f.parts
 
 	// running holds the tasks RUNNING for d, failing the test otherwise.
 	running := func(d time.Duration, check func()) {
@@ -129,7 +102,7 @@ func TestFaultsCassandraNodeLoss(t *testing.T) {
 	c.start(2)
 	back := time.Now()
 	var resumed time.Time
-	cassEventually(t, 60*time.Second, "writes after node 2 returned", func() (bool, string) {
+	Eventually(t, 60*time.Second, "writes after node 2 returned", func() (bool, string) {
 		var ok bool
 		resumed, ok = prog.firstGrowthAfter(back)
 		return ok, fmt.Sprint(prog.latest())
@@ -140,7 +113,7 @@ func TestFaultsCassandraNodeLoss(t *testing.T) {
 
 	sent := f.sent.Load()
 	var drained time.Time
-	cassEventually(t, 180*time.Second, "every order committed", func() (bool, string) {
+	Eventually(t, 180*time.Second, "every order committed", func() (bool, string) {
 		committed, end, err := cassOffsets(f.topic, group, parts)
 		if err != nil {
 			return false, err.Error()

@@ -16,8 +16,6 @@ import (
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
-
-	"github.com/gonnect/gonnect/internal/workload"
 )
 
 // cassSetWriteTimeout sets every node's write_request_timeout at runtime.
@@ -29,7 +27,7 @@ func cassSetWriteTimeout(t *testing.T, c *cassCluster, ms int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[n] = cassStackCmd("cluster", "nodetool", strconv.Itoa(n+1), "settimeout", "write", strconv.Itoa(ms))
+			_, errs[n] = stackCmd("cluster", "nodetool", strconv.Itoa(n+1), "settimeout", "write", strconv.Itoa(ms))
 		}()
 	}
 	wg.Wait()
@@ -55,31 +53,9 @@ func TestFaultsCassandraOverload(t *testing.T) {
 	if err := s.Query("CREATE TABLE " + ks + ".hot (k int, c int, v blob, PRIMARY KEY (k, c))").Exec(); err != nil {
 		t.Fatal(err)
 	}
-	const parts = 6
-	f := cassNewFeed(t, id, parts)
-	w := cassStartWorker(t, id, map[string]string{"offset.flush.interval.ms": "10000"})
-	name := id
-	group := "connect-" + name
-	cassCreate(t, w, name, cassSinkConfig(c, f.topic, ks, "LOCAL_QUORUM", 3))
-	prog := cassWatch(w.url, map[string]string{"connector": name, "table": workload.ScenarioA.Table})
-	defer prog.stop()
-
-	ctx, cancel := context.WithCancel(context.Background())
-	wait := f.stream(ctx, 400)
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			cancel()
-			if err := wait(); err != nil {
-				t.Errorf("producing: %v", err)
-			}
-		}
-	}
-	defer stop()
-	cassEventually(t, 60*time.Second, "the first 2000 orders written", func() (bool, string) {
-		return prog.latest() >= 2000, fmt.Sprint(prog.latest())
-	})
+	run := cassStartRun(t, c, ks, id)
+	f, w, name, group, prog, stop := run.feed, run.w, run.name, run.group, run.prog, run.stop
+	parts := f.parts
 
 	// The overload: a tiny write timeout and many writers of large values
 	// on ten partitions.
@@ -146,7 +122,7 @@ func TestFaultsCassandraOverload(t *testing.T) {
 
 	sent := f.sent.Load()
 	var drained time.Time
-	cassEventually(t, 180*time.Second, "every order committed", func() (bool, string) {
+	Eventually(t, 180*time.Second, "every order committed", func() (bool, string) {
 		committed, end, err := cassOffsets(f.topic, group, parts)
 		if err != nil {
 			return false, err.Error()

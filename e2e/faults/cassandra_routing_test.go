@@ -70,7 +70,7 @@ func TestFaultsCassandraTokenAwareRouting(t *testing.T) {
 	if err := f.produce(0, n); err != nil {
 		t.Fatal(err)
 	}
-	cassEventually(t, 120*time.Second, "every order committed", func() (bool, string) {
+	Eventually(t, 120*time.Second, "every order committed", func() (bool, string) {
 		committed, _, err := cassOffsets(f.topic, "connect-"+id, 6)
 		if err != nil {
 			return false, err.Error()

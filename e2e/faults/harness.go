@@ -47,16 +47,25 @@ func RepoRoot() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-// StackScript runs stack/stack.sh with args against StackDir and fails the
-// test, with the script's output, when it fails.
+// StackScript runs stack/stack.sh with args and fails the test, with the
+// script's output, when it fails.
 func StackScript(t testing.TB, args ...string) {
 	t.Helper()
+	if _, err := stackCmd(args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// stackCmd runs stack/stack.sh with args against the stack directory and
+// returns its output; an error holds the output too.
+func stackCmd(args ...string) (string, error) {
 	cmd := exec.Command("bash", append([]string{filepath.Join(RepoRoot(), "stack", "stack.sh")}, args...)...)
 	cmd.Env = append(os.Environ(), "GONNECT_STACK_DIR="+stack.StateDir())
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("stack.sh %s: %v\n%s", strings.Join(args, " "), err, out)
+		return string(out), fmt.Errorf("stack.sh %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
+	return string(out), nil
 }
 
 func binary(t testing.TB) string {
@@ -666,7 +675,6 @@ type Scenario struct {
 	// recovery checks read.
 	Cluster *Cluster
 	session *gocql.Session
-	admin   *kafka.AdminClient
 	started time.Time
 	mu      sync.Mutex
 	report  Report
@@ -756,10 +764,6 @@ func New(t testing.TB, cfg Config) *Scenario {
 		}
 		sess.Close()
 	})
-	if s.admin, err = kafka.NewAdminClient(&kafka.ConfigMap{"bootstrap.servers": cfg.Bootstrap}); err != nil {
-		t.Fatalf("creating an admin client on %s: %v", cfg.Bootstrap, err)
-	}
-	t.Cleanup(s.admin.Close)
 	s.Stream = NewStream(t, cfg.Bootstrap, fmt.Sprintf("faults.%s.%d", cfg.Name, id), cfg.Partitions)
 	return s
 }
@@ -862,37 +866,59 @@ func firstLine(s string) string {
 // Offsets are per-partition offsets of the scenario's topic.
 type Offsets map[int32]int64
 
-// EndOffsets are the topic's end offsets.
+// EndOffsets are the end offsets of the scenario's topic.
 func (s *Scenario) EndOffsets(ctx context.Context) (Offsets, error) {
-	req := map[kafka.TopicPartition]kafka.OffsetSpec{}
-	for p := range s.Cfg.Partitions {
-		req[kafka.TopicPartition{Topic: &s.Stream.Topic, Partition: int32(p)}] = kafka.LatestOffsetSpec
-	}
-	res, err := s.admin.ListOffsets(ctx, req)
+	return endOffsets(ctx, s.Cfg.Bootstrap, s.Stream.Topic, s.Cfg.Partitions)
+}
+
+// Committed are the connector's committed offsets (its consumer group's).
+func (s *Scenario) Committed(ctx context.Context) (Offsets, error) {
+	return committedOffsets(ctx, s.Cfg.Bootstrap, "connect-"+s.Connector, s.Stream.Topic)
+}
+
+// endOffsets asks a client of its own for a topic's end offsets: an admin
+// client that lived through a broker restart was seen sending ListOffsets
+// with the partitions' old leader epochs for minutes, which the broker
+// refuses (FENCED_LEADER_EPOCH).
+func endOffsets(ctx context.Context, bootstrap, topic string, parts int) (Offsets, error) {
+	ad, err := kafka.NewAdminClient(&kafka.ConfigMap{"bootstrap.servers": bootstrap})
 	if err != nil {
-		return nil, fmt.Errorf("listing the end offsets of %s: %w", s.Stream.Topic, err)
+		return nil, err
+	}
+	defer ad.Close()
+	req := map[kafka.TopicPartition]kafka.OffsetSpec{}
+	for p := range parts {
+		req[kafka.TopicPartition{Topic: &topic, Partition: int32(p)}] = kafka.LatestOffsetSpec
+	}
+	res, err := ad.ListOffsets(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("listing the end offsets of %s: %w", topic, err)
 	}
 	out := Offsets{}
 	for tp, r := range res.ResultInfos {
 		if r.Error.Code() != kafka.ErrNoError {
-			return nil, fmt.Errorf("end offset of %s[%d]: %v", s.Stream.Topic, tp.Partition, r.Error)
+			return nil, fmt.Errorf("end offset of %s[%d]: %v", topic, tp.Partition, r.Error)
 		}
 		out[tp.Partition] = int64(r.Offset)
 	}
 	return out, nil
 }
 
-// Committed are the connector's committed offsets (its consumer group's).
-func (s *Scenario) Committed(ctx context.Context) (Offsets, error) {
-	g := "connect-" + s.Connector
-	res, err := s.admin.ListConsumerGroupOffsets(ctx, []kafka.ConsumerGroupTopicPartitions{{Group: g}})
+// committedOffsets are a consumer group's committed offsets of a topic.
+func committedOffsets(ctx context.Context, bootstrap, group, topic string) (Offsets, error) {
+	ad, err := kafka.NewAdminClient(&kafka.ConfigMap{"bootstrap.servers": bootstrap})
 	if err != nil {
-		return nil, fmt.Errorf("listing the committed offsets of group %s: %w", g, err)
+		return nil, err
+	}
+	defer ad.Close()
+	res, err := ad.ListConsumerGroupOffsets(ctx, []kafka.ConsumerGroupTopicPartitions{{Group: group}})
+	if err != nil {
+		return nil, fmt.Errorf("listing the committed offsets of group %s: %w", group, err)
 	}
 	out := Offsets{}
 	for _, gr := range res.ConsumerGroupsTopicPartitions {
 		for _, tp := range gr.Partitions {
-			if *tp.Topic == s.Stream.Topic && tp.Offset >= 0 {
+			if *tp.Topic == topic && tp.Offset >= 0 {
 				out[tp.Partition] = int64(tp.Offset)
 			}
 		}
