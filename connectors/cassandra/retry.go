@@ -3,8 +3,10 @@ package cassandra
 import (
 	"context"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"net"
+	"syscall"
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
@@ -55,10 +57,20 @@ func (retryPolicy) GetRetryType(err error) gocql.RetryType {
 		errors.As(err, &ne) && ne.Timeout() {
 		return gocql.Rethrow
 	}
-	if errors.Is(err, gocql.ErrConnectionClosed) || errors.Is(err, gocql.ErrNoConnections) || errors.As(err, &ne) {
+	if connectionLost(err) {
 		return gocql.RetryNextHost
 	}
 	return gocql.Rethrow
+}
+
+// connectionLost reports a failure of the connection rather than of the
+// request: closed or reset under it, cut in the middle of a frame (EOF),
+// refused, or no connection to use.
+func connectionLost(err error) bool {
+	var ne net.Error
+	return errors.Is(err, gocql.ErrConnectionClosed) || errors.Is(err, gocql.ErrNoConnections) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) || errors.As(err, &ne)
 }
 
 // The backoff between retried puts.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"syscall"
 	"testing"
@@ -28,32 +29,41 @@ func (timeoutError) Temporary() bool { return true }
 // The driver retries a request on the next node when the node it chose
 // could not take it, as the Java driver's default policy; timeouts and
 // refusals go back to the task.
+// A failure that may pass (retriable) makes the worker retry the put after
+// a backoff; any other fails the records (or the task).
 func TestRetryPolicyLikeJavaDriver(t *testing.T) {
 	for _, c := range []struct {
-		name string
-		err  error
-		want gocql.RetryType
+		name      string
+		err       error
+		want      gocql.RetryType
+		retriable bool
 	}{
-		{"unavailable", fakeRequestError(gocql.ErrCodeUnavailable), gocql.RetryNextHost},
-		{"overloaded", fakeRequestError(gocql.ErrCodeOverloaded), gocql.RetryNextHost},
-		{"bootstrapping", fakeRequestError(gocql.ErrCodeBootstrapping), gocql.RetryNextHost},
-		{"server error", fakeRequestError(gocql.ErrCodeServer), gocql.RetryNextHost},
-		{"write timeout", fakeRequestError(gocql.ErrCodeWriteTimeout), gocql.Rethrow},
-		{"write failure", fakeRequestError(gocql.ErrCodeWriteFailure), gocql.Rethrow},
-		{"invalid", fakeRequestError(gocql.ErrCodeInvalid), gocql.Rethrow},
-		{"connection closed", gocql.ErrConnectionClosed, gocql.RetryNextHost},
-		{"no connections", gocql.ErrNoConnections, gocql.RetryNextHost},
-		{"connection reset", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, gocql.RetryNextHost},
-		{"wrapped connection closed", fmt.Errorf("writing: %w", gocql.ErrConnectionClosed), gocql.RetryNextHost},
-		{"no response in time", gocql.ErrTimeoutNoResponse, gocql.Rethrow},
-		{"network timeout", timeoutError{}, gocql.Rethrow},
-		{"deadline", context.DeadlineExceeded, gocql.Rethrow},
-		{"canceled", context.Canceled, gocql.Rethrow},
-		{"anything else", errors.New("cannot marshal"), gocql.Rethrow},
+		{"unavailable", fakeRequestError(gocql.ErrCodeUnavailable), gocql.RetryNextHost, true},
+		{"overloaded", fakeRequestError(gocql.ErrCodeOverloaded), gocql.RetryNextHost, true},
+		{"bootstrapping", fakeRequestError(gocql.ErrCodeBootstrapping), gocql.RetryNextHost, true},
+		{"server error", fakeRequestError(gocql.ErrCodeServer), gocql.RetryNextHost, true},
+		{"write timeout", fakeRequestError(gocql.ErrCodeWriteTimeout), gocql.Rethrow, true},
+		{"write failure", fakeRequestError(gocql.ErrCodeWriteFailure), gocql.Rethrow, false},
+		{"invalid", fakeRequestError(gocql.ErrCodeInvalid), gocql.Rethrow, false},
+		{"connection closed", gocql.ErrConnectionClosed, gocql.RetryNextHost, true},
+		{"no connections", gocql.ErrNoConnections, gocql.RetryNextHost, true},
+		{"connection reset", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, gocql.RetryNextHost, true},
+		{"connection cut mid-frame", fmt.Errorf("gocql: failed to read uncompressed frame, err: %w", io.EOF), gocql.RetryNextHost, true},
+		{"frame cut short", fmt.Errorf("gocql: failed to read uncompressed frame payload, err: %w", io.ErrUnexpectedEOF), gocql.RetryNextHost, true},
+		{"broken pipe", fmt.Errorf("writing frame: %w", syscall.EPIPE), gocql.RetryNextHost, true},
+		{"wrapped connection closed", fmt.Errorf("writing: %w", gocql.ErrConnectionClosed), gocql.RetryNextHost, true},
+		{"no response in time", gocql.ErrTimeoutNoResponse, gocql.Rethrow, true},
+		{"network timeout", timeoutError{}, gocql.Rethrow, true},
+		{"deadline", context.DeadlineExceeded, gocql.Rethrow, true},
+		{"canceled", context.Canceled, gocql.Rethrow, false},
+		{"anything else", errors.New("cannot marshal"), gocql.Rethrow, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if got := (retryPolicy{}).GetRetryType(c.err); got != c.want {
-				t.Fatalf("GetRetryType(%v) = %v, want %v", c.err, got, c.want)
+				t.Errorf("GetRetryType(%v) = %v, want %v", c.err, got, c.want)
+			}
+			if got := isRetriable(c.err); got != c.retriable {
+				t.Errorf("isRetriable(%v) = %v, want %v", c.err, got, c.retriable)
 			}
 		})
 	}

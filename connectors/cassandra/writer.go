@@ -269,14 +269,10 @@ func isRetriable(err error) bool {
 		}
 		return false
 	}
-	var ne net.Error
-	return errors.Is(err, gocql.ErrNoConnections) || errors.Is(err, gocql.ErrTimeoutNoResponse) || errors.Is(err, gocql.ErrConnectionClosed) ||
-		errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) ||
+	return connectionLost(err) || errors.Is(err, gocql.ErrTimeoutNoResponse) || errors.Is(err, context.DeadlineExceeded) ||
 		strings.Contains(err.Error(), "no hosts available") || strings.Contains(err.Error(), "connection refused")
 }
 
-// noteFields records whether the mapping selects fields of the key or
-// the value.
 // replayAppended names the mapped columns that are non-frozen lists: a
 // record delivered again (Connect delivers at least once) appends its
 // elements a second time there, as with DataStax's sink. Cassandra
@@ -296,6 +292,8 @@ func (w *tableWriter) replayAppended() []string {
 	return out
 }
 
+// noteFields records whether the mapping selects fields of the key or
+// the value.
 func (w *tableWriter) noteFields() {
 	for i := range w.ts.mapping {
 		m := &w.ts.mapping[i]
