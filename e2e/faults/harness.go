@@ -254,6 +254,18 @@ func NewCluster(t testing.TB, bootstrap string, extra map[string]string) *Cluste
 				seen[w.Log] = true
 				t.Logf("worker %d log (warnings and errors, last 60):\n%s", w.Port, filteredLog(w.Log, 60))
 			}
+			// The whole logs outlive the test's directory.
+			keep := filepath.Join(ReportDir(), "logs", strings.ReplaceAll(t.Name(), "/", "_"))
+			if err := os.MkdirAll(keep, 0o755); err == nil {
+				for l := range seen {
+					for _, f := range []string{l, l + ".1"} {
+						if b, err := os.ReadFile(f); err == nil {
+							_ = os.WriteFile(filepath.Join(keep, filepath.Base(f)), b, 0o644)
+						}
+					}
+				}
+				t.Logf("worker logs kept in %s", keep)
+			}
 		}
 	})
 	return c
