@@ -228,7 +228,8 @@ func (h *Herder) do(ctx context.Context, fn func() error) error {
 	}
 }
 
-var errHerderStopped = errors.New("the worker is shutting down")
+// Connect's answer to requests the herder had not served when it stopped.
+var errHerderStopped = errors.New("Worker is shutting down")
 
 // ConfigChanged implements storage.ConfigListener.
 func (h *Herder) ConfigChanged() {

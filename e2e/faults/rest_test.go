@@ -62,6 +62,10 @@ func (rc *raceClient) send(method, path string, body any) (int, []byte) {
 		switch {
 		case code == 0:
 			kind = "no answer"
+		case code == 500 && strings.Contains(string(b), "Worker is shutting down"):
+			// Connect's answer from a stopping worker to a request its
+			// herder had not served: nothing was applied.
+			kind = "stopping worker"
 		case code == 409 && rebalancing.Match(b):
 			kind = "409 rebalancing"
 		case code >= 500 && rebalancing.Match(b):
