@@ -218,17 +218,10 @@ faults_broker() {
   esac
 }
 
-# cassandra_jvm_flags NAME DIR: the JVM flags of the Cassandra node NAME (its
-# configuration $STATE/conf/NAME.yaml and logback file, its data under DIR).
-cassandra_jvm_flags() {
-  local name=$1 dir=$2 jamm
-  jamm=$(ls "$STATE"/jars/cassandra/jamm-*.jar | head -1)
+# Cassandra's module flags for Java 17+ (its jvm17 options): the server and
+# its tools (nodetool) reach JDK internals.
+cassandra_module_flags() {
   cat <<FLAGS
--javaagent:$jamm
--XX:+UseG1GC -XX:+ParallelRefProcEnabled -XX:MaxTenuringThreshold=1 -XX:G1HeapRegionSize=16m
--XX:G1RSetUpdatingPauseTimePercent=5 -XX:MaxGCPauseMillis=300 -XX:InitiatingHeapOccupancyPercent=70
--Xss256k -XX:StringTableSize=1000003 -XX:+PerfDisableSharedMem -Djava.net.preferIPv4Stack=true
--Djdk.attach.allowAttachSelf=true
 --add-exports java.base/jdk.internal.misc=ALL-UNNAMED
 --add-exports java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED
 --add-exports java.rmi/sun.rmi.registry=ALL-UNNAMED
@@ -253,6 +246,21 @@ cassandra_jvm_flags() {
 --add-opens java.base/java.lang=ALL-UNNAMED
 --add-opens java.base/java.util=ALL-UNNAMED
 --add-opens java.base/java.nio=ALL-UNNAMED
+FLAGS
+}
+
+# cassandra_jvm_flags NAME DIR: the JVM flags of the Cassandra node NAME (its
+# configuration $STATE/conf/NAME.yaml and logback file, its data under DIR).
+cassandra_jvm_flags() {
+  local name=$1 dir=$2 jamm
+  jamm=$(ls "$STATE"/jars/cassandra/jamm-*.jar | head -1)
+  cat <<FLAGS
+-javaagent:$jamm
+-XX:+UseG1GC -XX:+ParallelRefProcEnabled -XX:MaxTenuringThreshold=1 -XX:G1HeapRegionSize=16m
+-XX:G1RSetUpdatingPauseTimePercent=5 -XX:MaxGCPauseMillis=300 -XX:InitiatingHeapOccupancyPercent=70
+-Xss256k -XX:StringTableSize=1000003 -XX:+PerfDisableSharedMem -Djava.net.preferIPv4Stack=true
+-Djdk.attach.allowAttachSelf=true
+$(cassandra_module_flags)
 -Dio.netty.tryReflectionSetAccessible=true
 -Dio.netty.allocator.useCacheForAllThreads=true
 -Dio.netty.allocator.maxOrder=11
@@ -384,7 +392,8 @@ cluster() {
     pid) n=${2:-}; check_node "$n"; running "cass-node$n" || die "cluster node $n is not running"; pid_of "cass-node$n" ;;
     nodetool)
       n=${2:-}; check_node "$n"; shift 2
-      java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$STATE/jars/cassandra/*" org.apache.cassandra.tools.NodeTool \
+      # shellcheck disable=SC2046 # one flag per word
+      java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 $(cassandra_module_flags) -cp "$STATE/jars/cassandra/*" org.apache.cassandra.tools.NodeTool \
         -h 127.0.0.1 -p $((7210 + n)) "$@" ;;
     *) die "usage: $0 cluster up|down|status|wipe|start N|stop N|kill N|pid N|nodetool N ARGS..." ;;
   esac

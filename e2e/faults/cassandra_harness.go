@@ -385,6 +385,14 @@ func cassTables(t *testing.T, s *gocql.Session, ks string, rf int) {
 		if err := s.Query(q).Exec(); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
+		// The next statement may go to another node: it must know the
+		// keyspace (a node busy after an overload was seen lagging).
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err := s.AwaitSchemaAgreement(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("schema agreement after %s: %v", q, err)
+		}
 	}
 	t.Cleanup(func() { _ = s.Query("DROP KEYSPACE IF EXISTS " + ks).Exec() })
 }
