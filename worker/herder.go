@@ -640,7 +640,11 @@ func (h *Herder) ConnectorState(name string, state entities.State, trace string)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	s := entities.ConnectorState{State: state, WorkerID: h.workerID, Trace: trace, Version: h.pluginVersion(name)}
-	if err := h.status.PutConnector(ctx, name, s, h.currentGeneration()); err != nil {
+	put := h.status.PutConnector
+	if state == entities.StateUnassigned {
+		put = h.status.PutConnectorSafe // as Connect's onShutdown
+	}
+	if err := put(ctx, name, s, h.currentGeneration()); err != nil {
 		h.log.Error("writing connector status", "connector", name, "state", state, "error", err)
 	}
 }
@@ -650,7 +654,11 @@ func (h *Herder) TaskState(id entities.TaskID, state entities.State, trace strin
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	s := entities.TaskState{ID: id.Task, State: state, WorkerID: h.workerID, Trace: trace, Version: h.pluginVersion(id.Connector)}
-	if err := h.status.PutTask(ctx, id, s, h.currentGeneration()); err != nil {
+	put := h.status.PutTask
+	if state == entities.StateUnassigned {
+		put = h.status.PutTaskSafe // as Connect's onShutdown
+	}
+	if err := put(ctx, id, s, h.currentGeneration()); err != nil {
 		h.log.Error("writing task status", "task", id.String(), "state", state, "error", err)
 	}
 }

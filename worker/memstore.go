@@ -133,6 +133,16 @@ func NewMemoryStatusStore() *MemoryStatusStore {
 func (m *MemoryStatusStore) Refresh(context.Context) error { return nil }
 
 // PutConnector implements StatusStore.
+// PutConnectorSafe implements StatusStore: one worker writes every status.
+func (m *MemoryStatusStore) PutConnectorSafe(ctx context.Context, name string, s entities.ConnectorState, g int32) error {
+	return m.PutConnector(ctx, name, s, g)
+}
+
+// PutTaskSafe implements StatusStore: one worker writes every status.
+func (m *MemoryStatusStore) PutTaskSafe(ctx context.Context, id entities.TaskID, s entities.TaskState, g int32) error {
+	return m.PutTask(ctx, id, s, g)
+}
+
 func (m *MemoryStatusStore) PutConnector(_ context.Context, name string, s entities.ConnectorState, _ int32) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -36,6 +36,11 @@ type ConfigStore interface {
 type StatusStore interface {
 	PutConnector(ctx context.Context, name string, s entities.ConnectorState, generation int32) error
 	PutTask(ctx context.Context, id entities.TaskID, s entities.TaskState, generation int32) error
+	// PutConnectorSafe and PutTaskSafe write as Connect's putSafe, used for
+	// UNASSIGNED: not over a status another worker wrote in a later
+	// generation.
+	PutConnectorSafe(ctx context.Context, name string, s entities.ConnectorState, generation int32) error
+	PutTaskSafe(ctx context.Context, id entities.TaskID, s entities.TaskState, generation int32) error
 	Connector(name string) (entities.ConnectorState, bool)
 	Task(id entities.TaskID) (entities.TaskState, bool)
 	// Tasks returns the statuses of a connector's tasks, sorted by id.

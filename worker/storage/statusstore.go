@@ -180,6 +180,36 @@ func (s *StatusStore) PutTask(ctx context.Context, id entities.TaskID, st entiti
 	return s.log.SendAndRead(ctx, []byte(taskStatusPrefix+id.String()), encodeStatus(st.State, st.Trace, st.WorkerID, st.Version, generation))
 }
 
+// PutConnectorSafe implements worker.StatusStore: Connect's putSafe.
+func (s *StatusStore) PutConnectorSafe(ctx context.Context, name string, st entities.ConnectorState, generation int32) error {
+	s.mu.Lock()
+	cur, ok := s.state.connectors[name]
+	s.mu.Unlock()
+	if ok && !cur.writableBy(st.WorkerID, generation) {
+		return nil
+	}
+	return s.PutConnector(ctx, name, st, generation)
+}
+
+// PutTaskSafe implements worker.StatusStore: Connect's putSafe.
+func (s *StatusStore) PutTaskSafe(ctx context.Context, id entities.TaskID, st entities.TaskState, generation int32) error {
+	s.mu.Lock()
+	cur, ok := s.state.tasks[id]
+	s.mu.Unlock()
+	if ok && !cur.writableBy(st.WorkerID, generation) {
+		return nil
+	}
+	return s.PutTask(ctx, id, st, generation)
+}
+
+// writableBy is Connect's canWriteSafely: a worker may replace a status it
+// wrote itself, or one written in its generation or an earlier one. A
+// worker that stopped work late (its UNASSIGNED delayed by a network fault)
+// must not hide the status of the worker the group gave the work to since.
+func (e statusEntry) writableBy(workerID string, generation int32) bool {
+	return e.value.WorkerID == workerID || e.generation <= generation
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return ""

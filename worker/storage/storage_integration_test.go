@@ -128,6 +128,51 @@ func TestIntegrationStatusStore(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// UNASSIGNED is written as Connect's putSafe: not over a status another
+	// worker wrote in a later generation; over one of an earlier generation,
+	// or the writer's own, it is.
+	unassigned := func(w string) entities.ConnectorState {
+		return entities.ConnectorState{State: entities.StateUnassigned, WorkerID: w}
+	}
+	for _, c := range []struct {
+		worker string
+		gen    int32
+		want   entities.State
+	}{
+		{"w:2", 2, entities.StateRunning},
+		{"w:1", 2, entities.StateUnassigned},
+	} {
+		if err := s.PutConnectorSafe(ctx, "c2", entities.ConnectorState{State: entities.StateRunning, WorkerID: "w:1"}, 3); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PutConnectorSafe(ctx, "c2", unassigned(c.worker), c.gen); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := s.Connector("c2"); st.State != c.want {
+			t.Errorf("UNASSIGNED from %s in generation %d over RUNNING from w:1 in 3: %s, want %s", c.worker, c.gen, st.State, c.want)
+		}
+	}
+	if err := s.PutTaskSafe(ctx, entities.TaskID{Connector: "c1", Task: 0}, entities.TaskState{State: entities.StateUnassigned, WorkerID: "w:2"}, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutTaskSafe(ctx, entities.TaskID{Connector: "c1", Task: 1}, entities.TaskState{State: entities.StateUnassigned, WorkerID: "w:2"}, 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if t0, _ := s.Task(entities.TaskID{Connector: "c1", Task: 0}); t0.State != entities.StateFailed {
+		t.Errorf("task 0 after a stale UNASSIGNED from another worker: %s, want FAILED", t0.State)
+	}
+	if t1, _ := s.Task(entities.TaskID{Connector: "c1", Task: 1}); t1.State != entities.StateUnassigned {
+		t.Errorf("task 1 after an UNASSIGNED of a later generation: %s, want UNASSIGNED", t1.State)
+	}
+	if err := s.PutTask(ctx, entities.TaskID{Connector: "c1", Task: 1}, entities.TaskState{State: entities.StateFailed, WorkerID: "w:1", Trace: "boom"}, 3); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.PutActiveTopic(ctx, "c1", "orders", 0); err != nil {
 		t.Fatal(err)
 	}
