@@ -132,7 +132,6 @@ func NewMemoryStatusStore() *MemoryStatusStore {
 // Refresh implements StatusStore: memory is always current.
 func (m *MemoryStatusStore) Refresh(context.Context) error { return nil }
 
-// PutConnector implements StatusStore.
 // PutConnectorSafe implements StatusStore: one worker writes every status.
 func (m *MemoryStatusStore) PutConnectorSafe(ctx context.Context, name string, s entities.ConnectorState, g int32) error {
 	return m.PutConnector(ctx, name, s, g)
@@ -143,6 +142,7 @@ func (m *MemoryStatusStore) PutTaskSafe(ctx context.Context, id entities.TaskID,
 	return m.PutTask(ctx, id, s, g)
 }
 
+// PutConnector implements StatusStore.
 func (m *MemoryStatusStore) PutConnector(_ context.Context, name string, s entities.ConnectorState, _ int32) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
