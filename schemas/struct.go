@@ -69,3 +69,21 @@ type Converter interface {
 type WriterSchemaReader interface {
 	WriterSchema(topic string, data []byte) (any, error)
 }
+
+// AsInt64 widens a value of an integer schema type (INT8 to INT64, or a Go
+// int) to int64; ok is false for any other value.
+func AsInt64(v any) (n int64, ok bool) {
+	switch x := v.(type) {
+	case int8:
+		return int64(x), true
+	case int16:
+		return int64(x), true
+	case int32:
+		return int64(x), true
+	case int64:
+		return x, true
+	case int:
+		return int64(x), true
+	}
+	return 0, false
+}

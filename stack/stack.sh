@@ -511,6 +511,7 @@ stop_one() {
 
 down() {
   for n in reference-connect schema-registry kafka-faults kafka cassandra cassandra-secured; do stop_one "$n"; done
+  cluster down
 }
 
 status() {

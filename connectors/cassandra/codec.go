@@ -454,17 +454,10 @@ func typeName(t gocql.TypeInfo) string {
 }
 
 func toInt64(v any) (int64, error) {
+	if n, ok := schemas.AsInt64(v); ok {
+		return n, nil
+	}
 	switch x := v.(type) {
-	case int8:
-		return int64(x), nil
-	case int16:
-		return int64(x), nil
-	case int32:
-		return int64(x), nil
-	case int64:
-		return x, nil
-	case int:
-		return int64(x), nil
 	case float64:
 		if x != math.Trunc(x) {
 			return 0, fmt.Errorf("%v is not an integer", x)

@@ -286,7 +286,7 @@ func castValue(s *schemas.Schema, v any, target schemas.Type) (any, error) {
 			n = int64(new(big.Int).And(i, new(big.Int).SetUint64(math.MaxUint64)).Uint64())
 		default:
 			var ok bool
-			if n, ok = asInt64(v); !ok {
+			if n, ok = schemas.AsInt64(v); !ok {
 				return nil, dataErr("Unexpected type in Cast transformation: class %s", javaClass(v))
 			}
 		}
@@ -319,7 +319,7 @@ func castValue(s *schemas.Schema, v any, target schemas.Type) (any, error) {
 		case *inf.Dec:
 			f, _ = strconv.ParseFloat(x.String(), 64)
 		default:
-			n, ok := asInt64(v)
+			n, ok := schemas.AsInt64(v)
 			if !ok {
 				return nil, dataErr("Unexpected type in Cast transformation: class %s", javaClass(v))
 			}
@@ -345,7 +345,7 @@ func castValue(s *schemas.Schema, v any, target schemas.Type) (any, error) {
 		case *inf.Dec:
 			return x.Sign() != 0 && new(big.Int).Quo(x.UnscaledBig(), new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(max(x.Scale(), 0))), nil)).Sign() != 0, nil
 		}
-		n, ok := asInt64(v)
+		n, ok := schemas.AsInt64(v)
 		if !ok {
 			return nil, dataErr("Unexpected type in Cast transformation: class %s", javaClass(v))
 		}
@@ -383,26 +383,10 @@ func castString(v any) string {
 	case *inf.Dec:
 		return javaBigDecimal(x)
 	}
-	if n, ok := asInt64(v); ok {
+	if n, ok := schemas.AsInt64(v); ok {
 		return strconv.FormatInt(n, 10)
 	}
 	return javaToString(v)
-}
-
-func asInt64(v any) (int64, bool) {
-	switch x := v.(type) {
-	case int8:
-		return int64(x), true
-	case int16:
-		return int64(x), true
-	case int32:
-		return int64(x), true
-	case int64:
-		return x, true
-	case int:
-		return int64(x), true
-	}
-	return 0, false
 }
 
 // javaF2I is Java's narrowing of a floating-point number: to long for

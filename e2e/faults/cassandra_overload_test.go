@@ -50,7 +50,7 @@ func TestFaultsCassandraOverload(t *testing.T) {
 	id := fmt.Sprintf("faults-cass-load-%d", rand.Uint32())
 	ks := strings.ReplaceAll(id, "-", "_")
 	cassTables(t, s, ks, 3)
-	if err := s.Query("CREATE TABLE " + ks + ".hot (k int, c int, v blob, PRIMARY KEY (k, c))").Exec(); err != nil {
+	if err := schemaChange(s, "CREATE TABLE IF NOT EXISTS "+ks+".hot (k int, c int, v blob, PRIMARY KEY (k, c))"); err != nil {
 		t.Fatal(err)
 	}
 	run := cassStartRun(t, c, ks, id)

@@ -47,7 +47,7 @@ func TestFaultsCassandraTokenAwareRouting(t *testing.T) {
 
 	// The control: round robin over the nodes, two thirds not replicas.
 	rr := c.session(1, 2, 3)
-	if err := s.Query("CREATE TABLE " + ks + ".control (k text PRIMARY KEY, v timeuuid)").Exec(); err != nil {
+	if err := schemaChange(s, "CREATE TABLE IF NOT EXISTS "+ks+".control (k text PRIMARY KEY, v timeuuid)"); err != nil {
 		t.Fatal(err)
 	}
 	before := cassForwarded(t, nodes)

@@ -761,23 +761,61 @@ func New(t testing.TB, cfg Config) *Scenario {
 		t.Fatalf("connecting to Cassandra at %v: %v", cc.Hosts, err)
 	}
 	s.session = sess
+	createSchema(t, sess, cc.Keyspace, cc.Replication, true)
+	t.Cleanup(sess.Close)
+	s.Stream = NewStream(t, cfg.Bootstrap, fmt.Sprintf("faults.%s.%d", cfg.Name, id), cfg.Partitions)
+	return s
+}
+
+// createSchema creates keyspace ks (replication a CQL map) with the
+// workload's orders table and the writes ledger. With drop, the keyspace is
+// dropped at the end unless the test failed (the rows are kept to look at).
+// Each statement is idempotent, waits for schema agreement and is tried
+// again on a server error.
+func createSchema(t testing.TB, sess *gocql.Session, ks, replication string, drop bool) {
+	t.Helper()
 	for _, q := range []string{
-		fmt.Sprintf("CREATE KEYSPACE %s WITH replication = %s", cc.Keyspace, cc.Replication),
-		workload.ScenarioA.CreateReplaySafeTable(cc.Keyspace),
-		fmt.Sprintf("CREATE TABLE %s.%s (order_id text PRIMARY KEY, w list<timeuuid>)", cc.Keyspace, writesTable),
+		fmt.Sprintf("CREATE KEYSPACE IF NOT EXISTS %s WITH replication = %s", ks, replication),
+		workload.ScenarioA.CreateReplaySafeTable(ks),
+		fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s (order_id text PRIMARY KEY, w list<timeuuid>)", ks, writesTable),
 	} {
-		if err := sess.Query(q).Exec(); err != nil {
-			t.Fatalf("%s: %v", q, err)
+		if err := schemaChange(sess, q); err != nil {
+			t.Fatal(err)
 		}
 	}
 	t.Cleanup(func() {
-		if !t.Failed() {
-			_ = sess.Query("DROP KEYSPACE IF EXISTS " + cc.Keyspace).Exec()
+		if !drop || t.Failed() {
+			return
 		}
-		sess.Close()
+		if err := schemaChange(sess, "DROP KEYSPACE IF EXISTS "+ks); err != nil {
+			t.Logf("dropping the scenario's keyspace: %v", err)
+		}
 	})
-	s.Stream = NewStream(t, cfg.Bootstrap, fmt.Sprintf("faults.%s.%d", cfg.Name, id), cfg.Partitions)
-	return s
+}
+
+// schemaChange runs one idempotent DDL statement until it succeeds and the
+// nodes agree on the schema. A node left behind by a failed change catches
+// up by its periodic schema pull (every 60 s), hence three minutes at most.
+func schemaChange(sess *gocql.Session, q string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	for {
+		err := sess.Query(q).ExecContext(ctx)
+		if err == nil {
+			err = sess.AwaitSchemaAgreement(ctx)
+			if err != nil {
+				err = fmt.Errorf("waiting for schema agreement: %w", err)
+			}
+		}
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w", q, err)
+		case <-time.After(2 * time.Second):
+		}
+	}
 }
 
 // ConnectorConfig is the sink's config: Avro values through the registry,

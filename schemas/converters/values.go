@@ -488,15 +488,10 @@ func convertValue(to *schemas.Schema, v any) (any, error) {
 // asLong is Java's Number.longValue of a parsed value (truncating), or of
 // a string read as a BigDecimal.
 func asLong(v any) (int64, error) {
+	if n, ok := schemas.AsInt64(v); ok {
+		return n, nil
+	}
 	switch x := v.(type) {
-	case int8:
-		return int64(x), nil
-	case int16:
-		return int64(x), nil
-	case int32:
-		return int64(x), nil
-	case int64:
-		return x, nil
 	case float32:
 		return javaF2L(float64(x)), nil
 	case float64:

@@ -83,30 +83,13 @@ func parseTaskKey(rest string) (entities.TaskID, error) {
 func (s *statusState) apply(key string, value []byte) error {
 	switch {
 	case strings.HasPrefix(key, connectorStatusPrefix):
-		name := strings.TrimPrefix(key, connectorStatusPrefix)
-		if value == nil {
-			delete(s.connectors, name)
-			return nil
-		}
-		var v statusValue
-		if err := json.Unmarshal(value, &v); err != nil {
-			return fmt.Errorf("decoding %s: %w", key, err)
-		}
-		s.connectors[name] = statusEntry{value: v, generation: v.Generation}
+		return applyStatus(s.connectors, strings.TrimPrefix(key, connectorStatusPrefix), key, value)
 	case strings.HasPrefix(key, taskStatusPrefix):
 		id, err := parseTaskKey(strings.TrimPrefix(key, taskStatusPrefix))
 		if err != nil {
 			return err
 		}
-		if value == nil {
-			delete(s.tasks, id)
-			return nil
-		}
-		var v statusValue
-		if err := json.Unmarshal(value, &v); err != nil {
-			return fmt.Errorf("decoding %s: %w", key, err)
-		}
-		s.tasks[id] = statusEntry{value: v, generation: v.Generation}
+		return applyStatus(s.tasks, id, key, value)
 	case strings.HasPrefix(key, topicStatusPrefix):
 		topic, conn, ok := strings.Cut(strings.TrimPrefix(key, topicStatusPrefix), topicStatusSeparator)
 		if !ok {
@@ -121,6 +104,21 @@ func (s *statusState) apply(key string, value []byte) error {
 		}
 		s.topics[conn][topic] = true
 	}
+	return nil
+}
+
+// applyStatus folds one connector or task status record into m: a
+// tombstone deletes, a value replaces. topicKey names the record in errors.
+func applyStatus[K comparable](m map[K]statusEntry, id K, topicKey string, value []byte) error {
+	if value == nil {
+		delete(m, id)
+		return nil
+	}
+	var v statusValue
+	if err := json.Unmarshal(value, &v); err != nil {
+		return fmt.Errorf("decoding %s: %w", topicKey, err)
+	}
+	m[id] = statusEntry{value: v, generation: v.Generation}
 	return nil
 }
 
@@ -182,24 +180,25 @@ func (s *StatusStore) PutTask(ctx context.Context, id entities.TaskID, st entiti
 
 // PutConnectorSafe implements worker.StatusStore: Connect's putSafe.
 func (s *StatusStore) PutConnectorSafe(ctx context.Context, name string, st entities.ConnectorState, generation int32) error {
-	s.mu.Lock()
-	cur, ok := s.state.connectors[name]
-	s.mu.Unlock()
-	if ok && !cur.writableBy(st.WorkerID, generation) {
-		return nil
-	}
-	return s.PutConnector(ctx, name, st, generation)
+	return putSafe(s, s.state.connectors, name, st.WorkerID, generation, func() error { return s.PutConnector(ctx, name, st, generation) })
 }
 
 // PutTaskSafe implements worker.StatusStore: Connect's putSafe.
 func (s *StatusStore) PutTaskSafe(ctx context.Context, id entities.TaskID, st entities.TaskState, generation int32) error {
+	return putSafe(s, s.state.tasks, id, st.WorkerID, generation, func() error { return s.PutTask(ctx, id, st, generation) })
+}
+
+// putSafe calls put unless the status held in m for key may not be replaced
+// by workerID in generation (writableBy). m is one of the state's maps,
+// which are never reassigned, only read and written under s.mu.
+func putSafe[K comparable](s *StatusStore, m map[K]statusEntry, key K, workerID string, generation int32, put func() error) error {
 	s.mu.Lock()
-	cur, ok := s.state.tasks[id]
+	cur, ok := m[key]
 	s.mu.Unlock()
-	if ok && !cur.writableBy(st.WorkerID, generation) {
+	if ok && !cur.writableBy(workerID, generation) {
 		return nil
 	}
-	return s.PutTask(ctx, id, st, generation)
+	return put()
 }
 
 // writableBy is Connect's canWriteSafely: a worker may replace a status it
