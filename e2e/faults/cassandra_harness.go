@@ -400,10 +400,10 @@ func cassSinkConfig(c *cassCluster, topic, ks, consistency string, tasks int) ma
 		"value.converter": "io.confluent.connect.avro.AvroConverter", "value.converter.schema.registry.url": stack.SchemaRegistryURL(),
 		pre + workload.ScenarioA.Table + ".mapping":          workload.Mapping,
 		pre + workload.ScenarioA.Table + ".consistencyLevel": consistency,
-		pre + "writes.query":                                 "UPDATE " + ks + ".writes SET w = w + [now()] WHERE order_id = :order_id",
-		pre + "writes.mapping":                               "order_id=value.order_id",
-		pre + "writes.deletesEnabled":                        "false",
-		pre + "writes.consistencyLevel":                      consistency,
+		pre + writesTable + ".query":                         "UPDATE " + ks + "." + writesTable + " SET w = w + [now()] WHERE order_id = :order_id",
+		pre + writesTable + ".mapping":                       "order_id=value.order_id",
+		pre + writesTable + ".deletesEnabled":                "false",
+		pre + writesTable + ".consistencyLevel":              consistency,
 	}
 }
 
@@ -586,7 +586,7 @@ func cassVerify(t *testing.T, s *gocql.Session, ks string, f *cassFeed) cassResu
 	if err := iter.Close(); err != nil {
 		t.Fatalf("reading %s.%s: %v", ks, workload.ScenarioA.Table, err)
 	}
-	iter = s.Query("SELECT w FROM " + ks + ".writes").Consistency(gocql.All).PageSize(5000).Iter()
+	iter = s.Query("SELECT w FROM " + ks + "." + writesTable).Consistency(gocql.All).PageSize(5000).Iter()
 	var seen []gocql.UUID
 	writes := 0
 	for iter.Scan(&seen) {
@@ -594,7 +594,7 @@ func cassVerify(t *testing.T, s *gocql.Session, ks string, f *cassFeed) cassResu
 		seen = nil
 	}
 	if err := iter.Close(); err != nil {
-		t.Fatalf("reading %s.writes: %v", ks, err)
+		t.Fatalf("reading %s.%s: %v", ks, writesTable, err)
 	}
 	r.duplicates = writes - r.found
 	return r
