@@ -52,6 +52,11 @@ type Herder struct {
 	// task config forwards in flight, which Run waits for.
 	runCtx   context.Context
 	forwards sync.WaitGroup
+	// fwdMu guards fwdBusy (connectors with a forward in flight) and
+	// fwdNext (the configs each forwards next); see forwardTaskConfigs.
+	fwdMu   sync.Mutex
+	fwdBusy map[string]bool
+	fwdNext map[string]taskForward
 
 	reqs    chan func()
 	changed chan struct{}
@@ -146,6 +151,7 @@ func NewHerder(c HerderConfig) *Herder {
 		offsets: c.Offsets, adminProps: c.AdminClientProps, member: c.Member, validate: c.Validate, syncWait: c.SyncTimeout, loggers: c.Loggers, noTopics: c.DisableTopicTracking,
 		unsyncBackoff: c.UnsyncBackoff, rebalanceDelay: c.ScheduledRebalanceDelay, backoffRetries: unsyncRetries,
 		reqs: make(chan func()), changed: make(chan struct{}, 1), stopped: make(chan struct{}), restartKick: make(chan struct{}, 1),
+		fwdBusy: map[string]bool{}, fwdNext: map[string]taskForward{},
 		assignedConnectors: map[string]bool{}, assignedTasks: map[entities.TaskID]bool{},
 		keys: c.SessionKeys, groupID: c.GroupID, fence: c.FenceProducers, internalClient: c.InternalClient, runCtx: context.Background(),
 	}
@@ -422,7 +428,12 @@ func (h *Herder) reconfigureTasks(ctx context.Context, snap entities.ClusterConf
 
 func (h *Herder) reconfigureTasksAttempt(ctx context.Context, snap entities.ClusterConfig, name string, attempt int) {
 	var desired []map[string]string
-	if snap.Target(name) != entities.TargetStopped {
+	switch snap.Target(name) {
+	case entities.TargetPaused:
+		// As Connect: a paused connector's tasks keep their configs; a
+		// config change made while paused takes effect when it resumes.
+		return
+	case entities.TargetStarted:
 		if !h.rt.connectorRunning(name) {
 			return
 		}
@@ -434,10 +445,13 @@ func (h *Herder) reconfigureTasksAttempt(ctx context.Context, snap entities.Clus
 		}
 		desired = decorateTaskConfigs(snap.Connectors[name], desired)
 	}
-	if equalTaskConfigs(desired, snap.Tasks[name]) {
+	forward := h.keys != nil && !h.isLeader()
+	// Behind a forward in flight the config topic may yet change to older
+	// configs, so equal configs are forwarded too.
+	if equalTaskConfigs(desired, snap.Tasks[name]) && !(forward && h.forwarding(name)) {
 		return
 	}
-	if h.keys != nil && !h.isLeader() {
+	if forward {
 		h.forwardTaskConfigs(name, desired, attempt)
 		return
 	}
@@ -477,6 +491,10 @@ func (h *Herder) reconcile(ctx context.Context) {
 				h.startConnector(ctx, snap, n)
 			} else {
 				h.rt.setConnectorTarget(n, snap.Target(n))
+				if snap.Target(n) == entities.TargetStarted {
+					// Config changes made while paused take effect now.
+					h.reconfigureTasks(ctx, snap, n)
+				}
 			}
 		}
 	}

@@ -269,8 +269,18 @@ func (h *Herder) RestartConnector(ctx context.Context, name string, includeTasks
 		if snap.Connectors[name] == nil {
 			return &entities.NotFoundError{Msg: "Unknown connector: " + name}
 		}
+		// As Connect: the request is written first, then the plan is read
+		// from the statuses; with none yet (a connector just created) the
+		// answer is a 404, but the restart still happens.
+		if err := h.configs.PutRestartRequest(ctx, name, includeTasks, onlyFailed); err != nil {
+			return fmt.Errorf("writing restart request for connector %s: %w", name, err)
+		}
 		if includeTasks || onlyFailed {
 			st, err := h.ConnectorStatus(ctx, name)
+			var nf *entities.NotFoundError
+			if errors.As(err, &nf) {
+				return &entities.NotFoundError{Msg: "Status for connector " + name + " not found"}
+			}
 			if err != nil {
 				return err
 			}
@@ -285,9 +295,6 @@ func (h *Herder) RestartConnector(ctx context.Context, name string, includeTasks
 				}
 			}
 			out = &st
-		}
-		if err := h.configs.PutRestartRequest(ctx, name, includeTasks, onlyFailed); err != nil {
-			return fmt.Errorf("writing restart request for connector %s: %w", name, err)
 		}
 		return nil
 	})

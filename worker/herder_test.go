@@ -304,3 +304,42 @@ func TestHerderStopsWorkBeforeLeaving(t *testing.T) {
 		t.Fatal("membership did not end within 5s of stopping the herder")
 	}
 }
+
+// TestHerderPausedConnectorKeepsTaskConfigs: as in Connect, a config change
+// to a paused connector leaves its task configs as they were until it
+// resumes, when they are regenerated from the new config.
+func TestHerderPausedConnectorKeepsTaskConfigs(t *testing.T) {
+	hs := startHarness(t)
+	ctx := context.Background()
+	cfg := func(tasks string) map[string]string {
+		return map[string]string{"connector.class": "test.HerderSinkConnector", "tasks.max": tasks}
+	}
+	if _, _, err := hs.h.PutConnectorConfig(ctx, "c1", cfg("2"), false, ""); err != nil {
+		t.Fatal(err)
+	}
+	tasks := func() int { return len(hs.configs.Snapshot().Tasks["c1"]) }
+	eventually(t, "two tasks", func() bool { return tasks() == 2 })
+	if err := hs.h.SetTargetState(ctx, "c1", entities.TargetPaused); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "paused", func() bool {
+		st, _ := hs.h.ConnectorStatus(ctx, "c1")
+		return st.Connector.State == entities.StatePaused
+	})
+	if _, _, err := hs.h.PutConnectorConfig(ctx, "c1", cfg("3"), true, ""); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the new config applied", func() bool {
+		var max string
+		_ = hs.h.do(ctx, func() error { max = hs.h.applied.Connectors["c1"]["tasks.max"]; return nil })
+		return max == "3"
+	})
+	time.Sleep(100 * time.Millisecond)
+	if n := tasks(); n != 2 {
+		t.Fatalf("paused: %d task configs after tasks.max=3, want the 2 it had", n)
+	}
+	if err := hs.h.SetTargetState(ctx, "c1", entities.TargetStarted); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "three tasks after the resume", func() bool { return tasks() == 3 })
+}

@@ -208,34 +208,79 @@ func (h *Herder) FenceZombies(ctx context.Context, name string, sig *sessionkey.
 	})
 }
 
+// taskForward is one connector's task configs on their way to the leader.
+type taskForward struct {
+	configs []map[string]string
+	attempt int
+}
+
 // forwardTaskConfigs hands a connector's new task configs to the leader,
 // signed with the session key, as a Connect follower does; on failure it
 // regenerates and forwards them again after a backoff, from the herder
 // goroutine. The request runs on a goroutine of its own so the herder goes
 // on serving (and the group keeps its session) while the leader answers.
+//
+// A connector's forwards go one at a time, in order: two in flight at once
+// could reach the leader (or two leaders, across a rebalance) in either
+// order and leave the older configs written last. While one is in flight
+// the newest configs wait, replacing any older ones waiting.
 func (h *Herder) forwardTaskConfigs(name string, configs []map[string]string, attempt int) {
-	leader, _ := h.member.Leader()
-	key := h.configs.Snapshot().SessionKey
+	h.fwdMu.Lock()
+	defer h.fwdMu.Unlock()
+	if h.fwdBusy[name] {
+		h.fwdNext[name] = taskForward{configs, attempt}
+		return
+	}
+	h.fwdBusy[name] = true
 	ctx := h.runCtx
 	h.forwards.Add(1)
 	go func() {
 		defer h.forwards.Done()
-		err := h.postTaskConfigs(ctx, leader, name, configs, key)
-		if err == nil || ctx.Err() != nil {
-			return
+		f := taskForward{configs, attempt}
+		for {
+			h.sendTaskConfigs(ctx, name, f)
+			h.fwdMu.Lock()
+			next, ok := h.fwdNext[name]
+			delete(h.fwdNext, name)
+			if !ok || ctx.Err() != nil {
+				delete(h.fwdBusy, name)
+				h.fwdMu.Unlock()
+				return
+			}
+			h.fwdMu.Unlock()
+			f = next
 		}
-		backoff := min(forwardBackoffMin<<min(attempt, 10), forwardBackoffMax)
-		h.log.Error("Failed to reconfigure connector's tasks, retrying after backoff", "connector", name, "error", err, "backoff", backoff)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(backoff):
-		}
-		_ = h.do(ctx, func() error {
-			h.reconfigureTasksAttempt(ctx, h.configs.Snapshot(), name, attempt+1)
-			return nil
-		})
 	}()
+}
+
+// forwarding reports whether a forward of the connector's task configs is
+// in flight: the config topic may then still change to older configs.
+func (h *Herder) forwarding(name string) bool {
+	h.fwdMu.Lock()
+	defer h.fwdMu.Unlock()
+	return h.fwdBusy[name]
+}
+
+// sendTaskConfigs posts one connector's task configs to the leader. On
+// failure it waits a backoff, then has the herder goroutine regenerate
+// them; what that forwards waits behind this send (see forwardTaskConfigs).
+func (h *Herder) sendTaskConfigs(ctx context.Context, name string, f taskForward) {
+	leader, _ := h.member.Leader()
+	err := h.postTaskConfigs(ctx, leader, name, f.configs, h.configs.Snapshot().SessionKey)
+	if err == nil || ctx.Err() != nil {
+		return
+	}
+	backoff := min(forwardBackoffMin<<min(f.attempt, 10), forwardBackoffMax)
+	h.log.Error("Failed to reconfigure connector's tasks, retrying after backoff", "connector", name, "error", err, "backoff", backoff)
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(backoff):
+	}
+	_ = h.do(ctx, func() error {
+		h.reconfigureTasksAttempt(ctx, h.configs.Snapshot(), name, f.attempt+1)
+		return nil
+	})
 }
 
 // postTaskConfigs is the signed POST /connectors/{c}/tasks to the leader.

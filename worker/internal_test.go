@@ -246,3 +246,79 @@ func TestHerderFollowerForwardsTaskConfigs(t *testing.T) {
 		t.Fatalf("the follower wrote %d task configs itself", n)
 	}
 }
+
+// TestHerderFollowerForwardsTaskConfigsInOrder: a follower's forwards of
+// one connector's task configs never overlap, so the leader cannot write
+// older configs last, and configs equal to the stored ones are forwarded
+// while an older forward may still overwrite them.
+func TestHerderFollowerForwardsTaskConfigsInOrder(t *testing.T) {
+	var mu sync.Mutex
+	var values []string
+	var inFlight, most int
+	release := make(chan struct{})
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	leader := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		var got []map[string]string
+		_ = json.Unmarshal(b, &got)
+		mu.Lock()
+		inFlight++
+		most = max(most, inFlight)
+		first := len(values) == 0
+		if len(got) > 0 {
+			values = append(values, got[0]["v"])
+		} else {
+			values = append(values, "")
+		}
+		mu.Unlock()
+		if first {
+			<-release // the leader is slow to answer the first
+		}
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+		w.WriteHeader(204)
+	}))
+	defer leader.Close()
+	defer unblock()
+	ctx := context.Background()
+	hs, _ := startCluster(t, false, 2, leader.URL+"/", testKeys(time.Hour))
+	if err := hs.configs.PutSessionKey(ctx, &entities.SessionKey{Material: bytes.Repeat([]byte{3}, 32), Algorithm: "HmacSHA256", Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := func(v string) map[string]string {
+		return map[string]string{"connector.class": "test.HerderSinkConnector", "tasks.max": "2", "v": v}
+	}
+	// The stored task configs are those of v=a, as the leader wrote them.
+	stored := decorateTaskConfigs(cfg("a"), []map[string]string{{"n": "0", "v": "a"}, {"n": "1", "v": "a"}})
+	if err := hs.configs.PutConnectorConfig(ctx, "c1", cfg("a"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := hs.configs.PutTaskConfigs(ctx, "c1", stored); err != nil {
+		t.Fatal(err)
+	}
+	hs.h.member.RequestRejoin()
+	eventually(t, "c1 running", func() bool { return hs.h.rt.connectorRunning("c1") })
+	for _, v := range []string{"b", "c", "a"} {
+		if err := hs.configs.PutConnectorConfig(ctx, "c1", cfg(v), nil); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "v="+v+" applied", func() bool {
+			hs.h.rt.mu.Lock()
+			defer hs.h.rt.mu.Unlock()
+			rc := hs.h.rt.connectors["c1"]
+			return rc != nil && rc.conn != nil && rc.config["v"] == v
+		})
+		time.Sleep(50 * time.Millisecond) // its forward is under way
+	}
+	unblock()
+	eventually(t, "the forwards done", func() bool { return !hs.h.forwarding("c1") })
+	mu.Lock()
+	defer mu.Unlock()
+	// b went first; c waited and was replaced by a, which equals the
+	// stored configs but must still land after b.
+	if most != 1 || len(values) != 2 || values[0] != "b" || values[1] != "a" {
+		t.Fatalf("forwards of v: %q, at most %d at once; want [b a] one at a time", values, most)
+	}
+}

@@ -5,6 +5,7 @@ package faults
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -79,6 +80,24 @@ func (c *cassCluster) start(n int) {
 }
 
 // addr is node n's address without the port.
+// cassNodetool runs one nodetool command on every node at once.
+func cassNodetool(t *testing.T, c *cassCluster, args ...string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, len(c.hosts))
+	for n := range c.hosts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[n] = stackCmd(append([]string{"cluster", "nodetool", strconv.Itoa(n + 1)}, args...)...)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("nodetool %s: %v", strings.Join(args, " "), err)
+	}
+}
+
 func (c *cassCluster) addr(n int) string { h, _, _ := net.SplitHostPort(c.hosts[n-1]); return h }
 
 func (c *cassCluster) port() string { _, p, _ := net.SplitHostPort(c.hosts[0]); return p }
@@ -548,13 +567,33 @@ func cassVerify(t *testing.T, s *gocql.Session, ks string, f *cassFeed) cassResu
 		o := f.gen.Order(uint64(i))
 		want[o.OrderID] = o
 	}
-	r := cassResult{sent: sent}
+	// A scan at ALL just after a node came back can meet the server's
+	// range read timeout (read repair and hints compete with it): that is
+	// the check's own read failing, so the scan is retried whole.
+	for attempt := 1; ; attempt++ {
+		r, err := cassScan(t, s, ks, want)
+		if err == nil {
+			return r
+		}
+		var timeout *gocql.RequestErrReadTimeout
+		if attempt == 3 || !errors.As(err, &timeout) {
+			t.Fatal(err)
+		}
+		t.Logf("verification read timed out (attempt %d), reading again: %v", attempt, err)
+		time.Sleep(5 * time.Second)
+	}
+}
+
+// cassScan reads the orders and the writes ledger once; see cassVerify.
+func cassScan(t *testing.T, s *gocql.Session, ks string, want map[string]workload.Order) (cassResult, error) {
+	t.Helper()
+	r := cassResult{sent: len(want)}
 	iter := s.Query("SELECT order_id, customer_id, sku, quantity, price, currency, status, created_at, tags, attributes, note, discount FROM " +
-		ks + "." + workload.ScenarioA.Table).Consistency(gocql.All).PageSize(2000).Iter()
+		ks + "." + workload.ScenarioA.Table).Consistency(gocql.All).PageSize(1000).Iter()
 	var got workload.Order
 	var note *string
 	var discount *float64
-	shown := 0
+	var wrong []string
 	for iter.Scan(&got.OrderID, &got.CustomerID, &got.SKU, &got.Quantity, &got.Price, &got.Currency, &got.Status, &got.CreatedAt,
 		&got.Tags, &got.Attributes, &note, &discount) {
 		w, ok := want[got.OrderID]
@@ -569,14 +608,10 @@ func cassVerify(t *testing.T, s *gocql.Session, ks string, f *cassFeed) cassResu
 		switch {
 		case !ok:
 			r.wrong++
-			if shown++; shown <= 5 {
-				t.Errorf("row %s was never sent", got.OrderID)
-			}
+			wrong = append(wrong, fmt.Sprintf("row %s was never sent", got.OrderID))
 		case !reflect.DeepEqual(got, w):
 			r.wrong++
-			if shown++; shown <= 5 {
-				t.Errorf("row %s is\n%+v\nsent\n%+v", got.OrderID, got, w)
-			}
+			wrong = append(wrong, fmt.Sprintf("row %s is\n%+v\nsent\n%+v", got.OrderID, got, w))
 		default:
 			r.found++
 		}
@@ -584,9 +619,9 @@ func cassVerify(t *testing.T, s *gocql.Session, ks string, f *cassFeed) cassResu
 		got = workload.Order{}
 	}
 	if err := iter.Close(); err != nil {
-		t.Fatalf("reading %s.%s: %v", ks, workload.ScenarioA.Table, err)
+		return r, fmt.Errorf("reading %s.%s: %w", ks, workload.ScenarioA.Table, err)
 	}
-	iter = s.Query("SELECT w FROM " + ks + "." + writesTable).Consistency(gocql.All).PageSize(5000).Iter()
+	iter = s.Query("SELECT w FROM " + ks + "." + writesTable).Consistency(gocql.All).PageSize(2000).Iter()
 	var seen []gocql.UUID
 	writes := 0
 	for iter.Scan(&seen) {
@@ -594,10 +629,13 @@ func cassVerify(t *testing.T, s *gocql.Session, ks string, f *cassFeed) cassResu
 		seen = nil
 	}
 	if err := iter.Close(); err != nil {
-		t.Fatalf("reading %s.%s: %v", ks, writesTable, err)
+		return r, fmt.Errorf("reading %s.%s: %w", ks, writesTable, err)
+	}
+	for _, w := range wrong[:min(len(wrong), 5)] {
+		t.Error(w)
 	}
 	r.duplicates = writes - r.found
-	return r
+	return r, nil
 }
 
 // cassTiming is a named time a scenario measured.

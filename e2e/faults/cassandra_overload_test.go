@@ -21,19 +21,7 @@ import (
 // cassSetWriteTimeout sets every node's write_request_timeout at runtime.
 func cassSetWriteTimeout(t *testing.T, c *cassCluster, ms int) {
 	t.Helper()
-	var wg sync.WaitGroup
-	errs := make([]error, len(c.hosts))
-	for n := range c.hosts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[n] = stackCmd("cluster", "nodetool", strconv.Itoa(n+1), "settimeout", "write", strconv.Itoa(ms))
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatalf("setting the write timeout to %d ms: %v", ms, err)
-	}
+	cassNodetool(t, c, "settimeout", "write", strconv.Itoa(ms))
 }
 
 var cassBackoffLine = regexp.MustCompile(`put retried in ([0-9.]+m?s)`)
