@@ -69,6 +69,7 @@ type SinkRunner struct {
 
 	mu          sync.Mutex
 	paused      bool // target state PAUSED
+	joined      bool // the consumer completed a join: it has had an assignment
 	taskPaused  map[connectors.TopicPartition]bool
 	commitAsked bool
 	resetTo     map[connectors.TopicPartition]int64
@@ -250,21 +251,36 @@ func (r *SinkRunner) Run(ctx context.Context) (err error) {
 	return err
 }
 
-// leaveGroup makes a consumer that owns no partitions leave its group
-// before it is closed. librdkafka's close of a cooperative consumer with
-// an empty assignment ends without a LeaveGroup, so the member stays in the
-// group until its session times out and the group cannot be deleted (an
-// offsets reset of the stopped connector fails). An explicit unsubscribe
-// takes the path that does send it; it returns once the group handler has
-// taken it, and the close that follows waits for the LeaveGroup response.
+// leaveGroup leaves the consumer group before the consumer is closed.
+// librdkafka's close alone leaves badly: of a cooperative consumer with an
+// empty assignment it sends no LeaveGroup, and of one still joining (its
+// JoinGroup or SyncGroup in flight) the LeaveGroup is dropped, after 5 s
+// behind a JoinGroup or at once when the SyncGroup fails on the closing
+// client. The member then stays in the group until its session times out
+// (45 s), every rebalance of the group waits for it, and each later close
+// is caught the same way: a connector whose tasks restart while they join,
+// as a rebalance or a quick restart over REST makes them, stalled its
+// partitions for the session timeout again and again. So a consumer that
+// has not completed its first join yet is polled until it has (bounded),
+// then leaves by an explicit unsubscribe, which sends the LeaveGroup at
+// once; what it is assigned or polled meanwhile is left to the next owner.
 func (r *SinkRunner) leaveGroup() {
-	if len(r.ownedPartitions()) > 0 {
-		return // close revokes the partitions and then leaves
+	deadline := time.Now().Add(leaveJoinWait)
+	if !r.shutdownBy.IsZero() && r.shutdownBy.Before(deadline) {
+		deadline = r.shutdownBy
+	}
+	for !r.joined && time.Now().Before(deadline) {
+		r.consumer.Poll(50)
 	}
 	if err := r.consumer.Unsubscribe(); err != nil {
 		r.log.Warn("leaving consumer group", "error", err)
 	}
 }
+
+// leaveJoinWait bounds how long a stopping task waits for its consumer's
+// first join to complete (see leaveGroup): a join takes a heartbeat
+// interval or two.
+const leaveJoinWait = 3 * time.Second
 
 func (r *SinkRunner) subscribe() error {
 	cm := maps.Clone(r.consumerCfg)
@@ -323,12 +339,16 @@ func (r *SinkRunner) onRebalance(ctx context.Context, ev kafka.Event) error {
 	r.log.Debug("rebalance", "event", ev)
 	switch e := ev.(type) {
 	case kafka.AssignedPartitions:
+		r.joined = true
 		tps := make([]connectors.TopicPartition, len(e.Partitions))
 		for i, p := range e.Partitions {
 			tps[i] = tpOf(p)
 		}
 		if err := r.consumer.IncrementalAssign(e.Partitions); err != nil {
 			return fmt.Errorf("assigning partitions: %w", err)
+		}
+		if r.closing {
+			return nil // leaving: the next owner opens them (see leaveGroup)
 		}
 		r.mu.Lock()
 		for _, tp := range tps {

@@ -5,6 +5,7 @@ package task
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -136,4 +137,82 @@ func runUntilCommitted(t *testing.T, r *SinkRunner, conn, topic string, want int
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestIntegrationSinkRunnerLeavesDuringRebalances: tasks of one connector
+// stopped and started again, two at a time as a worker restarts a
+// connector's tasks, while their consumer group rebalances, each stop at
+// once. librdkafka drops the LeaveGroup of a consumer closed while it
+// joins; the member then stays in the group until its session times out
+// and every later rebalance, and every stop caught in one, waits for it.
+func TestIntegrationSinkRunnerLeavesDuringRebalances(t *testing.T) {
+	stack.RequireKafka(t)
+	topic := fmt.Sprintf("it-sink-churn-%d", rand.Uint32())
+	if _, err := storage.EnsureTopic(context.Background(), stack.KafkaBootstrap(), nil, topic, 3, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	produce(t, topic, "a", "b", "c", "d")
+	conn := fmt.Sprintf("it-churn-%d", rand.Uint32())
+	dir := t.TempDir()
+	type running struct {
+		cancel context.CancelFunc
+		done   chan error
+	}
+	start := func(task int) running {
+		key, _ := converters.New(converters.StringClass)
+		val, _ := converters.New(converters.StringClass)
+		_ = key.Configure(nil, true)
+		_ = val.Configure(nil, false)
+		r, err := NewSinkRunner(SinkConfig{
+			ID: entities.TaskID{Connector: conn, Task: task}, Bootstrap: stack.KafkaBootstrap(),
+			ConnectorConfig: map[string]string{"topics": topic}, TaskConfig: map[string]string{"file": fmt.Sprintf("%s/%d.txt", dir, task)},
+			CommitInterval: time.Second, ShutdownTimeout: 5 * time.Second, KeyConverter: key, ValueConverter: val,
+			Task: (&file.SinkConnector{}).NewTask(), Listener: &recListener{},
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- r.Run(ctx) }()
+		return running{cancel, done}
+	}
+	tasks := []running{start(0), start(1), start(2)}
+	defer func() {
+		for _, r := range tasks {
+			r.cancel()
+			<-r.done
+		}
+	}()
+	const rounds = 20
+	var mu sync.Mutex
+	var slowest time.Duration
+	for i := range rounds {
+		time.Sleep(time.Duration(rand.IntN(1500)) * time.Millisecond)
+		var wg sync.WaitGroup
+		for _, n := range rand.Perm(len(tasks))[:2] {
+			wg.Go(func() {
+				began := time.Now()
+				tasks[n].cancel()
+				err := <-tasks[n].done
+				took := time.Since(began)
+				mu.Lock()
+				slowest = max(slowest, took)
+				mu.Unlock()
+				if err != nil {
+					t.Errorf("round %d, task %d: %v", i, n, err)
+				}
+				if took > 4*time.Second {
+					t.Errorf("round %d: task %d took %s to stop: its consumer did not leave the group", i, n, took.Round(time.Millisecond))
+				}
+				tasks[n] = start(n)
+			})
+		}
+		wg.Wait()
+		if t.Failed() {
+			return
+		}
+	}
+	t.Logf("%d restarts during rebalances; the slowest stop took %s", 2*rounds, slowest.Round(time.Millisecond))
 }
