@@ -761,8 +761,9 @@ func New(t testing.TB, cfg Config) *Scenario {
 		t.Fatalf("connecting to Cassandra at %v: %v", cc.Hosts, err)
 	}
 	s.session = sess
-	createSchema(t, sess, cc.Keyspace, cc.Replication, true)
+	// Cleanups run last first: the session closes after the keyspace drop.
 	t.Cleanup(sess.Close)
+	createSchema(t, sess, cc.Keyspace, cc.Replication, true)
 	s.Stream = NewStream(t, cfg.Bootstrap, fmt.Sprintf("faults.%s.%d", cfg.Name, id), cfg.Partitions)
 	return s
 }
@@ -809,6 +810,9 @@ func schemaChange(sess *gocql.Session, q string) error {
 		}
 		if err == nil {
 			return nil
+		}
+		if errors.Is(err, gocql.ErrSessionClosed) {
+			return fmt.Errorf("%s: %w", q, err) // trying again cannot help
 		}
 		select {
 		case <-ctx.Done():

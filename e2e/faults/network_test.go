@@ -99,6 +99,10 @@ func newProxy(t *testing.T, srv *toxiproxy.ApiServer, name, listen, upstream str
 // queryExecutionTimeout and retries and the Kafka clients' timeouts handle
 // them: no task fails, the workers keep answering, and after each heal the
 // records sent so far are committed within a bound.
+// faultFor is how long each network fault lasts: three
+// queryExecutionTimeouts, so writes caught by it time out and are retried.
+const faultFor = 15 * time.Second
+
 func TestFaultsNetwork(t *testing.T) {
 	b := startFaultsBroker(t)
 	stack.RequireCassandra(t)
@@ -134,7 +138,7 @@ func TestFaultsNetwork(t *testing.T) {
 			injected := time.Now()
 			// While the fault lasts the workers answer REST at once and no
 			// task fails; with latency, records still get committed.
-			for time.Since(injected) < 20*time.Second {
+			for time.Since(injected) < faultFor {
 				for _, w := range []*Worker{w1, w2} {
 					start := time.Now()
 					code, body := Do("GET", w.URL()+"/connectors/"+sc.Connector+"/status", nil)
@@ -151,7 +155,7 @@ func TestFaultsNetwork(t *testing.T) {
 			// (as errors, retried): they do not wait for the heal.
 			if path.proxy == cass && !f.flows {
 				if n := metricSum([]*Worker{w1, w2}, "cassandra_sink_write_latency_seconds_count"); n <= requests {
-					t.Errorf("%s: no write request ended during the fault (%v before, %v after 20s; queryExecutionTimeout %ds)", fault, requests, n, timeout)
+					t.Errorf("%s: no write request ended during the fault (%v before, %v after %s; queryExecutionTimeout %ds)", fault, requests, n, faultFor, timeout)
 				}
 			}
 			if f.flows {

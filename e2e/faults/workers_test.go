@@ -18,7 +18,11 @@ import (
 func TestFaultsWorkersKilled(t *testing.T) {
 	stack.RequireKafka(t)
 	sc := New(t, Config{Name: "workers-killed", Tasks: 6})
-	c := NewCluster(t, stack.KafkaBootstrap(), nil)
+	// A killed worker's sink consumers hold their partitions until their
+	// session times out; 10 s (a common production setting, the Java
+	// default being 45 s) keeps the scenario short. The recovery figures
+	// are that timeout plus the rebalance.
+	c := NewCluster(t, stack.KafkaBootstrap(), map[string]string{"consumer.session.timeout.ms": "10000"})
 	sc.Cluster = c
 	ws := []*Worker{c.Start(), c.Start(), c.Start()}
 	sc.CreateConnector(ws[0].URL(), nil)
