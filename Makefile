@@ -64,7 +64,7 @@ test: stack-secured-start vet unit integration
 # stopped, networks cut and slowed, REST races, each proving no record lost.
 # It starts the servers it needs (the suite's own broker through stack.sh).
 # The fuzz pass runs first when this Makefile defines a fuzz target.
-FAULTS_FLAGS ?= -count=1 -p 1 -timeout 25m
+FAULTS_FLAGS ?= -count=1 -p 1 -timeout 35m
 test-faults: stack-up build
 	@if grep -q '^fuzz:' $(firstword $(MAKEFILE_LIST)); then $(MAKE) fuzz; fi
 	$(GO) test -tags faults $(FAULTS_FLAGS) -v -run '^TestFaults' ./e2e/faults/
