@@ -53,13 +53,27 @@ func assignCooperativeHolding(snap Snapshot, members []member, hold map[string]b
 		revoked Work
 		added   Work
 	}
+	// Work two members claim (one rejoined after losing its membership
+	// while another took its work over) is revoked from both, as Connect's
+	// assignor does: either may be the one that no longer runs it, and
+	// keeping the first claim could leave it with a member that stopped it
+	// (or two running it). It is handed out in the next round.
+	connClaims, taskClaims := map[string]int{}, map[TaskID]int{}
+	for _, m := range members {
+		for _, c := range m.meta.Owned.Connectors {
+			connClaims[c]++
+		}
+		for _, t := range m.meta.Owned.Tasks {
+			taskClaims[t]++
+		}
+	}
 	loads := make([]*load, len(members))
 	heldConn := map[string]bool{}
 	heldTask := map[TaskID]bool{}
 	for i, m := range members {
 		l := &load{}
 		for _, c := range m.meta.Owned.Connectors {
-			if !wantConn[c] || heldConn[c] {
+			if !wantConn[c] || heldConn[c] || connClaims[c] > 1 {
 				l.revoked.Connectors = append(l.revoked.Connectors, c)
 				continue
 			}
@@ -67,7 +81,7 @@ func assignCooperativeHolding(snap Snapshot, members []member, hold map[string]b
 			l.conns = append(l.conns, c)
 		}
 		for _, t := range m.meta.Owned.Tasks {
-			if !wantTask[t] || heldTask[t] {
+			if !wantTask[t] || heldTask[t] || taskClaims[t] > 1 {
 				l.revoked.Tasks = append(l.revoked.Tasks, t)
 				continue
 			}
@@ -112,7 +126,7 @@ func assignCooperativeHolding(snap Snapshot, members []member, hold map[string]b
 	}
 	// Hand out unheld work to the least loaded members.
 	for _, c := range allConns {
-		if heldConn[c] || hold["c:"+c] {
+		if heldConn[c] || hold["c:"+c] || connClaims[c] > 1 {
 			continue
 		}
 		best := loads[0]
@@ -125,7 +139,7 @@ func assignCooperativeHolding(snap Snapshot, members []member, hold map[string]b
 		best.added.Connectors = append(best.added.Connectors, c)
 	}
 	for _, t := range allTasks {
-		if heldTask[t] || hold[fmt.Sprintf("t:%s:%d", t.Connector, t.Task)] {
+		if heldTask[t] || hold[fmt.Sprintf("t:%s:%d", t.Connector, t.Task)] || taskClaims[t] > 1 {
 			continue
 		}
 		best := loads[0]

@@ -179,3 +179,45 @@ func TestProtocolBytes(t *testing.T) {
 		t.Fatalf("empty v2 assignment bytes = %v, want %v", got, want)
 	}
 }
+
+// TestCooperativeRevokesDuplicatesFromAll: work two members claim (one
+// rejoined after losing its membership while the other took it over) is
+// revoked from both and handed out in the next round, as Connect does;
+// keeping the first claim left a task with a worker that had stopped it.
+func TestCooperativeRevokesDuplicatesFromAll(t *testing.T) {
+	snap := Snapshot{Offset: 1, Connectors: map[string]int{"a": 3}}
+	dup := TaskID{"a", 1}
+	for _, first := range []string{"m1", "m2"} {
+		t.Run("first claim by "+first, func(t *testing.T) {
+			owned := map[string]Work{
+				"m1": {Connectors: []string{"a"}, Tasks: []TaskID{{"a", 0}, dup}},
+				"m2": {Tasks: []TaskID{dup, {"a", 2}}},
+			}
+			ms := []member{{id: first, meta: Metadata{Version: 2, Owned: owned[first]}}}
+			for id, w := range owned {
+				if id != first {
+					ms = append(ms, member{id: id, meta: Metadata{Version: 2, Owned: w}})
+				}
+			}
+			out := assignCooperative(snap, ms)
+			for id, a := range out {
+				if !slices.Contains(a.Revoked.Tasks, dup) {
+					t.Errorf("%s keeps %v, which %v also claims: revoked %v", id, dup, owned, a.Revoked.Tasks)
+				}
+				if slices.Contains(a.Assigned.Tasks, dup) {
+					t.Errorf("%s is given %v in the round that revokes it", id, dup)
+				}
+			}
+			final := simulate(t, snap, owned)
+			holders := 0
+			for _, w := range final {
+				if slices.Contains(w.Tasks, dup) {
+					holders++
+				}
+			}
+			if holders != 1 {
+				t.Fatalf("%v held by %d members after the rounds: %v", dup, holders, final)
+			}
+		})
+	}
+}
