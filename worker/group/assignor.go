@@ -73,7 +73,7 @@ func assignCooperativeHolding(snap Snapshot, members []member, hold map[string]b
 	for i, m := range members {
 		l := &load{}
 		for _, c := range m.meta.Owned.Connectors {
-			if !wantConn[c] || heldConn[c] || connClaims[c] > 1 {
+			if !wantConn[c] || connClaims[c] > 1 {
 				l.revoked.Connectors = append(l.revoked.Connectors, c)
 				continue
 			}
@@ -81,7 +81,7 @@ func assignCooperativeHolding(snap Snapshot, members []member, hold map[string]b
 			l.conns = append(l.conns, c)
 		}
 		for _, t := range m.meta.Owned.Tasks {
-			if !wantTask[t] || heldTask[t] || taskClaims[t] > 1 {
+			if !wantTask[t] || taskClaims[t] > 1 {
 				l.revoked.Tasks = append(l.revoked.Tasks, t)
 				continue
 			}

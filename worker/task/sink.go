@@ -69,7 +69,6 @@ type SinkRunner struct {
 
 	mu          sync.Mutex
 	paused      bool // target state PAUSED
-	joined      bool // the consumer completed a join: it has had an assignment
 	taskPaused  map[connectors.TopicPartition]bool
 	commitAsked bool
 	resetTo     map[connectors.TopicPartition]int64
@@ -97,9 +96,11 @@ type SinkRunner struct {
 	// before the next redelivery (0: until the next offset commit).
 	timeout time.Duration
 	// closing is set once the final commit and close are done;
-	// shutdownBy is when the stop's graceful timeout ends.
+	// shutdownBy is when the stop's graceful timeout ends; joined once the
+	// consumer had its first assignment (see leaveGroup).
 	closing    bool
 	shutdownBy time.Time
+	joined     bool
 	// inflight is the offset commit under way, if any.
 	inflight   *commitJob
 	nextCommit time.Time
